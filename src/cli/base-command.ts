@@ -1,0 +1,174 @@
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+import { loadConfig as loadNeuralConfig, type LoadedConfig } from '../config/load.js'
+import type { NeuralConfig } from '../config/types.js'
+import { NeuralError, type ErrorKind } from '../errors.js'
+import { chalkFor } from '../render/color.js'
+import { createNdjsonWriter, type NdjsonWriter } from '../render/ndjson.js'
+import { createSpinner, type Spinner } from '../render/spinner.js'
+import { openExchange as openExchangeFor, type Exchange, type OpenExchangeOptions } from '../runtime/open-exchange.js'
+import { onShutdown, shutdown } from './shutdown.js'
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** The line printed for an error under --json (also NDJSON, so a stream consumer sees it in-band). */
+export interface ErrorLine {
+  type: 'error'
+  kind: ErrorKind
+  code: string
+  message: string
+}
+
+/**
+ * Base of every neural command: the shared flags, config loading, the exchange (real or simulated),
+ * and one way of reporting errors — one line on stderr (plus an NDJSON error line on stdout under
+ * --json) and an exit code by kind: 2 config/input, 3 auth, 1 anything else.
+ *
+ * Subclasses: `export default class X extends BaseCommand<typeof X>`; `this.flags` and `this.args`
+ * are parsed before `run()`. `--json` is a plain flag (not oclif's enableJsonFlag, which prints
+ * once after run() ends): commands write their own output, with `this.ndjson()` or `this.printJson()`.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    env: Flags.string({ options: ['production', 'demo', 'sim'], description: 'Kalshi environment (env KALSHI_ENVIRONMENT)', helpGroup: 'GLOBAL' }),
+    json: Flags.boolean({ description: 'Machine-readable output: NDJSON on stdout', helpGroup: 'GLOBAL' }),
+    'api-url': Flags.string({ description: 'REST base URL (env KALSHI_API_URL)', helpGroup: 'GLOBAL' }),
+    'ws-url': Flags.string({ description: 'WebSocket URL (env KALSHI_WS_URL)', helpGroup: 'GLOBAL' }),
+    'api-key-id': Flags.string({ description: 'Kalshi API key id (env KALSHI_API_KEY_ID)', helpGroup: 'GLOBAL' }),
+    'private-key-path': Flags.string({ description: 'RSA private key PEM file (env KALSHI_PRIVATE_KEY_PATH)', helpGroup: 'GLOBAL' }),
+    config: Flags.string({ description: 'rc file to read instead of searching for .neuralrc', helpGroup: 'GLOBAL' }),
+    // Numbers are taken as strings so that loadConfig validates every source with the same message.
+    timeout: Flags.string({ description: 'WebSocket connect/silence timeout in seconds (env KALSHI_WEBSOCKET_TIMEOUT)', helpGroup: 'GLOBAL' }),
+    'retry-attempts': Flags.string({ description: 'Reconnect attempts, 0 = forever (env KALSHI_WEBSOCKET_RETRY_ATTEMPTS)', helpGroup: 'GLOBAL' }),
+    'retry-delay': Flags.string({ description: 'First reconnect delay in seconds (env KALSHI_WEBSOCKET_RETRY_DELAY)', helpGroup: 'GLOBAL' }),
+    'batch-size': Flags.string({ description: 'Market tickers per subscribe command', helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ description: 'Show stack traces on errors', helpGroup: 'GLOBAL' }),
+  }
+
+  protected flags!: CommandFlags<T>
+  protected args!: CommandArgs<T>
+  private writer?: NdjsonWriter
+  private readonly exchanges: Exchange[] = []
+
+  override async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as unknown as typeof BaseCommand
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: ctor.baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as CommandFlags<T>
+    this.args = args as CommandArgs<T>
+  }
+
+  /** --json, also when flags failed to parse (the error line must still be JSON). */
+  protected get json(): boolean {
+    return (this.flags as { json?: boolean } | undefined)?.json ?? hasFlag(this.argv, '--json')
+  }
+
+  protected get debugEnabled(): boolean {
+    return (this.flags as { debug?: boolean } | undefined)?.debug ?? hasFlag(this.argv, '--debug')
+  }
+
+  /** Resolve the configuration from the shared flags, the environment and the rc file; prints warnings to stderr. */
+  protected async loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<LoadedConfig> {
+    const f = this.flags as CommandFlags<typeof BaseCommand>
+    const loaded = await loadNeuralConfig({
+      flags: {
+        env: f.env as NeuralConfig['environment'] | undefined,
+        apiUrl: f['api-url'],
+        wsUrl: f['ws-url'],
+        apiKeyId: f['api-key-id'],
+        privateKeyPath: f['private-key-path'],
+        timeoutSeconds: f.timeout,
+        retryAttempts: f['retry-attempts'],
+        retryDelaySeconds: f['retry-delay'],
+        batchSize: f['batch-size'],
+      },
+      configFile: f.config,
+      env: options.env,
+      cwd: options.cwd,
+    })
+    for (const warning of loaded.warnings) this.printWarning(warning)
+    return loaded
+  }
+
+  /** The exchange to talk to; an in-process simulator for `sim` without URLs. Closed when the command ends. */
+  protected async openExchange(config: NeuralConfig, options: OpenExchangeOptions = {}): Promise<Exchange> {
+    const exchange = await openExchangeFor(config, options)
+    this.exchanges.push(exchange)
+    return exchange
+  }
+
+  /** Run `fn` once on Ctrl-C / SIGTERM before exiting 130 / 143. */
+  protected onShutdown(fn: () => void | Promise<void>): () => void {
+    return onShutdown(fn)
+  }
+
+  /** The command's NDJSON writer on stdout. When the reader goes away, shutdown handlers run and the exit code is 0. */
+  protected ndjson(): NdjsonWriter {
+    this.writer ??= createNdjsonWriter({ onClosed: () => void shutdown(0) })
+    return this.writer
+  }
+
+  /** One JSON document on stdout (for commands that print a single result under --json). */
+  protected printJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value) + '\n')
+  }
+
+  /** A spinner on stderr, off under --json or when stderr is not a terminal. */
+  protected spinner(): Spinner {
+    return createSpinner({ json: this.json })
+  }
+
+  protected printWarning(message: string): void {
+    process.stderr.write(`${chalkFor(process.stderr).yellow('warning:')} ${message}\n`)
+  }
+
+  override async finally(error: Error | undefined): Promise<void> {
+    await this.writer?.flush()
+    for (const exchange of this.exchanges.splice(0)) await exchange.close().catch(() => undefined)
+    await super.finally(error)
+  }
+
+  override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    // this.exit() inside a command: not an error to report.
+    if (error instanceof Errors.ExitError) throw error
+    const described = describeError(error)
+    await this.writer?.flush().catch(() => undefined)
+    if (this.json) {
+      const line: ErrorLine = { type: 'error', kind: described.kind, code: described.code, message: described.message }
+      process.stdout.write(JSON.stringify(line) + '\n')
+    }
+    process.stderr.write(`${chalkFor(process.stderr).red('error:')} ${described.message}\n`)
+    if (this.debugEnabled && error?.stack) process.stderr.write(`${error.stack}\n`)
+    // Exits through oclif's handler, which prints nothing for an ExitError.
+    return this.exit(described.exitCode)
+  }
+}
+
+/** Kind, code, one-line message and exit code of anything a command may throw. */
+export function describeError(error: unknown): { kind: ErrorKind; code: string; message: string; exitCode: number } {
+  if (error instanceof NeuralError) return { kind: error.kind, code: error.code, message: firstLine(error.message), exitCode: error.exitCode }
+  if (error instanceof Errors.CLIError && 'parse' in error) {
+    // oclif's flag/argument errors: bad input, exit 2, and only the first line ("See more help with --help" follows).
+    return { kind: 'input', code: 'USAGE', message: firstLine(error.message), exitCode: 2 }
+  }
+  if (error instanceof Errors.CLIError) {
+    return { kind: 'internal', code: 'ERROR', message: firstLine(error.message), exitCode: error.oclif?.exit ?? 1 }
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return { kind: 'internal', code: 'INTERNAL', message: firstLine(message) || 'unexpected error', exitCode: 1 }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? ''
+}
+
+function hasFlag(argv: string[], flag: string): boolean {
+  const end = argv.indexOf('--')
+  const i = argv.indexOf(flag)
+  return i !== -1 && (end === -1 || i < end)
+}

@@ -1,0 +1,32 @@
+import { PassThrough } from 'node:stream'
+import { expect } from 'chai'
+import { createSpinner } from '../../src/render/spinner.js'
+
+function fakeStderr(isTTY: boolean): NodeJS.WriteStream & { written: string } {
+  const stream = new PassThrough() as unknown as NodeJS.WriteStream & { written: string }
+  stream.written = ''
+  stream.isTTY = isTTY
+  ;(stream as unknown as PassThrough).on('data', (d: Buffer) => (stream.written += d.toString()))
+  return stream
+}
+
+describe('spinner', () => {
+  it('is a silent no-op under --json', () => {
+    const stream = fakeStderr(true)
+    const spinner = createSpinner({ json: true, stream }).start('connecting').succeed('connected')
+    expect(spinner.enabled).to.equal(false)
+    expect(stream.written).to.equal('')
+  })
+
+  it('is a silent no-op when stderr is not a terminal', () => {
+    const stream = fakeStderr(false)
+    createSpinner({ json: false, stream }).start('connecting').fail('no')
+    expect(stream.written).to.equal('')
+  })
+
+  it('is enabled on a terminal without --json', () => {
+    const stream = fakeStderr(true)
+    const spinner = createSpinner({ json: false, stream })
+    expect(spinner.enabled).to.equal(true)
+  })
+})
