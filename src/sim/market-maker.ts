@@ -1,0 +1,113 @@
+import type { Side } from '../core/types.js'
+import type { SimMarket } from './catalog.js'
+import { fairProbability } from './game-clock.js'
+import { type Random, gaussian, randomInt } from './random.js'
+import type { SimWorld } from './world.js'
+
+/**
+ * The simulated crowd: quotes a few levels of bids on both sides around each market's fair
+ * probability and now and then takes liquidity. Every change goes through the world, so
+ * deltas, trades and tickers always agree with the authoritative book.
+ */
+
+const CENT = 100
+const DEPTH = 5
+const TRADE_SHARE = 0.2
+const CONTRACT = 100
+
+export function fairOf(m: SimMarket): number {
+  if (m.game && m.question) return fairProbability(m.game.script, m.game.state, m.question)
+  return 1 / (1 + Math.exp(-m.fairLogOdds))
+}
+
+/** Best bid in whole cents for each side; together at most 98 so the book keeps a spread of 2 cents or more. */
+function topCents(fair: number): { yes: number; no: number } {
+  const c = Math.round(fair * 100)
+  return { yes: Math.min(97, Math.max(1, c - 1)), no: Math.min(97, Math.max(1, 99 - c)) }
+}
+
+/** Fill a fresh book without emitting anything (used when the world is built). */
+export function seedBook(m: SimMarket, rand: Random): void {
+  const top = topCents(fairOf(m))
+  for (const side of ['yes', 'no'] as const) {
+    for (let k = 0; k < DEPTH && top[side] - k >= 1; k++) m.book.apply(side, (top[side] - k) * CENT, randomInt(rand, 20, 300) * CONTRACT)
+  }
+}
+
+const other = (side: Side): Side => (side === 'yes' ? 'no' : 'yes')
+
+/** One update on one market: a trade, a requote, or a quantity change; always followed by a ticker. */
+export function stepMarket(world: SimWorld, m: SimMarket, rand: Random): void {
+  if (!m.game) m.fairLogOdds = Math.max(-4.6, Math.min(4.6, m.fairLogOdds + gaussian(rand) * 0.03))
+  const top = topCents(fairOf(m))
+  if (rand() < TRADE_SHARE && takeLiquidity(world, m, rand)) return
+
+  for (const side of ['yes', 'no'] as const) {
+    // Levels left behind when the fair price moved: better than today's top (they would stand in
+    // the way of the other side's new quotes) or below the quoted depth.
+    for (const [price, qty] of m.book.side(side)) {
+      const cents = price / CENT
+      if (cents > top[side] || (cents <= top[side] - DEPTH && rand() < 0.5)) {
+        world.applyDelta(m, side, price, -qty)
+        world.emitTicker(m)
+        return
+      }
+    }
+  }
+
+  const side: Side = rand() < 0.5 ? 'yes' : 'no'
+  const k = Math.floor(rand() * rand() * DEPTH)
+  const price = Math.max(1, top[side] - k) * CENT
+  const opposite = m.book.best(other(side))
+  if (opposite !== undefined && price + opposite > 100 * CENT - CENT) {
+    // Quoting here would cross the other side: the stale opposite level goes first.
+    world.applyDelta(m, other(side), opposite, -m.book.quantity(other(side), opposite))
+  } else {
+    const current = m.book.quantity(side, price)
+    let delta = current === 0 ? randomInt(rand, 10, 300) : randomInt(rand, -Math.min(current / CONTRACT - 1, 100), 100)
+    if (delta === 0) delta = 10
+    world.applyDelta(m, side, price, delta * CONTRACT)
+  }
+  world.emitTicker(m)
+}
+
+/** A taker hits the best bid on one side; returns false when that side is empty. */
+function takeLiquidity(world: SimWorld, m: SimMarket, rand: Random): boolean {
+  const takerSide: Side = rand() < 0.5 ? 'yes' : 'no'
+  // Buying yes lifts the yes ask, which is the best NO bid, and vice versa.
+  const restingSide = other(takerSide)
+  const price = m.book.best(restingSide)
+  if (price === undefined) return false
+  const count = Math.min(m.book.quantity(restingSide, price), randomInt(rand, 1, 50) * CONTRACT)
+  world.applyDelta(m, restingSide, price, -count)
+  world.recordTrade(m, takerSide === 'yes' ? 100 * CENT - price : price, count, takerSide)
+  world.emitTicker(m)
+  return true
+}
+
+/**
+ * Show a crossed book for a moment (best yes bid + best no bid ≥ $1.03, so yes ask + no ask ≤ $0.97):
+ * an arbitrage strategy needs something to find.
+ */
+export function startCross(world: SimWorld, m: SimMarket, rand: Random, untilRunMs: number): boolean {
+  const side: Side = rand() < 0.5 ? 'yes' : 'no'
+  const opposite = m.book.best(other(side))
+  if (opposite === undefined) return false
+  const price = Math.min(99 * CENT, 103 * CENT - opposite + randomInt(rand, 0, 2) * CENT)
+  if (price + opposite < 103 * CENT) return false
+  world.applyDelta(m, side, price, randomInt(rand, 10, 60) * CONTRACT)
+  m.crossLevel = { side, price }
+  m.crossedUntilRunMs = untilRunMs
+  world.emitTicker(m)
+  return true
+}
+
+export function endCross(world: SimWorld, m: SimMarket): void {
+  const level = m.crossLevel
+  m.crossLevel = undefined
+  m.crossedUntilRunMs = 0
+  if (!level) return
+  const qty = m.book.quantity(level.side, level.price)
+  if (qty > 0) world.applyDelta(m, level.side, level.price, -qty)
+  world.emitTicker(m)
+}

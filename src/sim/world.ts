@@ -1,0 +1,113 @@
+import type { Side } from '../core/types.js'
+import { type Catalog, type MarketStatus, type SimEvent, type SimMarket, type SimSeries, buildCatalog } from './catalog.js'
+import type { LevelUnits } from './order-book.js'
+import { seedBook } from './market-maker.js'
+import { createRandom } from './random.js'
+
+export type { SimMarket, SimEvent, SimSeries, MarketStatus } from './catalog.js'
+
+export interface TradeRecord {
+  seq: number
+  tradeId: string
+  ticker: string
+  /** Price units. */
+  yesPrice: number
+  /** Count units. */
+  count: number
+  takerSide: Side
+  tsMs: number
+}
+
+export type LifecycleType = 'created' | 'activated' | 'deactivated' | 'close_date_updated' | 'determined' | 'settled'
+
+/** What changed in the world; the server turns these into WebSocket messages for whoever subscribed. */
+export type WorldEvent =
+  | { kind: 'delta'; market: SimMarket; side: Side; price: number; delta: number; clientOrderId?: string }
+  | { kind: 'ticker'; market: SimMarket }
+  | { kind: 'trade'; market: SimMarket; trade: TradeRecord }
+  | { kind: 'lifecycle'; market: SimMarket; eventType: LifecycleType }
+  | { kind: 'fill'; keyId?: string; market: SimMarket; trade: TradeRecord; orderId: string; side: Side; action: 'buy' | 'sell'; isTaker: boolean; clientOrderId?: string }
+
+export interface BookUnits { yes: LevelUnits[]; no: LevelUnits[] }
+
+/** REST pages and trade lookups keep this many recent trades. */
+const TRADE_HISTORY = 10_000
+
+/** The authoritative state of the simulated exchange: catalog, books, trades, statuses. */
+export class SimWorld {
+  readonly catalog: Catalog
+  readonly startMs: number
+  /** Simulated milliseconds elapsed; advances only while the generator runs (pause() freezes games too). */
+  simMs = 0
+  /** Real milliseconds the generator has run (crossed-book episodes and settlement delays use it, so they ignore `speed`). */
+  runMs = 0
+  private readonly byTicker = new Map<string, SimMarket>()
+  private readonly eventsByTicker = new Map<string, SimEvent>()
+  private readonly listeners: Array<(e: WorldEvent) => void> = []
+  private readonly tradeLog: TradeRecord[] = []
+  private tradeSeq = 0
+
+  constructor(seed: number, opts: { startMs?: number; speed?: number; extraMarkets?: number } = {}) {
+    this.startMs = opts.startMs ?? Date.now()
+    this.catalog = buildCatalog(createRandom(seed), this.startMs, opts.speed ?? 1, opts.extraMarkets ?? 0)
+    for (const m of this.catalog.markets) this.byTicker.set(m.ticker, m)
+    for (const e of this.catalog.events) this.eventsByTicker.set(e.ticker, e)
+    const bookRandom = createRandom(seed ^ 0x5eed)
+    for (const m of this.catalog.markets) seedBook(m, bookRandom)
+  }
+
+  series(): SimSeries[] { return this.catalog.series }
+  seriesByTicker(ticker: string): SimSeries | undefined { return this.catalog.series.find((s) => s.ticker === ticker) }
+  events(): SimEvent[] { return this.catalog.events }
+  event(ticker: string): SimEvent | undefined { return this.eventsByTicker.get(ticker) }
+  markets(): SimMarket[] { return this.catalog.markets }
+  market(ticker: string): SimMarket | undefined { return this.byTicker.get(ticker) }
+
+  /** The book in integer units, bids best-first on both sides. */
+  book(ticker: string): BookUnits | undefined {
+    const m = this.byTicker.get(ticker)
+    return m && { yes: m.book.levels('yes'), no: m.book.levels('no') }
+  }
+
+  /** Recent trades, oldest first. */
+  trades(): readonly TradeRecord[] { return this.tradeLog }
+
+  onEvent(listener: (e: WorldEvent) => void): void { this.listeners.push(listener) }
+
+  emit(e: WorldEvent): void {
+    for (const l of this.listeners) l(e)
+  }
+
+  /** Change resting quantity and tell orderbook subscribers. */
+  applyDelta(market: SimMarket, side: Side, price: number, delta: number, clientOrderId?: string): void {
+    if (delta === 0) return
+    market.book.apply(side, price, delta)
+    this.emit({ kind: 'delta', market, side, price, delta, clientOrderId })
+  }
+
+  emitTicker(market: SimMarket): void { this.emit({ kind: 'ticker', market }) }
+
+  /** Record an execution (the caller has already taken the quantity off the book). */
+  recordTrade(market: SimMarket, yesPrice: number, count: number, takerSide: Side): TradeRecord {
+    const seq = ++this.tradeSeq
+    const trade: TradeRecord = { seq, tradeId: tradeIdOf(seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
+    market.previousPrice = market.lastPrice || yesPrice
+    market.lastPrice = yesPrice
+    market.volume += count
+    market.openInterest += count
+    this.tradeLog.push(trade)
+    if (this.tradeLog.length > TRADE_HISTORY * 1.2) this.tradeLog.splice(0, this.tradeLog.length - TRADE_HISTORY)
+    this.emit({ kind: 'trade', market, trade })
+    return trade
+  }
+
+  setStatus(market: SimMarket, status: MarketStatus, eventType: LifecycleType): void {
+    market.status = status
+    this.emit({ kind: 'lifecycle', market, eventType })
+  }
+}
+
+function tradeIdOf(seq: number): string {
+  const hex = seq.toString(16).padStart(12, '0')
+  return `5e1a0000-0000-4000-8000-${hex}`
+}

@@ -1,0 +1,84 @@
+import { expect } from 'chai'
+import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { connect, getJson, newKeyPair, signHeaders, type TestClient } from './helpers.js'
+
+const ORDERS_PATH = '/trade-api/v2/portfolio/orders'
+const TICKER = 'KXNFLGAME-25SEP04DALPHI-PHI'
+
+describe('simulator orders', () => {
+  const key = newKeyPair()
+  let sim: Simulator
+  let client: TestClient
+  before(async () => {
+    sim = await startSimulator({ seed: 21, ratePerSec: 500, publicKeys: [key.publicPem] })
+  })
+  after(async () => { await sim.close() })
+  beforeEach(async () => {
+    sim.pause()
+    client = await connect(sim.wsUrl, signHeaders(key.privateKey, 'GET', '/trade-api/ws/v2', 'trader-1'))
+    client.send({ id: 1, cmd: 'subscribe', params: { channels: ['fill', 'trade', 'ticker'], market_tickers: [TICKER] } })
+    client.send({ id: 2, cmd: 'subscribe', params: { channels: ['orderbook_delta'], market_tickers: [TICKER] } })
+    await client.replies(1, 3)
+    await client.waitFor((f) => f.json?.type === 'orderbook_snapshot')
+  })
+  afterEach(() => client.close())
+
+  const post = (body: unknown, headers: Record<string, string> = signHeaders(key.privateKey, 'POST', ORDERS_PATH, 'trader-1')) =>
+    getJson(`${sim.apiUrl}/portfolio/orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+
+  it('fills a buy of yes at the ask against resting NO bids, changes the book and emits trade, delta and a private fill', async () => {
+    const bestNo = sim.world.book(TICKER)!.no[0]!
+    const askDollars = ((10_000 - bestNo[0]) / 10_000).toFixed(4)
+    const { status, body } = await post({ ticker: TICKER, action: 'buy', side: 'yes', count: 2, type: 'limit', yes_price_dollars: askDollars, client_order_id: 'c-1' })
+    expect(status).to.equal(201)
+    expect(body.order).to.include({ status: 'executed', ticker: TICKER, side: 'yes', action: 'buy', fill_count_fp: '2.00', remaining_count_fp: '0.00', client_order_id: 'c-1' })
+    expect(body.order.order_id).to.be.a('string')
+    expect(new Map(sim.world.book(TICKER)!.no).get(bestNo[0]) ?? 0).to.equal(bestNo[1] - 200)
+
+    const fill = (await client.waitFor((f) => f.json?.type === 'fill')).json.msg
+    expect(fill).to.include({ order_id: body.order.order_id, market_ticker: TICKER, is_taker: true, side: 'yes', action: 'buy', yes_price_dollars: askDollars, count_fp: '2.00', client_order_id: 'c-1' })
+    const trade = (await client.waitFor((f) => f.json?.type === 'trade')).json.msg
+    expect(trade).to.include({ market_ticker: TICKER, taker_side: 'yes', yes_price_dollars: askDollars, count_fp: '2.00', trade_id: fill.trade_id })
+    const delta = (await client.waitFor((f) => f.json?.type === 'orderbook_delta')).json.msg
+    expect(delta).to.include({ market_ticker: TICKER, side: 'no', price_dollars: (bestNo[0] / 10_000).toFixed(4), delta_fp: '-2.00' })
+  })
+
+  it('rests the unfilled part of a non-crossing order as a bid and tells orderbook subscribers', async () => {
+    const { status, body } = await post({ ticker: TICKER, action: 'buy', side: 'yes', count: 5, yes_price_dollars: '0.0200' })
+    expect(status).to.equal(201)
+    expect(body.order).to.include({ status: 'resting', fill_count_fp: '0.00', remaining_count_fp: '5.00' })
+    const delta = (await client.waitFor((f) => f.json?.type === 'orderbook_delta')).json.msg
+    expect(delta).to.include({ side: 'yes', price_dollars: '0.0200', delta_fp: '5.00' })
+    expect(client.data('fill')).to.deep.equal([])
+  })
+
+  it('cancels an immediate_or_cancel order that cannot fill', async () => {
+    const { body } = await post({ ticker: TICKER, action: 'buy', side: 'no', count: 1, no_price_dollars: '0.0100', time_in_force: 'immediate_or_cancel' })
+    expect(body.order).to.include({ status: 'canceled', fill_count_fp: '0.00' })
+  })
+
+  it('refuses an unsigned order with 401', async () => {
+    const { status, body } = await post({ ticker: TICKER, action: 'buy', side: 'yes', count: 1, yes_price_dollars: '0.5000' }, {})
+    expect(status).to.equal(401)
+    expect(body.error.code).to.equal('unauthorized')
+  })
+
+  it('answers an order for an unknown market with 404', async () => {
+    const { status, body } = await post({ ticker: 'KXNOPE-1', action: 'buy', side: 'yes', count: 1, yes_price_dollars: '0.5000' })
+    expect(status).to.equal(404)
+    expect(body.error.code).to.equal('not_found')
+  })
+
+  for (const [what, body] of [
+    ['no price', { ticker: TICKER, action: 'buy', side: 'yes', count: 1 }],
+    ['a bad side', { ticker: TICKER, action: 'buy', side: 'maybe', count: 1, yes_price_dollars: '0.5000' }],
+    ['a zero count', { ticker: TICKER, action: 'buy', side: 'yes', count: 0, yes_price_dollars: '0.5000' }],
+    ['a price of $1', { ticker: TICKER, action: 'buy', side: 'yes', count: 1, yes_price_dollars: '1.0000' }],
+  ] as const) {
+    it(`answers an order with ${what} with 400`, async () => {
+      const { status, body: reply } = await post(body)
+      expect(status).to.equal(400)
+      expect(reply.error.code).to.equal('bad_request')
+    })
+  }
+})

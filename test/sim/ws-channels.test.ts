@@ -1,0 +1,211 @@
+import { expect } from 'chai'
+import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { COUNT, DOLLARS, connect, getJson, newKeyPair, signHeaders, type TestClient } from './helpers.js'
+
+const WS_PATH = '/trade-api/ws/v2'
+const units = (dollars: string) => Math.round(Number(dollars) * 10_000)
+const countUnits = (fp: string) => Math.round(Number(fp) * 100)
+
+/** The smallest correct book applier: levels by price, signed deltas, zero removes. */
+class ReferenceBook {
+  yes = new Map<number, number>()
+  no = new Map<number, number>()
+  snapshot(msg: any): void {
+    this.yes = new Map(msg.yes_dollars_fp.map(([p, q]: [string, string]) => [units(p), countUnits(q)]))
+    this.no = new Map(msg.no_dollars_fp.map(([p, q]: [string, string]) => [units(p), countUnits(q)]))
+  }
+  delta(msg: any): void {
+    const side = msg.side === 'yes' ? this.yes : this.no
+    const price = units(msg.price_dollars)
+    const next = (side.get(price) ?? 0) + countUnits(msg.delta_fp)
+    if (next === 0) side.delete(price)
+    else side.set(price, next)
+  }
+  levels(side: 'yes' | 'no'): [number, number][] {
+    return [...(side === 'yes' ? this.yes : this.no).entries()].sort((a, b) => b[0] - a[0])
+  }
+}
+
+/** A command round trip: every frame the server wrote before its reply has arrived by then. */
+async function drain(client: TestClient): Promise<void> {
+  await client.command('list_subscriptions')
+}
+
+describe('simulator WebSocket channels', () => {
+  const key = newKeyPair()
+  let sim: Simulator
+  let client: TestClient
+  before(async () => { sim = await startSimulator({ seed: 11, ratePerSec: 5000, publicKeys: [key.publicPem] }) })
+  after(async () => { await sim.close() })
+  beforeEach(async () => {
+    sim.resume()
+    client = await connect(sim.wsUrl, signHeaders(key.privateKey, 'GET', WS_PATH))
+  })
+  afterEach(() => client.close())
+
+  it('sends ticker messages with dollar strings, fp counts, legacy twins and seconds timestamps', async () => {
+    await client.command('subscribe', { channels: ['ticker'] })
+    const msg = (await client.waitFor((f) => f.json?.type === 'ticker')).json
+    expect(msg.sid).to.equal(1)
+    expect(msg.msg).to.have.keys('market_ticker', 'market_id', 'price', 'yes_bid', 'yes_ask', 'price_dollars', 'yes_bid_dollars', 'yes_ask_dollars', 'volume', 'volume_fp', 'open_interest', 'open_interest_fp', 'dollar_volume', 'dollar_open_interest', 'ts')
+    for (const f of ['price_dollars', 'yes_bid_dollars', 'yes_ask_dollars']) expect(msg.msg[f], f).to.match(DOLLARS)
+    for (const f of ['volume_fp', 'open_interest_fp']) expect(msg.msg[f], f).to.match(COUNT)
+    expect(msg.msg.yes_bid).to.equal(units(msg.msg.yes_bid_dollars) / 100)
+    expect(msg.msg.volume).to.equal(countUnits(msg.msg.volume_fp) / 100)
+    expect(Math.abs(msg.msg.ts - Date.now() / 1000)).to.be.below(5)
+    expect(msg.sent_at_ms).to.equal(undefined)
+  })
+
+  it('sends the last ticker of a market equal to the authoritative best bid and 1 − best no bid', async () => {
+    const ticker = 'KXNFLGAME-25SEP04DALPHI-PHI'
+    await client.command('subscribe', { channels: ['ticker'], market_tickers: [ticker] })
+    await client.waitFor((f) => f.json?.type === 'ticker')
+    sim.pause()
+    await drain(client)
+    const last = client.data('ticker').at(-1).msg
+    const book = sim.world.book(ticker)!
+    expect(units(last.yes_bid_dollars)).to.equal(book.yes[0]![0])
+    expect(units(last.yes_ask_dollars)).to.equal(10_000 - book.no[0]![0])
+  })
+
+  it('sends trade messages with the reference fields and matching yes/no prices', async () => {
+    await client.command('subscribe', { channels: ['trade'] })
+    const msg = (await client.waitFor((f) => f.json?.type === 'trade')).json.msg
+    expect(msg).to.have.keys('trade_id', 'market_ticker', 'yes_price', 'no_price', 'yes_price_dollars', 'no_price_dollars', 'count', 'count_fp', 'taker_side', 'ts')
+    expect(units(msg.yes_price_dollars) + units(msg.no_price_dollars)).to.equal(10_000)
+    expect(msg.count_fp).to.match(COUNT)
+    expect(['yes', 'no']).to.include(msg.taker_side)
+  })
+
+  it('starts orderbook_delta with a snapshot per market, then deltas that name the market, seq +1 per message per sid', async () => {
+    const tickers = ['KXNFLGAME-25SEP04DALPHI-PHI', 'KXNFLGAME-25SEP04DALPHI-DAL', 'KXNFLTOTAL-25SEP04DALPHI-43']
+    const { msg: { sid } } = await client.command('subscribe', { channels: ['orderbook_delta'], market_tickers: tickers })
+    await client.until(() => client.data('orderbook_delta').length >= 30, 5000)
+    const book = client.frames.filter((f) => f.json?.sid === sid).map((f) => f.json)
+    expect(book.slice(0, 3).map((m) => [m.type, m.msg.market_ticker])).to.deep.equal(tickers.map((t) => ['orderbook_snapshot', t]))
+    expect(book.map((m) => m.seq)).to.deep.equal(book.map((_, i) => i + 1))
+    for (const m of book.slice(3)) {
+      expect(m.type).to.equal('orderbook_delta')
+      expect(tickers).to.include(m.msg.market_ticker)
+      expect(m.msg.price_dollars).to.match(DOLLARS)
+      expect(m.msg.delta_fp).to.match(/^-?\d+\.\d{2}$/)
+      expect(m.msg.delta).to.equal(countUnits(m.msg.delta_fp) / 100)
+    }
+  })
+
+  it('reproduces world.book() exactly when the snapshot and deltas are applied, once paused', async () => {
+    const tickers = sim.world.markets().filter((m) => m.seriesTicker === 'KXNFLGAME').map((m) => m.ticker)
+    await client.command('subscribe', { channels: ['orderbook_delta'], market_tickers: tickers })
+    await client.until(() => client.data('orderbook_delta').length >= 200, 5000)
+    sim.pause()
+    await drain(client)
+    const books = new Map<string, ReferenceBook>()
+    for (const m of client.frames.map((f) => f.json).filter((j) => j?.type?.startsWith('orderbook'))) {
+      if (m.type === 'orderbook_snapshot') books.set(m.msg.market_ticker, new ReferenceBook())
+      const b = books.get(m.msg.market_ticker)!
+      if (m.type === 'orderbook_snapshot') b.snapshot(m.msg)
+      else b.delta(m.msg)
+    }
+    expect([...books.keys()].sort()).to.deep.equal([...tickers].sort())
+    for (const t of tickers) {
+      expect({ yes: books.get(t)!.levels('yes'), no: books.get(t)!.levels('no') }, t).to.deep.equal(sim.world.book(t))
+    }
+  })
+
+  it('streams valid ticker messages within a second for every KXNFLGAME market listed by REST', async () => {
+    const { body } = await getJson(`${sim.apiUrl}/markets?series_ticker=KXNFLGAME&limit=1000`)
+    const tickers: string[] = body.markets.map((m: any) => m.ticker)
+    const plain = await connect(sim.wsUrl)
+    try {
+      const reply = await plain.command('subscribe', { channels: ['ticker'], market_tickers: tickers })
+      expect(reply.type).to.equal('subscribed')
+      const started = Date.now()
+      await plain.until(() => plain.data('ticker').length >= 20, 1000)
+      expect(Date.now() - started).to.be.below(1000)
+      for (const t of plain.data('ticker')) {
+        expect(tickers).to.include(t.msg.market_ticker)
+        expect(t.msg.yes_bid_dollars).to.match(DOLLARS)
+      }
+    } finally { plain.close() }
+  })
+
+  it('adds sent_at_ms to data messages only when benchTimestamps is on', async () => {
+    const bench = await startSimulator({ ratePerSec: 2000, benchTimestamps: true })
+    const c = await connect(bench.wsUrl)
+    try {
+      await c.command('subscribe', { channels: ['ticker'] })
+      const msg = (await c.waitFor((f) => f.json?.type === 'ticker')).json
+      expect(msg.sent_at_ms).to.be.a('number')
+      expect(Math.abs(msg.sent_at_ms - Date.now())).to.be.below(2000)
+    } finally {
+      c.close()
+      await bench.close()
+    }
+  })
+})
+
+describe('simulator game clock and lifecycle', () => {
+  it('closes, determines and settles the first game with market_lifecycle_v2 messages and REST status changes', async () => {
+    // At speed 400 DAL@PHI (kickoff 1 s, 180 s long) ends after ~0.45 s real.
+    const sim = await startSimulator({ seed: 2, speed: 400, ratePerSec: 500 })
+    const client = await connect(sim.wsUrl)
+    try {
+      await client.command('subscribe', { channels: ['market_lifecycle_v2'] })
+      const ticker = 'KXNFLGAME-25SEP04DALPHI-PHI'
+      const events = () => client.data('market_lifecycle_v2').filter((m) => m.msg.market_ticker === ticker).map((m) => m.msg)
+      await client.until(() => events().length >= 1, 3000)
+      expect(events()[0]).to.include({ event_type: 'close_date_updated' })
+      expect((await getJson(`${sim.apiUrl}/markets/${ticker}`)).body.market.status).to.equal('closed')
+      await client.until(() => events().length >= 3, 6000)
+      const [, determined, settled] = events()
+      expect(determined.event_type).to.equal('determined')
+      expect(['yes', 'no']).to.include(determined.result)
+      expect(determined.determination_ts).to.be.a('number')
+      expect(settled).to.include({ event_type: 'settled', result: determined.result })
+      const market = (await getJson(`${sim.apiUrl}/markets/${ticker}`)).body.market
+      expect(market).to.include({ status: 'finalized', result: determined.result })
+      const dal = (await getJson(`${sim.apiUrl}/markets/KXNFLGAME-25SEP04DALPHI-DAL`)).body.market
+      expect(dal.result).to.equal(determined.result === 'yes' ? 'no' : 'yes')
+      expect((await getJson(`${sim.apiUrl}/events?status=settled`)).body.events.map((e: any) => e.event_ticker)).to.include('KXNFLGAME-25SEP04DALPHI')
+    } finally {
+      client.close()
+      await sim.close()
+    }
+  })
+
+  it('moves the winner price of a team leading by 8+ points late in the game above 0.90', async () => {
+    // Speed 150: DAL@PHI ends ~1.2 s real; 20k updates/s give each market ~150 requotes over the game.
+    const sim = await startSimulator({ seed: 4, speed: 150, ratePerSec: 20_000 })
+    try {
+      const game = sim.world.catalog.games[0]!
+      await new Promise<void>((resolve) => { const t = setInterval(() => { if (game.state.remaining < 0.05) { clearInterval(t); resolve() } }, 5) })
+      sim.pause()
+      const margin = game.state.homeScore - game.state.awayScore
+      expect(Math.abs(margin), 'seed 4 scripts a clear lead').to.be.at.least(8)
+      const leader = margin > 0 ? 'PHI' : 'DAL'
+      expect(sim.world.book(`KXNFLGAME-25SEP04DALPHI-${leader}`)!.yes[0]![0]).to.be.at.least(9_000)
+    } finally { await sim.close() }
+  })
+})
+
+describe('simulator crossed books', () => {
+  it('shows a crossed market (yes ask + no ask ≤ 0.97) in ticker, orderbook and REST for a moment', async () => {
+    const sim = await startSimulator({ seed: 9, ratePerSec: 1000, crossEveryMs: 200 })
+    const client = await connect(sim.wsUrl)
+    try {
+      await client.command('subscribe', { channels: ['ticker'] })
+      const crossed = (await client.waitFor((f) => f.json?.type === 'ticker' && units(f.json.msg.yes_bid_dollars) - units(f.json.msg.yes_ask_dollars) >= 300, 5000)).json.msg
+      const ticker = crossed.market_ticker
+      const book = sim.world.book(ticker)!
+      expect(book.yes[0]![0] + book.no[0]![0]).to.be.at.least(10_300)
+      const market = (await getJson(`${sim.apiUrl}/markets/${ticker}`)).body.market
+      const orderbook = (await getJson(`${sim.apiUrl}/markets/${ticker}/orderbook`)).body.orderbook_fp
+      // Still inside the 1–2 s episode: REST shows it too.
+      expect(Number(market.yes_ask_dollars) + Number(market.no_ask_dollars)).to.be.at.most(0.97 + 1e-9)
+      expect(units(orderbook.yes_dollars.at(-1)[0]) + units(orderbook.no_dollars.at(-1)[0])).to.be.at.least(10_300)
+    } finally {
+      client.close()
+      await sim.close()
+    }
+  })
+})
