@@ -47,13 +47,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: CommandFlags<T>
   protected args!: CommandArgs<T>
+  /** Every positional argument (for commands with `strict = false` that take many). */
+  protected positional: string[] = []
   private writer?: NdjsonWriter
   private readonly exchanges: Exchange[] = []
 
   override async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as unknown as typeof BaseCommand
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: ctor.baseFlags,
       args: this.ctor.args,
@@ -61,6 +63,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as CommandFlags<T>
     this.args = args as CommandArgs<T>
+    this.positional = argv.map(String)
   }
 
   /** --json, also when flags failed to parse (the error line must still be JSON). */
@@ -111,6 +114,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected ndjson(): NdjsonWriter {
     this.writer ??= createNdjsonWriter({ onClosed: () => void shutdown(0) })
     return this.writer
+  }
+
+  /** Flush buffered NDJSON (shutdown handlers call this before the process exits). */
+  protected async flushOutput(): Promise<void> {
+    await this.writer?.flush()
   }
 
   /** One JSON document on stdout (for commands that print a single result under --json). */

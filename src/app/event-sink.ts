@@ -1,0 +1,49 @@
+/**
+ * Where a streaming command's events go: NDJSON on stdout under --json, aligned human lines
+ * otherwise. Connection notices and errors go to stderr in human mode so stdout stays data.
+ */
+import type { NdjsonWriter } from '../render/ndjson.js'
+import { HumanFormatter, type SummaryView } from '../render/human.js'
+import { colorLevel, chalkFor } from '../render/color.js'
+import type { ConnectionEvent, MarketEvent } from '../core/types.js'
+import type { NeuralError } from '../errors.js'
+
+export interface EventSink {
+  event(event: MarketEvent | ConnectionEvent): void
+  /** A problem worth reporting that does not end the command. */
+  problem(error: Pick<NeuralError, 'kind' | 'code' | 'message'>): void
+  /** A record of any other type (signal, portfolio, ...) — written as is under --json, as `human` otherwise. */
+  record(value: { type: string }, human: string): void
+  /** The end-of-run summary. */
+  summary(value: SummaryView & { type: 'summary' }): void
+}
+
+export function jsonSink(writer: NdjsonWriter): EventSink {
+  return {
+    event: (e) => writer.write(e),
+    problem: (e) => writer.write({ type: 'error', kind: e.kind, code: e.code, message: e.message }),
+    record: (value) => writer.write(value),
+    summary: (value) => writer.write(value),
+  }
+}
+
+export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStream; err?: NodeJS.WriteStream }): EventSink {
+  const out = options.out ?? process.stdout
+  const err = options.err ?? process.stderr
+  const formatter = new HumanFormatter({ colorLevel: colorLevel(out), simulated: options.simulated })
+  const errFormatter = new HumanFormatter({ colorLevel: colorLevel(err), simulated: options.simulated })
+  const red = chalkFor(err).red
+  return {
+    event: (e) => {
+      if (e.type === 'connection') err.write(errFormatter.format(e) + '\n')
+      else out.write(formatter.format(e) + '\n')
+    },
+    problem: (e) => err.write(`${red(`${e.kind}:`)} ${e.message}\n`),
+    record: (_value, human) => out.write(human + '\n'),
+    summary: (value) => out.write(formatter.summary(value) + '\n'),
+  }
+}
+
+export function sinkFor(json: boolean, writer: () => NdjsonWriter, simulated: boolean): EventSink {
+  return json ? jsonSink(writer()) : humanSink({ simulated })
+}

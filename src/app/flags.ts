@@ -1,0 +1,27 @@
+/** Parsing of flag values shared by streaming commands. */
+import type { ChannelName } from '../core/stream.js'
+import { WIRE_CHANNELS } from '../core/stream.js'
+import { inputError } from '../errors.js'
+
+/** "ticker,trade,orderbook" → channel names, each checked. */
+export function parseChannels(text: string): ChannelName[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean)
+  if (names.length === 0) throw inputError('BAD_CHANNELS', `--channels: give at least one of ${Object.keys(WIRE_CHANNELS).join(', ')}`)
+  for (const name of names) {
+    if (!(name in WIRE_CHANNELS)) throw inputError('BAD_CHANNELS', `--channels: unknown channel "${name}" (use ${Object.keys(WIRE_CHANNELS).join(', ')}, e.g. --channels ticker,trade)`)
+  }
+  return [...new Set(names)] as ChannelName[]
+}
+
+/** Seconds (may be fractional) → ms; undefined passes through. */
+export function secondsToMs(flag: string, seconds: number | undefined): number | undefined {
+  if (seconds === undefined) return undefined
+  if (!Number.isFinite(seconds) || seconds <= 0) throw inputError('BAD_DURATION', `--${flag}: expected a positive number of seconds (e.g. --${flag} 10), got ${seconds}`)
+  return Math.round(seconds * 1000)
+}
+
+export function positiveInteger(flag: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!Number.isInteger(value) || value < 1) throw inputError('BAD_COUNT', `--${flag}: expected a whole number ≥ 1 (e.g. --${flag} 100), got ${value}`)
+  return value
+}

@@ -1,0 +1,168 @@
+/**
+ * The `neural stream` loop, outside oclif: connect, resolve and subscribe, hand every event to a
+ * sink, optionally record raw frames, publish status, and stop on duration, count, abort or failure.
+ */
+import { MarketStream, type ChannelName, type StreamStats } from '../core/stream.js'
+import { Recorder } from '../core/recorder.js'
+import { parseTargets } from '../core/targets.js'
+import type { ConnectionEvent, MarketEvent } from '../core/types.js'
+import type { NeuralConfig } from '../config/types.js'
+import { NeuralError } from '../errors.js'
+import type { Exchange } from '../runtime/open-exchange.js'
+import { publishStatus, type StatusPublisher } from '../runtime/status-registry.js'
+import type { Spinner } from '../render/spinner.js'
+import type { EventSink } from './event-sink.js'
+
+export interface StreamSessionOptions {
+  exchange: Exchange
+  config: NeuralConfig
+  targets: string[]
+  channels: ChannelName[]
+  /** Stop after this long. */
+  durationMs?: number
+  /** Stop after this many market events. */
+  count?: number
+  /** Write every raw frame here (NDJSON, readable by `run-strategy --replay`). */
+  recordFile?: string
+  sink: EventSink
+  spinner: Spinner
+  /** Aborted by Ctrl-C / SIGTERM. */
+  signal?: AbortSignal
+  /** Publish a status file for `neural status`; off in library use. */
+  status?: { command: string; args: string[] }
+  /** Called with the stream once it exists (e.g. to attach a publisher). */
+  onStream?: (stream: MarketStream) => void
+}
+
+export interface StreamSummary {
+  type: 'summary'
+  messages: number
+  events: number
+  durationMs: number
+  ratePerSec: number
+  reconnects: number
+  markets: number
+  malformed: number
+  unknownTypes: number
+  gaps: number
+  recordFile?: string
+  recordedFrames?: number
+}
+
+/** Builds a MarketStream from resolved config; commands and strategies share it. */
+export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[]): MarketStream {
+  return new MarketStream({
+    wsUrl: exchange.wsUrl,
+    apiUrl: exchange.apiUrl,
+    signer: exchange.signer,
+    timeoutMs: config.websocketTimeoutMs,
+    retry: { attempts: config.retryAttempts, baseDelayMs: config.retryDelayMs, maxDelayMs: config.retryMaxDelayMs, jitter: 'full' },
+    batchSize: config.subscriptionBatchSize,
+    channels,
+  })
+}
+
+export async function runStreamSession(options: StreamSessionOptions): Promise<StreamSummary> {
+  const { sink, spinner } = options
+  // A malformed target is refused before anything is sent.
+  parseTargets(options.targets)
+  const startedAt = Date.now()
+  const stream = createMarketStream(options.exchange, options.config, options.channels)
+  options.onStream?.(stream)
+  const recorder = options.recordFile
+    ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment } })
+    : undefined
+  let status: StatusPublisher | undefined
+  let events = 0
+  let fatal: NeuralError | undefined
+  let failed = false
+  let finish!: () => void
+  const finished = new Promise<void>((resolve) => (finish = resolve))
+
+  const onEvent = (event: MarketEvent) => {
+    sink.event(event)
+    events++
+    if (options.count !== undefined && events >= options.count) finish()
+  }
+  if (recorder) stream.on('frame', (raw, receivedAt) => recorder.write(raw, receivedAt))
+  stream.on('tick', onEvent)
+  stream.on('trade', onEvent)
+  stream.on('book', onEvent)
+  stream.on('lifecycle', onEvent)
+  stream.on('fill', onEvent)
+  stream.on('connection', (event: ConnectionEvent) => {
+    if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
+    if (event.state === 'failed') {
+      failed = true
+      finish()
+    }
+  })
+  stream.on('error', (error: NeuralError) => {
+    // The connection emits 'failed' and then the error that ended it.
+    if (failed || error.kind === 'auth' || error.kind === 'config') fatal ??= error
+    sink.problem(error)
+  })
+  const abort = () => finish()
+  options.signal?.addEventListener('abort', abort, { once: true })
+  if (options.signal?.aborted) finish()
+
+  let timer: NodeJS.Timeout | undefined
+  try {
+    spinner.start(`connecting to ${options.exchange.wsUrl}`)
+    await stream.start()
+    spinner.update(`resolving ${options.targets.join(' ')}`)
+    const result = await stream.subscribe(options.targets)
+    spinner.succeed(`subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
+    for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
+    if (result.tickers.length === 0) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
+    if (options.status) {
+      status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
+      const refresh = () => status?.update(liveStatus(stream.stats()))
+      refresh()
+      const interval = setInterval(refresh, 1000)
+      interval.unref()
+      finished.then(() => clearInterval(interval), () => clearInterval(interval))
+    }
+    if (options.durationMs !== undefined) timer = setTimeout(finish, options.durationMs)
+    await finished
+  } catch (error) {
+    spinner.fail()
+    fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
+  } finally {
+    if (timer) clearTimeout(timer)
+    options.signal?.removeEventListener('abort', abort)
+  }
+  const stats = stream.stats()
+  await stream.close()
+  recorder?.close()
+  await status?.close()
+  const durationMs = Date.now() - startedAt
+  const summary: StreamSummary = {
+    type: 'summary',
+    messages: stats.messages,
+    events,
+    durationMs,
+    ratePerSec: durationMs > 0 ? Math.round((stats.messages / durationMs) * 10_000) / 10 : 0,
+    reconnects: stats.reconnects,
+    markets: stats.markets,
+    malformed: stats.malformed,
+    unknownTypes: stats.unknownTypes,
+    gaps: stats.gaps,
+    ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.frames } : {}),
+  }
+  if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
+  if (!fatal || events > 0) sink.summary(summary)
+  if (fatal) throw fatal
+  return summary
+}
+
+function liveStatus(stats: StreamStats) {
+  return {
+    connected: stats.connected,
+    subscriptions: stats.subscriptions,
+    messages: stats.messages,
+    reconnects: stats.reconnects,
+    lastMessageAt: stats.lastMessageAt,
+    ratePerSec: stats.ratePerSec,
+  }
+}
