@@ -62,7 +62,9 @@ export class MarketStore implements MarketStoreView {
   }
 
   history(ticker: string): readonly HistoryPoint[] {
-    return this.histories.get(ticker) ?? []
+    const h = this.histories.get(ticker)
+    if (!h) return []
+    return h.length > this.historyLength ? h.slice(-this.historyLength) : h
   }
 
   applyTick(tick: Tick): MarketState {
@@ -126,6 +128,7 @@ export class MarketStore implements MarketStoreView {
       this.histories.set(s.ticker, h)
     }
     h.push({ ts, yesBid: s.yesBid, yesAsk: s.yesAsk, yesPrice: s.yesPrice, volume: s.volume })
-    if (h.length > this.historyLength) h.splice(0, h.length - this.historyLength)
+    // Trim in chunks: splicing on every update once full cost ~15% of the stream's CPU (profiled).
+    if (h.length >= this.historyLength * 2) h.splice(0, h.length - this.historyLength)
   }
 }

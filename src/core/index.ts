@@ -1,0 +1,11 @@
+/** The streaming core's public API. No oclif, chalk or ora below this line. */
+export * from './types.js'
+export { MarketStore, type MarketState, type MarketStoreView, type HistoryPoint } from './market-store.js'
+export { MarketStream, WIRE_CHANNELS, type ChannelName, type MarketStreamOptions, type StreamEvents, type StreamStats, type SubscribeResult, type SubscriptionInfo } from './stream.js'
+export { Connection, defaultSocketFactory, type ConnectionOptions, type SocketFactory } from './connection.js'
+export { RestClient, parseMarket, parseEvent, type EventInfo, type ExchangeStatus, type MarketFilter, type MarketInfo, type OrderRequest, type OrderResult, type RestClientOptions } from './rest-client.js'
+export { parseTarget, parseTargets, resolveTargets, targetMatches, type Target, type TargetKind, type ResolvedTargets } from './targets.js'
+export { Recorder, readRecord, RECORD_TYPE, RECORD_VERSION, type RecordedFrame, type RecorderOptions } from './recorder.js'
+export { OrderBook, OrderBooks, type Gap } from './order-book.js'
+export { parseFrame, WS_ERROR_CODES, wsErrorName, type WireMessage } from './wire.js'
+export { backoffDelay, backoffDelays, canRetry, sleep, AbortedError, DEFAULT_RETRY, type RetryPolicy, type Jitter } from './backoff.js'

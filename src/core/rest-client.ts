@@ -1,0 +1,375 @@
+/**
+ * Kalshi REST v2, the few endpoints neural needs, parsed at the edge into our own types (dollars,
+ * contracts, epoch ms). Requests are paced under the basic-tier read limit, 429s are retried with
+ * backoff, and failures become NeuralErrors grouped by what the caller should do.
+ */
+import type { Signer } from '../auth/signer.js'
+import { NeuralError } from '../errors.js'
+import { backoffDelay, type RetryPolicy } from './backoff.js'
+import { centsToUnits, COUNT_SCALE, countToUnits, dollarsToUnits, formatDollars, dollarsNumberToUnits, PRICE_SCALE } from './fixed-point.js'
+import { bookFromLevels } from './order-book.js'
+import type { Book, Side } from './types.js'
+
+export type MarketStatusFilter = 'unopened' | 'open' | 'closed' | 'settled'
+
+export interface MarketFilter {
+  series_ticker?: string
+  event_ticker?: string
+  tickers?: string[]
+  status?: MarketStatusFilter
+  /** 1–1000; the exchange's default is 100. */
+  limit?: number
+  cursor?: string
+}
+
+export interface EventFilter {
+  series_ticker?: string
+  status?: MarketStatusFilter
+  with_nested_markets?: boolean
+  limit?: number
+  cursor?: string
+}
+
+/** One market, in dollars and contracts. */
+export interface MarketInfo {
+  ticker: string
+  eventTicker: string
+  seriesTicker?: string
+  title: string
+  subtitle?: string
+  yesSubTitle: string
+  noSubTitle?: string
+  /** The market's own status: initialized, active, inactive, closed, determined, settled (newer: open, …). */
+  status: string
+  /** ISO 8601 as sent. */
+  openTime?: string
+  closeTime?: string
+  yesBid?: number
+  yesAsk?: number
+  noBid?: number
+  noAsk?: number
+  lastPrice?: number
+  volume?: number
+  volume24h?: number
+  openInterest?: number
+  result?: string
+}
+
+export interface EventInfo {
+  eventTicker: string
+  seriesTicker: string
+  title: string
+  subTitle?: string
+  category?: string
+  markets?: MarketInfo[]
+}
+
+export interface ExchangeStatus {
+  exchangeActive: boolean
+  tradingActive: boolean
+}
+
+export interface OrderRequest {
+  ticker: string
+  action: 'buy' | 'sell'
+  side: Side
+  /** Whole contracts. */
+  count: number
+  /** Limit price in dollars of the side bought or sold (yes price for side yes, no price for side no). */
+  priceDollars: number
+  clientOrderId?: string
+  timeInForce?: string
+}
+
+export interface OrderResult {
+  orderId: string
+  status: string
+  clientOrderId?: string
+}
+
+export interface RestClientOptions {
+  /** Base URL including /trade-api/v2. */
+  apiUrl: string
+  signer?: Signer
+  fetch?: typeof fetch
+  /** Retries of a 429 or 5xx before giving up. @default { attempts: 4, baseDelayMs: 250, maxDelayMs: 4000, jitter: 'equal' } */
+  retry?: RetryPolicy
+  /** Pace: at most this many requests per second (basic tier: ~20 reads/s). @default 20 */
+  maxRequestsPerSec?: number
+  /** Per-request timeout. @default 15000 */
+  timeoutMs?: number
+  random?: () => number
+}
+
+const DEFAULT_REST_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4000, jitter: 'equal' }
+
+type Obj = Record<string, unknown>
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function priceOf(o: Obj, key: string): number | undefined {
+  const u = dollarsToUnits(o[`${key}_dollars`]) ?? centsToUnits(o[key])
+  return u === undefined ? undefined : u / PRICE_SCALE
+}
+
+function countOf(o: Obj, key: string): number | undefined {
+  const u = countToUnits(o[`${key}_fp`]) ?? countToUnits(o[key])
+  return u === undefined ? undefined : u / COUNT_SCALE
+}
+
+/** Parse a Kalshi market object. */
+export function parseMarket(raw: unknown): MarketInfo {
+  if (!raw || typeof raw !== 'object') throw new NeuralError('protocol', 'BAD_RESPONSE', 'the exchange sent a market that is not an object')
+  const o = raw as Obj
+  const ticker = str(o.ticker)
+  if (!ticker) throw new NeuralError('protocol', 'BAD_RESPONSE', 'the exchange sent a market without a ticker')
+  const eventTicker = str(o.event_ticker) ?? ticker.split('-').slice(0, -1).join('-')
+  return {
+    ticker,
+    eventTicker,
+    seriesTicker: str(o.series_ticker) ?? (eventTicker.includes('-') ? eventTicker.slice(0, eventTicker.indexOf('-')) : undefined),
+    title: str(o.title) ?? '',
+    subtitle: str(o.subtitle),
+    yesSubTitle: str(o.yes_sub_title) ?? '',
+    noSubTitle: str(o.no_sub_title),
+    status: str(o.status) ?? 'unknown',
+    openTime: str(o.open_time),
+    closeTime: str(o.close_time),
+    yesBid: priceOf(o, 'yes_bid'),
+    yesAsk: priceOf(o, 'yes_ask'),
+    noBid: priceOf(o, 'no_bid'),
+    noAsk: priceOf(o, 'no_ask'),
+    lastPrice: priceOf(o, 'last_price'),
+    volume: countOf(o, 'volume'),
+    volume24h: countOf(o, 'volume_24h'),
+    openInterest: countOf(o, 'open_interest'),
+    result: str(o.result),
+  }
+}
+
+export function parseEvent(raw: unknown, markets?: unknown): EventInfo {
+  if (!raw || typeof raw !== 'object') throw new NeuralError('protocol', 'BAD_RESPONSE', 'the exchange sent an event that is not an object')
+  const o = raw as Obj
+  const eventTicker = str(o.event_ticker) ?? str(o.ticker)
+  if (!eventTicker) throw new NeuralError('protocol', 'BAD_RESPONSE', 'the exchange sent an event without an event_ticker')
+  const nested = Array.isArray(markets) ? markets : Array.isArray(o.markets) ? o.markets : undefined
+  return {
+    eventTicker,
+    seriesTicker: str(o.series_ticker) ?? eventTicker.split('-')[0],
+    title: str(o.title) ?? '',
+    subTitle: str(o.sub_title),
+    category: str(o.category),
+    markets: nested?.map(parseMarket),
+  }
+}
+
+/** Levels [["0.4400","250.00"], ...] (or legacy [[44, 250], ...] cents) into flat integer pairs. */
+function restLevels(v: unknown, legacyCents: boolean): number[] {
+  const out: number[] = []
+  if (!Array.isArray(v)) return out
+  for (const level of v) {
+    if (!Array.isArray(level) || level.length < 2) continue
+    const p = legacyCents ? centsToUnits(level[0]) : dollarsToUnits(level[0])
+    const q = countToUnits(level[1])
+    if (p !== undefined && q !== undefined && q > 0) out.push(p, q)
+  }
+  return out
+}
+
+export class RestClient {
+  private readonly apiUrl: string
+  private readonly basePath: string
+  private readonly signer?: Signer
+  private readonly fetchImpl: typeof fetch
+  private readonly retry: RetryPolicy
+  private readonly intervalMs: number
+  private readonly timeoutMs: number
+  private readonly random: () => number
+  private nextSlotAt = 0
+  /** Requests sent (including retries). */
+  requests = 0
+
+  constructor(options: RestClientOptions) {
+    this.apiUrl = options.apiUrl.replace(/\/+$/, '')
+    this.basePath = new URL(this.apiUrl).pathname
+    this.signer = options.signer
+    this.fetchImpl = options.fetch ?? fetch
+    this.retry = options.retry ?? DEFAULT_REST_RETRY
+    this.intervalMs = 1000 / (options.maxRequestsPerSec ?? 20)
+    this.timeoutMs = options.timeoutMs ?? 15_000
+    this.random = options.random ?? Math.random
+  }
+
+  async exchangeStatus(): Promise<ExchangeStatus> {
+    const body = await this.request('GET', '/exchange/status')
+    return { exchangeActive: body.exchange_active === true, tradingActive: body.trading_active === true }
+  }
+
+  /** One page of markets. */
+  async getMarkets(filter: MarketFilter = {}): Promise<{ markets: MarketInfo[]; cursor: string }> {
+    const body = await this.request('GET', '/markets', {
+      series_ticker: filter.series_ticker,
+      event_ticker: filter.event_ticker,
+      tickers: filter.tickers?.join(','),
+      status: filter.status,
+      limit: filter.limit,
+      cursor: filter.cursor,
+    })
+    const list = Array.isArray(body.markets) ? body.markets : []
+    return { markets: list.map(parseMarket), cursor: typeof body.cursor === 'string' ? body.cursor : '' }
+  }
+
+  /** Every market matching the filter: follows the cursor until it comes back empty. */
+  async listAllMarkets(filter: Omit<MarketFilter, 'cursor'> = {}): Promise<MarketInfo[]> {
+    const out: MarketInfo[] = []
+    const seen = new Set<string>()
+    let cursor: string | undefined
+    for (let page = 0; ; page++) {
+      const res = await this.getMarkets({ limit: 1000, ...filter, cursor })
+      out.push(...res.markets)
+      if (!res.cursor) return out
+      // A server that hands back the same cursor would loop forever.
+      if (seen.has(res.cursor) || page > 10_000) throw new NeuralError('protocol', 'BAD_CURSOR', 'the exchange repeated a pagination cursor')
+      seen.add(res.cursor)
+      cursor = res.cursor
+    }
+  }
+
+  async getMarket(ticker: string): Promise<MarketInfo> {
+    const body = await this.request('GET', `/markets/${encodeURIComponent(ticker)}`, undefined, () => notFound('UNKNOWN_MARKET', `unknown market ${ticker} (example of a market ticker: KXNFLGAME-25SEP04DALPHI-PHI)`))
+    return parseMarket(body.market)
+  }
+
+  async getEvent(eventTicker: string, options: { withNestedMarkets?: boolean } = {}): Promise<EventInfo> {
+    const body = await this.request(
+      'GET',
+      `/events/${encodeURIComponent(eventTicker)}`,
+      { with_nested_markets: options.withNestedMarkets ? 'true' : undefined },
+      () => notFound('UNKNOWN_EVENT', `unknown event ${eventTicker} (example of an event ticker: KXNFLGAME-25SEP04DALPHI)`),
+    )
+    return parseEvent(body.event, body.markets)
+  }
+
+  async getEvents(filter: EventFilter = {}): Promise<{ events: EventInfo[]; cursor: string }> {
+    const body = await this.request('GET', '/events', {
+      series_ticker: filter.series_ticker,
+      status: filter.status,
+      with_nested_markets: filter.with_nested_markets ? 'true' : undefined,
+      limit: filter.limit,
+      cursor: filter.cursor,
+    })
+    const list = Array.isArray(body.events) ? body.events : []
+    return { events: list.map((e: unknown) => parseEvent(e)), cursor: typeof body.cursor === 'string' ? body.cursor : '' }
+  }
+
+  async getOrderbook(ticker: string, depth?: number): Promise<Book> {
+    const body = await this.request('GET', `/markets/${encodeURIComponent(ticker)}/orderbook`, { depth }, () =>
+      notFound('UNKNOWN_MARKET', `unknown market ${ticker} (example of a market ticker: KXNFLGAME-25SEP04DALPHI-PHI)`),
+    )
+    const fp = body.orderbook_fp as Obj | undefined
+    if (fp && typeof fp === 'object') return bookFromLevels(ticker, restLevels(fp.yes_dollars, false), restLevels(fp.no_dollars, false), Date.now())
+    const legacy = body.orderbook as Obj | undefined
+    if (legacy && typeof legacy === 'object') {
+      if (Array.isArray(legacy.yes_dollars) || Array.isArray(legacy.no_dollars)) {
+        return bookFromLevels(ticker, restLevels(legacy.yes_dollars, false), restLevels(legacy.no_dollars, false), Date.now())
+      }
+      return bookFromLevels(ticker, restLevels(legacy.yes, true), restLevels(legacy.no, true), Date.now())
+    }
+    throw new NeuralError('protocol', 'BAD_RESPONSE', `the exchange sent no order book for ${ticker}`)
+  }
+
+  /** POST /portfolio/orders (signed). */
+  async placeOrder(order: OrderRequest): Promise<OrderResult> {
+    if (!this.signer) throw new NeuralError('auth', 'NO_KEY', 'placing orders needs an API key (set KALSHI_API_KEY_ID and a private key)')
+    if (!Number.isInteger(order.count) || order.count <= 0) throw new NeuralError('input', 'BAD_ORDER', `order count must be a positive whole number (got ${order.count})`)
+    const units = dollarsNumberToUnits(order.priceDollars)
+    if (!(units > 0 && units < PRICE_SCALE)) throw new NeuralError('input', 'BAD_ORDER', `order price must be between 0 and 1 dollar exclusive (got ${order.priceDollars})`)
+    const body: Record<string, unknown> = {
+      ticker: order.ticker,
+      action: order.action,
+      side: order.side,
+      count: order.count,
+      type: 'limit',
+      [order.side === 'yes' ? 'yes_price_dollars' : 'no_price_dollars']: formatDollars(units),
+    }
+    if (order.clientOrderId) body.client_order_id = order.clientOrderId
+    if (order.timeInForce) body.time_in_force = order.timeInForce
+    const res = await this.request('POST', '/portfolio/orders', undefined, () => notFound('UNKNOWN_MARKET', `unknown market ${order.ticker}`), body)
+    const o = (res.order ?? {}) as Obj
+    const orderId = str(o.order_id)
+    if (!orderId) throw new NeuralError('protocol', 'BAD_RESPONSE', 'the exchange accepted the order but sent no order_id')
+    return { orderId, status: str(o.status) ?? 'unknown', clientOrderId: str(o.client_order_id) }
+  }
+
+  /** Wait for this request's slot: requests start at least 1/maxRequestsPerSec apart. */
+  private async pace(): Promise<void> {
+    const now = Date.now()
+    const at = Math.max(now, this.nextSlotAt)
+    this.nextSlotAt = at + this.intervalMs
+    if (at > now) await new Promise((r) => setTimeout(r, at - now))
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, query?: Record<string, string | number | undefined>, on404?: () => NeuralError, body?: unknown): Promise<Obj> {
+    const url = new URL(this.apiUrl + path)
+    if (query) for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v))
+    for (let attempt = 0; ; attempt++) {
+      await this.pace()
+      const headers: Record<string, string> = { accept: 'application/json' }
+      if (body !== undefined) headers['content-type'] = 'application/json'
+      // Kalshi signs the path without its query string.
+      if (this.signer) Object.assign(headers, this.signer(method, this.basePath + path))
+      let res: Response
+      this.requests++
+      try {
+        res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) })
+      } catch (error) {
+        const e = new NeuralError('network', 'NETWORK', `could not reach ${url.origin}: ${(error as Error).message}`, { cause: error })
+        if (attempt < this.retry.attempts) {
+          await new Promise((r) => setTimeout(r, backoffDelay(this.retry, attempt + 1, this.random)))
+          continue
+        }
+        throw e
+      }
+      if (res.ok) {
+        try {
+          const json = (await res.json()) as unknown
+          if (!json || typeof json !== 'object') throw new Error('not an object')
+          return json as Obj
+        } catch (error) {
+          throw new NeuralError('protocol', 'BAD_RESPONSE', `the exchange sent a response that is not JSON (${method} ${path})`, { cause: error })
+        }
+      }
+      const text = await res.text().catch(() => '')
+      const exchangeMessage = errorMessage(text)
+      if ((res.status === 429 || res.status >= 500) && attempt < this.retry.attempts) {
+        const retryAfterMs = Number(res.headers.get('retry-after')) * 1000
+        const delay = Math.max(backoffDelay(this.retry, attempt + 1, this.random), Number.isFinite(retryAfterMs) ? retryAfterMs : 0)
+        await new Promise((r) => setTimeout(r, delay))
+        continue
+      }
+      if (res.status === 429) throw new NeuralError('rate_limit', 'RATE_LIMITED', `the exchange kept rate limiting requests (HTTP 429 after ${attempt + 1} tries)`)
+      if (res.status === 401 || res.status === 403) throw new NeuralError('auth', 'AUTH_REJECTED', `the exchange refused the API key (HTTP ${res.status}${exchangeMessage ? `: ${exchangeMessage}` : ''})`)
+      if (res.status === 404 && on404) throw on404()
+      if (res.status >= 500) throw new NeuralError('network', 'EXCHANGE_UNAVAILABLE', `the exchange failed ${method} ${path} with HTTP ${res.status}${exchangeMessage ? `: ${exchangeMessage}` : ''}`)
+      throw new NeuralError('input', 'BAD_REQUEST', `the exchange rejected ${method} ${path} with HTTP ${res.status}${exchangeMessage ? `: ${exchangeMessage}` : ''}`)
+    }
+  }
+}
+
+function notFound(code: string, message: string): NeuralError {
+  return new NeuralError('input', code, message)
+}
+
+/** `{"error":{"code","message"}}` → message. */
+function errorMessage(text: string): string | undefined {
+  try {
+    const o = JSON.parse(text) as Obj
+    const e = o.error
+    if (e && typeof e === 'object') return str((e as Obj).message) ?? str((e as Obj).code)
+    return str(e) ?? str(o.message)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,194 @@
+import { expect } from 'chai'
+import { generateKeyPairSync } from 'node:crypto'
+import { createServer, type Server } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { createSigner, verifySignature } from '../../src/auth/signer.js'
+import { Connection } from '../../src/core/connection.js'
+import type { ConnectionEvent } from '../../src/core/types.js'
+import type { NeuralError } from '../../src/errors.js'
+import { FakeKalshi, waitFor } from './helpers.js'
+
+const FAST = { attempts: 0, baseDelayMs: 20, maxDelayMs: 50, jitter: 'none' as const }
+
+function track(c: Connection): { events: ConnectionEvent[]; errors: NeuralError[]; frames: string[] } {
+  const events: ConnectionEvent[] = []
+  const errors: NeuralError[] = []
+  c.on('connection', (e) => events.push(e))
+  c.on('error', (e) => errors.push(e))
+  return { events, errors, frames: [] }
+}
+
+describe('connection', function () {
+  this.timeout(5000)
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  let server: FakeKalshi | undefined
+  let conn: Connection | undefined
+
+  afterEach(async () => {
+    await conn?.close()
+    await server?.close()
+    conn = undefined
+    server = undefined
+  })
+
+  it('signs the handshake with headers that verify against the public key', async () => {
+    server = await new FakeKalshi().start()
+    conn = new Connection({ url: server.url, signer: createSigner('key-1', privateKey), timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
+    await conn.start()
+    const h = server.handshakes[0]
+    expect(h['kalshi-access-key']).to.equal('key-1')
+    expect(h['kalshi-access-timestamp']).to.match(/^\d{13}$/)
+    expect(verifySignature(publicKey, h['kalshi-access-timestamp'] as string, 'GET', '/trade-api/ws/v2', h['kalshi-access-signature'] as string)).to.equal(true)
+  })
+
+  it('signs afresh on every reconnect', async () => {
+    server = await new FakeKalshi().start()
+    let clock = 1_757_000_000_000
+    conn = new Connection({ url: server.url, signer: createSigner('key-1', privateKey, () => clock++), timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
+    await conn.start()
+    server.dropAll()
+    await waitFor(() => server!.connectionCount === 2 && conn!.connected, 2000, 'reconnect')
+    const [a, b] = server.handshakes
+    expect(a['kalshi-access-timestamp']).to.not.equal(b['kalshi-access-timestamp'])
+    expect(a['kalshi-access-signature']).to.not.equal(b['kalshi-access-signature'])
+    for (const h of [a, b]) expect(verifySignature(publicKey, h['kalshi-access-timestamp'] as string, 'GET', '/trade-api/ws/v2', h['kalshi-access-signature'] as string)).to.equal(true)
+  })
+
+  it('sends no auth headers without a signer', async () => {
+    server = await new FakeKalshi().start()
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
+    await conn.start()
+    expect(server.handshakes[0]['kalshi-access-key']).to.equal(undefined)
+  })
+
+  it('delivers text frames with their receive time', async () => {
+    server = await new FakeKalshi().start()
+    const frames: [string, number][] = []
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, now: () => 42, onFrame: (t, at) => frames.push([t, at]) })
+    await conn.start()
+    server.send('{"type":"x"}')
+    await waitFor(() => frames.length === 1)
+    expect(frames).to.deep.equal([['{"type":"x"}', 42]])
+  })
+
+  it('fails over to a new attempt when the handshake does not finish within the timeout', async () => {
+    // A TCP server that accepts and never answers the HTTP upgrade.
+    const sockets: import('node:net').Socket[] = []
+    const tcp: Server = createServer((s) => sockets.push(s))
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r))
+    const url = `ws://127.0.0.1:${(tcp.address() as AddressInfo).port}/trade-api/ws/v2`
+    conn = new Connection({ url, timeoutMs: 150, retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10, jitter: 'none' }, onFrame: () => undefined })
+    const t = track(conn)
+    const t0 = Date.now()
+    const error = await conn.start().then(() => undefined, (e: NeuralError) => e)
+    expect(error?.kind).to.equal('network')
+    expect(error?.code).to.equal('CONNECT_TIMEOUT')
+    expect(t.events.map((e) => e.state)).to.deep.equal(['connecting', 'disconnected', 'reconnecting', 'connecting', 'disconnected', 'failed'])
+    expect(Date.now() - t0).to.be.within(300, 1500)
+    for (const s of sockets) s.destroy()
+    await new Promise<void>((r) => tcp.close(() => r()))
+  })
+
+  it('declares a silent connection dead and reconnects within the timeout', async () => {
+    server = await new FakeKalshi({ autoPong: false }).start()
+    conn = new Connection({ url: server.url, timeoutMs: 200, retry: FAST, onFrame: () => undefined })
+    const t = track(conn)
+    await conn.start()
+    const t0 = Date.now()
+    await waitFor(() => server!.connectionCount === 2, 1500, 'reconnect after silence')
+    expect(Date.now() - t0).to.be.below(600)
+    const dropped = t.events.find((e) => e.state === 'disconnected')
+    expect(dropped?.reason).to.match(/no data or ping from the exchange for \d+ ms \(timeout 200 ms\)/)
+  })
+
+  it('counts the exchange heartbeat pings as life on a market with no data', async () => {
+    server = await new FakeKalshi().start()
+    conn = new Connection({ url: server.url, timeoutMs: 150, retry: FAST, onFrame: () => undefined })
+    await conn.start()
+    const heartbeat = setInterval(() => server!.socket.ping('heartbeat'), 50)
+    await new Promise((r) => setTimeout(r, 400))
+    clearInterval(heartbeat)
+    expect(server.connectionCount).to.equal(1)
+    expect(conn.connected).to.equal(true)
+  })
+
+  it('does not count answers to its own pings as life (a peer that only pongs is dead)', async () => {
+    server = await new FakeKalshi({ autoPong: true }).start()
+    conn = new Connection({ url: server.url, timeoutMs: 150, retry: FAST, onFrame: () => undefined })
+    await conn.start()
+    const pinger = setInterval(() => conn!['socket']?.ping(), 30)
+    await waitFor(() => server!.connectionCount === 2, 1500, 'reconnect')
+    clearInterval(pinger)
+  })
+
+  it('gives up after one retry when the handshake is refused with 401, with a single auth error', async () => {
+    server = await new FakeKalshi({ handshakeStatus: 401 }).start()
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
+    const t = track(conn)
+    const error = await conn.start().then(() => undefined, (e: NeuralError) => e)
+    expect(error?.kind).to.equal('auth')
+    expect(error?.code).to.equal('AUTH_REJECTED')
+    expect(error?.exitCode).to.equal(3)
+    // Give a retry storm the chance to show itself.
+    await new Promise((r) => setTimeout(r, 150))
+    expect(server.handshakes.length).to.equal(2)
+    expect(t.errors.length).to.equal(1)
+    expect(t.events.filter((e) => e.state === 'failed').length).to.equal(1)
+  })
+
+  it('waits longer after a 429 than after a network failure', async () => {
+    server = await new FakeKalshi({ handshakeStatus: 429 }).start()
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: { attempts: 1, baseDelayMs: 20, maxDelayMs: 1000, jitter: 'none' }, onFrame: () => undefined })
+    const t = track(conn)
+    const error = await conn.start().then(() => undefined, (e: NeuralError) => e)
+    expect(error?.kind).to.equal('rate_limit')
+    const r = t.events.find((e) => e.state === 'reconnecting')
+    expect(r?.delayMs).to.equal(80)
+  })
+
+  it('classifies a refused TCP connection as a network failure', async () => {
+    const tcp = createServer()
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r))
+    const port = (tcp.address() as AddressInfo).port
+    await new Promise<void>((r) => tcp.close(() => r()))
+    conn = new Connection({ url: `ws://127.0.0.1:${port}/trade-api/ws/v2`, timeoutMs: 1000, retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 5, jitter: 'none' }, onFrame: () => undefined })
+    const t = track(conn)
+    const error = await conn.start().then(() => undefined, (e: NeuralError) => e)
+    expect(error?.kind).to.equal('network')
+    expect(error?.code).to.equal('CONNECT_FAILED')
+    expect(t.events.filter((e) => e.state === 'connecting').length).to.equal(3)
+  })
+
+  it('cancels a pending reconnect sleep on close', async () => {
+    server = await new FakeKalshi().start()
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: { attempts: 0, baseDelayMs: 10_000, maxDelayMs: 10_000, jitter: 'none' }, onFrame: () => undefined })
+    const t = track(conn)
+    await conn.start()
+    server.dropAll()
+    await waitFor(() => t.events.some((e) => e.state === 'reconnecting'))
+    const t0 = Date.now()
+    await conn.close()
+    expect(Date.now() - t0).to.be.below(500)
+    expect(server.connectionCount).to.equal(1)
+  })
+
+  it('uses the socket factory it is given, with the signed headers', async () => {
+    server = await new FakeKalshi().start()
+    const seen: Record<string, string>[] = []
+    const { default: WebSocket } = await import('ws')
+    conn = new Connection({
+      url: server.url,
+      signer: createSigner('key-2', privateKey),
+      timeoutMs: 1000,
+      retry: FAST,
+      onFrame: () => undefined,
+      socketFactory: (url, headers) => {
+        seen.push(headers)
+        return new WebSocket(url, { headers })
+      },
+    })
+    await conn.start()
+    expect(seen.length).to.equal(1)
+    expect(seen[0]['KALSHI-ACCESS-KEY']).to.equal('key-2')
+  })
+})
