@@ -33,14 +33,41 @@ export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStrea
   const formatter = new HumanFormatter({ colorLevel: colorLevel(out), simulated: options.simulated })
   const errFormatter = new HumanFormatter({ colorLevel: colorLevel(err), simulated: options.simulated })
   const red = chalkFor(err).red
+  let open = false
   return {
     event: (e) => {
-      if (e.type === 'connection') err.write(errFormatter.format(e) + '\n')
-      else out.write(formatter.format(e) + '\n')
+      if (e.type !== 'connection') {
+        out.write(formatter.format(e) + '\n')
+        return
+      }
+      if (isNotice(e, open)) err.write(errFormatter.format(e) + '\n')
+      if (e.state === 'connected') open = true
+      else if (e.state === 'disconnected') open = false
     },
     problem: (e) => err.write(`${red(`${e.kind}:`)} ${e.message}\n`),
     record: (_value, human) => out.write(human + '\n'),
     summary: (value) => out.write(formatter.summary(value) + '\n'),
+  }
+}
+
+/**
+ * Which connection events a person needs to see: drops, reconnects and recoveries. The first
+ * connect (the spinner shows it), our own close at the end, the handshake attempts after a drop
+ * (the "reconnecting" line says it) and "failed" (the command's error line follows) would only
+ * repeat what is already on the screen. Under --json every event is written.
+ */
+function isNotice(e: ConnectionEvent, open: boolean): boolean {
+  switch (e.state) {
+    case 'connecting':
+    case 'failed':
+      return false
+    case 'connected':
+      return (e.attempt ?? 1) > 1
+    case 'disconnected':
+      // Also emitted after a handshake that never opened: only the loss of an open connection is news.
+      return open && e.reason !== 'closed by client'
+    case 'reconnecting':
+      return true
   }
 }
 

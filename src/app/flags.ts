@@ -13,10 +13,12 @@ export function parseChannels(text: string): ChannelName[] {
   return [...new Set(names)] as ChannelName[]
 }
 
-/** Seconds (may be fractional) → ms; undefined passes through. */
-export function secondsToMs(flag: string, seconds: number | undefined): number | undefined {
-  if (seconds === undefined) return undefined
-  if (!Number.isFinite(seconds) || seconds <= 0) throw inputError('BAD_DURATION', `--${flag}: expected a positive number of seconds (e.g. --${flag} 10), got ${seconds}`)
+/** Seconds (may be fractional; the flag's text or a number) → ms; undefined passes through. */
+export function secondsToMs(flag: string, value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const seconds = typeof value === 'number' ? value : /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) ? Number(value) : NaN
+  // The user's own text in the message ("got 10s"), not what Number() made of it ("got NaN").
+  if (!Number.isFinite(seconds) || seconds <= 0) throw inputError('BAD_DURATION', `--${flag}: expected a positive number of seconds (e.g. --${flag} 10), got ${typeof value === 'string' ? JSON.stringify(value) : value}`)
   return Math.round(seconds * 1000)
 }
 

@@ -2,7 +2,7 @@
  * The `neural stream` loop, outside oclif: connect, resolve and subscribe, hand every event to a
  * sink, optionally record raw frames, publish status, and stop on duration, count, abort or failure.
  */
-import { MarketStream, type ChannelName, type StreamStats } from '../core/stream.js'
+import { MarketStream, type ChannelName, type StreamStats, type SubscribeResult } from '../core/stream.js'
 import { Recorder } from '../core/recorder.js'
 import { parseTargets } from '../core/targets.js'
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
@@ -32,6 +32,8 @@ export interface StreamSessionOptions {
   status?: { command: string; args: string[] }
   /** Called with the stream once it exists (e.g. to attach a publisher). */
   onStream?: (stream: MarketStream) => void
+  /** Called once the targets are subscribed (after the spinner's last line), before the run waits for its end. */
+  onSubscribed?: (result: SubscribeResult) => void
 }
 
 export interface StreamSummary {
@@ -100,6 +102,8 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   stream.on('error', (error: NeuralError) => {
     // The connection emits 'failed' and then the error that ended it.
     if (failed || error.kind === 'auth' || error.kind === 'config') fatal ??= error
+    // The error that ends the stream is reported once, by the command, as the reason it stopped.
+    if (failed && fatal === error) return
     sink.problem(error)
   })
   const abort = () => finish()
@@ -115,9 +119,10 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     spinner.succeed(`subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
     for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
     if (result.tickers.length === 0) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
+    options.onSubscribed?.(result)
     if (options.status) {
       status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
-      const refresh = () => status?.update(liveStatus(stream.stats()))
+      const refresh = () => status?.update(liveStatus(stream.stats(), stream.watched().length))
       refresh()
       const interval = setInterval(refresh, 1000)
       interval.unref()
@@ -156,10 +161,11 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   return summary
 }
 
-function liveStatus(stats: StreamStats) {
+function liveStatus(stats: StreamStats, markets: number) {
   return {
     connected: stats.connected,
-    subscriptions: stats.subscriptions,
+    // ProcessStatus.subscriptions counts markets ("3 markets" for ticker, trade and lifecycle sids was wrong).
+    subscriptions: markets,
     messages: stats.messages,
     reconnects: stats.reconnects,
     lastMessageAt: stats.lastMessageAt,

@@ -10,7 +10,7 @@ export interface GeneratorOptions {
   ratePerSec: number
   /** Game-clock multiplier: at 1 a game lasts GAME_DURATION_SEC real seconds. */
   speed: number
-  /** Mean real time between crossed-book episodes somewhere in the world. */
+  /** Mean real time between crossed-book episodes somewhere in the world. @default 500 (a 10 s demo of strategies/arb.ts sees several) */
   crossEveryMs?: number
   /** Called around each batch so the server can cork sockets and write each tick's frames in one go. */
   onBatchStart?: () => void
@@ -79,7 +79,7 @@ export class Generator {
   }
 
   private crossGap(): number {
-    const mean = this.opts.crossEveryMs ?? 3000
+    const mean = this.opts.crossEveryMs ?? 500
     return -Math.log(Math.max(this.rand(), 1e-9)) * mean
   }
 

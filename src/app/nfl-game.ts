@@ -1,0 +1,85 @@
+/**
+ * `neural nfl game <GAME>`: every market of one game, live, as the game panel (redrawn on a
+ * terminal) or as one game summary per change (human panels off a terminal, NDJSON under --json).
+ */
+import { RestClient } from '../core/rest-client.js'
+import type { GameSummary, NflMarkets } from '../nfl/game-summary.js'
+import type { NflGame } from '../nfl/tickers.js'
+import { renderGamePanel } from '../render/game-panel.js'
+import type { EventSink } from './event-sink.js'
+import { FRAME_INTERVAL_MS, TerminalFrame, Throttle, systemClock, type LiveMode, type TimerClock } from './nfl-live-output.js'
+import { findGameMarkets, type NflRest } from './nfl-lookup.js'
+import { runNflSession, type NflSessionOptions, type NflView } from './nfl-session.js'
+import type { StreamSummary } from './stream-session.js'
+
+export interface GameViewOptions {
+  game: NflGame
+  mode: LiveMode
+  /** Records (summaries) go here in 'lines' and 'json' modes. */
+  sink: EventSink
+  /** The terminal, in 'tty' mode. @default process.stdout */
+  out?: { write(text: string): unknown; columns?: number }
+  /** Colour in the panel. @default chalk's terminal detection (see renderGamePanel) */
+  color?: boolean
+  /** At most one output per this interval. @default 100 */
+  throttleMs?: number
+  clock?: TimerClock
+}
+
+export interface NflGameOptions extends NflSessionOptions, Omit<GameViewOptions, 'sink' | 'clock'> {
+  /** @default a RestClient on the exchange's REST URL */
+  rest?: NflRest
+}
+
+/**
+ * A summary with its update time left out: a tick that changes no price, line or volume is not a
+ * change worth another line.
+ */
+function changeKey(summary: GameSummary): string {
+  return JSON.stringify({ ...summary, lastUpdate: undefined })
+}
+
+export function createGameView(markets: NflMarkets, options: GameViewOptions): NflView {
+  const { game, mode, sink } = options
+  const frame = new TerminalFrame(options.out ?? process.stdout)
+  let lastKey: string | undefined
+  let ready = false
+  const panel = (summary: GameSummary) => renderGamePanel(summary, { history: markets.getWinProbabilityHistory(game), color: options.color })
+  const show = () => {
+    const summary = markets.getGameSummary(game)
+    if (!summary) return
+    if (mode === 'tty') {
+      frame.draw(panel(summary))
+      return
+    }
+    const key = changeKey(summary)
+    if (key === lastKey) return
+    lastKey = key
+    // Off a terminal each panel is followed by a blank line, so successive panels stay apart.
+    sink.record(summary, mode === 'lines' ? `${panel(summary)}\n` : '')
+  }
+  const throttle = new Throttle(show, options.throttleMs ?? FRAME_INTERVAL_MS, options.clock ?? systemClock)
+  return {
+    ready() {
+      ready = true
+      throttle.run()
+    },
+    update() {
+      if (ready) throttle.request()
+    },
+    finish() {
+      throttle.flush()
+      throttle.cancel()
+    },
+    interrupted() {
+      frame.release()
+    },
+  }
+}
+
+/** Find the game's markets over REST (input error when it has none), then show them live until the end of the run. */
+export async function runNflGame(options: NflGameOptions): Promise<StreamSummary> {
+  const rest = options.rest ?? new RestClient({ apiUrl: options.exchange.apiUrl, signer: options.exchange.signer })
+  const found = await findGameMarkets(rest, options.game)
+  return runNflSession({ ...options, found, createView: (markets) => createGameView(markets, { ...options }) })
+}

@@ -1,0 +1,159 @@
+/**
+ * The `neural run-strategy` loop, outside oclif: load strategies, build the hooks, feed the engine
+ * from a live stream or a record file (the same ingest path either way), print what it reports,
+ * and stop on duration, abort or feed failure with a summary (and P&L when a paper/live hook ran).
+ */
+import { access } from 'node:fs/promises'
+import { MarketStream, type ChannelName } from '../core/stream.js'
+import { readRecord } from '../core/recorder.js'
+import { sleep } from '../core/backoff.js'
+import type { MarketEvent } from '../core/types.js'
+import type { NeuralConfig } from '../config/types.js'
+import { NeuralError } from '../errors.js'
+import type { Exchange } from '../runtime/open-exchange.js'
+import { publishStatus, type StatusPublisher } from '../runtime/status-registry.js'
+import { StrategyEngine } from '../strategy/engine.js'
+import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
+import { createHook } from '../strategy/hooks/create-hook.js'
+import { loadStrategies, type LoadedStrategy } from '../strategy/loader.js'
+import type { Spinner } from '../render/spinner.js'
+import { createMarketStream } from './stream-session.js'
+
+export interface StrategySessionOptions {
+  files: string[]
+  config: NeuralConfig
+  /** --hook: log, paper, exec:<cmd>, module:<file>, kalshi */
+  hook: string
+  live: boolean
+  params: string[]
+  reportEveryMs?: number
+  durationMs?: number
+  /** Paper hook's starting cash. */
+  startingCashDollars?: number
+  /** Live feed (absent on replay). */
+  exchange?: () => Promise<Exchange>
+  replay?: { file: string; speed?: number }
+  /** Engine events (signals, orders, errors, portfolio). */
+  onEngineEvent: (event: EngineEvent) => void
+  /** Feed trouble that does not end the run. */
+  onProblem: (error: NeuralError) => void
+  onLoaded?: (strategies: LoadedStrategy[]) => void
+  spinner: Spinner
+  signal?: AbortSignal
+  status?: { command: string; args: string[] }
+  cwd?: string
+}
+
+export interface StrategySessionResult {
+  summary: SummaryEvent
+  /** What ended the feed early, if anything (the summary is still complete up to it). */
+  failure?: NeuralError
+}
+
+export async function runStrategySession(options: StrategySessionOptions): Promise<StrategySessionResult> {
+  const strategies = await loadStrategies(options.files, { cwd: options.cwd })
+  for (const s of strategies) for (const w of s.warnings) options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', `${s.strategy.name}: ${w}`))
+  options.onLoaded?.(strategies)
+  const replaying = options.replay !== undefined
+  const exchange = replaying ? undefined : await options.exchange!()
+  const hookConfig = exchange ? { ...options.config, apiUrl: exchange.apiUrl } : options.config
+  const hook = await createHook(options.hook, { config: hookConfig, live: options.live, signer: exchange?.signer, cwd: options.cwd, startingCashDollars: options.startingCashDollars })
+
+  // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.
+  const probe = new StrategyEngine({ strategies, store: new MarketStream({ wsUrl: 'ws://replay.invalid' }).store })
+  const wanted = probe.subscriptions()
+  const channels: ChannelName[] = ['ticker', 'trade']
+  if (wanted.books.length > 0) channels.push('orderbook')
+  if (options.hook === 'kalshi') channels.push('fill')
+  const stream = exchange ? createMarketStream(exchange, options.config, channels) : new MarketStream({ wsUrl: 'ws://replay.invalid', channels })
+
+  const engine = new StrategyEngine({
+    strategies,
+    store: stream.store,
+    clock: replaying ? 'replay' : 'live',
+    params: options.params,
+    rcParams: options.config.strategyParams,
+    hooks: [hook],
+    reportEveryMs: options.reportEveryMs,
+  })
+  engine.onEvent(options.onEngineEvent)
+  const dispatch = (event: MarketEvent) => engine.dispatch(event)
+  stream.on('tick', dispatch)
+  stream.on('trade', dispatch)
+  stream.on('book', dispatch)
+  stream.on('fill', dispatch)
+  let failure: NeuralError | undefined
+  let failed = false
+  stream.on('connection', (e) => {
+    if (e.state === 'failed') failed = true
+  })
+  stream.on('error', (error: NeuralError) => {
+    if (failed || error.kind === 'auth') failure ??= error
+    options.onProblem(error)
+  })
+
+  let status: StatusPublisher | undefined
+  const stop = new AbortController()
+  const abort = () => stop.abort()
+  options.signal?.addEventListener('abort', abort, { once: true })
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await engine.start()
+    if (options.replay) {
+      await replay(options.replay.file, options.replay.speed, stream, engine, stop.signal)
+    } else {
+      options.spinner.start(`connecting to ${exchange!.wsUrl}`)
+      await stream.start()
+      options.spinner.update(`subscribing ${wanted.markets.join(' ')}`)
+      const result = await stream.subscribe(wanted.markets)
+      options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
+      for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
+      if (options.status) {
+        status = await publishStatus({ ...options.status, environment: options.config.environment })
+        const interval = setInterval(() => {
+          const s = stream.stats()
+          status?.update({ connected: s.connected, subscriptions: s.subscriptions, messages: s.messages, reconnects: s.reconnects, lastMessageAt: s.lastMessageAt, ratePerSec: s.ratePerSec })
+        }, 1000)
+        interval.unref()
+        stop.signal.addEventListener('abort', () => clearInterval(interval))
+      }
+      if (options.durationMs !== undefined) timer = setTimeout(abort, options.durationMs)
+      stream.on('connection', (e) => e.state === 'failed' && abort())
+      await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })))
+    }
+  } catch (error) {
+    options.spinner.fail()
+    failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
+  } finally {
+    if (timer) clearTimeout(timer)
+    options.signal?.removeEventListener('abort', abort)
+    stop.abort()
+  }
+  await stream.close()
+  const summary = await engine.stop()
+  await status?.close()
+  return { summary, failure }
+}
+
+/** Feed a record file through the same ingest path as live frames; each event is fully handled before the next. */
+async function replay(file: string, speed: number | undefined, stream: MarketStream, engine: StrategyEngine, signal: AbortSignal): Promise<void> {
+  let previousAt: number | undefined
+  let frames = 0
+  await access(file).catch(() => {
+    throw new NeuralError('input', 'RECORD_NOT_FOUND', `${file}: no such record file (record one with: neural stream 'KXNFLGAME*' --record ${file})`)
+  })
+  try {
+    for await (const { frame, receivedAt } of readRecord(file)) {
+      if (signal.aborted) break
+      if (speed && previousAt !== undefined && receivedAt > previousAt) await sleep((receivedAt - previousAt) / speed, signal).catch(() => undefined)
+      previousAt = receivedAt
+      stream.ingest(frame, receivedAt)
+      await engine.settle()
+      frames++
+    }
+  } catch (error) {
+    if (error instanceof NeuralError) throw error
+    throw new NeuralError('input', 'BAD_RECORD', `${file}: not a neural record file (${(error as Error)?.message ?? error})`, { cause: error })
+  }
+  if (frames === 0) throw new NeuralError('input', 'EMPTY_RECORD', `${file}: no frames to replay (record one with: neural stream 'KXNFLGAME*' --record ${file})`)
+}

@@ -1,0 +1,254 @@
+import type { MarketStoreView } from '../core/market-store.js'
+import type { Book, MarketEvent, Tick, Trade } from '../core/types.js'
+import type { Signal, Strategy } from './api.js'
+import { EventClock, eventTime, type ClockMode } from './clock.js'
+import type { EngineEvent, PortfolioEvent, SignalEvent, SummaryEvent } from './events.js'
+import { HookRunner } from './hook-runner.js'
+import { createLogHook, type OrderHook } from './hooks/hook.js'
+import type { LoadedStrategy } from './loader.js'
+import { resolveParams } from './params.js'
+import { frozenCopy, readOnlyStore } from './read-only.js'
+import { StrategyRunner, type DataKind } from './strategy-runner.js'
+
+export interface EngineOptions {
+  strategies: readonly (Strategy | LoadedStrategy)[]
+  /** Kept current by the feed; strategies get a read-only view of it. */
+  store: MarketStoreView
+  /** @default 'live' */
+  clock?: ClockMode
+  /** `--param` flags: `key=value` or `strategy.key=value`. */
+  params?: readonly string[]
+  /** Params from the rc file, by strategy name. */
+  rcParams?: Record<string, Record<string, unknown>>
+  /** Where signals go; @default [the log hook] */
+  hooks?: readonly OrderHook[]
+  /** Trades a busy strategy may have waiting before new ones are dropped. @default 1000 */
+  maxQueuedTrades?: number
+  /** A handler still pending after this long is reported as hung. @default 5000 */
+  hangAfterMs?: number
+  /** onStart may take this long before start() goes on without it. @default 5000 */
+  startTimeoutMs?: number
+  /** Each of: waiting for a running handler at stop, onStop itself, the hooks' backlog. @default 2000 */
+  stopTimeoutMs?: number
+  /** A hook call still pending after this long is reported and skipped. @default 10000 */
+  hookTimeoutMs?: number
+  /** Signals waiting for the hooks before new ones are refused. @default 1000 */
+  maxPendingSignals?: number
+  /** Emit a portfolio event this often (event time on replay); 0 = never. @default 0 */
+  reportEveryMs?: number
+}
+
+const KIND: Partial<Record<MarketEvent['type'], DataKind>> = { ticker: 'tick', trade: 'trade', book: 'book' }
+
+type Listener = (event: EngineEvent) => void
+
+/**
+ * Runs strategies side by side on one feed. The feed calls `dispatch(event)` after updating the
+ * store; the engine routes each tick, trade and book to the strategies whose `markets` match, never
+ * waits for them, and passes their signals, in order, to the hooks. Everything the engine has to
+ * say arrives at `onEvent` listeners as typed objects (see events.ts).
+ */
+export class StrategyEngine {
+  private readonly runners: StrategyRunner[]
+  private readonly hooks: HookRunner
+  private readonly clock: EventClock
+  private readonly listeners = new Set<Listener>()
+  private readonly routes = new Map<string, StrategyRunner[]>()
+  private dispatched = 0
+  private signalCount = 0
+  private started = false
+  private stopped = false
+  private lastReportAt?: number
+  private reportTimer?: NodeJS.Timeout
+  private summaryCache?: SummaryEvent
+
+  constructor(private readonly options: EngineOptions) {
+    const strategies = options.strategies.map(s => ('strategy' in s && 'file' in s ? s.strategy : s) as Strategy)
+    const params = resolveParams(strategies, options.params ?? [], options.rcParams ?? {})
+    this.clock = new EventClock(options.clock ?? 'live')
+    this.hooks = new HookRunner(
+      options.hooks?.length ? options.hooks : [createLogHook()],
+      Object.freeze({ store: options.store, now: () => this.clock.now(), report: (e: EngineEvent) => this.emit(e) }),
+      { hookTimeoutMs: options.hookTimeoutMs ?? 10_000, maxPendingSignals: options.maxPendingSignals ?? 1000 },
+    )
+    const store = readOnlyStore(options.store)
+    this.runners = strategies.map(strategy => new StrategyRunner(strategy, {
+      store,
+      params: params.get(strategy.name)!,
+      clockMode: this.clock.mode,
+      emit: e => this.emit(e),
+      onSignals: (name, signals, ts) => this.onSignals(name, signals, ts),
+      positions: () => this.hooks.positions(),
+      hangAfterMs: options.hangAfterMs ?? 5000,
+      maxQueuedTrades: options.maxQueuedTrades ?? 1000,
+    }))
+  }
+
+  /** Listen to everything the engine reports; returns the unsubscribe function. */
+  onEvent(listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** What the feed must subscribe: every market pattern, and those whose books are wanted. */
+  subscriptions(): { markets: string[]; books: string[] } {
+    const markets = new Set<string>()
+    const books = new Set<string>()
+    for (const r of this.runners) {
+      for (const m of r.strategy.markets) {
+        markets.add(m)
+        if (r.wants('book')) books.add(m)
+      }
+    }
+    return { markets: [...markets], books: [...books] }
+  }
+
+  now(): number {
+    return this.clock.now()
+  }
+
+  /**
+   * Start the hooks and call every onStart (in parallel, each given up to startTimeoutMs). Call it
+   * before the first dispatch: events dispatched right after it queue behind onStart.
+   */
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    const hooksReady = this.hooks.start()
+    for (const r of this.runners) r.start(this.clock.now())
+    await hooksReady
+    await Promise.all(this.runners.map(r => r.idle(this.options.startTimeoutMs ?? 5000)))
+    const everyMs = this.options.reportEveryMs ?? 0
+    if (everyMs > 0 && this.clock.mode === 'live') {
+      this.reportTimer = setInterval(() => this.emitReports(), everyMs)
+      this.reportTimer.unref()
+    }
+  }
+
+  /** Route one market event. Returns at once: strategies run now if idle, else queue (bounded). */
+  dispatch(event: MarketEvent): void {
+    if (this.stopped) return
+    this.dispatched++
+    const ts = eventTime(event)
+    this.clock.advance(ts)
+    if (event.type === 'fill') this.hooks.onEvent(event)
+    const kind = KIND[event.type]
+    if (kind) {
+      const ticker = (event as Tick | Trade | Book).ticker
+      let frozen: Tick | Trade | Book | undefined
+      for (const r of this.route(ticker)) {
+        if (!r.wants(kind)) continue
+        // One frozen copy shared by every strategy: none can change what another (or the store) sees.
+        frozen ??= frozenCopy(event as Tick | Trade | Book)
+        r.deliver(kind, frozen, ts)
+      }
+    }
+    this.maybeReport(ts)
+  }
+
+  /**
+   * Resolves when every strategy is idle (or hung) and the hooks have handled every signal so far.
+   * A replay awaits this after each event so async strategies see events exactly as a sync one would.
+   */
+  async settle(): Promise<void> {
+    do {
+      await Promise.all(this.runners.map(r => r.idle()))
+      await this.hooks.idle()
+    } while (!this.runners.every(r => r.isIdle()) || this.hooks.busy)
+  }
+
+  /** Portfolio reports of the hooks that keep one (paper, kalshi). */
+  reports(): PortfolioEvent[] {
+    return this.hooks.reports()
+  }
+
+  /**
+   * Stop: no more events; each strategy's running handler gets stopTimeoutMs, then onStop gets as
+   * much; the hooks finish their backlog (bounded by the same timeout) and close. Idempotent.
+   */
+  async stop(): Promise<SummaryEvent> {
+    if (this.summaryCache) return this.summaryCache
+    this.stopped = true
+    if (this.reportTimer) clearInterval(this.reportTimer)
+    const timeoutMs = this.options.stopTimeoutMs ?? 2000
+    await Promise.all(this.runners.map(r => r.stop(timeoutMs)))
+    await this.hooks.close(timeoutMs)
+    this.summaryCache = this.summary()
+    return this.summaryCache
+  }
+
+  /** Counts per strategy, total signals, and the portfolio when a paper or kalshi hook ran. */
+  summary(): SummaryEvent {
+    const summary: SummaryEvent = {
+      type: 'summary',
+      strategies: this.runners.map(r => ({ ...r.stats })),
+      signals: this.signalCount,
+      events: this.dispatched,
+      hooks: this.hooks.names,
+    }
+    const pnl = this.reports()[0]
+    if (pnl) {
+      const { type: _type, hook: _hook, ...report } = pnl
+      summary.pnl = report
+    }
+    return summary
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event)
+      } catch (error) {
+        // A listener is our own code (a renderer): fail loudly, but not inside the engine's state changes.
+        queueMicrotask(() => { throw error })
+      }
+    }
+  }
+
+  private route(ticker: string): StrategyRunner[] {
+    let list = this.routes.get(ticker)
+    if (!list) {
+      // One entry per market ever seen: bounded by the markets the feed carries.
+      list = this.runners.filter(r => r.matches(ticker))
+      this.routes.set(ticker, list)
+    }
+    return list
+  }
+
+  private onSignals(strategy: string, signals: Signal[], ts: number): void {
+    for (const s of signals) {
+      const event: SignalEvent = {
+        type: 'signal',
+        strategy,
+        action: s.action,
+        ticker: s.ticker,
+        side: s.side,
+        quantity: s.quantity,
+        ...(s.limitPrice !== undefined ? { limitPrice: s.limitPrice } : {}),
+        confidence: s.confidence,
+        reason: s.reason,
+        ts,
+      }
+      this.signalCount++
+      this.emit(event)
+      this.hooks.submit(event)
+    }
+  }
+
+  private maybeReport(ts: number): void {
+    const everyMs = this.options.reportEveryMs ?? 0
+    if (everyMs <= 0 || this.clock.mode !== 'replay') return
+    if (this.lastReportAt === undefined) {
+      this.lastReportAt = ts
+      return
+    }
+    if (ts - this.lastReportAt < everyMs) return
+    this.lastReportAt = ts
+    // After the hooks have seen every signal so far, so the report reflects them.
+    this.hooks.after(() => this.emitReports())
+  }
+
+  private emitReports(): void {
+    for (const r of this.reports()) this.emit(r)
+  }
+}

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import type { SignalEvent } from '../events.js'
+import type { HookContext, HookResult, OrderHook } from './hook.js'
+
+export interface ExecOptions {
+  cwd?: string
+  /** How long close() waits for the command to exit after its input ends, before SIGTERM. @default 2000 */
+  closeTimeoutMs?: number
+}
+
+/**
+ * `--hook exec:<command>`: the command is started once through the shell and gets each signal as
+ * one JSON line on its stdin. Its stdout and stderr become log lines (never our stdout, which may be
+ * NDJSON). Its exit, a spawn failure or a broken pipe are reported; signals after that are refused.
+ */
+export class ExecHook implements OrderHook {
+  readonly name: string
+  private child?: ChildProcessWithoutNullStreams
+  private down?: string
+  private closing = false
+  private exited?: Promise<void>
+
+  constructor(readonly command: string, private readonly options: ExecOptions = {}) {
+    this.name = `exec:${command}`
+  }
+
+  start(ctx: HookContext): void {
+    const child = spawn(this.command, { shell: true, cwd: this.options.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.child = child
+    const fail = (reason: string, cause?: unknown, consequence = '') => {
+      this.down ??= reason
+      ctx.report({ type: 'error', code: 'HOOK_ERROR', hook: this.name, message: `exec hook: ${reason}${consequence}`, ...(cause instanceof Error && cause.stack ? { stack: cause.stack } : {}), ts: ctx.now() })
+    }
+    this.exited = new Promise(resolve => {
+      child.once('error', error => {
+        fail(`could not run the command: ${error.message}`, error)
+        resolve()
+      })
+      child.once('close', (code, signal) => {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
+        if (!this.closing) fail(`the command ${how}`, undefined, '; signals are no longer delivered')
+        else if (code !== 0 && !signal) fail(`the command ${how}`)
+        this.down ??= `the command ${how}`
+        resolve()
+      })
+    })
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      const what = error.code === 'EPIPE' ? 'the command closed its input (EPIPE)' : `writing to the command failed: ${error.message}`
+      fail(what, error)
+    })
+    for (const [stream, level] of [[child.stdout, 'info'], [child.stderr, 'warn']] as const) {
+      createInterface({ input: stream }).on('line', line => {
+        ctx.report({ type: 'log', source: this.name, level, message: line, ts: ctx.now() })
+      })
+    }
+  }
+
+  async handle(signal: SignalEvent): Promise<HookResult> {
+    const child = this.child
+    if (!child) return { status: 'failed', message: 'exec hook was not started' }
+    if (this.down !== undefined || !child.stdin.writable) return { status: 'failed', message: `not delivered: ${this.down ?? 'the command is not reading'}` }
+    const ok = child.stdin.write(JSON.stringify(signal) + '\n')
+    // A command that reads slowly holds the hook queue (bounded by the engine), never our memory.
+    if (!ok) await new Promise<void>(resolve => {
+      const done = () => { child.stdin.off('drain', done); child.stdin.off('close', done); resolve() }
+      child.stdin.once('drain', done)
+      child.stdin.once('close', done)
+    })
+    return { status: 'sent' }
+  }
+
+  async close(): Promise<void> {
+    const child = this.child
+    if (!child || !this.exited) return
+    this.closing = true
+    child.stdin.end()
+    const timeoutMs = this.options.closeTimeoutMs ?? 2000
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = await Promise.race([
+      this.exited.then(() => false),
+      new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(true), timeoutMs) }),
+    ])
+    clearTimeout(timer)
+    if (timedOut) {
+      child.kill('SIGTERM')
+      await this.exited
+    }
+  }
+}
+
+export function createExecHook(command: string, options: ExecOptions = {}): ExecHook {
+  return new ExecHook(command, options)
+}

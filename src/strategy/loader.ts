@@ -1,0 +1,152 @@
+import { readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { NeuralError } from '../errors.js'
+import type { Strategy } from './api.js'
+import { describeValue } from './signal.js'
+import { describeImportError, importUserModule, USER_MODULE_EXTENSIONS } from './user-module.js'
+
+/** A strategy read from a file, validated, with advice that did not stop it from loading. */
+export interface LoadedStrategy {
+  strategy: Strategy
+  /** Absolute path of the file. */
+  file: string
+  warnings: string[]
+}
+
+export interface LoadOptions {
+  /** Relative paths are read from here. @default process.cwd() */
+  cwd?: string
+}
+
+const HANDLERS = ['onStart', 'onTick', 'onTrade', 'onBook', 'onStop'] as const
+const DATA_HANDLERS = ['onTick', 'onTrade', 'onBook'] as const
+
+function loadError(file: string, what: string, cause?: unknown): NeuralError {
+  return new NeuralError('input', 'STRATEGY_LOAD', `${file}: ${what}`, { cause })
+}
+
+/** How a path is shown: relative to cwd when inside it. */
+function display(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file)
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file
+}
+
+/**
+ * Check that `value` is a strategy; throws a one-line NeuralError naming `label` and what is wrong.
+ * Returns advice that is worth printing but not worth refusing the strategy for.
+ */
+export function validateStrategy(value: unknown, label: string): { strategy: Strategy; warnings: string[] } {
+  if (typeof value === 'function') {
+    throw loadError(label, 'the default export is a function; export the strategy object itself (export default { name, markets, onTick })')
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw loadError(label, `the default export is ${describeValue(value)}, not a strategy object`)
+  }
+  const s = value as Record<string, unknown>
+  if (typeof s.name !== 'string' || s.name.trim() === '') {
+    throw loadError(label, `strategy has no name (name must be a non-empty string, got ${s.name === undefined ? 'nothing' : describeValue(s.name)})`)
+  }
+  const name = s.name
+  const markets = s.markets
+  if (!Array.isArray(markets) || markets.length === 0 || !markets.every(m => typeof m === 'string' && m.trim() !== '')) {
+    throw loadError(label, `strategy ${name}: markets must be a non-empty array of tickers or patterns like 'KXNFLGAME*' (got ${markets === undefined ? 'nothing' : describeValue(markets)})`)
+  }
+  for (const h of HANDLERS) {
+    if (s[h] !== undefined && typeof s[h] !== 'function') {
+      throw loadError(label, `strategy ${name}: ${h} must be a function (got ${describeValue(s[h])})`)
+    }
+  }
+  const unknownHandlers = Object.keys(s).filter(k => /^on[A-Z]/.test(k) && !(HANDLERS as readonly string[]).includes(k))
+  if (unknownHandlers.length) {
+    throw loadError(label, `strategy ${name}: unknown handler ${unknownHandlers.join(', ')} (handlers: ${HANDLERS.join(', ')})`)
+  }
+  if (!DATA_HANDLERS.some(h => typeof s[h] === 'function')) {
+    throw loadError(label, `strategy ${name}: has no handler (define onTick, onTrade or onBook)`)
+  }
+  if (s.params !== undefined) {
+    if (s.params === null || typeof s.params !== 'object' || Array.isArray(s.params)) {
+      throw loadError(label, `strategy ${name}: params must be an object of defaults (got ${describeValue(s.params)})`)
+    }
+    for (const [k, v] of Object.entries(s.params)) {
+      if (!['number', 'string', 'boolean'].includes(typeof v) || (typeof v === 'number' && !Number.isFinite(v))) {
+        throw loadError(label, `strategy ${name}: params.${k} must be a number, string or boolean (got ${describeValue(v)})`)
+      }
+    }
+  }
+  if (s.books !== undefined && typeof s.books !== 'boolean') {
+    throw loadError(label, `strategy ${name}: books must be true or false (got ${describeValue(s.books)})`)
+  }
+  if (s.budgetMs !== undefined && !(typeof s.budgetMs === 'number' && Number.isFinite(s.budgetMs) && s.budgetMs > 0)) {
+    throw loadError(label, `strategy ${name}: budgetMs must be a positive number of milliseconds (got ${describeValue(s.budgetMs)})`)
+  }
+  const warnings: string[] = []
+  if (typeof s.onBook === 'function' && s.books !== true) warnings.push(`strategy ${name}: onBook is never called without books: true`)
+  if (s.books === true && typeof s.onBook !== 'function') warnings.push(`strategy ${name}: books: true has no effect without onBook`)
+  return { strategy: value as Strategy, warnings }
+}
+
+/** Load one strategy file (`.ts`, `.mts`, `.js`, `.mjs`). */
+export async function loadStrategyFile(file: string, options: LoadOptions = {}): Promise<LoadedStrategy> {
+  const cwd = options.cwd ?? process.cwd()
+  const abs = path.resolve(cwd, file)
+  const label = display(abs, cwd)
+  const info = await stat(abs).catch(() => undefined)
+  if (!info) throw loadError(label, 'file not found')
+  if (!info.isFile()) throw loadError(label, 'not a file')
+  if (!USER_MODULE_EXTENSIONS.includes(path.extname(abs).toLowerCase())) {
+    throw loadError(label, `not a strategy file (expected ${USER_MODULE_EXTENSIONS.join(', ')})`)
+  }
+  let ns: Record<string, unknown>
+  try {
+    ns = await importUserModule(abs)
+  } catch (error) {
+    throw loadError(label, await describeImportError(error, abs), error)
+  }
+  const exported = ns.default !== undefined ? ns.default : ns.strategy
+  if (exported === undefined) {
+    throw loadError(label, 'no default export (export default { name, markets, onTick } or export const strategy = ...)')
+  }
+  const { strategy, warnings } = validateStrategy(exported, label)
+  return { strategy, file: abs, warnings }
+}
+
+/** The strategy files in a directory, not recursive, sorted by name; declaration files skipped. */
+async function strategyFilesIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true })
+  return entries
+    .filter(e => e.isFile() && USER_MODULE_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && !/\.d\.m?ts$/.test(e.name))
+    .map(e => path.join(dir, e.name))
+    .sort()
+}
+
+/**
+ * Load strategies from files and directories (every strategy file directly inside). Names must be
+ * unique across everything loaded, because `--param name.key=value` and reports use them.
+ */
+export async function loadStrategies(paths: readonly string[], options: LoadOptions = {}): Promise<LoadedStrategy[]> {
+  const cwd = options.cwd ?? process.cwd()
+  const files: string[] = []
+  for (const p of paths) {
+    const abs = path.resolve(cwd, p)
+    const info = await stat(abs).catch(() => undefined)
+    if (info?.isDirectory()) {
+      const inDir = await strategyFilesIn(abs)
+      if (inDir.length === 0) throw loadError(display(abs, cwd), `no strategy files (${USER_MODULE_EXTENSIONS.join(', ')}) in this directory`)
+      files.push(...inDir)
+    } else {
+      files.push(abs)
+    }
+  }
+  const loaded: LoadedStrategy[] = []
+  const byName = new Map<string, string>()
+  for (const f of files) {
+    const l = await loadStrategyFile(f, { cwd })
+    const other = byName.get(l.strategy.name)
+    if (other !== undefined) {
+      throw loadError(display(f, cwd), `strategy name ${l.strategy.name} is already used by ${display(other, cwd)}; names must be unique`)
+    }
+    byName.set(l.strategy.name, f)
+    loaded.push(l)
+  }
+  return loaded
+}

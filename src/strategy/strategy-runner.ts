@@ -1,0 +1,314 @@
+import { performance } from 'node:perf_hooks'
+import { format } from 'node:util'
+import type { MarketStoreView } from '../core/market-store.js'
+import type { Book, Tick, Trade } from '../core/types.js'
+import { STRATEGY_API_VERSION, type Params, type Position, type Signal, type Strategy, type StrategyContext } from './api.js'
+import type { ClockMode } from './clock.js'
+import type { EngineEvent, HandlerName, StrategyStats } from './events.js'
+import { frozenCopy } from './read-only.js'
+import { collectSignals } from './signal.js'
+
+export const DEFAULT_BUDGET_MS = 10
+
+export type DataKind = 'tick' | 'trade' | 'book'
+
+interface Job {
+  handler: HandlerName
+  event?: Tick | Trade | Book
+  ts: number
+}
+
+/** One call into user code that has not settled yet. */
+interface InFlight {
+  job: Job
+  startedAt: number
+  slowReported: boolean
+  hung: boolean
+  timers: NodeJS.Timeout[]
+}
+
+export interface RunnerDeps {
+  /** Already read-only. */
+  store: MarketStoreView
+  params: Readonly<Params>
+  clockMode: ClockMode
+  emit(event: EngineEvent): void
+  onSignals(strategy: string, signals: Signal[], ts: number): void
+  positions(): Position[]
+  hangAfterMs: number
+  maxQueuedTrades: number
+}
+
+const HANDLER_FOR: Record<DataKind, HandlerName> = { tick: 'onTick', trade: 'onTrade', book: 'onBook' }
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function'
+}
+
+function matcher(patterns: readonly string[]): (ticker: string) => boolean {
+  const exact = new Set(patterns.filter(p => !p.endsWith('*')))
+  const prefixes = patterns.filter(p => p.endsWith('*')).map(p => p.slice(0, -1))
+  return ticker => exact.has(ticker) || prefixes.some(p => ticker.startsWith(p))
+}
+
+/**
+ * Runs one strategy: every call into its code is guarded and timed, and while an async handler is
+ * in flight new events wait in a bounded queue (ticks and books conflated per market, trades up to
+ * `maxQueuedTrades`), so a slow or hung strategy costs bounded memory and never delays anyone else.
+ */
+export class StrategyRunner {
+  readonly name: string
+  readonly budgetMs: number
+  readonly matches: (ticker: string) => boolean
+  readonly stats: StrategyStats
+  private readonly ctx: StrategyContext
+  /** Pending jobs in arrival order; keys `t:<ticker>`/`b:<ticker>` (conflated) or `r<n>` (trades). */
+  private readonly queue = new Map<string, Job>()
+  private queuedTrades = 0
+  private tradeSeq = 0
+  private inFlight?: InFlight
+  /** True during a synchronous call, so a re-entrant delivery queues instead of nesting. */
+  private calling = false
+  private closed = false
+  private currentTs = 0
+  /** Each returns true once it has resolved its idle() promise. */
+  private waiters: (() => boolean)[] = []
+
+  constructor(readonly strategy: Strategy, private readonly deps: RunnerDeps) {
+    this.name = strategy.name
+    this.budgetMs = strategy.budgetMs ?? DEFAULT_BUDGET_MS
+    this.matches = matcher(strategy.markets)
+    this.stats = { name: this.name, ticks: 0, trades: 0, books: 0, signals: 0, errors: 0, slow: 0, hung: 0, conflated: 0, dropped: 0 }
+    const log = (level: 'info' | 'warn' | 'error') => (message: string, ...args: unknown[]) => {
+      deps.emit({ type: 'log', source: this.name, level, message: format(message, ...args), ts: this.now() })
+    }
+    this.ctx = Object.freeze({
+      strategy: this.name,
+      apiVersion: STRATEGY_API_VERSION,
+      store: deps.store,
+      params: deps.params,
+      log: Object.freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
+      clock: Object.freeze({ now: () => this.now() }),
+      positions: () => frozenCopy(deps.positions()),
+    })
+  }
+
+  /** Whether this strategy has a handler for `kind` (and, for books, asked for them). */
+  wants(kind: DataKind): boolean {
+    if (kind === 'book') return this.strategy.books === true && typeof this.strategy.onBook === 'function'
+    return typeof this.strategy[HANDLER_FOR[kind]] === 'function'
+  }
+
+  private now(): number {
+    return this.deps.clockMode === 'live' ? Date.now() : this.currentTs
+  }
+
+  /** Hand over a (frozen) event: run now if idle, else queue it. Never waits. */
+  deliver(kind: DataKind, event: Tick | Trade | Book, ts: number): void {
+    if (this.closed) return
+    const job: Job = { handler: HANDLER_FOR[kind], event, ts }
+    if (!this.busy()) {
+      this.run(job)
+      this.drain()
+      return
+    }
+    if (kind === 'trade') {
+      if (this.queuedTrades >= this.deps.maxQueuedTrades) {
+        this.stats.dropped++
+        return
+      }
+      this.queuedTrades++
+      this.queue.set(`r${this.tradeSeq++}`, job)
+      return
+    }
+    const key = `${kind === 'tick' ? 't' : 'b'}:${event.ticker}`
+    // Delete then set: the newest event takes its own place in arrival order, after trades that came first.
+    if (this.queue.delete(key)) this.stats.conflated++
+    this.queue.set(key, job)
+  }
+
+  /** Call onStart (if any); events arriving meanwhile queue behind it. */
+  start(ts: number): void {
+    if (typeof this.strategy.onStart !== 'function') return
+    this.run({ handler: 'onStart', ts })
+    this.drain()
+  }
+
+  /**
+   * Stop taking events, drop what is queued, give an in-flight handler up to `timeoutMs`, then call
+   * onStop with the same timeout. Resolves false when onStop did not finish in time.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.closed = true
+    this.queue.clear()
+    this.queuedTrades = 0
+    await this.idle(timeoutMs)
+    if (typeof this.strategy.onStop !== 'function') return true
+    // A handler still pending (hung or over time) is abandoned so onStop runs regardless.
+    this.abandon()
+    this.run({ handler: 'onStop', ts: this.currentTs })
+    const done = await this.idle(timeoutMs, true)
+    if (!done) {
+      this.stats.errors++
+      this.deps.emit({ type: 'error', code: 'STOP_TIMEOUT', strategy: this.name, handler: 'onStop', message: `onStop did not finish within ${timeoutMs} ms`, ts: this.now() })
+      this.abandon()
+    }
+    return done
+  }
+
+  /**
+   * Resolves true once nothing is queued or running, or the running handler is hung (it may never
+   * settle; waiting on it would hang a replay). Resolves false after `timeoutMs`.
+   */
+  idle(timeoutMs?: number, strict = false): Promise<boolean> {
+    const settled = () => this.isIdle(strict)
+    if (settled()) return Promise.resolve(true)
+    return new Promise(resolve => {
+      let timer: NodeJS.Timeout | undefined
+      const waiter = () => {
+        if (!settled()) return false
+        clearTimeout(timer)
+        resolve(true)
+        return true
+      }
+      this.waiters.push(waiter)
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.waiters = this.waiters.filter(w => w !== waiter)
+          resolve(false)
+        }, timeoutMs)
+        timer.unref()
+      }
+    })
+  }
+
+  /** Nothing queued or running; unless `strict`, a hung handler counts as idle. */
+  isIdle(strict = false): boolean {
+    return this.inFlight ? !strict && this.inFlight.hung : this.queue.size === 0
+  }
+
+  private busy(): boolean {
+    return this.calling || this.inFlight !== undefined
+  }
+
+  private wake(): void {
+    this.waiters = this.waiters.filter(w => !w())
+  }
+
+  private abandon(): void {
+    if (!this.inFlight) return
+    for (const t of this.inFlight.timers) clearTimeout(t)
+    this.inFlight = undefined
+  }
+
+  private count(handler: HandlerName): void {
+    if (handler === 'onTick') this.stats.ticks++
+    else if (handler === 'onTrade') this.stats.trades++
+    else if (handler === 'onBook') this.stats.books++
+  }
+
+  private run(job: Job): void {
+    this.currentTs = job.ts
+    this.count(job.handler)
+    const fn = this.strategy[job.handler] as ((...args: unknown[]) => unknown) | undefined
+    if (typeof fn !== 'function') return
+    const startedAt = performance.now()
+    let result: unknown
+    this.calling = true
+    try {
+      result = job.event ? fn.call(this.strategy, job.event, this.ctx) : fn.call(this.strategy, this.ctx)
+    } catch (error) {
+      this.calling = false
+      this.fault(job, error, 'threw')
+      this.checkSlow(job, performance.now() - startedAt, false)
+      return
+    }
+    this.calling = false
+    const syncMs = performance.now() - startedAt
+    if (!isPromiseLike(result)) {
+      this.checkSlow(job, syncMs, false)
+      this.finish(job, result)
+      return
+    }
+    const flight: InFlight = { job, startedAt, slowReported: false, hung: false, timers: [] }
+    this.inFlight = flight
+    if (syncMs > this.budgetMs) flight.slowReported = this.checkSlow(job, syncMs, true)
+    else {
+      const t = setTimeout(() => {
+        // Timers may fire a fraction of a millisecond early by performance.now(): still pending is what counts.
+        if (this.inFlight === flight) flight.slowReported = this.checkSlow(job, Math.max(performance.now() - startedAt, this.budgetMs + 1), true)
+      }, Math.max(0, this.budgetMs - syncMs))
+      t.unref()
+      flight.timers.push(t)
+    }
+    const hangAfterMs = Math.max(this.deps.hangAfterMs, this.budgetMs)
+    const h = setTimeout(() => {
+      if (this.inFlight !== flight) return
+      flight.hung = true
+      this.stats.hung++
+      this.deps.emit({ type: 'hung', strategy: this.name, handler: job.handler, pendingMs: Math.round(performance.now() - startedAt), ts: this.now() })
+      this.wake()
+    }, hangAfterMs)
+    h.unref()
+    flight.timers.push(h)
+    Promise.resolve(result).then(
+      value => {
+        if (this.inFlight !== flight) return
+        this.finish(job, value)
+      },
+      error => {
+        if (this.inFlight !== flight) return
+        this.fault(job, error, 'rejected')
+      },
+    ).finally(() => {
+      if (this.inFlight !== flight) return
+      for (const t of flight.timers) clearTimeout(t)
+      this.inFlight = undefined
+      this.drain()
+    })
+  }
+
+  private drain(): void {
+    while (!this.busy() && this.queue.size > 0) {
+      const [key, job] = this.queue.entries().next().value as [string, Job]
+      this.queue.delete(key)
+      if (job.handler === 'onTrade') this.queuedTrades--
+      this.run(job)
+    }
+    this.wake()
+  }
+
+  /** Report a data handler over budget; returns true when reported. onStart/onStop have their own timeouts. */
+  private checkSlow(job: Job, elapsedMs: number, pending: boolean): boolean {
+    if (elapsedMs <= this.budgetMs || job.handler === 'onStart' || job.handler === 'onStop') return false
+    this.stats.slow++
+    this.deps.emit({ type: 'slow', strategy: this.name, handler: job.handler, elapsedMs: Math.round(elapsedMs), budgetMs: this.budgetMs, pending, ts: this.now() })
+    return true
+  }
+
+  private fault(job: Job, error: unknown, how: 'threw' | 'rejected'): void {
+    this.stats.errors++
+    const message = error instanceof Error ? error.message : typeof error === 'string' ? error : format('%o', error)
+    this.deps.emit({
+      type: 'error',
+      code: 'HANDLER_ERROR',
+      strategy: this.name,
+      handler: job.handler,
+      message: `${job.handler} ${how}: ${message}`,
+      ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+      ts: this.now(),
+    })
+  }
+
+  private finish(job: Job, value: unknown): void {
+    const { signals, problems } = collectSignals(value)
+    for (const p of problems) {
+      this.stats.errors++
+      this.deps.emit({ type: 'error', code: 'INVALID_SIGNAL', strategy: this.name, handler: job.handler, message: `invalid signal from ${job.handler}, dropped: ${p}`, ts: this.now() })
+    }
+    if (signals.length) {
+      this.stats.signals += signals.length
+      this.deps.onSignals(this.name, signals, this.now())
+    }
+  }
+}

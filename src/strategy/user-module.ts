@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import Module, { register } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { tsImport } from 'tsx/esm/api'
+
+/**
+ * Importing user code (strategies, `--hook module:` files) without a build step: TypeScript through
+ * tsx's runtime API, JavaScript through plain import(). Also makes `import ... from 'neural'` work
+ * in user files that are not inside a project that installed neural.
+ */
+
+export const TS_EXTENSIONS = ['.ts', '.mts']
+export const JS_EXTENSIONS = ['.js', '.mjs']
+export const USER_MODULE_EXTENSIONS = [...TS_EXTENSIONS, ...JS_EXTENSIONS]
+
+/** The module a bare `'neural'` should mean when nothing else provides it: this running copy of neural. */
+function neuralEntry(): string | undefined {
+  // From dist/strategy/user-module.js → dist/index.js; from src under tsx → src/index.ts. Before the
+  // package entry exists (early development) the strategy contract alone is enough for defineStrategy.
+  for (const rel of ['../index.js', '../index.ts', './api.js', './api.ts']) {
+    const file = fileURLToPath(new URL(rel, import.meta.url))
+    if (existsSync(file)) return file
+  }
+  return undefined
+}
+
+let selfResolutionInstalled = false
+
+/**
+ * Let user files import 'neural' even when it is not resolvable from where they live (a strategy in
+ * ~/strats with neural installed globally, or this repo before `npm run build`). The normal
+ * resolution is tried first; only when it fails does 'neural' fall back to the running copy. Two hooks
+ * because tsx loads a `.ts` file outside a `"type": "module"` package as CommonJS, and Node 20's
+ * module.register hooks do not see require().
+ */
+function installSelfResolution(): void {
+  if (selfResolutionInstalled) return
+  selfResolutionInstalled = true
+  const entry = neuralEntry()
+  if (!entry) return
+  const target = pathToFileURL(entry).href
+  const hook = `
+    let target
+    export function initialize(data) { target = data.target }
+    export async function resolve(specifier, context, next) {
+      if (specifier !== 'neural') return next(specifier, context)
+      try { return await next(specifier, context) } catch { return next(target, context) }
+    }`
+  register('data:text/javascript,' + encodeURIComponent(hook), import.meta.url, { data: { target } })
+  const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string }
+  const original = cjs._resolveFilename
+  cjs._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]) {
+    try {
+      return original.call(this, request, ...rest)
+    } catch (error) {
+      if (request === 'neural') return entry
+      throw error
+    }
+  }
+}
+
+/**
+ * Import a user file by absolute path and return its module namespace. A TypeScript file that tsx
+ * loaded as CommonJS comes back as `{ default: { __esModule, default, ... } }`: unwrapped here so
+ * callers always see the file's own exports.
+ */
+export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  installSelfResolution()
+  const url = pathToFileURL(file).href
+  const ext = path.extname(file).toLowerCase()
+  const ns = (TS_EXTENSIONS.includes(ext) ? await tsImport(url, import.meta.url) : await import(url)) as Record<string, unknown>
+  const inner = ns.default as Record<string, unknown> | undefined
+  if (inner !== null && typeof inner === 'object' && inner.__esModule === true) return inner
+  return ns
+}
+
+/**
+ * A one-line reason an import failed, with the line of a syntax error when it can be had: esbuild
+ * puts it in the message; Node keeps it out of a SyntaxError's message, so `node --check` is asked.
+ */
+export async function describeImportError(error: unknown, file: string): Promise<string> {
+  const message = error instanceof Error ? error.message : String(error)
+  const esbuild = /:(\d+):(\d+): ERROR: (.*)/.exec(message)
+  if (esbuild) return `syntax error at line ${esbuild[1]}:${esbuild[2]}: ${esbuild[3]}`
+  if (error instanceof SyntaxError) {
+    const line = await syntaxErrorLine(file)
+    return `syntax error${line ? ` at line ${line}` : ''}: ${message}`
+  }
+  const first = message.split('\n')[0]
+  return `failed to load: ${first}`
+}
+
+function syntaxErrorLine(file: string): Promise<string | undefined> {
+  return new Promise(resolve => {
+    execFile(process.execPath, ['--check', file], { timeout: 5000 }, (_error, _stdout, stderr) => {
+      const m = new RegExp(`${escapeRegExp(file)}:(\\d+)`).exec(String(stderr))
+      resolve(m?.[1])
+    })
+  })
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

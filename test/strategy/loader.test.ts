@@ -1,0 +1,159 @@
+import { expect } from 'chai'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { NeuralError } from '../../src/errors.js'
+import { loadStrategies, loadStrategyFile } from '../../src/strategy/loader.js'
+
+const repo = fileURLToPath(new URL('../..', import.meta.url))
+const fixtures = 'test/fixtures/strategies'
+
+async function loadError(file: string, cwd = repo): Promise<NeuralError> {
+  try {
+    await loadStrategyFile(file, { cwd })
+  } catch (error) {
+    expect(error).to.be.instanceOf(NeuralError)
+    return error as NeuralError
+  }
+  throw new Error(`${file} loaded but should not have`)
+}
+
+describe('strategy loader', () => {
+  let tmp: string
+  before(() => { tmp = mkdtempSync(path.join(tmpdir(), 'neural-loader-')) })
+  after(() => rmSync(tmp, { recursive: true, force: true }))
+
+  it('loads a .ts strategy written with defineStrategy, without a build step', async () => {
+    const l = await loadStrategyFile(`${fixtures}/valid.ts`, { cwd: repo })
+    expect(l.strategy.name).to.equal('fixture-ts')
+    expect(l.strategy.markets).to.deep.equal(['KXTEST-A', 'KXNFL*'])
+    expect(l.strategy.params).to.deep.equal({ threshold: 0.5, label: 'x', enabled: true })
+    expect(l.file).to.equal(path.join(repo, fixtures, 'valid.ts'))
+    expect(l.warnings).to.deep.equal([])
+  })
+
+  it('loads a .mts file that exports `strategy` instead of a default', async () => {
+    const l = await loadStrategyFile(`${fixtures}/valid.mts`, { cwd: repo })
+    expect(l.strategy.name).to.equal('fixture-mts')
+    expect(typeof l.strategy.onTrade).to.equal('function')
+  })
+
+  it('loads a plain .js strategy', async () => {
+    const l = await loadStrategyFile(`${fixtures}/plain.js`, { cwd: repo })
+    expect(l.strategy.name).to.equal('fixture-js')
+    expect(l.strategy.markets).to.deep.equal(['*'])
+  })
+
+  it("loads a .mjs strategy with a value import from 'neural'", async () => {
+    const l = await loadStrategyFile(`${fixtures}/plain-neural.mjs`, { cwd: repo })
+    expect(l.strategy.name).to.equal('fixture-mjs')
+    expect(l.strategy.params).to.deep.equal({ version: 1 })
+  })
+
+  it("loads a .ts file outside any package that imports defineStrategy from 'neural', from another cwd", async () => {
+    writeFileSync(path.join(tmp, 'outside.ts'), [
+      "import { defineStrategy } from 'neural'",
+      "const limit: number = 0.4",
+      "export default defineStrategy({ name: 'outside', markets: ['KXTEST-A'], params: { limit }, onTick() {} })",
+    ].join('\n'))
+    const l = await loadStrategyFile('outside.ts', { cwd: tmp })
+    expect(l.strategy.name).to.equal('outside')
+    expect(l.strategy.params).to.deep.equal({ limit: 0.4 })
+  })
+
+  it('loads every strategy file directly inside a directory, sorted, skipping other files and subdirectories', async () => {
+    const list = await loadStrategies([`${fixtures}/dir`], { cwd: repo })
+    expect(list.map(l => l.strategy.name)).to.deep.equal(['dir-a', 'dir-b'])
+  })
+
+  it('reports a missing file in one line', async () => {
+    const e = await loadError(`${fixtures}/nope.ts`)
+    expect(e.message).to.equal(`${fixtures}/nope.ts: file not found`)
+    expect(e.kind).to.equal('input')
+    expect(e.code).to.equal('STRATEGY_LOAD')
+    expect(e.exitCode).to.equal(2)
+  })
+
+  it('reports a TypeScript syntax error with its line and column', async () => {
+    writeFileSync(path.join(tmp, 'broken.ts'), "const a: number = 1\nexport default {\n  name: 'x'\n  markets: ['A'],\n}\n")
+    const e = await loadError('broken.ts', tmp)
+    expect(e.message).to.equal('broken.ts: syntax error at line 4:2: Expected "}" but found "markets"')
+  })
+
+  it('reports a JavaScript syntax error with its line', async () => {
+    const e = await loadError(`${fixtures}/syntax-error.mjs`)
+    expect(e.message).to.equal(`${fixtures}/syntax-error.mjs: syntax error at line 5: Unexpected identifier 'onTick'`)
+  })
+
+  it('reports a file with no default export', async () => {
+    const e = await loadError(`${fixtures}/no-default.ts`)
+    expect(e.message).to.equal(`${fixtures}/no-default.ts: no default export (export default { name, markets, onTick } or export const strategy = ...)`)
+  })
+
+  it('reports a default export that is not a strategy object', async () => {
+    const e = await loadError(`${fixtures}/not-a-strategy.ts`)
+    expect(e.message).to.equal(`${fixtures}/not-a-strategy.ts: the default export is 42, not a strategy object`)
+  })
+
+  it('reports a factory function exported instead of the strategy', async () => {
+    const e = await loadError(`${fixtures}/function-export.ts`)
+    expect(e.message).to.equal(`${fixtures}/function-export.ts: the default export is a function; export the strategy object itself (export default { name, markets, onTick })`)
+  })
+
+  it('reports a strategy without a name', async () => {
+    const e = await loadError(`${fixtures}/missing-name.ts`)
+    expect(e.message).to.equal(`${fixtures}/missing-name.ts: strategy has no name (name must be a non-empty string, got nothing)`)
+  })
+
+  it('reports markets that is not an array', async () => {
+    const e = await loadError(`${fixtures}/bad-markets.ts`)
+    expect(e.message).to.equal(`${fixtures}/bad-markets.ts: strategy bad-markets: markets must be a non-empty array of tickers or patterns like 'KXNFLGAME*' (got "KXTEST-A")`)
+  })
+
+  it('reports empty markets', async () => {
+    const e = await loadError(`${fixtures}/empty-markets.ts`)
+    expect(e.message).to.equal(`${fixtures}/empty-markets.ts: strategy empty-markets: markets must be a non-empty array of tickers or patterns like 'KXNFLGAME*' (got an array)`)
+  })
+
+  it('reports a handler that is not a function', async () => {
+    const e = await loadError(`${fixtures}/handler-not-function.ts`)
+    expect(e.message).to.equal(`${fixtures}/handler-not-function.ts: strategy handler-not-function: onTick must be a function (got "buy everything")`)
+  })
+
+  it('reports a misspelt handler name', async () => {
+    const e = await loadError(`${fixtures}/misspelt-handler.ts`)
+    expect(e.message).to.equal(`${fixtures}/misspelt-handler.ts: strategy misspelt: unknown handler onTicks (handlers: onStart, onTick, onTrade, onBook, onStop)`)
+  })
+
+  it('reports an error thrown while the module loads', async () => {
+    const e = await loadError(`${fixtures}/throws-at-load.ts`)
+    expect(e.message).to.equal(`${fixtures}/throws-at-load.ts: failed to load: database not reachable`)
+    expect((e.cause as Error).message).to.equal('database not reachable')
+  })
+
+  it('refuses a file that is not a strategy file by its extension', async () => {
+    const e = await loadError(`${fixtures}/dir/notes.md`)
+    expect(e.message).to.equal(`${fixtures}/dir/notes.md: not a strategy file (expected .ts, .mts, .js, .mjs)`)
+  })
+
+  it('refuses two strategies with the same name', async () => {
+    try {
+      await loadStrategies([`${fixtures}/valid.ts`, `${fixtures}/valid.ts`], { cwd: repo })
+      expect.fail('loaded a duplicate')
+    } catch (error) {
+      expect((error as Error).message).to.equal(`${fixtures}/valid.ts: strategy name fixture-ts is already used by ${fixtures}/valid.ts; names must be unique`)
+    }
+  })
+
+  it('warns when onBook is defined without books: true', async () => {
+    writeFileSync(path.join(tmp, 'book.mjs'), "export default { name: 'b', markets: ['A'], onBook() {} }\n")
+    const l = await loadStrategyFile('book.mjs', { cwd: tmp })
+    expect(l.warnings).to.deep.equal(['strategy b: onBook is never called without books: true'])
+  })
+
+  it('shows paths outside cwd as absolute', async () => {
+    const e = await loadError(path.join(tmp, 'absent.ts'), repo)
+    expect(e.message).to.equal(`${path.join(tmp, 'absent.ts')}: file not found`)
+  })
+})
