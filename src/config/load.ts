@@ -180,12 +180,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     }
   }
 
-  const risk = {} as RiskLimits
+  // No defaults: live orders are refused until every limit is configured on purpose.
+  const risk: Partial<RiskLimits> = {}
   const rcRisk = (rcData.risk ?? {}) as Record<string, unknown>
   for (const name of RISK_KEYS) {
     const riskKey = `risk.${name}`
-    risk[name] =
-      resolve(riskKey, [{ source: 'rc', label: rcLabel, raw: rcRisk[name] }], RISK_SPECS[name])?.value ?? withDefault(riskKey, DEFAULTS.risk[name])
+    const value = resolve(riskKey, [{ source: 'rc', label: rcLabel, raw: rcRisk[name] }], RISK_SPECS[name])?.value
+    if (value !== undefined) risk[name] = value as number
   }
   const strategyParams = (resolve('strategyParams', [fromRc('strategies')], STRATEGIES_SPEC)?.value ?? withDefault('strategyParams', {})) as Record<
     string,
@@ -203,7 +204,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     retryDelayMs,
     retryMaxDelayMs,
     subscriptionBatchSize,
-    risk,
+    risk: Object.keys(risk).length > 0 ? risk : undefined,
     strategyParams,
     sources,
   }

@@ -107,10 +107,4 @@ export const DEFAULTS = {
   retryDelayMs: 1_000,
   retryMaxDelayMs: 30_000,
   subscriptionBatchSize: 100,
-  risk: {
-    maxContractsPerOrder: 10,
-    maxPositionPerMarket: 100,
-    maxOrdersPerMinute: 30,
-    maxTotalCostDollars: 100,
-  },
 } as const

@@ -26,8 +26,8 @@ export interface NeuralConfig {
   retryMaxDelayMs: number
   /** Market tickers per subscribe command. */
   subscriptionBatchSize: number
-  /** Risk limits for live orders (`--hook kalshi --live`). */
-  risk?: RiskLimits
+  /** Risk limits for live orders (`--hook kalshi --live`): no defaults, so live orders are refused until all are set. */
+  risk?: Partial<RiskLimits>
   /** Strategy params from the rc file: { strategyName: { key: value } }. */
   strategyParams?: Record<string, Record<string, unknown>>
   /** Where each key came from. */

@@ -148,8 +148,9 @@ export function decimalToUnits(text: unknown, decimals: number): number | undefi
 }
 
 function countToUnits(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? Math.round(value * COUNT_SCALE) : undefined
-  return decimalToUnits(value, 2)
+  const u = typeof value === 'number' ? Math.round(value * COUNT_SCALE) : decimalToUnits(value, 2)
+  // Found by fuzzing: a huge legacy number must not become Infinity or an inexact count.
+  return u !== undefined && Number.isSafeInteger(u) ? u : undefined
 }
 
 const malformed = (reason: string): MalformedMessage => ({ kind: 'malformed', reason })
@@ -165,10 +166,11 @@ function priceUnits(dollars: unknown, cents: unknown): number | undefined {
   return u !== undefined && u >= 0 && u <= PRICE_SCALE ? u : undefined
 }
 
-/** A count: the `_fp` string first, the legacy integer second. */
-function countUnits(fp: unknown, legacy: unknown): number | undefined {
-  const u = fp === undefined ? undefined : countToUnits(fp)
-  return u !== undefined ? u : countToUnits(legacy)
+/** A count: the `_fp` string first, the legacy integer second. Only a delta may be negative. */
+function countUnits(fp: unknown, legacy: unknown, signed = false): number | undefined {
+  let u = fp === undefined ? undefined : countToUnits(fp)
+  if (u === undefined) u = countToUnits(legacy)
+  return u !== undefined && (signed || u >= 0) ? u : undefined
 }
 
 function dollars(units: number | undefined): number | undefined {
@@ -240,8 +242,8 @@ function levels(fp: unknown, dollarsLegacy: unknown, centsLegacy: unknown): numb
       if (!Array.isArray(level) || level.length < 2) return 'book level is not [price, quantity]'
       const p = priceUnits(level[0], undefined)
       const q = countToUnits(level[1])
-      if (p === undefined || q === undefined) return 'book level has a bad price or quantity'
-      out.push(p, q)
+      if (p === undefined || q === undefined || q < 0) return 'book level has a bad price or quantity'
+      if (q > 0) out.push(p, q)
     }
     return out
   }
@@ -250,8 +252,8 @@ function levels(fp: unknown, dollarsLegacy: unknown, centsLegacy: unknown): numb
       if (!Array.isArray(level) || level.length < 2) return 'book level is not [price, quantity]'
       const p = priceUnits(undefined, level[0])
       const q = countToUnits(level[1])
-      if (p === undefined || q === undefined) return 'book level has a bad price or quantity'
-      out.push(p, q)
+      if (p === undefined || q === undefined || q < 0) return 'book level has a bad price or quantity'
+      if (q > 0) out.push(p, q)
     }
     return out
   }
@@ -277,7 +279,7 @@ function parseDelta(msg: Obj, sid: number | undefined, seq: number | undefined, 
   if (!s) return malformed('orderbook_delta: side is not "yes" or "no"')
   const p = priceUnits(msg.price_dollars, msg.price)
   if (p === undefined) return malformed('orderbook_delta: missing price_dollars')
-  const d = countUnits(msg.delta_fp, msg.delta)
+  const d = countUnits(msg.delta_fp, msg.delta, true)
   if (d === undefined) return malformed('orderbook_delta: missing delta_fp')
   return { kind: 'book_delta', sid, seq, ticker, side: s, priceUnits: p, deltaUnits: d, receivedAt }
 }

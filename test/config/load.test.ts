@@ -22,7 +22,8 @@ describe('loadConfig: precedence and sources', () => {
     expect(config.retryDelayMs).to.equal(1_000)
     expect(config.retryMaxDelayMs).to.equal(30_000)
     expect(config.subscriptionBatchSize).to.equal(100)
-    expect(config.risk).to.deep.equal({ maxContractsPerOrder: 10, maxPositionPerMarket: 100, maxOrdersPerMinute: 30, maxTotalCostDollars: 100 })
+    // No default risk limits: live orders stay refused until they are configured.
+    expect(config.risk).to.equal(undefined)
     expect(config.strategyParams).to.deep.equal({})
     expect(config.apiKeyId).to.equal(undefined)
     expect(config.privateKeyPem).to.equal(undefined)
@@ -155,9 +156,9 @@ describe('loadConfig: precedence and sources', () => {
   it('takes risk limits and strategy params from the rc file', async () => {
     project.write('.neuralrc.json', JSON.stringify({ risk: { maxContractsPerOrder: 2 }, strategies: { momentum: { window: 5 } } }))
     const { config } = await loadConfig({ env: {}, cwd: project.dir })
-    expect(config.risk).to.deep.equal({ maxContractsPerOrder: 2, maxPositionPerMarket: 100, maxOrdersPerMinute: 30, maxTotalCostDollars: 100 })
+    expect(config.risk).to.deep.equal({ maxContractsPerOrder: 2 })
     expect(config.sources['risk.maxContractsPerOrder']).to.equal('rc')
-    expect(config.sources['risk.maxPositionPerMarket']).to.equal('default')
+    expect(config.sources['risk.maxPositionPerMarket']).to.equal(undefined)
     expect(config.strategyParams).to.deep.equal({ momentum: { window: 5 } })
   })
 
