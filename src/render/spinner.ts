@@ -23,7 +23,8 @@ export interface SpinnerOptions {
  */
 export function createSpinner(options: SpinnerOptions): Spinner {
   const stream = options.stream ?? process.stderr
-  if (options.json || !stream.isTTY) return noopSpinner()
+  // A terminal that reports 0 columns (e.g. `script` with no size) sends ora's line clearing into an endless loop.
+  if (options.json || !stream.isTTY || !(stream.columns > 0)) return noopSpinner()
   // discardStdin off: ora's stdin handling would otherwise swallow Ctrl-C handling set up by onShutdown.
   const spinner: Ora = ora({ stream, discardStdin: false })
   const api: Spinner = {

@@ -2,10 +2,11 @@ import { PassThrough } from 'node:stream'
 import { expect } from 'chai'
 import { createSpinner } from '../../src/render/spinner.js'
 
-function fakeStderr(isTTY: boolean): NodeJS.WriteStream & { written: string } {
+function fakeStderr(isTTY: boolean, columns = 80): NodeJS.WriteStream & { written: string } {
   const stream = new PassThrough() as unknown as NodeJS.WriteStream & { written: string }
   stream.written = ''
   stream.isTTY = isTTY
+  stream.columns = columns
   ;(stream as unknown as PassThrough).on('data', (d: Buffer) => (stream.written += d.toString()))
   return stream
 }
@@ -21,6 +22,13 @@ describe('spinner', () => {
   it('is a silent no-op when stderr is not a terminal', () => {
     const stream = fakeStderr(false)
     createSpinner({ json: false, stream }).start('connecting').fail('no')
+    expect(stream.written).to.equal('')
+  })
+
+  it('is a no-op on a terminal that reports 0 columns (ora would loop forever clearing lines)', () => {
+    const stream = fakeStderr(true, 0)
+    const spinner = createSpinner({ json: false, stream }).start('connecting').succeed('connected')
+    expect(spinner.enabled).to.equal(false)
     expect(stream.written).to.equal('')
   })
 
