@@ -34,14 +34,15 @@ export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStrea
   const errFormatter = new HumanFormatter({ colorLevel: colorLevel(err), simulated: options.simulated })
   const red = chalkFor(err).red
   let open = false
+  let everOpen = false
   return {
     event: (e) => {
       if (e.type !== 'connection') {
         out.write(formatter.format(e) + '\n')
         return
       }
-      if (isNotice(e, open)) err.write(errFormatter.format(e) + '\n')
-      if (e.state === 'connected') open = true
+      if (isNotice(e, open, everOpen)) err.write(errFormatter.format(e) + '\n')
+      if (e.state === 'connected') open = everOpen = true
       else if (e.state === 'disconnected') open = false
     },
     problem: (e) => err.write(`${red(`${e.kind}:`)} ${e.message}\n`),
@@ -56,7 +57,7 @@ export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStrea
  * (the "reconnecting" line says it) and "failed" (the command's error line follows) would only
  * repeat what is already on the screen. Under --json every event is written.
  */
-function isNotice(e: ConnectionEvent, open: boolean): boolean {
+function isNotice(e: ConnectionEvent, open: boolean, everOpen: boolean): boolean {
   switch (e.state) {
     case 'connecting':
     case 'failed':
@@ -67,7 +68,9 @@ function isNotice(e: ConnectionEvent, open: boolean): boolean {
       // Also emitted after a handshake that never opened: only the loss of an open connection is news.
       return open && e.reason !== 'closed by client'
     case 'reconnecting':
-      return true
+      // Before the first connect, one quick retry is not news (it is also how a refused key is retried
+      // once for clock skew, and the error line follows); a second one means the exchange is hard to reach.
+      return everOpen || (e.attempt ?? 1) > 1
   }
 }
 

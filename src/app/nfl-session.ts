@@ -45,7 +45,8 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
     event: (e) => {
       if (e.type === 'connection') {
         base.event(e)
-        view?.interrupted()
+        // Our own close at the end prints nothing; after it, the final frame must still replace the last one.
+        if (!(e.state === 'disconnected' && e.reason === 'closed by client')) view?.interrupted()
       } else {
         view?.update(e)
       }

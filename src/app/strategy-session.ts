@@ -18,6 +18,7 @@ import { createHook } from '../strategy/hooks/create-hook.js'
 import { loadStrategies, type LoadedStrategy } from '../strategy/loader.js'
 import type { Spinner } from '../render/spinner.js'
 import { createMarketStream } from './stream-session.js'
+import type { MarketFeed } from './market-feed.js'
 
 export interface StrategySessionOptions {
   files: string[]
@@ -33,6 +34,11 @@ export interface StrategySessionOptions {
   /** Live feed (absent on replay). */
   exchange?: () => Promise<Exchange>
   replay?: { file: string; speed?: number }
+  /**
+   * Read this feed (made for the channels the strategies need) instead of the exchange: a BusFeed for
+   * `--source`. The exchange is then not opened (and the kalshi hook is refused).
+   */
+  feed?: (channels: ChannelName[]) => MarketFeed
   /** Engine events (signals, orders, errors, portfolio). */
   onEngineEvent: (event: EngineEvent) => void
   /** Feed trouble that does not end the run. */
@@ -55,7 +61,11 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   for (const s of strategies) for (const w of s.warnings) options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', `${s.strategy.name}: ${w}`))
   options.onLoaded?.(strategies)
   const replaying = options.replay !== undefined
-  const exchange = replaying ? undefined : await options.exchange!()
+  // Checked before anything runs, so a mistyped path is one error line, not an empty run's summary first.
+  if (options.replay) await requireRecordFile(options.replay.file)
+  // Fills on the bus are the publisher's account's, not those of the orders this process would place.
+  if (options.feed && !replaying && options.hook === 'kalshi') throw new NeuralError('input', 'BAD_BUS_FLAGS', '--hook kalshi needs the fills of its own orders, which only its own exchange connection carries: run it without --source')
+  const exchange = replaying || options.feed ? undefined : await options.exchange!()
   const hookConfig = exchange ? { ...options.config, apiUrl: exchange.apiUrl } : options.config
   const hook = await createHook(options.hook, { config: hookConfig, live: options.live, signer: exchange?.signer, cwd: options.cwd, startingCashDollars: options.startingCashDollars })
 
@@ -65,7 +75,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   const channels: ChannelName[] = ['ticker', 'trade']
   if (wanted.books.length > 0) channels.push('orderbook')
   if (options.hook === 'kalshi') channels.push('fill')
-  const stream = exchange ? createMarketStream(exchange, options.config, channels) : new MarketStream({ wsUrl: 'ws://replay.invalid', channels })
+  const replayStream = replaying ? new MarketStream({ wsUrl: 'ws://replay.invalid', channels }) : undefined
+  const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels))
 
   const engine = new StrategyEngine({
     strategies,
@@ -100,19 +111,20 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   try {
     await engine.start()
     if (options.replay) {
-      await replay(options.replay.file, options.replay.speed, stream, engine, stop.signal)
+      await replay(options.replay.file, options.replay.speed, replayStream!, engine, stop.signal)
     } else {
-      options.spinner.start(`connecting to ${exchange!.wsUrl}`)
+      options.spinner.start(`connecting to ${stream.bus?.url ?? exchange!.wsUrl}`)
       await stream.start()
       options.spinner.update(`subscribing ${wanted.markets.join(' ')}`)
       const result = await stream.subscribe(wanted.markets)
-      options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
+      const on = stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`
+      options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${on}`)
       for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
       if (options.status) {
         status = await publishStatus({ ...options.status, environment: options.config.environment })
         const interval = setInterval(() => {
           const s = stream.stats()
-          status?.update({ connected: s.connected, subscriptions: s.subscriptions, messages: s.messages, reconnects: s.reconnects, lastMessageAt: s.lastMessageAt, ratePerSec: s.ratePerSec })
+          status?.update({ connected: s.connected, subscriptions: s.subscriptions, messages: s.messages, reconnects: s.reconnects, lastMessageAt: s.lastMessageAt, ratePerSec: s.ratePerSec, bus: stream.bus?.status() })
         }, 1000)
         interval.unref()
         stop.signal.addEventListener('abort', () => clearInterval(interval))
@@ -139,9 +151,7 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
 async function replay(file: string, speed: number | undefined, stream: MarketStream, engine: StrategyEngine, signal: AbortSignal): Promise<void> {
   let previousAt: number | undefined
   let frames = 0
-  await access(file).catch(() => {
-    throw new NeuralError('input', 'RECORD_NOT_FOUND', `${file}: no such record file (record one with: neural stream 'KXNFLGAME*' --record ${file})`)
-  })
+  await requireRecordFile(file)
   try {
     for await (const { frame, receivedAt } of readRecord(file)) {
       if (signal.aborted) break
@@ -156,4 +166,10 @@ async function replay(file: string, speed: number | undefined, stream: MarketStr
     throw new NeuralError('input', 'BAD_RECORD', `${file}: not a neural record file (${(error as Error)?.message ?? error})`, { cause: error })
   }
   if (frames === 0) throw new NeuralError('input', 'EMPTY_RECORD', `${file}: no frames to replay (record one with: neural stream 'KXNFLGAME*' --record ${file})`)
+}
+
+async function requireRecordFile(file: string): Promise<void> {
+  await access(file).catch(() => {
+    throw new NeuralError('input', 'RECORD_NOT_FOUND', `${file}: no such record file (record one with: neural stream 'KXNFLGAME*' --record ${file})`)
+  })
 }

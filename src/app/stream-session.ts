@@ -12,9 +12,16 @@ import type { Exchange } from '../runtime/open-exchange.js'
 import { publishStatus, type StatusPublisher } from '../runtime/status-registry.js'
 import type { Spinner } from '../render/spinner.js'
 import type { EventSink } from './event-sink.js'
+import { openBusRelay, type BusPublishSettings, type BusRelay } from './bus-relay.js'
+import type { MarketFeed } from './market-feed.js'
 
 export interface StreamSessionOptions {
-  exchange: Exchange
+  /** Where the data comes from, unless `feed` is given. */
+  exchange?: Exchange
+  /** Read this instead of the exchange (a BusFeed: `neural stream --source`). */
+  feed?: MarketFeed
+  /** Also put every event on the NATS bus (`neural stream --publish`). */
+  publish?: BusPublishSettings
   config: NeuralConfig
   targets: string[]
   channels: ChannelName[]
@@ -31,7 +38,7 @@ export interface StreamSessionOptions {
   /** Publish a status file for `neural status`; off in library use. */
   status?: { command: string; args: string[] }
   /** Called with the stream once it exists (e.g. to attach a publisher). */
-  onStream?: (stream: MarketStream) => void
+  onStream?: (stream: MarketFeed) => void
   /** Called once the targets are subscribed (after the spinner's last line), before the run waits for its end. */
   onSubscribed?: (result: SubscribeResult) => void
 }
@@ -67,9 +74,11 @@ export function createMarketStream(exchange: Exchange, config: NeuralConfig, cha
 export async function runStreamSession(options: StreamSessionOptions): Promise<StreamSummary> {
   const { sink, spinner } = options
   // A malformed target is refused before anything is sent.
-  parseTargets(options.targets)
+  // Bus filters ('*' included) are checked by the feed before it connects.
+  if (!options.feed?.bus) parseTargets(options.targets)
+  if (options.feed?.bus && options.recordFile) throw new NeuralError('input', 'RECORD_NEEDS_EXCHANGE', '--record keeps raw exchange frames, which the bus does not carry: record on the publishing machine')
   const startedAt = Date.now()
-  const stream = createMarketStream(options.exchange, options.config, options.channels)
+  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels)
   options.onStream?.(stream)
   const recorder = options.recordFile
     ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment } })
@@ -78,10 +87,18 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   let events = 0
   let fatal: NeuralError | undefined
   let failed = false
+  let stopped = false
   let finish!: () => void
-  const finished = new Promise<void>((resolve) => (finish = resolve))
+  const finished = new Promise<void>((resolve) => {
+    finish = () => {
+      stopped = true
+      resolve()
+    }
+  })
 
   const onEvent = (event: MarketEvent) => {
+    // Frames keep arriving while the connection closes: --count 5 means 5, and nothing prints after the end.
+    if (stopped) return
     sink.event(event)
     events++
     if (options.count !== undefined && events >= options.count) finish()
@@ -92,37 +109,47 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   stream.on('book', onEvent)
   stream.on('lifecycle', onEvent)
   stream.on('fill', onEvent)
-  stream.on('connection', (event: ConnectionEvent) => {
+  // The bus publisher's connection and errors are reported as the exchange's are.
+  const onConnection = (event: ConnectionEvent) => {
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
     if (event.state === 'failed') {
       failed = true
       finish()
     }
-  })
-  stream.on('error', (error: NeuralError) => {
+  }
+  stream.on('connection', onConnection)
+  const onError = (error: NeuralError) => {
     // The connection emits 'failed' and then the error that ended it.
     if (failed || error.kind === 'auth' || error.kind === 'config') fatal ??= error
     // The error that ends the stream is reported once, by the command, as the reason it stopped.
     if (failed && fatal === error) return
     sink.problem(error)
-  })
+  }
+  stream.on('error', onError)
+  let relay: BusRelay | undefined
   const abort = () => finish()
   options.signal?.addEventListener('abort', abort, { once: true })
   if (options.signal?.aborted) finish()
 
   let timer: NodeJS.Timeout | undefined
   try {
-    spinner.start(`connecting to ${options.exchange.wsUrl}`)
+    if (options.publish) {
+      spinner.start(`connecting to ${options.publish.url}`)
+      relay = await openBusRelay(options.publish, { connection: onConnection, error: onError })
+      relay.attach(stream)
+      spinner.succeed(`publishing to ${options.publish.url}${options.publish.jetstream ? ` (JetStream stream ${options.publish.jetstream.stream})` : ''}`)
+    }
+    spinner.start(`connecting to ${stream.bus?.url ?? options.exchange?.wsUrl}`)
     await stream.start()
     spinner.update(`resolving ${options.targets.join(' ')}`)
     const result = await stream.subscribe(options.targets)
-    spinner.succeed(`subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
+    spinner.succeed(stream.bus ? stream.bus.describe() : `subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
     for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
-    if (result.tickers.length === 0) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
+    if (result.tickers.length === 0 && !stream.bus) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
     options.onSubscribed?.(result)
     if (options.status) {
       status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
-      const refresh = () => status?.update(liveStatus(stream.stats(), stream.watched().length))
+      const refresh = () => status?.update({ ...liveStatus(stream.stats(), stream.watched().length), bus: relay?.status() ?? stream.bus?.status() })
       refresh()
       const interval = setInterval(refresh, 1000)
       interval.unref()
@@ -139,6 +166,8 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   }
   const stats = stream.stats()
   await stream.close()
+  // After the feed: what it emitted while closing is still published.
+  await relay?.close()
   recorder?.close()
   await status?.close()
   const durationMs = Date.now() - startedAt
@@ -171,4 +200,8 @@ function liveStatus(stats: StreamStats, markets: number) {
     lastMessageAt: stats.lastMessageAt,
     ratePerSec: stats.ratePerSec,
   }
+}
+
+function noFeed(): never {
+  throw new NeuralError('internal', 'NO_FEED', 'runStreamSession needs an exchange or a feed')
 }

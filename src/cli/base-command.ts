@@ -141,10 +141,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await super.finally(error)
   }
 
+  /** " (e.g. neural stream 'KXNFLGAME*' ...)" from the command's first example, for usage errors; "" without one. */
+  private usageHint(): string {
+    const first = this.ctor.examples?.[0]
+    const text = typeof first === 'string' ? first : first?.command
+    if (!text) return ''
+    return ` (e.g. ${text.replace(/<%=\s*config\.bin\s*%>/g, this.config.bin).replace(/<%=\s*command\.id\s*%>/g, this.id ?? '')}; see --help)`
+  }
+
   override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     // this.exit() inside a command: not an error to report.
     if (error instanceof Errors.ExitError) throw error
     const described = describeError(error)
+    if (described.code === 'USAGE') described.message += this.usageHint()
     await this.writer?.flush().catch(() => undefined)
     if (this.json) {
       const line: ErrorLine = { type: 'error', kind: described.kind, code: described.code, message: described.message }
@@ -162,6 +171,10 @@ export function describeError(error: unknown): { kind: ErrorKind; code: string; 
   if (error instanceof NeuralError) return { kind: error.kind, code: error.code, message: firstLine(error.message), exitCode: error.exitCode }
   if (error instanceof Errors.CLIError && 'parse' in error) {
     // oclif's flag/argument errors: bad input, exit 2, and only the first line ("See more help with --help" follows).
+    return { kind: 'input', code: 'USAGE', message: firstLine(error.message), exitCode: 2 }
+  }
+  if (error instanceof Errors.CLIError && error.oclif?.exit === 2) {
+    // Also oclif's usage errors without a `parse` field ("Flag --api-url expects a value").
     return { kind: 'input', code: 'USAGE', message: firstLine(error.message), exitCode: 2 }
   }
   if (error instanceof Errors.CLIError) {

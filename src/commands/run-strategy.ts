@@ -6,8 +6,10 @@ import { colorLevel } from '../render/color.js'
 import { StrategyFormatter } from '../render/strategy-events.js'
 import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
 import { HOOK_SPECS } from '../strategy/hooks/create-hook.js'
-import type { NeuralError } from '../errors.js'
+import { inputError, type NeuralError } from '../errors.js'
 import { ReportThrottle } from '../app/report-throttle.js'
+import { busSettings } from '../app/bus-flags.js'
+import { BusFeed, busTypesFor } from '../app/bus-feed.js'
 
 export type RunStrategyResult = SummaryEvent
 
@@ -19,6 +21,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     '<%= config.bin %> run-strategy ./strategies/arb.ts --env sim --hook paper --duration 10',
     '<%= config.bin %> run-strategy ./strategies --replay week1.ndjson --hook paper --json',
     '<%= config.bin %> run-strategy ./my.ts --param threshold=0.97 --hook "exec:./place-order.sh"',
+    '<%= config.bin %> run-strategy ./strategies/arb.ts --source nats://127.0.0.1:4222 --hook paper',
   ]
   static override flags = {
     hook: Flags.string({ default: 'log', description: `where signals go: ${HOOK_SPECS}` }),
@@ -29,6 +32,8 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     'starting-cash': Flags.string({ default: '1000', description: 'paper hook: starting cash in dollars' }),
     replay: Flags.string({ description: 'feed a file written by `neural stream --record` instead of a live connection' }),
     speed: Flags.string({ description: 'replay speed: N times the recorded pace (default: as fast as possible)' }),
+    source: Flags.string({ description: 'read the NATS bus (nats://HOST:PORT, fed by `neural stream --publish`) instead of the exchange', helpGroup: 'BUS' }),
+    jetstream: Flags.string({ description: 'with --source: read this JetStream stream from now on (nothing is lost across a NATS reconnect)', helpGroup: 'BUS' }),
   }
 
   async run(): Promise<RunStrategyResult> {
@@ -39,6 +44,8 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     if (speed !== undefined && !(speed > 0)) this.error(`--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`, { exit: 2 })
     const startingCashDollars = Number(this.flags['starting-cash'])
     if (!(startingCashDollars >= 0)) this.error(`--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`, { exit: 2 })
+    const bus = busSettings({ source: this.flags.source, jetstream: this.flags.jetstream }, 'new')
+    if (bus.source && this.flags.replay) throw inputError('BAD_BUS_FLAGS', '--source and --replay cannot go together: give one feed')
     const { config } = await this.loadConfig()
     const formatter = new StrategyFormatter({ colorLevel: colorLevel(process.stdout), debug: this.debugEnabled })
     const writer = this.json ? this.ndjson() : undefined
@@ -59,6 +66,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
       reportEveryMs, durationMs, startingCashDollars,
       exchange: () => this.openExchange(config),
       replay: this.flags.replay ? { file: this.flags.replay, speed } : undefined,
+      feed: bus.source ? (channels) => new BusFeed({ ...bus.source!, types: busTypesFor(channels) }) : undefined,
       onEngineEvent: (reported) => {
         let event: EngineEvent & { suppressed?: number } = reported
         if (event.type === 'error' || event.type === 'slow' || event.type === 'hung') {

@@ -3,6 +3,9 @@ import { BaseCommand } from '../cli/base-command.js'
 import { sinkFor } from '../app/event-sink.js'
 import { parseChannels, positiveInteger, secondsToMs } from '../app/flags.js'
 import { runStreamSession, type StreamSummary } from '../app/stream-session.js'
+import { parseTargets } from '../core/targets.js'
+import { busSettings } from '../app/bus-flags.js'
+import { BusFeed, busTypesFor } from '../app/bus-feed.js'
 
 export type StreamResult = StreamSummary
 
@@ -14,21 +17,33 @@ export default class Stream extends BaseCommand<typeof Stream> {
     "<%= config.bin %> stream 'KXNFLGAME*' --env sim --duration 10",
     "<%= config.bin %> stream KXNFLGAME-25SEP04DALPHI-PHI --channels ticker,trade,orderbook --json | jq -c .",
     "<%= config.bin %> stream 'KXNFLGAME*' --record week1.ndjson",
+    "<%= config.bin %> stream 'KXNFLGAME*' --env sim --publish nats://127.0.0.1:4222 --channels ticker,trade,orderbook",
+    "<%= config.bin %> stream --source nats://127.0.0.1:4222 'KXNFLGAME*' --json",
   ]
   static override flags = {
-    channels: Flags.string({ default: 'ticker,trade', description: 'channels: ticker, trade, orderbook, lifecycle, fill' }),
+    channels: Flags.string({ description: 'channels: ticker, trade, orderbook, lifecycle, fill [default: ticker,trade; with --source every type on the bus]' }),
     duration: Flags.string({ description: 'stop after this many seconds' }),
     count: Flags.integer({ description: 'stop after this many market events' }),
     record: Flags.string({ description: 'write every raw frame with its receive time to this NDJSON file (for run-strategy --replay)' }),
+    publish: Flags.string({ description: 'also publish every event to this NATS server (nats://HOST:PORT), on subjects neural.<type>.<ticker>', helpGroup: 'BUS' }),
+    source: Flags.string({ description: 'read the NATS bus (nats://HOST:PORT) instead of the exchange; targets filter markets, * = every market', helpGroup: 'BUS' }),
+    jetstream: Flags.string({ description: 'with --publish: store into this JetStream stream (created when missing); with --source: replay it, then follow', helpGroup: 'BUS' }),
+    'jetstream-max-age': Flags.string({ description: 'with --publish --jetstream: a new stream keeps messages this many seconds', helpGroup: 'BUS' }),
+    'jetstream-max-msgs': Flags.string({ description: 'with --publish --jetstream: a new stream keeps at most this many messages', helpGroup: 'BUS' }),
+    'snapshot-every': Flags.string({ description: 'with --publish: re-send every whole book this often, in seconds [default: 5]', helpGroup: 'BUS' }),
   }
 
   async run(): Promise<StreamResult> {
     const targets = this.positional
-    const channels = parseChannels(this.flags.channels)
-    const durationMs = secondsToMs('duration', this.flags.duration === undefined ? undefined : Number(this.flags.duration))
+    const channels = parseChannels(this.flags.channels ?? 'ticker,trade')
+    const bus = busSettings(this.flags, 'all')
+    const durationMs = secondsToMs('duration', this.flags.duration)
     const count = positiveInteger('count', this.flags.count)
+    // A malformed target is refused before a simulator or a connection is started for nothing.
+    if (!bus.source) parseTargets(targets)
     const { config } = await this.loadConfig()
-    const exchange = await this.openExchange(config)
+    const exchange = bus.source ? undefined : await this.openExchange(config)
+    const feed = bus.source ? new BusFeed({ ...bus.source, types: this.flags.channels === undefined ? undefined : busTypesFor(channels) }) : undefined
     const abort = new AbortController()
     let session: Promise<StreamSummary> | undefined
     this.onShutdown(async () => {
@@ -37,8 +52,8 @@ export default class Stream extends BaseCommand<typeof Stream> {
       await this.flushOutput()
     })
     session = runStreamSession({
-      exchange, config, targets, channels, durationMs, count, recordFile: this.flags.record,
-      sink: sinkFor(this.json, () => this.ndjson(), exchange.simulated),
+      exchange, feed, publish: bus.publish, config, targets, channels, durationMs, count, recordFile: this.flags.record,
+      sink: sinkFor(this.json, () => this.ndjson(), exchange?.simulated ?? false),
       spinner: this.spinner(),
       signal: abort.signal,
       status: { command: 'stream', args: this.positional },

@@ -99,6 +99,8 @@ export interface RestClientOptions {
   /** Per-request timeout. @default 15000 */
   timeoutMs?: number
   random?: () => number
+  /** Told of each failed try that will be retried (429, 5xx, network), before the backoff sleep. */
+  onRetry?: (error: NeuralError, delayMs: number) => void
 }
 
 const DEFAULT_REST_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4000, jitter: 'equal' }
@@ -187,6 +189,7 @@ export class RestClient {
   private readonly intervalMs: number
   private readonly timeoutMs: number
   private readonly random: () => number
+  private readonly onRetry?: (error: NeuralError, delayMs: number) => void
   private nextSlotAt = 0
   /** Requests sent (including retries). */
   requests = 0
@@ -200,6 +203,7 @@ export class RestClient {
     this.intervalMs = 1000 / (options.maxRequestsPerSec ?? 20)
     this.timeoutMs = options.timeoutMs ?? 15_000
     this.random = options.random ?? Math.random
+    this.onRetry = options.onRetry
   }
 
   async exchangeStatus(): Promise<ExchangeStatus> {
@@ -327,7 +331,9 @@ export class RestClient {
       } catch (error) {
         const e = new NeuralError('network', 'NETWORK', `could not reach ${url.origin}: ${(error as Error).message}`, { cause: error })
         if (attempt < this.retry.attempts) {
-          await new Promise((r) => setTimeout(r, backoffDelay(this.retry, attempt + 1, this.random)))
+          const delay = backoffDelay(this.retry, attempt + 1, this.random)
+          this.onRetry?.(e, delay)
+          await new Promise((r) => setTimeout(r, delay))
           continue
         }
         throw e
@@ -346,6 +352,12 @@ export class RestClient {
       if ((res.status === 429 || res.status >= 500) && attempt < this.retry.attempts) {
         const retryAfterMs = Number(res.headers.get('retry-after')) * 1000
         const delay = Math.max(backoffDelay(this.retry, attempt + 1, this.random), Number.isFinite(retryAfterMs) ? retryAfterMs : 0)
+        this.onRetry?.(
+          res.status === 429
+            ? new NeuralError('rate_limit', 'RATE_LIMITED', `the exchange is rate limiting requests (HTTP 429 on ${method} ${path}); retrying in ${delay} ms`)
+            : new NeuralError('network', 'EXCHANGE_UNAVAILABLE', `the exchange failed ${method} ${path} with HTTP ${res.status}; retrying in ${delay} ms`),
+          delay,
+        )
         await new Promise((r) => setTimeout(r, delay))
         continue
       }

@@ -180,6 +180,7 @@ export class MarketStream extends Emitter<StreamEvents> {
   private bucketCount = 0
   private lastRate = 0
   private lastProtocolErrorAt = -Infinity
+  private readonly lastRetryNoticeAt = new Map<string, number>()
 
   constructor(options: MarketStreamOptions) {
     super()
@@ -193,7 +194,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     } as MarketStream['opts']
     if (!Number.isInteger(this.opts.batchSize) || this.opts.batchSize < 1) throw new NeuralError('config', 'BAD_BATCH_SIZE', `subscription batch size must be a whole number ≥ 1 (got ${this.opts.batchSize})`)
     this.now = options.now ?? Date.now
-    this.rest = options.rest ?? (options.apiUrl ? new RestClient({ apiUrl: options.apiUrl, signer: options.signer }) : undefined)
+    this.rest = options.rest ?? (options.apiUrl ? new RestClient({ apiUrl: options.apiUrl, signer: options.signer, onRetry: (error) => this.retryNotice(error) }) : undefined)
     const channels = options.channels ?? ['ticker', 'trade']
     for (const c of channels) if (!(c in WIRE_CHANNELS)) throw new NeuralError('config', 'BAD_CHANNEL', `unknown channel "${c}" (use ${Object.keys(WIRE_CHANNELS).join(', ')})`)
     this.userChannels = new Set(channels.map((c) => WIRE_CHANNELS[c]))
@@ -448,6 +449,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     for (let tries = 1; ; tries++) {
       const p = await this.command(kind, body, channels, tickers, remaining)
       if (!p.error || !RETRYABLE_COMMAND_ERRORS.has(p.error.code) || tries >= COMMAND_TRIES || !current()) return p
+      this.commandRetryNotice(body.cmd as string, p.error, retryPauseMs(tries))
       await sleep(retryPauseMs(tries))
     }
   }
@@ -707,6 +709,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       }
       const code = p.error.code
       if (RETRYABLE_COMMAND_ERRORS.has(code) && tries < COMMAND_TRIES) {
+        this.commandRetryNotice('subscribe', p.error, retryPauseMs(tries))
         await sleep(retryPauseMs(tries))
         if (current()) await this.subscribeBatch(channels, tickers.filter((t) => this.desired.has(t)), current, tries + 1)
         return
@@ -765,6 +768,20 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.explicit.delete(ticker)
     for (const w of this.wildcards.values()) w.tickers.delete(ticker)
     for (const c of this.marketChannels) this.stateOf(c).delete(ticker)
+  }
+
+  /** A command the exchange refused for now and that will be tried again: reported by name, not fatal. */
+  private commandRetryNotice(cmd: string, error: ErrorMessage, delayMs: number): void {
+    const kind = error.code === 27 ? 'rate_limit' : 'protocol'
+    this.retryNotice(new NeuralError(kind, `WS_${error.codeName.toUpperCase()}`, `the exchange answered ${cmd} with ${exchangeReason(error)}; retrying in ${delayMs} ms`))
+  }
+
+  /** Transient trouble that is being retried: reported at most once per code per errorIntervalMs, so a flaky exchange does not flood the output. */
+  private retryNotice(error: NeuralError): void {
+    const now = this.now()
+    if (now - (this.lastRetryNoticeAt.get(error.code) ?? -Infinity) < this.opts.errorIntervalMs) return
+    this.lastRetryNoticeAt.set(error.code, now)
+    this.emit('error', error)
   }
 
   private protocolTrouble(code: string, message: string): void {

@@ -31,12 +31,22 @@ export interface ProcessStatus {
   /** Epoch ms of the last data message. */
   lastMessageAt?: number
   reconnects: number
+  /** The NATS bus connection, when the process publishes to it (`--publish`) or reads from it (`--source`). */
+  bus?: BusStatus
   /** Epoch ms of this file's last write. */
   updatedAt: number
 }
 
+/** A process's NATS bus connection: a publisher counts messages published, a consumer messages received. */
+export interface BusStatus {
+  url: string
+  connected: boolean
+  published?: number
+  received?: number
+}
+
 /** The fields a running process changes as it goes. */
-export type LiveStatus = Pick<ProcessStatus, 'connected' | 'subscriptions' | 'messages' | 'reconnects'> & Partial<Pick<ProcessStatus, 'lastMessageAt' | 'ratePerSec'>>
+export type LiveStatus = Pick<ProcessStatus, 'connected' | 'subscriptions' | 'messages' | 'reconnects'> & Partial<Pick<ProcessStatus, 'lastMessageAt' | 'ratePerSec' | 'bus'>>
 
 export interface ListedProcess extends ProcessStatus {
   /** False when the pid no longer exists; the file has then been removed. */

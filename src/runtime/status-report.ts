@@ -7,7 +7,7 @@ import { Chalk } from 'chalk'
 import type { LoadedConfig } from '../config/load.js'
 import { redactConfig } from '../config/redact.js'
 import type { Exchange } from './open-exchange.js'
-import { listProcesses, type ListedProcess } from './status-registry.js'
+import { listProcesses, type BusStatus, type ListedProcess } from './status-registry.js'
 import { formatCount, SIMULATED_MARKER } from '../render/human.js'
 
 export interface ExchangeCheck {
@@ -177,6 +177,15 @@ export function formatStatusReport(report: StatusReport, options: { colorLevel: 
       `up ${seconds(Math.max(0, now - p.startedAt))}`,
     ]
     lines.push(`${head}  ${details.join(', ')}`)
+    if (p.bus) lines.push(`${' '.repeat(10)}${formatBus(p.bus, c)}`)
   }
   return lines.join('\n')
+}
+
+/** "bus nats://127.0.0.1:4222 connected, 1,234 published" */
+function formatBus(bus: BusStatus, c: InstanceType<typeof Chalk>): string {
+  const parts = [bus.connected ? c.green('connected') : c.yellow('disconnected')]
+  if (bus.published !== undefined) parts.push(`${formatCount(bus.published)} published`)
+  if (bus.received !== undefined) parts.push(`${formatCount(bus.received)} received`)
+  return `bus ${bus.url} ${parts.join(', ')}`
 }

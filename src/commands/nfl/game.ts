@@ -1,0 +1,45 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../../cli/base-command.js'
+import { sinkFor } from '../../app/event-sink.js'
+import { secondsToMs } from '../../app/flags.js'
+import { liveMode } from '../../app/nfl-live-output.js'
+import { runNflGame } from '../../app/nfl-game.js'
+import type { StreamSummary } from '../../app/stream-session.js'
+import { parseGameId } from '../../nfl/tickers.js'
+
+export type NflGameResult = StreamSummary
+
+export default class NflGameCommand extends BaseCommand<typeof NflGameCommand> {
+  static override summary = 'Live panel of one NFL game: win probabilities, spread and total lines, volume'
+  static override args = { game: Args.string({ description: 'game id: 25SEP04DALPHI or 25SEP04-DALPHI (date, away, home)', required: true }) }
+  static override examples = [
+    '<%= config.bin %> nfl game 25SEP04DALPHI --env sim',
+    '<%= config.bin %> nfl game 25SEP04-DALPHI --env sim --json --duration 10',
+  ]
+  static override flags = {
+    duration: Flags.string({ description: 'stop after this many seconds' }),
+  }
+
+  async run(): Promise<NflGameResult> {
+    // A bad game id is refused before anything starts.
+    const game = parseGameId(this.args.game)
+    const durationMs = secondsToMs('duration', this.flags.duration)
+    const { config } = await this.loadConfig()
+    const exchange = await this.openExchange(config)
+    const abort = new AbortController()
+    let session: Promise<StreamSummary> | undefined
+    this.onShutdown(async () => {
+      abort.abort()
+      await session?.catch(() => undefined)
+      await this.flushOutput()
+    })
+    session = runNflGame({
+      exchange, config, game, durationMs, mode: liveMode(this.json),
+      sink: sinkFor(this.json, () => this.ndjson(), exchange.simulated),
+      spinner: this.spinner(),
+      signal: abort.signal,
+      status: { command: 'nfl game', args: [game.gameId] },
+    })
+    return session
+  }
+}

@@ -1,0 +1,45 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../../cli/base-command.js'
+import { sinkFor } from '../../app/event-sink.js'
+import { secondsToMs } from '../../app/flags.js'
+import { liveMode } from '../../app/nfl-live-output.js'
+import { runNflTeam } from '../../app/nfl-team.js'
+import type { StreamSummary } from '../../app/stream-session.js'
+import { resolveTeam } from '../../nfl/teams.js'
+
+export type NflTeamResult = StreamSummary
+
+export default class NflTeamCommand extends BaseCommand<typeof NflTeamCommand> {
+  static override summary = "Live table of every open market in an NFL team's games"
+  static override args = { team: Args.string({ description: 'team code or name, any case: DAL, dallas, "Dallas Cowboys"', required: true }) }
+  static override examples = [
+    '<%= config.bin %> nfl team DAL --env sim',
+    '<%= config.bin %> nfl team eagles --env sim --json --duration 10',
+  ]
+  static override flags = {
+    duration: Flags.string({ description: 'stop after this many seconds' }),
+  }
+
+  async run(): Promise<NflTeamResult> {
+    // An unknown team is refused (with a suggestion) before anything starts.
+    const team = resolveTeam(this.args.team)
+    const durationMs = secondsToMs('duration', this.flags.duration)
+    const { config } = await this.loadConfig()
+    const exchange = await this.openExchange(config)
+    const abort = new AbortController()
+    let session: Promise<StreamSummary> | undefined
+    this.onShutdown(async () => {
+      abort.abort()
+      await session?.catch(() => undefined)
+      await this.flushOutput()
+    })
+    session = runNflTeam({
+      exchange, config, team, durationMs, mode: liveMode(this.json),
+      sink: sinkFor(this.json, () => this.ndjson(), exchange.simulated),
+      spinner: this.spinner(),
+      signal: abort.signal,
+      status: { command: 'nfl team', args: [team.code] },
+    })
+    return session
+  }
+}

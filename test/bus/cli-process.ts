@@ -1,0 +1,124 @@
+/**
+ * The built CLI (`node bin/run.js`) as a child process for the bus end-to-end tests: output collected
+ * as it arrives, NDJSON lines parsed, and waits on output rather than on time.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const BIN = join(ROOT, 'bin', 'run.js')
+
+function newest(dir: string, ext: string): number {
+  let max = 0
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    const info = statSync(path)
+    if (info.isDirectory()) max = Math.max(max, newest(path, ext))
+    else if (name.endsWith(ext)) max = Math.max(max, info.mtimeMs)
+  }
+  return max
+}
+
+let built = false
+
+/** `npm run build` when dist is missing or older than src (`npm test` has just built, so usually nothing). */
+export function ensureBuilt(): void {
+  if (built) return
+  const dist = join(ROOT, 'dist')
+  if (!existsSync(join(dist, 'commands', 'stream.js')) || newest(join(ROOT, 'src'), '.ts') > newest(dist, '.js')) {
+    // tsc emits even when another file fails to typecheck; only a missing output is a failed build.
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' })
+  }
+  if (!existsSync(join(dist, 'commands', 'stream.js'))) throw new Error('npm run build did not produce dist/commands/stream.js')
+  built = true
+}
+
+/** The test's environment minus anything that would change the config, plus NO_COLOR and a private runtime dir. */
+function childEnv(runtimeDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('KALSHI_') && !k.startsWith('NEURAL_') && k !== 'FORCE_COLOR' && k !== 'NODE_ENV' && k !== 'XDG_RUNTIME_DIR') env[k] = v
+  }
+  return { ...env, NO_COLOR: '1', NEURAL_RUNTIME_DIR: runtimeDir }
+}
+
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+export class Neural {
+  readonly child: ChildProcess
+  stdout = ''
+  stderr = ''
+  readonly exited: Promise<Exit>
+  exit?: Exit
+  private wakers: (() => void)[] = []
+
+  constructor(args: string[], runtimeDir: string) {
+    this.child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(runtimeDir), stdio: ['ignore', 'pipe', 'pipe'] })
+    running.add(this.child)
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.stdout += d.toString()
+      this.wake()
+    })
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString()
+      this.wake()
+    })
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code, signal) => {
+        running.delete(this.child)
+        this.exit = { code, signal }
+        this.wake()
+        resolve(this.exit)
+      }),
+    )
+  }
+
+  get pid(): number {
+    return this.child.pid!
+  }
+
+  /** Complete stdout lines, parsed (the command ran with --json). */
+  json<T = Record<string, unknown>>(): T[] {
+    const lines = this.stdout.split('\n')
+    lines.pop()
+    return lines.map((l) => JSON.parse(l) as T)
+  }
+
+  /** Resolves once `check` holds, tested on each chunk of output and every 50 ms; rejects on timeout or when the child exits first. */
+  async until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!check()) {
+      if (this.exit) throw new Error(`neural exited (${JSON.stringify(this.exit)}) before ${what}; stderr:\n${this.stderr.slice(-2000)}`)
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr:\n${this.stderr.slice(-2000)}`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50)
+        this.wakers.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+  }
+
+  /** Send a signal and wait for the exit. */
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<Exit> {
+    if (!this.exit) this.child.kill(signal)
+    return this.exited
+  }
+
+  private wake(): void {
+    const wakers = this.wakers
+    this.wakers = []
+    for (const w of wakers) w()
+  }
+}

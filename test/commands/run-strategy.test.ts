@@ -1,0 +1,441 @@
+/**
+ * `neural run-strategy` end to end: the built CLI as a child process against a simulator on
+ * 127.0.0.1 (crossing its books every ~100 ms so arb has work), or against record files.
+ * Children of one group run in parallel; each `it` checks one behaviour of their output.
+ */
+import { expect } from 'chai'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, type RunResult } from './helpers.js'
+import { byType, CROSSED_RECORD, E2E, OrderCounter, statsOf, units } from '../fixtures/strategies/e2e/harness.js'
+
+const ARB = './strategies/arb.ts'
+
+describe('neural run-strategy (end to end)', function () {
+  this.timeout(30_000)
+  let sim: Simulator
+  let tmp: { dir: string; remove: () => void }
+  let runtimeDir: string
+  const simArgs = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
+  const run = (args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
+    runNeural(['run-strategy', ...args], { runtimeDir, timeoutMs: 20_000, ...opts })
+
+  before(async function () {
+    this.timeout(120_000)
+    await ensureBuilt()
+    tmp = tempDir('neural-run-strategy-')
+    runtimeDir = join(tmp.dir, 'runtime')
+    sim = await startSimulator({ crossEveryMs: 100 })
+  })
+
+  after(async () => {
+    await sim?.close()
+    tmp?.remove()
+  })
+
+  describe('arb on the simulator with the paper hook', () => {
+    let json: RunResult
+    let human: RunResult
+
+    before(async () => {
+      ;[json, human] = await Promise.all([
+        run([ARB, ...simArgs(), '--hook', 'paper', '--duration', '3', '--json']),
+        run([ARB, ...simArgs(), '--hook', 'paper', '--duration', '3']),
+      ])
+    })
+
+    it('exits 0 with nothing on stderr', () => {
+      expect({ code: json.code, stderr: json.stderr }).to.deep.equal({ code: 0, stderr: '' })
+      expect({ code: human.code, stderr: human.stderr }).to.deep.equal({ code: 0, stderr: '' })
+    })
+
+    it('prints every arbitrage gap as a yes/no pair of BUY signals whose limits sum below 0.98', () => {
+      const { signals } = byType(jsonLines(json.stdout))
+      expect(signals.length).to.be.greaterThan(0)
+      expect(signals.length % 2).to.equal(0)
+      for (let i = 0; i < signals.length; i += 2) {
+        const yes = signals[i]!
+        const no = signals[i + 1]!
+        for (const s of [yes, no]) {
+          expect(Object.keys(s)).to.deep.equal(['type', 'strategy', 'action', 'ticker', 'side', 'quantity', 'limitPrice', 'confidence', 'reason', 'ts'])
+          expect(s).to.include({ type: 'signal', strategy: 'arb', action: 'BUY', quantity: 1, confidence: 0.9 })
+          expect(s.ticker).to.match(/^KXNFLGAME-/)
+          expect(s.ts).to.be.a('number')
+        }
+        expect([yes.side, no.side]).to.deep.equal(['yes', 'no'])
+        expect(no.ticker).to.equal(yes.ticker)
+        expect(no.ts).to.equal(yes.ts)
+        const cost = units(yes.limitPrice as number) + units(no.limitPrice as number)
+        expect(cost).to.be.lessThan(9_800)
+        const reason = `yes ask ${(yes.limitPrice as number).toFixed(2)} + no ask ${(no.limitPrice as number).toFixed(2)} = ${(cost / 10_000).toFixed(2)} < 0.98`
+        expect([yes.reason, no.reason]).to.deep.equal([reason, reason])
+      }
+    })
+
+    it('fills every signal on paper, in signal order, at no more than its limit', () => {
+      const { signals, orders } = byType(jsonLines(json.stdout))
+      expect(orders.map((o) => [o.ticker, o.side])).to.deep.equal(signals.map((s) => [s.ticker, s.side]))
+      for (const [i, o] of orders.entries()) {
+        expect(o).to.include({ type: 'order', hook: 'paper', strategy: 'arb', action: 'BUY', quantity: 1, status: 'filled', filledQuantity: 1 })
+        expect(units(o.priceDollars as number)).to.be.at.most(units(signals[i]!.limitPrice as number))
+      }
+    })
+
+    it('ends with a summary whose fills are the filled orders and whose cash is 1000 minus their cost exactly', () => {
+      const { signals, orders, summary } = byType(jsonLines(json.stdout))
+      const filled = orders.filter((o) => o.status === 'filled')
+      const costUnits = filled.reduce((sum, o) => sum + units(o.priceDollars as number) * (o.filledQuantity as number), 0)
+      expect(summary.hooks).to.deep.equal(['paper'])
+      expect(summary.signals).to.equal(signals.length)
+      expect(statsOf(summary, 'arb')).to.include({ signals: signals.length, errors: 0, hung: 0, dropped: 0 })
+      expect(summary.pnl!.fills).to.equal(filled.length)
+      expect(summary.pnl!.cashDollars).to.equal((10_000_000 - costUnits) / 10_000)
+      expect(summary.pnl!.realizedPnlDollars).to.equal(0)
+      const positionUnits = summary.pnl!.positions.reduce((sum, p) => sum + units(p.costDollars), 0)
+      expect(positionUnits).to.equal(costUnits)
+    })
+
+    it('prints signals, fills and the portfolio block for people, and nothing else', () => {
+      const lines = linesOf(human.stdout)
+      const signal = /^\d\d:\d\d:\d\d\.\d{3}  arb  BUY  1 (YES|NO) (KXNFLGAME-\S+) limit (0\.\d\d)  conf 0\.90  yes ask (0\.\d\d) \+ no ask (0\.\d\d) = (0\.\d\d) < 0\.98$/
+      const fill = /^\d\d:\d\d:\d\d\.\d{3}  paper: filled 1\/1 (YES|NO) (KXNFLGAME-\S+) @ (0\.\d\d)$/
+      const signals = lines.filter((l) => signal.test(l))
+      const fills = lines.filter((l) => fill.test(l))
+      expect(signals.length).to.be.greaterThan(0)
+      expect(fills.length).to.equal(signals.length)
+      const rest = lines.filter((l) => !signal.test(l) && !fill.test(l))
+      const spent = fills.reduce((sum, l) => sum + units(Number(fill.exec(l)![3])), 0)
+      const [head, arbLine, portfolio, ...positions] = rest
+      expect(head).to.match(new RegExp(`^${signals.length} signals from \\d+ events, hooks: paper$`))
+      expect(arbLine).to.match(new RegExp(`^  arb: \\d+ ticks, 0 trades, 0 books, ${signals.length} signals$`))
+      const cash = ((10_000_000 - spent) / 10_000).toFixed(2)
+      expect(portfolio).to.match(new RegExp(`^Portfolio \\(paper\\): cash \\$${cash.replace('.', '\\.')}, realised \\$0\\.00, unrealised [+-]?\\$\\d+\\.\\d\\d, total [+-]?\\$\\d+\\.\\d\\d, ${fills.length} fills$`))
+      const held = new Set(fills.map((l) => `${fill.exec(l)![2]} ${fill.exec(l)![1]}`))
+      expect(positions).to.have.length(held.size)
+      for (const p of positions) expect(p).to.match(/^  KXNFLGAME-\S+ (YES|NO) \d+ @ 0\.\d{4}, (bid 0\.\d{4}|no bid), unrealised [+-]?\$\d+\.\d\d, realised \$0\.00$/)
+    })
+  })
+
+  describe('loading strategies', () => {
+    const replay = ['--replay', CROSSED_RECORD, '--json']
+    const results: Record<string, RunResult> = {}
+    // Written at run time: a broken .ts file in the tree would fail the project's typecheck.
+    const syntaxTs = () => join(tmp.dir, 'syntax-error.ts')
+
+    before(async () => {
+      writeFileSync(syntaxTs(), [
+        '// Broken: the markets array on line 3 is never closed; the parser stops at line 4.',
+        "export default {",
+        "  markets: ['KXNFLGAME*'",
+        '  onTick() {},',
+        '}',
+        '',
+      ].join('\n'))
+      const cases: Record<string, string[]> = {
+        ts: [`${E2E}/strategies/every-tick.ts`, ...replay],
+        mjs: [`${E2E}/strategies/every-trade.mjs`, ...replay],
+        dir: [`${E2E}/strategies/dir`, ...replay],
+        notStrategy: [`${E2E}/broken/not-a-strategy.ts`, ...replay],
+        missing: [`${E2E}/strategies/no-such.ts`, ...replay],
+        syntaxTs: [syntaxTs(), '--replay', CROSSED_RECORD],
+        syntaxMjs: [`${E2E}/broken/syntax-error.mjs`, '--replay', CROSSED_RECORD],
+      }
+      const done = await Promise.all(Object.values(cases).map((args) => run(args)))
+      Object.keys(cases).forEach((k, i) => (results[k] = done[i]!))
+    })
+
+    it('runs a TypeScript strategy with no build step', () => {
+      const r = results.ts!
+      expect(r.code, r.stderr).to.equal(0)
+      const { signals, summary } = byType(jsonLines(r.stdout))
+      expect(summary.strategies.map((s) => s.name)).to.deep.equal(['e2e-ts'])
+      expect(statsOf(summary, 'e2e-ts')).to.include({ ticks: 6, trades: 0, signals: 6, errors: 0 })
+      expect(signals.map((s) => s.limitPrice)).to.deep.equal([0.52, 0.49, 0.52, 0.52, 0.52, 0.51])
+    })
+
+    it('runs a plain .mjs strategy that imports neural', () => {
+      const r = results.mjs!
+      expect(r.code, r.stderr).to.equal(0)
+      const { signals, summary } = byType(jsonLines(r.stdout))
+      expect(statsOf(summary, 'e2e-mjs')).to.include({ ticks: 0, trades: 2, signals: 2, errors: 0 })
+      expect(signals.map((s) => [s.ticker, s.side, s.reason])).to.deep.equal([
+        ['KXNFLGAME-25SEP04DALPHI-PHI', 'no', 'mjs fixture'],
+        ['KXNFLGAME-25SEP04DALPHI-DAL', 'no', 'mjs fixture'],
+      ])
+    })
+
+    it('runs every strategy file directly inside a directory, in name order', () => {
+      const r = results.dir!
+      expect({ code: r.code, stderr: r.stderr }).to.deep.equal({ code: 0, stderr: '' })
+      const { summary } = byType(jsonLines(r.stdout))
+      expect(summary.strategies.map((s) => [s.name, s.ticks, s.trades])).to.deep.equal([['e2e-dir-a', 6, 0], ['e2e-dir-b', 0, 2]])
+    })
+
+    it('refuses a file that is not a strategy with exit 2 and one line naming the file', () => {
+      const r = results.notStrategy!
+      expect(r.code).to.equal(2)
+      expect(linesOf(r.stderr)).to.deep.equal([`error: ${E2E}/broken/not-a-strategy.ts: the default export is "buy low, sell high", not a strategy object`])
+      expect(jsonLines(r.stdout)).to.deep.equal([
+        { type: 'error', kind: 'input', code: 'STRATEGY_LOAD', message: `${E2E}/broken/not-a-strategy.ts: the default export is "buy low, sell high", not a strategy object` },
+      ])
+    })
+
+    it('refuses a missing file with exit 2', () => {
+      const r = results.missing!
+      expect(r.code).to.equal(2)
+      expect(linesOf(r.stderr)).to.deep.equal([`error: ${E2E}/strategies/no-such.ts: file not found`])
+    })
+
+    it('refuses a TypeScript syntax error with exit 2 and its line', () => {
+      const r = results.syntaxTs!
+      expect({ code: r.code, stdout: r.stdout }).to.deep.equal({ code: 2, stdout: '' })
+      expect(linesOf(r.stderr)).to.deep.equal([`error: ${syntaxTs()}: syntax error at line 4:2: Expected "]" but found "onTick"`])
+    })
+
+    it('refuses a JavaScript syntax error with exit 2 and its line', () => {
+      const r = results.syntaxMjs!
+      expect({ code: r.code, stdout: r.stdout }).to.deep.equal({ code: 2, stdout: '' })
+      expect(linesOf(r.stderr)).to.deep.equal([`error: ${E2E}/broken/syntax-error.mjs: syntax error at line 5: Unexpected identifier 'onTick'`])
+    })
+  })
+
+  describe('hooks', () => {
+    const r: Record<string, RunResult> = {}
+    const proxies: Record<string, OrderCounter> = {}
+    /** Fills of orders placed on the simulator (any client). */
+    const simFills: { orderId: string; ticker: string; side: string }[] = []
+    let execOut: string
+    let moduleOut: string
+
+    before(async () => {
+      sim.world.onEvent((e) => {
+        if (e.kind === 'fill') simFills.push({ orderId: e.orderId, ticker: e.market.ticker, side: e.side })
+      })
+      for (const k of ['noLive', 'noLimits', 'overLimit', 'live']) proxies[k] = await new OrderCounter(sim.port).start()
+      // REST (and so every order) through a counting proxy; the feed straight from the simulator.
+      const kalshiArgs = (k: string) => ['--env', 'sim', '--api-url', proxies[k]!.apiUrl, '--ws-url', sim.wsUrl, '--hook', 'kalshi']
+      execOut = join(tmp.dir, 'exec-out.ndjson')
+      moduleOut = join(tmp.dir, 'module-out.ndjson')
+      const limits = { maxContractsPerOrder: 1, maxPositionPerMarket: 100, maxOrdersPerMinute: 1000, maxTotalCostDollars: 1000 }
+      const rc = join(tmp.dir, 'neuralrc.json')
+      writeFileSync(rc, JSON.stringify({ risk: limits }))
+      const rcLive = join(tmp.dir, 'neuralrc-live.json')
+      writeFileSync(rcLive, JSON.stringify({ risk: { ...limits, maxContractsPerOrder: 10 } }))
+      const live = ['--duration', '3', '--json']
+      const cases: Record<string, [string[], NodeJS.ProcessEnv?]> = {
+        log: [[ARB, ...simArgs(), ...live]],
+        exec: [[ARB, ...simArgs(), '--hook', `exec:node -e "process.stdin.pipe(require('fs').createWriteStream(process.argv[1]))" ${execOut}`, ...live]],
+        module: [[ARB, ...simArgs(), '--hook', `module:${E2E}/hooks/append.ts`, ...live], { E2E_HOOK_OUT: moduleOut }],
+        noLive: [[ARB, ...kalshiArgs('noLive'), ...live]],
+        noLimits: [[ARB, ...kalshiArgs('noLimits'), '--live', ...live]],
+        overLimit: [[ARB, ...kalshiArgs('overLimit'), '--live', '--config', rc, '--param', 'quantity=2', ...live]],
+        live: [[ARB, ...kalshiArgs('live'), '--live', '--config', rcLive, ...live]],
+      }
+      const done = await Promise.all(Object.values(cases).map(([args, env]) => run(args, { env })))
+      Object.keys(cases).forEach((k, i) => (r[k] = done[i]!))
+    })
+
+    after(async () => {
+      for (const p of Object.values(proxies)) await p.close()
+    })
+
+    it('log (the default) prints the signals and places nothing', () => {
+      expect(r.log!.code, r.log!.stderr).to.equal(0)
+      const { signals, orders, summary } = byType(jsonLines(r.log!.stdout))
+      expect(signals.length).to.be.greaterThan(0)
+      expect(orders).to.deep.equal([])
+      expect(summary.hooks).to.deep.equal(['log'])
+      expect(summary).to.not.have.property('pnl')
+    })
+
+    it('exec:<cmd> gives the command every signal as one JSON line on its stdin', () => {
+      expect(r.exec!.code, r.exec!.stderr).to.equal(0)
+      const stdout = linesOf(r.exec!.stdout)
+      const signalLines = stdout.filter((l) => l.startsWith('{"type":"signal"'))
+      expect(signalLines.length).to.be.greaterThan(0)
+      expect(linesOf(readFileSync(execOut, 'utf8'))).to.deep.equal(signalLines)
+      const { orders } = byType(jsonLines(r.exec!.stdout))
+      expect(orders.map((o) => o.status)).to.deep.equal(signalLines.map(() => 'sent'))
+    })
+
+    it('module:<file> calls the module with every signal', () => {
+      expect(r.module!.code, r.module!.stderr).to.equal(0)
+      const { signals, orders, summary } = byType(jsonLines(r.module!.stdout))
+      expect(signals.length).to.be.greaterThan(0)
+      expect(jsonLines(readFileSync(moduleOut, 'utf8'))).to.deep.equal(signals)
+      expect(orders.map((o) => [o.hook, o.status])).to.deep.equal(signals.map(() => [`module:${E2E}/hooks/append.ts`, 'sent']))
+      expect(summary.hooks).to.deep.equal([`module:${E2E}/hooks/append.ts`])
+    })
+
+    it('kalshi without --live exits 2 with "live orders need --live" and sends no order', () => {
+      const res = r.noLive!
+      expect(res.code).to.equal(2)
+      expect(linesOf(res.stderr)).to.deep.equal(['error: live orders need --live'])
+      expect(jsonLines(res.stdout)).to.deep.equal([{ type: 'error', kind: 'input', code: 'LIVE_REQUIRED', message: 'live orders need --live' }])
+      expect(proxies.noLive!.orders).to.equal(0)
+    })
+
+    it('kalshi --live without configured risk limits exits 2 naming the missing limits and sends no order', () => {
+      const res = r.noLimits!
+      expect(res.code).to.equal(2)
+      expect(linesOf(res.stderr)).to.deep.equal(['error: live orders need risk limits; missing risk.maxContractsPerOrder, risk.maxPositionPerMarket, risk.maxOrdersPerMinute, risk.maxTotalCostDollars in the rc file'])
+      expect(proxies.noLimits!.orders).to.equal(0)
+    })
+
+    it('kalshi --live refuses a signal over the rc file\'s maxContractsPerOrder, names the limit, and sends no order', () => {
+      const res = r.overLimit!
+      expect(res.code, res.stderr).to.equal(0)
+      const { signals, orders } = byType(jsonLines(res.stdout))
+      expect(signals.length).to.be.greaterThan(0)
+      expect(signals.every((s) => s.quantity === 2)).to.equal(true)
+      expect(orders).to.have.length(signals.length)
+      for (const o of orders) {
+        expect(o).to.include({ hook: 'kalshi', status: 'refused', limit: 'maxContractsPerOrder', message: '2 contracts is over maxContractsPerOrder 1' })
+      }
+      expect(proxies.overLimit!.orders).to.equal(0)
+      // The feed did go through the proxy (market lookups), so the zero above is not a blind spot.
+      expect(proxies.overLimit!.requests.some((q) => q.startsWith('GET /trade-api/v2/'))).to.equal(true)
+    })
+
+    it('kalshi --live places each signal as an order on the simulator, where it fills', () => {
+      const res = r.live!
+      expect(res.code, res.stderr).to.equal(0)
+      const { signals, orders, summary } = byType(jsonLines(res.stdout))
+      expect(signals.length).to.be.greaterThan(0)
+      expect(orders).to.have.length(signals.length)
+      const sent = orders.filter((o) => o.status === 'sent')
+      expect(sent.length).to.be.greaterThan(0)
+      // One request per order that passed the risk limits, answered (sent) or not (failed).
+      expect(proxies.live!.orders).to.equal(orders.filter((o) => o.status === 'sent' || o.status === 'failed').length)
+      for (const o of sent) {
+        expect(o.orderId).to.be.a('string')
+        expect(o.message).to.be.oneOf(['order executed', 'order canceled'])
+      }
+      const ours = new Set(sent.map((o) => o.orderId as string))
+      const executed = sent.filter((o) => o.message === 'order executed')
+      expect(executed.length).to.be.greaterThan(0)
+      for (const o of executed) {
+        expect(simFills.some((f) => f.orderId === o.orderId && f.ticker === o.ticker && f.side === o.side), `fill of ${String(o.orderId)} on the simulator`).to.equal(true)
+      }
+      const fillsOfOurs = simFills.filter((f) => ours.has(f.orderId))
+      expect(new Set(fillsOfOurs.map((f) => f.orderId))).to.deep.equal(new Set(executed.map((o) => o.orderId)))
+      expect(summary.hooks).to.deep.equal(['kalshi'])
+      expect(summary.pnl!.fills).to.be.at.most(fillsOfOurs.length)
+    })
+  })
+
+  describe('replay', () => {
+    let record: string
+    let recordRun: RunResult
+    let first: RunResult
+    let second: RunResult
+    let known: RunResult
+    let missing: RunResult
+    let speedZero: RunResult
+    const missingFile = () => join(tmp.dir, 'missing.ndjson')
+    const three = ['strategies/arb.ts', 'strategies/momentum.ts', 'strategies/mean-reversion.ts']
+
+    before(async () => {
+      record = join(tmp.dir, 'week.ndjson')
+      // The runs that need no recording go alongside it.
+      const others = Promise.all([
+        run([ARB, '--replay', CROSSED_RECORD, '--hook', 'paper', '--json']),
+        run([ARB, '--replay', missingFile()]),
+        run([ARB, '--replay', CROSSED_RECORD, '--speed', '0']),
+      ])
+      recordRun = await runNeural(['stream', 'KXNFLGAME*', ...simArgs(), '--duration', '3', '--record', record, '--json'], { runtimeDir, timeoutMs: 20_000 })
+      ;[first, second] = await Promise.all([
+        run([...three, '--replay', record, '--hook', 'paper', '--json']),
+        run([...three, '--replay', record, '--hook', 'paper', '--json']),
+      ])
+      ;[known, missing, speedZero] = await others
+    })
+
+    it('gives byte-identical output when the same record is replayed twice', () => {
+      expect(recordRun.code, recordRun.stderr).to.equal(0)
+      expect(first.code, first.stderr).to.equal(0)
+      expect(second.code, second.stderr).to.equal(0)
+      expect(first.stdout.length).to.be.greaterThan(0)
+      expect(second.stdout).to.equal(first.stdout)
+    })
+
+    it('feeds every recorded ticker and trade frame to the strategies that want them', () => {
+      const frames = linesOf(readFileSync(record, 'utf8')).slice(1).map((l) => JSON.parse((JSON.parse(l) as { frame: string }).frame) as { type: string })
+      const ticks = frames.filter((f) => f.type === 'ticker').length
+      const trades = frames.filter((f) => f.type === 'trade').length
+      const { summary, signals } = byType(jsonLines(first.stdout))
+      expect(ticks).to.be.greaterThan(0)
+      expect(summary.events).to.equal(ticks + trades)
+      expect(summary.strategies.map((s) => [s.name, s.ticks, s.trades])).to.deep.equal([
+        ['arb', ticks, 0],
+        ['momentum', ticks, 0],
+        ['mean-reversion', 0, trades],
+      ])
+      expect(summary.signals).to.equal(signals.length)
+      expect(statsOf(summary, 'arb').signals).to.be.greaterThan(0)
+    })
+
+    it('replays a known record to exact signals and P&L', () => {
+      const res = known
+      expect(res.code, res.stderr).to.equal(0)
+      const { signals, orders, summary } = byType(jsonLines(res.stdout))
+      expect(signals.map((s) => [s.side, s.limitPrice, s.ts])).to.deep.equal([
+        ['yes', 0.52, 1757030400000], ['no', 0.45, 1757030400000],
+        ['yes', 0.51, 1757030401000], ['no', 0.46, 1757030401000],
+      ])
+      expect(orders.map((o) => [o.status, o.priceDollars])).to.deep.equal([['filled', 0.52], ['filled', 0.45], ['filled', 0.51], ['filled', 0.46]])
+      expect(summary.pnl).to.deep.include({ cashDollars: 998.06, realizedPnlDollars: 0, fills: 4 })
+    })
+
+    it('refuses a missing record file with exit 2 before running anything', () => {
+      const res = missing
+      const file = missingFile()
+      expect({ code: res.code, stdout: res.stdout }).to.deep.equal({ code: 2, stdout: '' })
+      expect(linesOf(res.stderr)).to.deep.equal([`error: ${file}: no such record file (record one with: neural stream 'KXNFLGAME*' --record ${file})`])
+    })
+
+    it('refuses --speed 0 with exit 2', () => {
+      const res = speedZero
+      expect({ code: res.code, stdout: res.stdout }).to.deep.equal({ code: 2, stdout: '' })
+      expect(linesOf(res.stderr)).to.have.length(1)
+      expect(res.stderr).to.match(/^error: --speed: expected a positive number \(e\.g\. --speed 10\), got 0/)
+    })
+  })
+
+  describe('Ctrl-C and SIGTERM during a live paper run', () => {
+    let interrupted: RunResult
+    let terminated: RunResult
+
+    before(async () => {
+      const start = (json: boolean) => new Neural(['run-strategy', ARB, ...simArgs(), '--hook', 'paper', ...(json ? ['--json'] : [])], { runtimeDir, timeoutMs: 20_000 })
+      const a = start(true)
+      const b = start(false)
+      await Promise.all([
+        a.until(() => a.stdout.includes('"type":"order"'), 15_000, 'a paper order').then(() => a.child.kill('SIGINT')),
+        b.until(() => b.stdout.includes('paper: filled'), 15_000, 'a paper fill').then(() => b.child.kill('SIGTERM')),
+      ])
+      ;[interrupted, terminated] = await Promise.all([a.done, b.done])
+    })
+
+    it('exits 130 on SIGINT and ends the NDJSON with the paper summary', () => {
+      expect(interrupted.code, interrupted.stderr).to.equal(130)
+      const { orders, summary } = byType(jsonLines(interrupted.stdout))
+      const filled = orders.filter((o) => o.status === 'filled')
+      expect(filled.length).to.be.greaterThan(0)
+      const cost = filled.reduce((sum, o) => sum + units(o.priceDollars as number), 0)
+      expect(summary.pnl!.fills).to.equal(filled.length)
+      expect(summary.pnl!.cashDollars).to.equal((10_000_000 - cost) / 10_000)
+    })
+
+    it('exits 143 on SIGTERM and prints the portfolio block', () => {
+      expect(terminated.code, terminated.stderr).to.equal(143)
+      const lines = linesOf(terminated.stdout)
+      const fills = lines.filter((l) => / {2}paper: filled 1\/1 /.test(l))
+      const portfolio = lines.find((l) => l.startsWith('Portfolio (paper): '))
+      expect(fills.length).to.be.greaterThan(0)
+      expect(portfolio).to.match(new RegExp(`, ${fills.length} fills?$`))
+      expect(lines.some((l) => /^\d+ signals? from \d+ events, hooks: paper$/.test(l))).to.equal(true)
+    })
+  })
+})

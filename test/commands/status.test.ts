@@ -1,0 +1,93 @@
+/** `neural status` end to end: it sees a running `neural stream`, and cleans up after one killed with SIGKILL. */
+import { expect } from 'chai'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, waitFor } from './helpers.js'
+
+interface Listed {
+  pid: number
+  command: string
+  args: string[]
+  environment: string
+  connected: boolean
+  subscriptions: number
+  messages: number
+  reconnects: number
+  alive: boolean
+}
+
+describe('neural status', function () {
+  this.timeout(30_000)
+  const tmp = tempDir()
+  const runtimeDir = join(tmp.dir, 'run')
+  let stream: Neural | undefined
+
+  before(ensureBuilt)
+
+  after(() => {
+    stream?.child.kill('SIGKILL')
+    tmp.remove()
+  })
+
+  async function status(json = true): Promise<{ code: number | null; stdout: string; processes: Listed[] }> {
+    const r = await runNeural(['status', '--env', 'sim', ...(json ? ['--json'] : [])], { runtimeDir })
+    expect(r.stderr).to.equal('')
+    return { code: r.code, stdout: r.stdout, processes: json ? ((jsonLines(r.stdout)[0]!.processes as Listed[]) ?? []) : [] }
+  }
+
+  it('lists no process before any runs', async () => {
+    const r = await status()
+    expect(r.code).to.equal(0)
+    expect(r.processes).to.deep.equal([])
+  })
+
+  describe('while a stream runs', () => {
+    const statusFile = () => join(runtimeDir, `${stream!.pid}.json`)
+
+    before(async () => {
+      stream = new Neural(['stream', 'KXNFLGAME*', '--env', 'sim', '--json'], { runtimeDir, timeoutMs: 25_000 })
+      // The file is rewritten every second; wait until it shows data.
+      await waitFor(() => {
+        try {
+          return JSON.parse(readFileSync(statusFile(), 'utf8')).messages > 0
+        } catch {
+          return false
+        }
+      }, 10_000, 'a status file with messages')
+    })
+
+    it('lists it as connected, with its markets and messages', async () => {
+      const r = await status()
+      expect(r.code).to.equal(0)
+      const mine = r.processes.filter((p) => p.pid === stream!.pid)
+      expect(mine).to.have.length(1)
+      expect(mine[0]).to.deep.include({ command: 'stream', args: ['KXNFLGAME*'], environment: 'sim', connected: true, subscriptions: 32, reconnects: 0, alive: true })
+      expect(mine[0]!.messages).to.be.greaterThan(0)
+    })
+
+    it('shows it in the human report', async () => {
+      const r = await status(false)
+      const line = linesOf(r.stdout).find((l) => l.startsWith(`  ${stream!.pid} `))
+      expect(line).to.match(/^ {2}\d+ +stream KXNFLGAME\* {2}sim, connected, 32 markets, [\d,]+ messages, \d+\.\d\/s, (last [\d.]+ s ago|no messages yet), 0 reconnects, up [\d.]+ s$/)
+    })
+
+    it('keeps the status file private: mode 0600 in a 0700 dir', () => {
+      expect(statSync(runtimeDir).mode & 0o777).to.equal(0o700)
+      expect(statSync(statusFile()).mode & 0o777).to.equal(0o600)
+    })
+
+    it('reports it dead and removes its file once it was killed with SIGKILL', async () => {
+      const pid = stream!.pid
+      stream!.child.kill('SIGKILL')
+      const end = await stream!.done
+      expect(end.signal).to.equal('SIGKILL')
+      // SIGKILL leaves no chance to clean up: the file is still there.
+      expect(existsSync(statusFile())).to.equal(true)
+      const r = await status()
+      expect(r.processes.filter((p) => p.pid === pid).map((p) => p.alive)).to.deep.equal([false])
+      expect(readdirSync(runtimeDir).filter((n) => n.startsWith(`${pid}.`))).to.deep.equal([])
+      const again = await status()
+      expect(again.processes.filter((p) => p.pid === pid)).to.deep.equal([])
+    })
+  })
+})
