@@ -179,7 +179,9 @@ function dollars(units: number | undefined): number | undefined {
 
 /** Kalshi data timestamps are Unix seconds. */
 function secondsToMs(ts: unknown): number | undefined {
-  return typeof ts === 'number' && Number.isFinite(ts) ? Math.round(ts * 1000) : undefined
+  // Found by fuzzing: a huge number times 1000 is Infinity, which prints as null.
+  const ms = typeof ts === 'number' ? Math.round(ts * 1000) : NaN
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined
 }
 
 function side(v: unknown): Side | undefined {
@@ -189,7 +191,9 @@ function side(v: unknown): Side | undefined {
 function parseTick(msg: Obj, sid: number | undefined, receivedAt: number): TickMessage | MalformedMessage {
   const ticker = msg.market_ticker
   if (typeof ticker !== 'string' || ticker === '') return malformed('ticker: missing market_ticker')
-  const yesPrice = priceUnits(msg.price_dollars, msg.price)
+  // Kalshi sends a last price of 0 for a market that has not traded; no trade prints at $0.
+  const last = priceUnits(msg.price_dollars, msg.price)
+  const yesPrice = last === 0 ? undefined : last
   const volume = countUnits(msg.volume_fp, msg.volume)
   const openInterest = countUnits(msg.open_interest_fp, msg.open_interest)
   const tick: Tick = {

@@ -26,6 +26,12 @@ describe('wire: parseFrame', () => {
       expect(m.tick.noPrice).to.equal(0.44)
     })
 
+    it('reads a last price of 0 (a market that has not traded) as no last price', () => {
+      const m = parse({ type: 'ticker', sid: 1, msg: { market_ticker: 'A-B-C', price_dollars: '0.0000', yes_bid_dollars: '0.4000', yes_ask_dollars: '0.4200', ts: 1757000000 } })
+      if (m.kind !== 'tick') throw new Error('not a tick')
+      expect([m.tick.yesPrice, m.tick.noPrice, m.tick.yesBid]).to.deep.equal([undefined, undefined, 0.4])
+    })
+
     it('falls back to the legacy cents and integer fields when only they are present', () => {
       const m = parse({ type: 'ticker', sid: 1, msg: { market_ticker: 'A-B-C', price: 56, yes_bid: 55, yes_ask: 57, volume: 1250, open_interest: 300, ts: 1757000000 } })
       if (m.kind !== 'tick') throw new Error(m.kind)
