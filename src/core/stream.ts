@@ -699,7 +699,10 @@ export class MarketStream extends Emitter<StreamEvents> {
       const state = this.stateOf(c)
       for (const t of tickers) state.set(t, 'pending')
     }
-    const p = await this.command('subscribe', { cmd: 'subscribe', params: { channels, market_tickers: tickers } }, channels, tickers, channels.length)
+    // send_initial_snapshot: Kalshi then sends each market's current ticker at once, so a quiet market
+    // shows its quote without waiting for a change (and quotes are current again after a reconnect).
+    const params = channels.includes('ticker') ? { channels, market_tickers: tickers, send_initial_snapshot: true } : { channels, market_tickers: tickers }
+    const p = await this.command('subscribe', { cmd: 'subscribe', params }, channels, tickers, channels.length)
     if (p.interrupted || !current()) return
     for (const [t, reason] of p.failed) this.markUnknown(t, reason)
     if (p.error) {

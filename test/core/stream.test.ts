@@ -36,9 +36,9 @@ describe('market stream', function () {
     expect(r).to.deep.equal({ tickers: ['A-B-1', 'A-B-2', 'A-B-3', 'A-B-4', 'A-B-5'], unknown: [] })
     const subs = server.commands.filter((c) => c.cmd === 'subscribe')
     expect(subs.map((c) => c.params)).to.deep.equal([
-      { channels: ['ticker', 'trade'], market_tickers: ['A-B-1', 'A-B-2'] },
-      { channels: ['ticker', 'trade'], market_tickers: ['A-B-3', 'A-B-4'] },
-      { channels: ['ticker', 'trade'], market_tickers: ['A-B-5'] },
+      { channels: ['ticker', 'trade'], market_tickers: ['A-B-1', 'A-B-2'], send_initial_snapshot: true },
+      { channels: ['ticker', 'trade'], market_tickers: ['A-B-3', 'A-B-4'], send_initial_snapshot: true },
+      { channels: ['ticker', 'trade'], market_tickers: ['A-B-5'], send_initial_snapshot: true },
     ])
     expect(s.subscriptions().length).to.equal(6)
   })
@@ -243,7 +243,7 @@ describe('market stream', function () {
     await waitFor(() => s.subscriptions().length === 1)
     expect(r.unknown).to.deep.equal([])
     expect(errors.map((e) => [e.kind, e.code])).to.deep.equal([['auth', 'AUTH_REQUIRED']])
-    expect(server.commands.map((c) => c.params)).to.deep.equal([{ channels: ['ticker', 'orderbook_delta'], market_tickers: ['A-B-1'] }, { channels: ['ticker'], market_tickers: ['A-B-1'] }])
+    expect(server.commands.map((c) => c.params)).to.deep.equal([{ channels: ['ticker', 'orderbook_delta'], market_tickers: ['A-B-1'], send_initial_snapshot: true }, { channels: ['ticker'], market_tickers: ['A-B-1'], send_initial_snapshot: true }])
   })
 
   it('sends markets subscribed before start once the connection opens', async () => {
