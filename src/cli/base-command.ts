@@ -110,6 +110,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return onShutdown(fn)
   }
 
+  /**
+   * Run a streaming session until it ends by itself (duration, count, failure) or Ctrl-C / SIGTERM
+   * aborts it. Either way `finish` runs once with its result (to print a summary) before output is
+   * flushed, so a stopped run still ends with its summary.
+   */
+  protected async runUntilStopped<R>(session: (signal: AbortSignal) => Promise<R>, finish?: (result: R) => void | Promise<void>): Promise<R> {
+    const abort = new AbortController()
+    let done: Promise<R> | undefined
+    this.onShutdown(async () => {
+      abort.abort()
+      await done?.catch(() => undefined)
+      await this.flushOutput()
+    })
+    done = session(abort.signal).then(async (result) => {
+      await finish?.(result)
+      return result
+    })
+    return done
+  }
+
   /** The command's NDJSON writer on stdout. When the reader goes away, shutdown handlers run and the exit code is 0. */
   protected ndjson(): NdjsonWriter {
     this.writer ??= createNdjsonWriter({ onClosed: () => void shutdown(0) })

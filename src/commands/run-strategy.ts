@@ -1,13 +1,13 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { durationFlag } from '../cli/common-flags.js'
+import { createStrategyOutput } from '../app/strategy-output.js'
 import { secondsToMs } from '../app/flags.js'
 import { runStrategySession } from '../app/strategy-session.js'
 import { colorLevel } from '../render/color.js'
-import { StrategyFormatter } from '../render/strategy-events.js'
-import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
+import type { SummaryEvent } from '../strategy/events.js'
 import { HOOK_SPECS } from '../strategy/hooks/create-hook.js'
-import { inputError, type NeuralError } from '../errors.js'
-import { ReportThrottle } from '../app/report-throttle.js'
+import { inputError } from '../errors.js'
 import { busSettings } from '../app/bus-flags.js'
 import { BusFeed, busTypesFor } from '../app/bus-feed.js'
 
@@ -27,7 +27,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     hook: Flags.string({ default: 'log', description: `where signals go: ${HOOK_SPECS}` }),
     live: Flags.boolean({ default: false, description: 'allow real orders with --hook kalshi (inside the configured risk limits)' }),
     param: Flags.string({ multiple: true, description: 'strategy parameter key=value or strategy.key=value (repeatable)' }),
-    duration: Flags.string({ description: 'stop after this many seconds' }),
+    duration: durationFlag,
     'report-every': Flags.string({ description: 'print the portfolio every N seconds (paper and kalshi hooks)' }),
     'starting-cash': Flags.string({ default: '1000', description: 'paper hook: starting cash in dollars' }),
     replay: Flags.string({ description: 'feed a file written by `neural stream --record` instead of a live connection' }),
@@ -38,8 +38,8 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
 
   async run(): Promise<RunStrategyResult> {
     if (this.positional.length === 0) this.error('give at least one strategy file or directory, e.g. neural run-strategy ./strategies/arb.ts --env sim', { exit: 2 })
-    const durationMs = secondsToMs('duration', this.flags.duration === undefined ? undefined : Number(this.flags.duration))
-    const reportEveryMs = secondsToMs('report-every', this.flags['report-every'] === undefined ? undefined : Number(this.flags['report-every']))
+    const durationMs = secondsToMs('duration', this.flags.duration)
+    const reportEveryMs = secondsToMs('report-every', this.flags['report-every'])
     const speed = this.flags.speed === undefined ? undefined : Number(this.flags.speed)
     if (speed !== undefined && !(speed > 0)) this.error(`--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`, { exit: 2 })
     const startingCashDollars = Number(this.flags['starting-cash'])
@@ -47,50 +47,19 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     const bus = busSettings({ source: this.flags.source, jetstream: this.flags.jetstream }, 'new')
     if (bus.source && this.flags.replay) throw inputError('BAD_BUS_FLAGS', '--source and --replay cannot go together: give one feed')
     const { config } = await this.loadConfig()
-    const formatter = new StrategyFormatter({ colorLevel: colorLevel(process.stdout), debug: this.debugEnabled })
-    const writer = this.json ? this.ndjson() : undefined
-    const problem = (e: Pick<NeuralError, 'kind' | 'code' | 'message'>) => {
-      if (writer) writer.write({ type: 'error', kind: e.kind, code: e.code, message: e.message })
-      else process.stderr.write(`${e.kind}: ${e.message}\n`)
-    }
-    const throttle = new ReportThrottle()
-    const abort = new AbortController()
-    let done: Promise<unknown> | undefined
-    this.onShutdown(async () => {
-      abort.abort()
-      await done?.catch(() => undefined)
-      await this.flushOutput()
-    })
-    const session = runStrategySession({
+    const output = createStrategyOutput({ writer: this.json ? this.ndjson() : undefined, colorLevel: colorLevel(process.stdout), debug: this.debugEnabled })
+    const { summary, failure } = await this.runUntilStopped((signal) => runStrategySession({
       files: this.positional, config, hook: this.flags.hook, live: this.flags.live, params: this.flags.param ?? [],
       reportEveryMs, durationMs, startingCashDollars,
       exchange: () => this.openExchange(config),
       replay: this.flags.replay ? { file: this.flags.replay, speed } : undefined,
       feed: bus.source ? (channels) => new BusFeed({ ...bus.source!, types: busTypesFor(channels) }) : undefined,
-      onEngineEvent: (reported) => {
-        let event: EngineEvent & { suppressed?: number } = reported
-        if (event.type === 'error' || event.type === 'slow' || event.type === 'hung') {
-          const held = throttle.admit(`${event.type}:${event.strategy ?? ''}:${'code' in event ? event.code : event.handler}`)
-          if (held === undefined) return
-          if (held > 0) event = { ...event, suppressed: held }
-        }
-        if (writer) {
-          const { stack: _stack, ...rest } = event as { stack?: string }
-          writer.write(this.debugEnabled ? event : rest)
-          return
-        }
-        const line = formatter.format(event)
-        ;(line.stream === 'out' ? process.stdout : process.stderr).write(line.text + '\n')
-      },
-      onProblem: problem,
+      onEngineEvent: output.engineEvent,
+      onProblem: output.problem,
       spinner: this.spinner(),
-      signal: abort.signal,
+      signal,
       status: { command: 'run-strategy', args: this.positional },
-    })
-    done = session
-    const { summary, failure } = await session
-    if (writer) writer.write(summary)
-    else process.stdout.write(formatter.summary(summary) + '\n')
+    }), (result) => output.summary(result.summary))
     if (failure) throw failure
     return summary
   }

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { durationFlag } from '../cli/common-flags.js'
 import { sinkFor } from '../app/event-sink.js'
 import { parseChannels, positiveInteger, secondsToMs } from '../app/flags.js'
 import { runStreamSession, type StreamSummary } from '../app/stream-session.js'
@@ -22,7 +23,7 @@ export default class Stream extends BaseCommand<typeof Stream> {
   ]
   static override flags = {
     channels: Flags.string({ description: 'channels: ticker, trade, orderbook, lifecycle, fill [default: ticker,trade; with --source every type on the bus]' }),
-    duration: Flags.string({ description: 'stop after this many seconds' }),
+    duration: durationFlag,
     count: Flags.integer({ description: 'stop after this many market events' }),
     record: Flags.string({ description: 'write every raw frame with its receive time to this NDJSON file (for run-strategy --replay)' }),
     publish: Flags.string({ description: 'also publish every event to this NATS server (nats://HOST:PORT), on subjects neural.<type>.<ticker>', helpGroup: 'BUS' }),
@@ -44,20 +45,12 @@ export default class Stream extends BaseCommand<typeof Stream> {
     const { config } = await this.loadConfig()
     const exchange = bus.source ? undefined : await this.openExchange(config)
     const feed = bus.source ? new BusFeed({ ...bus.source, types: this.flags.channels === undefined ? undefined : busTypesFor(channels) }) : undefined
-    const abort = new AbortController()
-    let session: Promise<StreamSummary> | undefined
-    this.onShutdown(async () => {
-      abort.abort()
-      await session?.catch(() => undefined)
-      await this.flushOutput()
-    })
-    session = runStreamSession({
+    return this.runUntilStopped((signal) => runStreamSession({
       exchange, feed, publish: bus.publish, config, targets, channels, durationMs, count, recordFile: this.flags.record,
       sink: sinkFor(this.json, () => this.ndjson(), exchange?.simulated ?? false),
       spinner: this.spinner(),
-      signal: abort.signal,
+      signal,
       status: { command: 'stream', args: this.positional },
-    })
-    return session
+    }))
   }
 }

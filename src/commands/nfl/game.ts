@@ -1,5 +1,6 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
+import { durationFlag } from '../../cli/common-flags.js'
 import { sinkFor } from '../../app/event-sink.js'
 import { secondsToMs } from '../../app/flags.js'
 import { liveMode } from '../../app/nfl-live-output.js'
@@ -17,7 +18,7 @@ export default class NflGameCommand extends BaseCommand<typeof NflGameCommand> {
     '<%= config.bin %> nfl game 25SEP04-DALPHI --env sim --json --duration 10',
   ]
   static override flags = {
-    duration: Flags.string({ description: 'stop after this many seconds' }),
+    duration: durationFlag,
   }
 
   async run(): Promise<NflGameResult> {
@@ -26,20 +27,12 @@ export default class NflGameCommand extends BaseCommand<typeof NflGameCommand> {
     const durationMs = secondsToMs('duration', this.flags.duration)
     const { config } = await this.loadConfig()
     const exchange = await this.openExchange(config)
-    const abort = new AbortController()
-    let session: Promise<StreamSummary> | undefined
-    this.onShutdown(async () => {
-      abort.abort()
-      await session?.catch(() => undefined)
-      await this.flushOutput()
-    })
-    session = runNflGame({
+    return this.runUntilStopped((signal) => runNflGame({
       exchange, config, game, durationMs, mode: liveMode(this.json),
       sink: sinkFor(this.json, () => this.ndjson(), exchange.simulated),
       spinner: this.spinner(),
-      signal: abort.signal,
+      signal,
       status: { command: 'nfl game', args: [game.gameId] },
-    })
-    return session
+    }))
   }
 }

@@ -1,5 +1,6 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
+import { durationFlag } from '../../cli/common-flags.js'
 import { sinkFor } from '../../app/event-sink.js'
 import { secondsToMs } from '../../app/flags.js'
 import { liveMode } from '../../app/nfl-live-output.js'
@@ -17,7 +18,7 @@ export default class NflTeamCommand extends BaseCommand<typeof NflTeamCommand> {
     '<%= config.bin %> nfl team eagles --env sim --json --duration 10',
   ]
   static override flags = {
-    duration: Flags.string({ description: 'stop after this many seconds' }),
+    duration: durationFlag,
   }
 
   async run(): Promise<NflTeamResult> {
@@ -26,20 +27,12 @@ export default class NflTeamCommand extends BaseCommand<typeof NflTeamCommand> {
     const durationMs = secondsToMs('duration', this.flags.duration)
     const { config } = await this.loadConfig()
     const exchange = await this.openExchange(config)
-    const abort = new AbortController()
-    let session: Promise<StreamSummary> | undefined
-    this.onShutdown(async () => {
-      abort.abort()
-      await session?.catch(() => undefined)
-      await this.flushOutput()
-    })
-    session = runNflTeam({
+    return this.runUntilStopped((signal) => runNflTeam({
       exchange, config, team, durationMs, mode: liveMode(this.json),
       sink: sinkFor(this.json, () => this.ndjson(), exchange.simulated),
       spinner: this.spinner(),
-      signal: abort.signal,
+      signal,
       status: { command: 'nfl team', args: [team.code] },
-    })
-    return session
+    }))
   }
 }

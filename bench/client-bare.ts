@@ -1,0 +1,115 @@
+/**
+ * The baseline, in its own process: a bare `ws` client that subscribes to the same markets and
+ * channels as ours and only JSON.parses each message. Same server, same load, same modes as
+ * client-neural.ts; its figures are the ceiling our client is compared against.
+ */
+import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
+import WebSocket from 'ws'
+import { createSigner } from '../src/auth/signer.js'
+import type { ClientCommand } from './control.js'
+import { runChild, sendToParent as send } from './ipc.js'
+import { epochNowMs, LatencyRecorder } from './latency.js'
+import { RssSampler } from './rss.js'
+import { benchTickers } from './tickers.js'
+
+const { values: args } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'stream' },
+    'ws-url': { type: 'string' },
+    markets: { type: 'string', default: '500' },
+    'key-file': { type: 'string' },
+  },
+})
+
+const WIRE_CHANNELS = ['ticker', 'trade', 'orderbook_delta']
+
+interface Envelope { type?: string; sent_at_ms?: number }
+
+/** Open a socket (signed when a key is given), subscribe everything in one command, resolve when every snapshot is in. */
+async function open(onMessage: (o: Envelope) => void): Promise<{ ws: WebSocket; connectMs: number; subscribeMs: number }> {
+  const tickers = benchTickers(Number(args.markets))
+  const t0 = performance.now()
+  const keyFile = args['key-file']
+  const headers = keyFile ? { ...createSigner('neural-bench', readFileSync(keyFile, 'utf8'))('GET', new URL(args['ws-url']!).pathname) } : {}
+  const ws = new WebSocket(args['ws-url']!, { headers, perMessageDeflate: false })
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+  })
+  const t1 = performance.now()
+  let subscribed = 0
+  let snapshots = 0
+  let t2 = 0
+  const done = new Promise<void>((resolve) => {
+    ws.on('message', (data) => {
+      const o = JSON.parse(data.toString()) as Envelope
+      if (o.type === 'subscribed' && ++subscribed === WIRE_CHANNELS.length) t2 = performance.now()
+      else if (o.type === 'orderbook_snapshot') snapshots++
+      else if (o.type === 'error') throw new Error(`the server refused: ${JSON.stringify(o)}`)
+      else onMessage(o)
+      if (subscribed === WIRE_CHANNELS.length && snapshots === tickers.length) resolve()
+    })
+  })
+  ws.send(JSON.stringify({ id: 1, cmd: 'subscribe', params: { channels: WIRE_CHANNELS, market_tickers: tickers } }))
+  await done
+  return { ws, connectMs: t1 - t0, subscribeMs: t2 - t1 }
+}
+
+async function streamMode(): Promise<void> {
+  const setupStart = performance.now()
+  const rss = new RssSampler()
+  rss.markIdle()
+  let count = 0
+  let target = -1
+  let startedAt = 0
+  let latencyOn = false
+  let finish: (() => void) | undefined
+  const recorder = new LatencyRecorder(1 << 20)
+  const { ws } = await open((o) => {
+    if (latencyOn && (o.type === 'ticker' || o.type === 'trade')) recorder.add(epochNowMs() - o.sent_at_ms!)
+    if (++count === target) finish?.()
+  })
+  ws.once('close', () => process.exit(0))
+  process.on('message', (m: ClientCommand) => {
+    if (m.cmd === 'stop') {
+      ws.terminate()
+      process.exit(0)
+    }
+    if (m.cmd === 'memory') void send({ type: 'memory', ...rss.figures(), books: 0, frames: count })
+    if (m.cmd !== 'expect') return
+    const cpuBefore = process.cpuUsage()
+    const base = count
+    target = base + m.count
+    startedAt = 0
+    latencyOn = m.latency
+    recorder.reset(m.count)
+    // The first frame of the window starts the clock; the socket's own listener runs before ours.
+    ws.prependOnceListener('message', () => { startedAt = performance.now() })
+    let timer: NodeJS.Timeout | undefined
+    const report = (complete: boolean) => {
+      const elapsedMs = performance.now() - startedAt
+      const cpu = process.cpuUsage(cpuBefore)
+      const cpuMs = (cpu.user + cpu.system) / 1000
+      finish = undefined
+      clearTimeout(timer)
+      latencyOn = false
+      const received = count - base
+      void send({ type: 'counted', received, elapsedMs, perSec: Math.round((received * 1000) / elapsedMs), cpuMs, perCpuSec: Math.round((received * 1000) / cpuMs), complete, latency: m.latency ? recorder.summary() : undefined })
+    }
+    finish = () => report(true)
+    timer = setTimeout(() => report(false), m.timeoutMs)
+    void send({ type: 'armed' })
+  })
+  await send({ type: 'ready', markets: Number(args.markets), setupMs: performance.now() - setupStart })
+}
+
+async function connectMode(): Promise<void> {
+  const { ws, connectMs, subscribeMs } = await open(() => undefined)
+  await send({ type: 'connected', connectMs, subscribeMs, totalMs: connectMs + subscribeMs, markets: Number(args.markets) })
+  ws.terminate()
+}
+
+const modes: Record<string, () => Promise<void>> = { stream: streamMode, connect: connectMode }
+runChild(modes[args.mode!] ?? (() => Promise.reject(new Error(`unknown mode ${args.mode}`))), args.mode === 'stream')

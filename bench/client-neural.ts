@@ -1,0 +1,178 @@
+/**
+ * Our client, in its own process: the whole user path, socket → parse → normalise → market store
+ * and order books (MarketStream) → StrategyEngine running the three sample strategies → a hook that
+ * discards every signal. Forked by run.ts; reports over IPC.
+ *
+ * Modes:
+ *  - stream:  subscribe, then count the frames the orchestrator announces (throughput), optionally
+ *             timing each from its "sent_at_ms" to the strategy handler it reaches (latency); RSS is
+ *             sampled all along and reported on request (memory);
+ *  - connect: time connect + signed handshake + subscribe, then exit.
+ */
+import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
+import { createSigner } from '../src/auth/signer.js'
+import { MarketStream, type ChannelName } from '../src/core/stream.js'
+import type { MarketEvent } from '../src/core/types.js'
+import type { Strategy } from '../src/strategy/api.js'
+import { StrategyEngine } from '../src/strategy/engine.js'
+import type { OrderHook } from '../src/strategy/hooks/hook.js'
+import arb from '../strategies/arb.js'
+import meanReversion from '../strategies/mean-reversion.js'
+import momentum from '../strategies/momentum.js'
+import type { ClientCommand } from './control.js'
+import { runChild, sendToParent } from './ipc.js'
+import { RssSampler } from './rss.js'
+import { epochNowMs, LatencyRecorder, sentAtOf } from './latency.js'
+import { benchTickers } from './tickers.js'
+
+const { values: args } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'stream' },
+    'ws-url': { type: 'string' },
+    markets: { type: 'string', default: '500' },
+    'key-file': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'batch-pause-ms': { type: 'string' },
+  },
+})
+
+const CHANNELS: ChannelName[] = ['ticker', 'trade', 'orderbook']
+const send = sendToParent
+
+// ——— latency instrumentation: the frame listener keeps a reference; the handler reads the stamp ———
+let frameNo = 0
+let lastRaw = ''
+let markedFrame = -1
+let latencyOn = false
+const recorder = new LatencyRecorder(1 << 20)
+
+/** At the first strategy handler a frame reaches: the clock is read before anything else. */
+function mark(): void {
+  if (!latencyOn || frameNo === markedFrame) return
+  const now = epochNowMs()
+  markedFrame = frameNo
+  recorder.add(now - sentAtOf(lastRaw))
+}
+
+/** A sample strategy pointed at the benchmark markets, with `mark` at the top of each data handler. */
+function instrument(s: Strategy): Strategy {
+  const wrap = <F extends ((event: never, ctx: never) => unknown) | undefined>(fn: F): F =>
+    (fn && ((event: never, ctx: never) => {
+      mark()
+      return fn.call(s, event, ctx)
+    })) as F
+  return { ...s, markets: ['KXSIMBENCH*'], onTick: wrap(s.onTick), onTrade: wrap(s.onTrade), onBook: wrap(s.onBook) } as Strategy
+}
+
+/** The discarding signal sink: the engine's hook contract, doing nothing. */
+const discard: OrderHook = { name: 'discard', handle: async () => ({ status: 'logged' }) }
+
+function streamOptions(signer: ReturnType<typeof createSigner> | undefined) {
+  return {
+    wsUrl: args['ws-url']!,
+    signer,
+    channels: CHANNELS,
+    batchSize: args['batch-size'] === undefined ? undefined : Number(args['batch-size']),
+    batchPauseMs: args['batch-pause-ms'] === undefined ? undefined : Number(args['batch-pause-ms']),
+  }
+}
+
+async function userPath(signer: ReturnType<typeof createSigner> | undefined) {
+  const stream = new MarketStream(streamOptions(signer))
+  const engine = new StrategyEngine({ strategies: [arb, momentum, meanReversion].map((s) => instrument(s as Strategy)), store: stream.store, hooks: [discard] })
+  let signals = 0
+  engine.onEvent((e) => {
+    if (e.type === 'signal') signals++
+  })
+  await engine.start()
+  stream.on('error', (e) => process.stderr.write(`[neural client] ${e.message}\n`))
+  return { stream, engine, signals: () => signals }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const until = performance.now() + timeoutMs
+  while (!condition()) {
+    if (performance.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+async function streamMode(): Promise<void> {
+  const tickers = benchTickers(Number(args.markets))
+  const setupStart = performance.now()
+  const rss = new RssSampler()
+  const { stream, engine, signals } = await userPath(undefined)
+  rss.markIdle()
+
+  // The wiring any application has: every market event to the engine.
+  const feed = (e: MarketEvent) => engine.dispatch(e)
+  stream.on('tick', feed)
+  stream.on('trade', feed)
+  stream.on('book', feed)
+  // Frames are counted as they enter the stream (not by the events it emits, which it may skip or
+  // merge); the last one is complete once the socket callback returns, hence setImmediate.
+  let target = -1
+  let startedAt = 0
+  let finish: (() => void) | undefined
+  stream.on('frame', (raw: string) => {
+    lastRaw = raw
+    if (++frameNo === target) setImmediate(() => finish?.())
+  })
+
+  await stream.start()
+  const r = await stream.subscribe(tickers)
+  if (r.unknown.length > 0) throw new Error(`refused: ${r.unknown[0]!.ticker} ${r.unknown[0]!.message}`)
+  await waitFor(() => tickers.every((t) => stream.books.get(t)?.valid === true), 60_000, 'every snapshot')
+
+  process.on('message', (m: ClientCommand) => {
+    if (m.cmd === 'stop') void stream.close().then(() => engine.stop()).finally(() => process.exit(0))
+    if (m.cmd === 'memory') {
+      let books = 0
+      for (const t of tickers) if (stream.books.get(t)?.valid) books++
+      void send({ type: 'memory', ...rss.figures(), books, frames: stream.stats().messages })
+    }
+    if (m.cmd !== 'expect') return
+    const cpuBefore = process.cpuUsage()
+    const base = frameNo
+    const signalsBefore = signals()
+    target = base + m.count
+    startedAt = 0
+    latencyOn = m.latency
+    recorder.reset(m.count)
+    stream.once('frame', () => { startedAt = performance.now() })
+    let timer: NodeJS.Timeout | undefined
+    const report = (complete: boolean) => {
+      const elapsedMs = performance.now() - startedAt
+      const cpu = process.cpuUsage(cpuBefore)
+      const cpuMs = (cpu.user + cpu.system) / 1000
+      finish = undefined
+      clearTimeout(timer)
+      latencyOn = false
+      const received = frameNo - base
+      void send({ type: 'counted', received, elapsedMs, perSec: Math.round((received * 1000) / elapsedMs), cpuMs, perCpuSec: Math.round((received * 1000) / cpuMs), complete, latency: m.latency ? recorder.summary() : undefined, signals: signals() - signalsBefore })
+    }
+    finish = () => report(true)
+    timer = setTimeout(() => report(false), m.timeoutMs)
+    void send({ type: 'armed' })
+  })
+  await send({ type: 'ready', markets: tickers.length, setupMs: performance.now() - setupStart })
+}
+
+async function connectMode(): Promise<void> {
+  const tickers = benchTickers(Number(args.markets))
+  const signer = createSigner('neural-bench', readFileSync(args['key-file']!, 'utf8'))
+  const t0 = performance.now()
+  const stream = new MarketStream(streamOptions(signer))
+  await stream.start()
+  const t1 = performance.now()
+  const r = await stream.subscribe(tickers)
+  const t2 = performance.now()
+  if (r.tickers.length !== tickers.length) throw new Error(`subscribed ${r.tickers.length} of ${tickers.length} markets${r.unknown[0] ? `: ${r.unknown[0].ticker} ${r.unknown[0].message}` : ''}`)
+  await send({ type: 'connected', connectMs: t1 - t0, subscribeMs: t2 - t1, totalMs: t2 - t0, markets: r.tickers.length })
+  await stream.close()
+}
+
+const modes: Record<string, () => Promise<void>> = { stream: streamMode, connect: connectMode }
+runChild(modes[args.mode!] ?? (() => Promise.reject(new Error(`unknown mode ${args.mode}`))), args.mode === 'stream')

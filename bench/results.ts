@@ -1,0 +1,75 @@
+/** The shape of bench/results.json (and results.quick.json), and the table printed from it. */
+import type { LatencySummary } from './control.js'
+
+/** The load averages say how much else ran on the machine: tail latencies on a 2-core box follow them. */
+export interface Machine { cores: number; cpuModel: string; node: string; platform: string; totalMemoryMb: number; loadAverage1mAtStart: number; loadAverage1mAtEnd: number }
+
+/** Frames per wall-clock second, and per CPU-second of the client process (steadier on a busy machine). */
+export interface ThroughputSide { runsPerSec: number[]; medianPerSec: number; runsPerCpuSec: number[]; medianPerCpuSec: number }
+
+export interface LatencySide extends LatencySummary {
+  /** Frames per second the client handled over its window (first frame to last). */
+  receivedPerSec: number
+  complete: boolean
+  /** Median of the last tenth minus median of the first tenth of the window. */
+  growthMs: number
+  backlogGrows: boolean
+}
+
+export interface LatencyRow {
+  ratePerSec: number
+  messages: number
+  /** Rate the server actually achieved (its pacing has 1 ms steps). */
+  sentPerSec: number
+  neural: LatencySide
+  bare: LatencySide
+}
+
+export interface MemorySide { idleRssMb: number; peakRssMb: number; maxRssMb: number; heapUsedMb: number; books: number; frames: number }
+
+export interface ConnectSide { runsMs: number[]; medianMs: number; medianConnectMs: number; medianSubscribeMs: number }
+
+export interface Results {
+  summary: { throughputRatio: number; p99Ms: number; peakRssMb: number; connectMs: number }
+  targets: Record<string, { target: string; value: number; met: boolean }>
+  mode: 'quick' | 'full'
+  date: string
+  machine: Machine
+  /** `ratio` is the median of `pairRatios`, each ours ÷ baseline over two runs back to back; `cpuRatio` the same per CPU-second. */
+  throughput: { messages: number; markets: number; neural: ThroughputSide; bare: ThroughputSide; pairRatios: number[]; ratio: number; cpuRatio: number }
+  latency: { markets: number; windowMs: number; rows: LatencyRow[] }
+  /** `messages`: frames each client took before its RSS was read. */
+  memory: { markets: number; messages: number; neural: MemorySide; bare: MemorySide }
+  connect: { markets: number; runs: number; neural: ConnectSide; neuralNoBatchPause: ConnectSide; bare: ConnectSide }
+}
+
+const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
+const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`
+const ok = (met: boolean) => (met ? 'ok' : 'MISSED')
+
+/** A plain-text table: metric, ours, bare ws, target, verdict. */
+export function renderTable(r: Results): string {
+  const rows: string[][] = [['metric', 'neural', 'bare ws', 'target', '']]
+  const t = r.targets
+  rows.push([`throughput, ${k(r.throughput.messages)} msgs unpaced (msgs/s)`, k(r.throughput.neural.medianPerSec), k(r.throughput.bare.medianPerSec), '≥ 60% of bare', `${Math.round(r.throughput.ratio * 100)}% ${ok(t.throughputRatio!.met)}`])
+  rows.push(['  per CPU-second of the client (msgs)', k(r.throughput.neural.medianPerCpuSec), k(r.throughput.bare.medianPerCpuSec), '', `${Math.round(r.throughput.cpuRatio * 100)}%`])
+  for (const row of r.latency.rows) {
+    const label = `latency @ ${k(row.ratePerSec)}/s p50 / p99 / p99.9 (ms)`
+    const side = (s: LatencySide) => `${f(s.p50Ms)} / ${f(s.p99Ms)} / ${f(s.p999Ms)}`
+    const target = row.ratePerSec === 10_000 ? 'p99 ≤ 1 ms' : ''
+    rows.push([label, side(row.neural), side(row.bare), target, row.ratePerSec === 10_000 ? ok(t.p99Ms!.met) : ''])
+    const lag = (s: LatencySide) => `${f(s.firstTenthP50Ms)} → ${f(s.lastTenthP50Ms)}${s.complete ? '' : ' (incomplete)'}`
+    rows.push([`  lag first → last tenth, handled ${k(row.neural.receivedPerSec)}/s of ${k(row.sentPerSec)}/s`, lag(row.neural), lag(row.bare), row.ratePerSec === 50_000 ? 'no growth' : '', row.ratePerSec === 50_000 ? ok(t.noBacklogAt50k!.met) : ''])
+  }
+  rows.push([`peak RSS, ${r.memory.markets.toLocaleString('en-US')} markets with books (MB)`, f(r.memory.neural.maxRssMb, 1), f(r.memory.bare.maxRssMb, 1), '≤ 150 MB', ok(t.peakRssMb!.met)])
+  rows.push([`  after ${k(r.memory.messages)} frames; RSS before connecting (MB)`, f(r.memory.neural.idleRssMb, 1), f(r.memory.bare.idleRssMb, 1), '', ''])
+  rows.push([`connect + auth + subscribe ${r.connect.markets} markets (ms, median)`, f(r.connect.neural.medianMs, 1), f(r.connect.bare.medianMs, 1), '≤ 150 ms', ok(t.connectMs!.met)])
+  rows.push(['  of which connect + signed handshake (ms)', f(r.connect.neural.medianConnectMs, 1), f(r.connect.bare.medianConnectMs, 1), '', ''])
+  rows.push(['  same, batchPauseMs 0 (diagnostic)', f(r.connect.neuralNoBatchPause.medianMs, 1), '', '', ''])
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)]
+  const m = r.machine
+  out.push('', `${r.mode} run, ${r.date}, ${m.cores} cores (${m.cpuModel}), Node ${m.node}, load average ${m.loadAverage1mAtStart} → ${m.loadAverage1mAtEnd}`)
+  return out.join('\n')
+}

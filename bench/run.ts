@@ -1,0 +1,247 @@
+/**
+ * `npm run bench` (full, ≈2 minutes on 2 cores) or `npm run bench -- --quick` (under a minute).
+ *
+ * Every server and every client runs in a process of its own, on 127.0.0.1:
+ *  1. throughput and latency: bench/flood-server.ts feeds our client (client-neural.ts: the whole
+ *     user path up to the three sample strategies) and then, identically, the bare-ws baseline
+ *     (client-bare.ts);
+ *  2. peak RSS: a flood server with 5,000 markets, each client subscribed to all of them (ours with
+ *     books kept) and fed enough frames that the store's per-market history is full;
+ *  3. connect + signed handshake + subscribe 500 markets: against the simulator, which verifies the
+ *     signature with the public key we hand it; a fresh client process per run.
+ * Prints a table and writes bench/results.json (bench/results.quick.json for --quick).
+ * `--profile` runs our stream client under --cpu-prof (profiles in bench/profiles/).
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Child, killAllChildren, stopAllChildren } from './children.js'
+import type { ClientReply, FloodReply } from './control.js'
+import { renderTable, type ConnectSide, type LatencySide, type Machine, type MemorySide, type Results, type ThroughputSide } from './results.js'
+
+type Counted = Extract<ClientReply, { type: 'counted' }>
+type Flooded = Extract<FloodReply, { type: 'flooded' }>
+type Listening = Extract<FloodReply, { type: 'listening' }>
+type Memory = Extract<ClientReply, { type: 'memory' }>
+type Connected = Extract<ClientReply, { type: 'connected' }>
+
+const quick = process.argv.includes('--quick')
+const profile = process.argv.includes('--profile')
+
+const PLAN = quick
+  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, connectMarkets: 500, connectRuns: 3 }
+  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, connectMarkets: 500, connectRuns: 5 }
+
+const TARGET = { throughputRatio: 0.6, p99Ms: 1, peakRssMb: 150, connectMs: 150, backlogGrowthMs: 1 }
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
+
+function machine(loadAtStart: number): Machine {
+  const cpus = os.cpus()
+  const load = (n: number) => Math.round(n * 100) / 100
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    totalMemoryMb: Math.round(os.totalmem() / 1024 / 1024),
+    loadAverage1mAtStart: load(loadAtStart),
+    loadAverage1mAtEnd: load(os.loadavg()[0]!),
+  }
+}
+
+type Kind = 'neural' | 'bare'
+const KINDS: Kind[] = ['neural', 'bare']
+
+/** Arm the client for `count` frames, then have the server send them to it (unpaced, or at `ratePerSec`). */
+async function measure(kind: Kind, client: Child, server: Child, count: number, ratePerSec: number | undefined, latency: boolean): Promise<{ counted: Counted; flooded: Flooded }> {
+  const windowMs = ratePerSec ? (count * 1000) / ratePerSec : 0
+  client.send({ cmd: 'expect', count, latency, timeoutMs: windowMs + 120_000 })
+  await client.next('armed', 10_000)
+  server.send({ cmd: 'flood', client: kind, count, ratePerSec })
+  const [flooded, counted] = await Promise.all([server.next<Flooded>('flooded', windowMs + 120_000), client.next<Counted>('counted', windowMs + 125_000)])
+  return { counted, flooded }
+}
+
+function latencySide(c: Counted): LatencySide {
+  const l = c.latency!
+  const growthMs = l.lastTenthP50Ms - l.firstTenthP50Ms
+  return { ...l, receivedPerSec: c.perSec, complete: c.complete, growthMs, backlogGrows: !c.complete || growthMs > TARGET.backlogGrowthMs }
+}
+
+interface LatencyFigures { side: LatencySide; sentPerSec: number; messages: number }
+interface StreamFigures { throughput: Record<Kind, ThroughputSide>; pairRatios: number[]; cpuRatios: number[]; latency: Map<number, Record<Kind, LatencyFigures>> }
+
+/**
+ * Both clients connect to the flood server and take turns: warm-up, then throughput runs in pairs
+ * (ours, then the baseline, back to back), then each latency window for one and then the other.
+ * Taking turns keeps the comparison fair on a machine whose load drifts.
+ */
+async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigures> {
+  const clients = {} as Record<Kind, Child>
+  for (const kind of KINDS) {
+    const nodeArgs = kind === 'neural' && profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(BENCH_DIR, 'profiles')] : []
+    clients[kind] = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.floodMarkets)], `${kind} client`, nodeArgs)
+  }
+  try {
+    for (const kind of KINDS) await clients[kind].next('ready', 60_000)
+    for (const kind of KINDS) await measure(kind, clients[kind], server, PLAN.warmup, undefined, false)
+    const runs: Record<Kind, number[]> = { neural: [], bare: [] }
+    const cpuRuns: Record<Kind, number[]> = { neural: [], bare: [] }
+    const pairRatios: number[] = []
+    const cpuRatios: number[] = []
+    for (let i = 0; i < PLAN.throughputRuns; i++) {
+      for (const kind of KINDS) {
+        const { counted } = await measure(kind, clients[kind], server, PLAN.throughputMessages, undefined, false)
+        if (!counted.complete) throw new Error(`${kind}: only ${counted.received} of ${PLAN.throughputMessages} frames arrived`)
+        runs[kind].push(counted.perSec)
+        cpuRuns[kind].push(counted.perCpuSec)
+      }
+      pairRatios.push(runs.neural[i]! / runs.bare[i]!)
+      cpuRatios.push(cpuRuns.neural[i]! / cpuRuns.bare[i]!)
+      progress(`throughput run ${i + 1}: neural ${runs.neural[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.neural[i]!.toLocaleString('en-US')} per CPU-s), bare ws ${runs.bare[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.bare[i]!.toLocaleString('en-US')} per CPU-s)`)
+    }
+    const latency: StreamFigures['latency'] = new Map()
+    for (const rate of PLAN.latencyRates) {
+      const messages = Math.round((rate * PLAN.latencyWindowMs) / 1000)
+      const row = {} as Record<Kind, LatencyFigures>
+      for (const kind of KINDS) {
+        const { counted, flooded } = await measure(kind, clients[kind], server, messages, rate, true)
+        row[kind] = { side: latencySide(counted), sentPerSec: flooded.achievedPerSec, messages }
+        const l = row[kind].side
+        progress(`${kind} latency @ ${rate}/s: p50 ${l.p50Ms.toFixed(3)} p99 ${l.p99Ms.toFixed(3)} p99.9 ${l.p999Ms.toFixed(3)} ms`)
+      }
+      latency.set(rate, row)
+    }
+    const side = (kind: Kind): ThroughputSide => ({ runsPerSec: runs[kind], medianPerSec: median(runs[kind]), runsPerCpuSec: cpuRuns[kind], medianPerCpuSec: median(cpuRuns[kind]) })
+    return { throughput: { neural: side('neural'), bare: side('bare') }, pairRatios, cpuRatios, latency }
+  } finally {
+    await Promise.all(KINDS.map((k) => clients[k].stop()))
+  }
+}
+
+/**
+ * Peak RSS with every benchmark market subscribed and its book kept: each client in turn takes
+ * `memoryMessages` frames unpaced (enough, in a full run, for every market's bounded history in the
+ * store to fill), then reports its RSS.
+ */
+async function memoryFigures(server: Child, wsUrl: string): Promise<Record<Kind, MemorySide>> {
+  const out = {} as Record<Kind, MemorySide>
+  for (const kind of KINDS) {
+    const client = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.memoryMarkets)], `${kind} memory client`)
+    try {
+      await client.next('ready', 120_000)
+      const { counted } = await measure(kind, client, server, PLAN.memoryMessages, undefined, false)
+      client.send({ cmd: 'memory' })
+      const { type: _type, ...side } = await client.next<Memory>('memory', 10_000)
+      out[kind] = side
+      progress(`${kind}: peak RSS ${side.maxRssMb} MB with ${PLAN.memoryMarkets} markets after ${counted.received.toLocaleString('en-US')} frames (${counted.perSec.toLocaleString('en-US')}/s)`)
+    } finally {
+      await client.stop()
+    }
+  }
+  return out
+}
+
+async function connectFigures(kind: 'neural' | 'bare', wsUrl: string, keyFile: string, extra: string[] = []): Promise<ConnectSide> {
+  const runs: Connected[] = []
+  for (let i = 0; i < PLAN.connectRuns; i++) {
+    const client = Child.fork(`client-${kind}.ts`, ['--mode', 'connect', '--ws-url', wsUrl, '--markets', String(PLAN.connectMarkets), '--key-file', keyFile, ...extra], `${kind} connect client`)
+    try {
+      runs.push(await client.next<Connected>('connected', 60_000))
+    } finally {
+      await client.stop()
+    }
+  }
+  const side = { runsMs: runs.map((r) => r.totalMs), medianMs: median(runs.map((r) => r.totalMs)), medianConnectMs: median(runs.map((r) => r.connectMs)), medianSubscribeMs: median(runs.map((r) => r.subscribeMs)) }
+  progress(`${kind}${extra.length ? ' ' + extra.join(' ') : ''} connect+subscribe ${side.medianMs.toFixed(1)} ms median`)
+  return side
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  const loadAtStart = os.loadavg()[0]!
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'neural-bench-'))
+  try {
+    // A throwaway key pair: the sim verifies the client's signatures against the public half.
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const publicFile = path.join(tmp, 'bench.pub.pem')
+    const privateFile = path.join(tmp, 'bench.key.pem')
+    writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }))
+    writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
+
+    progress(`${quick ? 'quick' : 'full'} run; flood server with ${PLAN.floodMarkets} markets`)
+    const flood = Child.fork('flood-server.ts', ['--markets', String(PLAN.floodMarkets)], 'flood server')
+    const listening = await flood.next<Listening>('listening', 60_000)
+    const stream = await streamFigures(flood, listening.wsUrl)
+    await flood.stop()
+
+    progress(`flood server with ${PLAN.memoryMarkets} markets`)
+    const bigFlood = Child.fork('flood-server.ts', ['--markets', String(PLAN.memoryMarkets)], 'flood server (memory)')
+    const bigListening = await bigFlood.next<Listening>('listening', 60_000)
+    const memory = await memoryFigures(bigFlood, bigListening.wsUrl)
+    await bigFlood.stop()
+
+    progress(`simulator with ${PLAN.connectMarkets} markets for connect + subscribe`)
+    const small = await Child.spawnJson<{ wsUrl: string }>('sim-server.ts', ['--markets', String(PLAN.connectMarkets), '--public-key', publicFile], 'simulator (connect)')
+    const conNeural = await connectFigures('neural', small.info.wsUrl, privateFile)
+    const conNoPause = await connectFigures('neural', small.info.wsUrl, privateFile, ['--batch-pause-ms', '0'])
+    const conBare = await connectFigures('bare', small.info.wsUrl, privateFile)
+    await small.child.stop()
+
+    // The median of back-to-back pairs: each ratio compares two runs under the same machine load.
+    const ratio = median(stream.pairRatios)
+    const rows = PLAN.latencyRates.map((rate) => {
+      const { neural: n, bare: b } = stream.latency.get(rate)!
+      return { ratePerSec: rate, messages: n.messages, sentPerSec: n.sentPerSec, neural: n.side, bare: b.side }
+    })
+    const at10k = rows.find((r) => r.ratePerSec === 10_000)!
+    const at50k = rows.find((r) => r.ratePerSec === 50_000)!
+    const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d
+    const results: Results = {
+      summary: { throughputRatio: round(ratio), p99Ms: round(at10k.neural.p99Ms), peakRssMb: memory.neural.maxRssMb, connectMs: round(conNeural.medianMs, 1) },
+      targets: {
+        throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws`, value: round(ratio), met: ratio >= TARGET.throughputRatio },
+        p99Ms: { target: `p99 ≤ ${TARGET.p99Ms} ms at 10k msgs/s`, value: round(at10k.neural.p99Ms), met: at10k.neural.p99Ms <= TARGET.p99Ms },
+        noBacklogAt50k: { target: `lag growth ≤ ${TARGET.backlogGrowthMs} ms over the 50k msgs/s window`, value: round(at50k.neural.growthMs), met: !at50k.neural.backlogGrows },
+        peakRssMb: { target: `≤ ${TARGET.peakRssMb} MB with ${PLAN.memoryMarkets} markets`, value: memory.neural.maxRssMb, met: memory.neural.maxRssMb <= TARGET.peakRssMb },
+        connectMs: { target: `≤ ${TARGET.connectMs} ms for ${PLAN.connectMarkets} markets`, value: round(conNeural.medianMs, 1), met: conNeural.medianMs <= TARGET.connectMs },
+      },
+      mode: quick ? 'quick' : 'full',
+      date: new Date().toISOString(),
+      machine: machine(loadAtStart),
+      throughput: { messages: PLAN.throughputMessages, markets: PLAN.floodMarkets, neural: stream.throughput.neural, bare: stream.throughput.bare, pairRatios: stream.pairRatios.map((x) => round(x)), ratio: round(ratio), cpuRatio: round(median(stream.cpuRatios)) },
+      latency: { markets: PLAN.floodMarkets, windowMs: PLAN.latencyWindowMs, rows },
+      memory: { markets: PLAN.memoryMarkets, messages: PLAN.memoryMessages, neural: memory.neural, bare: memory.bare },
+      connect: { markets: PLAN.connectMarkets, runs: PLAN.connectRuns, neural: conNeural, neuralNoBatchPause: conNoPause, bare: conBare },
+    }
+    const file = path.join(BENCH_DIR, quick ? 'results.quick.json' : 'results.json')
+    writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
+    process.stdout.write(renderTable(results) + '\n')
+    progress(`wrote ${path.relative(process.cwd(), file)} in ${Math.round((Date.now() - started) / 1000)} s`)
+  } finally {
+    await stopAllChildren()
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllChildren()
+    process.exit(130)
+  })
+}
+process.once('exit', killAllChildren)
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`)
+  killAllChildren()
+  process.exit(1)
+})
