@@ -7,7 +7,7 @@ import { HookRunner } from './hook-runner.js'
 import { createLogHook, type OrderHook } from './hooks/hook.js'
 import type { LoadedStrategy } from './loader.js'
 import { resolveParams } from './params.js'
-import { frozenCopy, readOnlyStore } from './read-only.js'
+import { deepFreeze, readOnlyStore } from './read-only.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
 
 export interface EngineOptions {
@@ -138,8 +138,8 @@ export class StrategyEngine {
       let frozen: Tick | Trade | Book | undefined
       for (const r of this.route(ticker)) {
         if (!r.wants(kind)) continue
-        // One frozen copy shared by every strategy: none can change what another (or the store) sees.
-        frozen ??= frozenCopy(event as Tick | Trade | Book)
+        // Frozen once, in place: no strategy can change what another (or the store) sees.
+        frozen ??= deepFreeze(event as Tick | Trade | Book)
         r.deliver(kind, frozen, ts)
       }
     }

@@ -55,8 +55,11 @@ export function checkSignal(value: unknown): SignalCheck {
  * Split a handler's return value into valid signals and one message per problem.
  * Nothing (undefined/null) is fine; anything that is neither a signal nor an array of them is a problem.
  */
+/** Most handler calls return nothing: one shared answer instead of three allocations per call (profiled). */
+const NOTHING: { signals: Signal[]; problems: string[] } = Object.freeze({ signals: Object.freeze([]) as unknown as Signal[], problems: Object.freeze([]) as unknown as string[] })
+
 export function collectSignals(result: unknown): { signals: Signal[]; problems: string[] } {
-  if (result === undefined || result === null) return { signals: [], problems: [] }
+  if (result === undefined || result === null) return NOTHING
   const items = Array.isArray(result) ? result : [result]
   const signals: Signal[] = []
   const problems: string[] = []
