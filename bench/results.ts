@@ -1,6 +1,8 @@
 /** The shape of bench/results.json (and results.quick.json), and the table printed from it. */
 import type { LatencySummary } from './control.js'
 
+import type { FanoutFigures } from './fanout.js'
+
 /** The load averages say how much else ran on the machine: tail latencies on a 2-core box follow them. */
 export interface Machine { cores: number; cpuModel: string; node: string; platform: string; totalMemoryMb: number; loadAverage1mAtStart: number; loadAverage1mAtEnd: number }
 
@@ -41,6 +43,8 @@ export interface Results {
   /** `messages`: frames each client took before its RSS was read. */
   memory: { markets: number; messages: number; neural: MemorySide; bare: MemorySide }
   connect: { markets: number; runs: number; neural: ConnectSide; neuralNoBatchPause: ConnectSide; bare: ConnectSide }
+  /** One publisher → N consumers over NATS (in one process: a lower bound on separate machines). */
+  fanout: FanoutFigures | { skipped: string }
 }
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
@@ -66,6 +70,12 @@ export function renderTable(r: Results): string {
   rows.push([`connect + auth + subscribe ${r.connect.markets} markets (ms, median)`, f(r.connect.neural.medianMs, 1), f(r.connect.bare.medianMs, 1), '≤ 150 ms', ok(t.connectMs!.met)])
   rows.push(['  of which connect + signed handshake (ms)', f(r.connect.neural.medianConnectMs, 1), f(r.connect.bare.medianConnectMs, 1), '', ''])
   rows.push(['  same, batchPauseMs 0 (diagnostic)', f(r.connect.neuralNoBatchPause.medianMs, 1), '', '', ''])
+  if ('skipped' in r.fanout) rows.push(['bus fan-out', `skipped: ${r.fanout.skipped}`, '', '', ''])
+  else {
+    const fo = r.fanout
+    rows.push([`bus fan-out, 1 publisher → ${fo.consumers} consumers, ${k(fo.messages)} ticks (deliveries/s)`, k(fo.deliveredPerSec), '', '', fo.lost ? `${fo.lost} lost` : 'none lost'])
+    rows.push(['  publisher → consumer handler p50 / p99 (ms)', `${f(fo.p50LatencyMs)} / ${f(fo.p99LatencyMs)}`, '', '', ''])
+  }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)]
