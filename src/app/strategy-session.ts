@@ -91,7 +91,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   const dispatch = (event: MarketEvent) => engine.dispatch(event)
   stream.on('tick', dispatch)
   stream.on('trade', dispatch)
-  stream.on('book', dispatch)
+  // Only when a strategy asked for books: building one per delta for nobody is the feed's largest cost.
+  if (wanted.books.length > 0) stream.on('book', dispatch)
   stream.on('fill', dispatch)
   let failure: NeuralError | undefined
   let failed = false

@@ -25,6 +25,43 @@ export interface MarketState {
   lastUpdate: number
 }
 
+/** A live order book the store can turn into a Book when someone reads it (the stream's OrderBook). */
+export interface BookSource {
+  /** False after a gap, until the next snapshot: then there is no book to show. */
+  readonly valid: boolean
+  toBook(): Book
+}
+
+/**
+ * One market's state. `book` is built from the live order book only when read: most consumers
+ * never look at it, and building one per delta was the stream's largest allocation (profiled).
+ */
+class StoredMarket implements MarketState {
+  tick?: Tick
+  lastTrade?: Trade
+  lifecycle?: Lifecycle
+  yesBid?: number
+  yesAsk?: number
+  yesPrice?: number
+  volume?: number
+  openInterest?: number
+  lastUpdate = 0
+  private bookValue?: Book
+  private bookSource?: BookSource
+
+  constructor(readonly ticker: string) {}
+
+  get book(): Book | undefined {
+    if (this.bookSource) return this.bookSource.valid ? this.bookSource.toBook() : undefined
+    return this.bookValue
+  }
+
+  setBook(book: Book | undefined, source?: BookSource): void {
+    this.bookValue = book
+    this.bookSource = source
+  }
+}
+
 export interface MarketStoreView {
   get(ticker: string): Readonly<MarketState> | undefined
   tickers(): string[]
@@ -38,7 +75,7 @@ export interface MarketStoreView {
  * history per market so a long run does not grow without limit.
  */
 export class MarketStore implements MarketStoreView {
-  private readonly markets = new Map<string, MarketState>()
+  private readonly markets = new Map<string, StoredMarket>()
   private readonly histories = new Map<string, MarketHistory>()
 
   constructor(private readonly historyLength = 256) {}
@@ -85,11 +122,26 @@ export class MarketStore implements MarketStoreView {
 
   applyBook(book: Book): MarketState {
     const s = this.state(book.ticker)
-    s.book = book
+    s.setBook(book)
     s.yesBid = book.yesBid
     s.yesAsk = book.yesAsk
     s.lastUpdate = book.ts
     return s
+  }
+
+  /** The book changed, but nobody listens for books: keep its best prices now and build it only if read. */
+  applyBookSource(ticker: string, source: BookSource, yesBid: number | undefined, yesAsk: number | undefined, ts: number): MarketState {
+    const s = this.state(ticker)
+    s.setBook(undefined, source)
+    s.yesBid = yesBid
+    s.yesAsk = yesAsk
+    s.lastUpdate = ts
+    return s
+  }
+
+  /** A gap made the market's book unknown until its next snapshot: show none rather than a stale one. */
+  dropBook(ticker: string): void {
+    this.markets.get(ticker)?.setBook(undefined)
   }
 
   applyLifecycle(event: Lifecycle): MarketState {
@@ -104,10 +156,10 @@ export class MarketStore implements MarketStoreView {
     this.histories.delete(ticker)
   }
 
-  private state(ticker: string): MarketState {
+  private state(ticker: string): StoredMarket {
     let s = this.markets.get(ticker)
     if (!s) {
-      s = { ticker, lastUpdate: 0 }
+      s = new StoredMarket(ticker)
       this.markets.set(ticker, s)
     }
     return s

@@ -11,6 +11,7 @@ import { MARKET_CHANNELS, WIRE_CHANNELS, ourChannel, type ChannelName } from './
 import { Commands } from './commands.js'
 import { Connection, type SocketFactory } from './connection.js'
 import { Emitter } from './emitter.js'
+import { PRICE_SCALE } from './fixed-point.js'
 import { MarketStore } from './market-store.js'
 import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
@@ -33,8 +34,13 @@ export interface MarketStreamOptions {
   retry?: RetryPolicy
   /** Market tickers per subscribe command. @default 100 */
   batchSize?: number
-  /** Pause between subscribe batches. @default 50 */
+  /** Pause between subscribe batches after the first `batchBurst`. @default 50 */
   batchPauseMs?: number
+  /**
+   * Batches sent back to back before pacing starts: 500 markets subscribe without waiting (measured
+   * 48 ms instead of 248 ms on loopback), thousands are still paced. @default 5
+   */
+  batchBurst?: number
   /** @default ['ticker', 'trade'] */
   channels?: ChannelName[]
   /** Re-resolve wildcard targets this often; 0 = never. @default 60000 */
@@ -89,7 +95,7 @@ export class MarketStream extends Emitter<StreamEvents> {
   readonly store = new MarketStore()
   readonly books = new OrderBooks()
 
-  private readonly opts: Required<Pick<MarketStreamOptions, 'timeoutMs' | 'batchSize' | 'batchPauseMs' | 'refreshMs' | 'errorIntervalMs'>> & MarketStreamOptions
+  private readonly opts: Required<Pick<MarketStreamOptions, 'timeoutMs' | 'batchSize' | 'batchPauseMs' | 'batchBurst' | 'refreshMs' | 'errorIntervalMs'>> & MarketStreamOptions
   private readonly now: () => number
   private readonly rest?: RestClient
   private readonly userChannels: Set<string>
@@ -119,6 +125,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       timeoutMs: 30_000,
       batchSize: 100,
       batchPauseMs: 50,
+      batchBurst: 5,
       refreshMs: 60_000,
       errorIntervalMs: 10_000,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
@@ -144,6 +151,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       marketChannels: this.marketChannels,
       batchSize: this.opts.batchSize,
       batchPauseMs: this.opts.batchPauseMs,
+      batchBurst: this.opts.batchBurst,
       timeoutMs: this.opts.timeoutMs,
       onError: (error) => this.emit('error', error),
       onRetry: (error) => this.retryNotice(error),
@@ -284,9 +292,15 @@ export class MarketStream extends Emitter<StreamEvents> {
           this.onGap(r)
           return
         }
-        const book = r.toBook()
-        this.store.applyBook(book)
-        this.emit('book', book)
+        if (this.hasListeners('book')) {
+          const book = r.toBook()
+          this.store.applyBook(book)
+          this.emit('book', book)
+        } else {
+          const yesBest = r.yes.best()
+          const noBest = r.no.best()
+          this.store.applyBookSource(r.ticker, r, yesBest === undefined ? undefined : yesBest / PRICE_SCALE, noBest === undefined ? undefined : (PRICE_SCALE - noBest) / PRICE_SCALE, r.ts)
+        }
         return
       }
       case 'lifecycle':
@@ -337,6 +351,7 @@ export class MarketStream extends Emitter<StreamEvents> {
 
   private onGap(gap: Gap): void {
     this.gaps++
+    for (const t of gap.tickers) this.store.dropBook(t)
     this.emit('gap', gap)
     if (gap.sid >= 0 && this.subs.has(gap.sid)) this.subs.resubscribe(gap.sid, true)
   }

@@ -41,6 +41,7 @@ export interface SubscriptionsOptions {
   marketChannels: readonly string[]
   batchSize: number
   batchPauseMs: number
+  batchBurst: number
   /** Command-reply timeout (for the reason given when a market got no reply). */
   timeoutMs: number
   onError: (error: NeuralError) => void
@@ -187,7 +188,7 @@ export class Subscriptions implements Wants {
 
   private async reconcileNow(): Promise<void> {
     if (!this.o.isOpen()) return
-    const { commands, books, userChannels, marketChannels, batchSize, batchPauseMs } = this.o
+    const { commands, books, userChannels, marketChannels, batchSize, batchPauseMs, batchBurst } = this.o
     const generation = this.generation
     const current = (): boolean => generation === this.generation && this.o.isOpen()
 
@@ -246,12 +247,12 @@ export class Subscriptions implements Wants {
       if (list) list.push(t)
       else groups.set(key, [t])
     }
-    let first = true
+    let sent = 0
     for (const [key, tickers] of groups) {
       const chans = key.split(',')
       for (let i = 0; i < tickers.length; i += batchSize) {
-        if (!first && batchPauseMs > 0) await sleep(batchPauseMs)
-        first = false
+        if (sent >= batchBurst && batchPauseMs > 0) await sleep(batchPauseMs)
+        sent++
         if (!current()) return
         const batch = tickers.slice(i, i + batchSize).filter((t) => this.desired.has(t))
         if (batch.length === 0) continue

@@ -43,12 +43,21 @@ describe('market stream', function () {
     expect(s.subscriptions().length).to.equal(6)
   })
 
-  it('pauses between batches', async () => {
-    const s = make({ batchSize: 1, batchPauseMs: 40, channels: ['ticker'] })
+  it('pauses between batches after the first burst', async () => {
+    const s = make({ batchSize: 1, batchPauseMs: 40, batchBurst: 1, channels: ['ticker'] })
     await s.start()
     const t0 = Date.now()
     await s.subscribe(['A-B-1', 'A-B-2', 'A-B-3'])
     expect(Date.now() - t0).to.be.at.least(75)
+  })
+
+  it('sends the first batchBurst batches without pausing', async () => {
+    const s = make({ batchSize: 1, batchPauseMs: 5000, batchBurst: 3, channels: ['ticker'] })
+    await s.start()
+    const t0 = Date.now()
+    await s.subscribe(['A-B-1', 'A-B-2', 'A-B-3'])
+    expect(Date.now() - t0).to.be.below(4000)
+    expect(server.commands.filter((c) => c.cmd === 'subscribe')).to.have.length(3)
   })
 
   it('maps channel names to Kalshi channels', async () => {
