@@ -106,11 +106,12 @@ async function streamMode(): Promise<void> {
   const { stream, engine, signals } = await userPath(undefined)
   rss.markIdle()
 
-  // The wiring any application has: every market event to the engine.
+  // The wiring run-strategy has (src/app/strategy-session.ts): ticks and trades to the engine, and
+  // books only when a strategy asks for them (none of the samples does; books are still kept).
   const feed = (e: MarketEvent) => engine.dispatch(e)
   stream.on('tick', feed)
   stream.on('trade', feed)
-  stream.on('book', feed)
+  if (engine.subscriptions().books.length > 0) stream.on('book', feed)
   // Frames are counted as they enter the stream (not by the events it emits, which it may skip or
   // merge); the last one is complete once the socket callback returns, hence setImmediate.
   let target = -1

@@ -51,6 +51,11 @@ class StoredMarket implements MarketState {
 
   constructor(readonly ticker: string) {}
 
+  /** Whether a book is kept, without building it. */
+  get hasBook(): boolean {
+    return this.bookSource ? this.bookSource.valid : this.bookValue !== undefined
+  }
+
   get book(): Book | undefined {
     if (this.bookSource) return this.bookSource.valid ? this.bookSource.toBook() : undefined
     return this.bookValue
@@ -99,7 +104,7 @@ export class MarketStore implements MarketStoreView {
   applyTick(tick: Tick): MarketState {
     const s = this.state(tick.ticker)
     s.tick = tick
-    if (!s.book) {
+    if (!s.hasBook) {
       s.yesBid = tick.yesBid
       s.yesAsk = tick.yesAsk
     }
