@@ -139,7 +139,8 @@ export class StrategyEngine {
       for (const r of this.route(ticker)) {
         if (!r.wants(kind)) continue
         // Frozen once, in place: no strategy can change what another (or the store) sees.
-        frozen ??= deepFreeze(event as Tick | Trade | Book)
+        // Ticks and trades are flat, so one freeze does; a book's level arrays need the deep walk.
+        frozen ??= kind === 'book' ? deepFreeze(event as Book) : Object.freeze(event as Tick | Trade)
         r.deliver(kind, frozen, ts)
       }
     }
