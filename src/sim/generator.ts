@@ -10,7 +10,7 @@ export interface GeneratorOptions {
   ratePerSec: number
   /** Game-clock multiplier: at 1 a game lasts GAME_DURATION_SEC real seconds. */
   speed: number
-  /** Mean real time between crossed-book episodes somewhere in the world. @default 500 (a 10 s demo of strategies/arb.ts sees several) */
+  /** Mean real time between crossed-book episodes somewhere in the world. @default 500 (a 10 s demo of strategies/arb.ts on KXNFLGAME* sees about ten) */
   crossEveryMs?: number
   /** Called around each batch so the server can cork sockets and write each tick's frames in one go. */
   onBatchStart?: () => void
@@ -29,6 +29,7 @@ export class Generator {
   private lastTickMs = 0
   private budget = 0
   private live: SimMarket[] = []
+  private liveWinners: SimMarket[] = []
   private liveDirty = true
   private nextCrossRunMs: number
   private readonly crossed = new Set<SimMarket>()
@@ -85,6 +86,7 @@ export class Generator {
 
   private rebuildLive(): void {
     this.live = this.world.markets().filter((m) => m.status === 'active')
+    this.liveWinners = this.live.filter((m) => m.ticker.startsWith('KXNFLGAME-'))
     this.liveDirty = false
   }
 
@@ -100,7 +102,10 @@ export class Generator {
     this.nextCrossRunMs = runMs + this.crossGap()
     if (this.liveDirty) this.rebuildLive()
     if (this.live.length === 0) return
-    const m = this.live[Math.floor(this.rand() * this.live.length)]!
+    // Half the episodes on game-winner markets, the ones most watched (and the arb demo's), so a
+    // short demo reliably sees some; the rest anywhere.
+    const pool = this.liveWinners.length > 0 && this.rand() < 0.5 ? this.liveWinners : this.live
+    const m = pool[Math.floor(this.rand() * pool.length)]!
     if (m.crossedUntilRunMs > 0 || m.status !== 'active') return
     if (startCross(this.world, m, this.rand, runMs + randomInt(this.rand, 1000, 2000))) this.crossed.add(m)
   }
