@@ -5,20 +5,10 @@
  */
 import type { MarketStore } from '../core/market-store.js'
 import type { StreamStats, SubscribeResult } from '../core/stream.js'
-import type { Book, ConnectionEvent, Fill, Lifecycle, Tick, Trade } from '../core/types.js'
-import type { NeuralError } from '../errors.js'
+import type { MarketEventListeners } from '../core/types.js'
 import type { BusStatus } from '../runtime/status-registry.js'
 
-export interface MarketFeedEvents {
-  [k: string]: (...args: any[]) => void // eslint-disable-line @typescript-eslint/no-explicit-any
-  tick: (tick: Tick) => void
-  trade: (trade: Trade) => void
-  book: (book: Book) => void
-  lifecycle: (event: Lifecycle) => void
-  fill: (fill: Fill) => void
-  connection: (event: ConnectionEvent) => void
-  error: (error: NeuralError) => void
-}
+export type MarketFeedEvents = MarketEventListeners
 
 export interface MarketFeed {
   /** Latest state per market, kept up to date before each event is emitted. */

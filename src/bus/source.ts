@@ -9,7 +9,7 @@
  */
 import { DeliverPolicy, type ConsumerMessages, type Subscription } from 'nats'
 import { Emitter } from '../core/emitter.js'
-import type { Book, ConnectionEvent, Fill, Lifecycle, Tick, Trade } from '../core/types.js'
+import type { Book, ConnectionEvent, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from '../core/types.js'
 import { NeuralError, configError } from '../errors.js'
 import { BusBook } from './bus-book.js'
 import type { BookChange, BusGap } from './messages.js'
@@ -39,18 +39,8 @@ export interface BusSourceStats {
   connected: boolean
 }
 
-export interface BusSourceEvents {
-  [k: string]: (...args: any[]) => void // eslint-disable-line @typescript-eslint/no-explicit-any
-  tick: (tick: Tick) => void
-  trade: (trade: Trade) => void
-  /** A whole, exact book view (fresh arrays each time); `seq` is the bus seq of the market. */
-  book: (book: Book) => void
-  lifecycle: (event: Lifecycle) => void
-  fill: (fill: Fill) => void
-  connection: (event: ConnectionEvent) => void
-  error: (error: NeuralError) => void
-  gap: (gap: BusGap) => void
-}
+/** Books are whole, exact views (fresh arrays each time) whose `seq` is the market's bus seq. */
+export type BusSourceEvents = MarketEventListeners & { gap: (gap: BusGap) => void }
 
 interface MarketBook {
   book: BusBook

@@ -17,7 +17,7 @@ import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
 import { Subscriptions, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
-import type { Book, ConnectionEvent, Fill, Lifecycle, Tick, Trade } from './types.js'
+import type { Book, ConnectionEvent, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
 import { parseFrame } from './wire.js'
 
@@ -74,15 +74,7 @@ export interface StreamStats {
   gaps: number
 }
 
-export interface StreamEvents {
-  [k: string]: (...args: any[]) => void // eslint-disable-line @typescript-eslint/no-explicit-any
-  tick: (tick: Tick) => void
-  trade: (trade: Trade) => void
-  book: (book: Book) => void
-  lifecycle: (event: Lifecycle) => void
-  fill: (fill: Fill) => void
-  connection: (event: ConnectionEvent) => void
-  error: (error: NeuralError) => void
+export interface StreamEvents extends MarketEventListeners {
   /** Every raw frame with its receive time (for recording). */
   frame: (raw: string, receivedAt: number) => void
   gap: (gap: Gap) => void

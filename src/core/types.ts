@@ -4,6 +4,7 @@
  * Prices are dollars as numbers (0.56); quantities are contracts; times are Unix epoch milliseconds.
  * These names are also the JSON field names printed by `--json`.
  */
+import type { NeuralError } from '../errors.js'
 
 export type Side = 'yes' | 'no'
 
@@ -112,3 +113,18 @@ export interface ConnectionEvent {
 }
 
 export type MarketEvent = Tick | Trade | Book | Lifecycle | Fill
+
+/**
+ * The listeners every source of market events offers (the Kalshi stream, the NATS bus feed): one
+ * map, so sessions can take either. Sources add their own events beside these.
+ */
+export interface MarketEventListeners {
+  [k: string]: (...args: any[]) => void // eslint-disable-line @typescript-eslint/no-explicit-any
+  tick: (tick: Tick) => void
+  trade: (trade: Trade) => void
+  book: (book: Book) => void
+  lifecycle: (event: Lifecycle) => void
+  fill: (fill: Fill) => void
+  connection: (event: ConnectionEvent) => void
+  error: (error: NeuralError) => void
+}
