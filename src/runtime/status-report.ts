@@ -5,7 +5,7 @@
  */
 import { Chalk } from 'chalk'
 import type { LoadedConfig } from '../config/load.js'
-import { redactConfig } from '../config/redact.js'
+import { redactConfig, type RedactedConfig } from '../config/redact.js'
 import type { Exchange } from './open-exchange.js'
 import { listProcesses, type BusStatus, type ListedProcess } from './status-registry.js'
 import { formatCount, SIMULATED_MARKER } from '../render/human.js'
@@ -25,18 +25,8 @@ export interface ExchangeCheck {
 }
 
 export interface StatusReport {
-  config: {
-    environment: string
-    apiKeyId?: string
-    privateKey?: string
-    apiUrl?: string
-    wsUrl?: string
-    websocketTimeoutMs: number
-    retryAttempts: number
-    retryDelayMs: number
-    retryMaxDelayMs: number
-    subscriptionBatchSize: number
-    risk?: LoadedConfig['config']['risk']
+  /** The redacted config (strategy params reduced to the strategies' names), and where each value came from. */
+  config: Omit<RedactedConfig, 'strategyParams'> & {
     /** Names of the strategies with params in the rc file. */
     strategies: string[]
     rcFile?: string
@@ -46,6 +36,11 @@ export interface StatusReport {
   exchange: ExchangeCheck
   processes: ListedProcess[]
   warnings: string[]
+}
+
+function withoutStrategyParams(config: RedactedConfig): Omit<RedactedConfig, 'strategyParams'> {
+  const { strategyParams: _params, ...rest } = config
+  return rest
 }
 
 export interface StatusReportOptions {
@@ -69,17 +64,9 @@ export async function buildStatusReport(options: StatusReportOptions): Promise<S
   ])
   return {
     config: {
-      environment: redacted.environment,
-      apiKeyId: redacted.apiKeyId,
-      privateKey: redacted.privateKey,
+      ...withoutStrategyParams(redacted),
       apiUrl: redacted.apiUrl ?? exchange.apiUrl,
       wsUrl: redacted.wsUrl ?? exchange.wsUrl,
-      websocketTimeoutMs: redacted.websocketTimeoutMs,
-      retryAttempts: redacted.retryAttempts,
-      retryDelayMs: redacted.retryDelayMs,
-      retryMaxDelayMs: redacted.retryMaxDelayMs,
-      subscriptionBatchSize: redacted.subscriptionBatchSize,
-      risk: redacted.risk,
       strategies: Object.keys(redacted.strategyParams ?? {}),
       rcFile: loaded.rcFile,
       origins: {
