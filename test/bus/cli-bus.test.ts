@@ -53,7 +53,7 @@ describe('neural stream --publish / --source and run-strategy --source over NATS
       console.warn('    skipped: /usr/sbin/nats-server is missing (apt-get install nats-server)')
       this.skip()
     }
-    ensureBuilt()
+    await ensureBuilt()
     runtime = mkdtempSync(join(tmpdir(), 'neural-bus-cli-'))
     nats = await new NatsServer(true).start()
     // Crossed books every 100 ms, so arb has something to find within a short run.

@@ -2,38 +2,13 @@
  * The built CLI (`node bin/run.js`) as a child process for the bus end-to-end tests: output collected
  * as it arrives, NDJSON lines parsed, and waits on output rather than on time.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { ensureBuilt, ROOT } from '../commands/helpers.js'
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export { ensureBuilt, ROOT }
+
 const BIN = join(ROOT, 'bin', 'run.js')
-
-function newest(dir: string, ext: string): number {
-  let max = 0
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name)
-    const info = statSync(path)
-    if (info.isDirectory()) max = Math.max(max, newest(path, ext))
-    else if (name.endsWith(ext)) max = Math.max(max, info.mtimeMs)
-  }
-  return max
-}
-
-let built = false
-
-/** `npm run build` when dist is missing or older than src (`npm test` has just built, so usually nothing). */
-export function ensureBuilt(): void {
-  if (built) return
-  const dist = join(ROOT, 'dist')
-  if (!existsSync(join(dist, 'commands', 'stream.js')) || newest(join(ROOT, 'src'), '.ts') > newest(dist, '.js')) {
-    // tsc emits even when another file fails to typecheck; only a missing output is a failed build.
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' })
-  }
-  if (!existsSync(join(dist, 'commands', 'stream.js'))) throw new Error('npm run build did not produce dist/commands/stream.js')
-  built = true
-}
 
 /** The test's environment minus anything that would change the config, plus NO_COLOR and a private runtime dir. */
 function childEnv(runtimeDir: string): NodeJS.ProcessEnv {

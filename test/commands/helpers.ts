@@ -193,7 +193,8 @@ export async function waitFor(pred: () => boolean, timeoutMs = 5000, what = 'con
 
 /**
  * A TCP proxy in front of a simulator: everything passes through unchanged, and the client→server
- * bytes are scanned so a test can count WebSocket handshakes and see every signature header sent.
+ * bytes are scanned so a test can count WebSocket handshakes and orders, list the requests, and see
+ * every signature header sent.
  */
 export class CountingProxy {
   readonly server: Server
@@ -204,6 +205,10 @@ export class CountingProxy {
   readonly signatures = new Set<string>()
   /** Every KALSHI-ACCESS-KEY value sent. */
   readonly keyIds = new Set<string>()
+  /** Every request line seen (method and path without the query). */
+  readonly requests: string[] = []
+  /** Order requests seen (POST /trade-api/v2/portfolio/orders). */
+  orders = 0
   private readonly sockets = new Set<Socket>()
 
   constructor(private readonly targetPort: number) {
@@ -213,15 +218,24 @@ export class CountingProxy {
       this.sockets.add(upstream)
       let head = ''
       let counted = 0
+      let scanned = 0
       client.on('data', (chunk: Buffer) => {
         // Request heads are ASCII; WebSocket frames from a client are masked, so they never match.
-        if (head.length < 1_000_000) {
+        if (head.length < 4_000_000) {
           head += chunk.toString('latin1')
           for (const m of head.matchAll(/kalshi-access-signature:[ \t]*([^\r\n]+)\r\n/gi)) this.signatures.add(m[1].trim())
           for (const m of head.matchAll(/kalshi-access-key:[ \t]*([^\r\n]+)\r\n/gi)) this.keyIds.add(m[1].trim())
           const n = (head.match(/^GET \/trade-api\/ws\/v2[ ?]/gm) ?? []).length
           this.upgrades += n - counted
           counted = n
+          // A request may follow a JSON body on the same line (bodies end without a newline): not anchored.
+          const re = /(GET|POST|DELETE|PUT) (\/\S*) HTTP\/1\.1\r\n/g
+          re.lastIndex = scanned
+          for (let m = re.exec(head); m; m = re.exec(head)) {
+            this.requests.push(`${m[1]} ${m[2]!.split('?')[0]}`)
+            if (m[1] === 'POST' && m[2] === '/trade-api/v2/portfolio/orders') this.orders++
+            scanned = re.lastIndex
+          }
         }
         upstream.write(chunk)
       })

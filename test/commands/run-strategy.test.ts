@@ -7,8 +7,8 @@ import { expect } from 'chai'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
-import { ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, type RunResult } from './helpers.js'
-import { byType, CROSSED_RECORD, E2E, OrderCounter, statsOf, units } from '../fixtures/strategies/e2e/harness.js'
+import { CountingProxy, ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, type RunResult } from './helpers.js'
+import { byType, CROSSED_RECORD, E2E, statsOf, units } from '../fixtures/strategies/e2e/harness.js'
 
 const ARB = './strategies/arb.ts'
 
@@ -202,7 +202,7 @@ describe('neural run-strategy (end to end)', function () {
 
   describe('hooks', () => {
     const r: Record<string, RunResult> = {}
-    const proxies: Record<string, OrderCounter> = {}
+    const proxies: Record<string, CountingProxy> = {}
     /** Fills of orders placed on the simulator (any client). */
     const simFills: { orderId: string; ticker: string; side: string }[] = []
     let execOut: string
@@ -212,7 +212,7 @@ describe('neural run-strategy (end to end)', function () {
       sim.world.onEvent((e) => {
         if (e.kind === 'fill') simFills.push({ orderId: e.orderId, ticker: e.market.ticker, side: e.side })
       })
-      for (const k of ['noLive', 'noLimits', 'overLimit', 'live']) proxies[k] = await new OrderCounter(sim.port).start()
+      for (const k of ['noLive', 'noLimits', 'overLimit', 'live']) proxies[k] = await new CountingProxy(sim.port).start()
       // REST (and so every order) through a counting proxy; the feed straight from the simulator.
       const kalshiArgs = (k: string) => ['--env', 'sim', '--api-url', proxies[k]!.apiUrl, '--ws-url', sim.wsUrl, '--hook', 'kalshi']
       execOut = join(tmp.dir, 'exec-out.ndjson')
