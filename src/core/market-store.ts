@@ -33,12 +33,13 @@ export interface BookSource {
 }
 
 /**
- * One market's state. `book` is built from the live order book only when read: most consumers
- * never look at it, and building one per delta was the stream's largest allocation (profiled).
+ * One market's state, long-lived. `book` is built from the live order book only when read: most
+ * consumers never look at it, and building one per delta was the stream's largest allocation
+ * (profiled). The latest tick and trade are copied into fields rather than kept as the event objects:
+ * with 5,000 markets each event lived just long enough to be promoted to V8's old generation and
+ * die there, which made up ~70 MB of the benchmark's peak RSS (230 → 161 MB without them).
  */
 class StoredMarket implements MarketState {
-  tick?: Tick
-  lastTrade?: Trade
   lifecycle?: Lifecycle
   yesBid?: number
   yesAsk?: number
@@ -48,8 +49,63 @@ class StoredMarket implements MarketState {
   lastUpdate = 0
   private bookValue?: Book
   private bookSource?: BookSource
+  private hasTick = false
+  private tBid?: number
+  private tAsk?: number
+  private tPrice?: number
+  private tNoPrice?: number
+  private tVolume?: number
+  private tOpenInterest?: number
+  private tLastUpdate = 0
+  private tReceivedAt = 0
+  private hasTrade = false
+  private rId?: string
+  private rSide: Trade['side'] = 'yes'
+  private rQuantity = 0
+  private rPrice = 0
+  private rNoPrice = 0
+  private rTs = 0
+  private rReceivedAt = 0
 
   constructor(readonly ticker: string) {}
+
+  /** The latest tick, as it arrived. */
+  get tick(): Tick | undefined {
+    if (!this.hasTick) return undefined
+    return {
+      type: 'ticker', ticker: this.ticker, yesBid: this.tBid, yesAsk: this.tAsk, yesPrice: this.tPrice, noPrice: this.tNoPrice,
+      volume: this.tVolume, openInterest: this.tOpenInterest, lastUpdate: this.tLastUpdate, receivedAt: this.tReceivedAt,
+    }
+  }
+
+  setTick(t: Tick): void {
+    this.hasTick = true
+    this.tBid = t.yesBid
+    this.tAsk = t.yesAsk
+    this.tPrice = t.yesPrice
+    this.tNoPrice = t.noPrice
+    this.tVolume = t.volume
+    this.tOpenInterest = t.openInterest
+    this.tLastUpdate = t.lastUpdate
+    this.tReceivedAt = t.receivedAt
+  }
+
+  /** The latest trade, as it arrived. */
+  get lastTrade(): Trade | undefined {
+    if (!this.hasTrade) return undefined
+    return { type: 'trade', ticker: this.ticker, tradeId: this.rId, side: this.rSide, quantity: this.rQuantity, price: this.rPrice, noPrice: this.rNoPrice, ts: this.rTs, receivedAt: this.rReceivedAt }
+  }
+
+  setTrade(t: Trade): void {
+    this.hasTrade = true
+    this.rId = t.tradeId
+    this.rSide = t.side
+    this.rQuantity = t.quantity
+    this.rPrice = t.price
+    this.rNoPrice = t.noPrice
+    this.rTs = t.ts
+    this.rReceivedAt = t.receivedAt
+  }
 
   /** Whether a book is kept, without building it. */
   get hasBook(): boolean {
@@ -103,7 +159,7 @@ export class MarketStore implements MarketStoreView {
 
   applyTick(tick: Tick): MarketState {
     const s = this.state(tick.ticker)
-    s.tick = tick
+    s.setTick(tick)
     if (!s.hasBook) {
       s.yesBid = tick.yesBid
       s.yesAsk = tick.yesAsk
@@ -118,7 +174,7 @@ export class MarketStore implements MarketStoreView {
 
   applyTrade(trade: Trade): MarketState {
     const s = this.state(trade.ticker)
-    s.lastTrade = trade
+    s.setTrade(trade)
     s.yesPrice = trade.price
     s.lastUpdate = trade.ts
     this.record(s, trade.ts)
