@@ -1,4 +1,4 @@
-/** The shape of bench/results.json (and results.quick.json), and the table printed from it. */
+/** The shape of bench/results.json, and the table printed from it. */
 import type { LatencySummary } from './control.js'
 
 import type { FanoutFigures } from './fanout.js'

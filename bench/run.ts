@@ -9,7 +9,7 @@
  *     books kept) and fed enough frames that the store's per-market history is full;
  *  3. connect + signed handshake + subscribe 500 markets: against the simulator, which verifies the
  *     signature with the public key we hand it; a fresh client process per run.
- * Prints a table and writes bench/results.json (bench/results.quick.json for --quick).
+ * Prints a table and writes bench/results.json (its `mode` says quick or full; the committed one is a full run).
  * `--profile` runs our stream client under --cpu-prof (profiles in bench/profiles/).
  */
 import { generateKeyPairSync } from 'node:crypto'
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
       connect: { markets: PLAN.connectMarkets, runs: PLAN.connectRuns, neural: conNeural, neuralNoBatchPause: conNoPause, bare: conBare },
       fanout,
     }
-    const file = path.join(BENCH_DIR, quick ? 'results.quick.json' : 'results.json')
+    const file = path.join(BENCH_DIR, 'results.json')
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
     process.stdout.write(renderTable(results) + '\n')
     progress(`wrote ${path.relative(process.cwd(), file)} in ${Math.round((Date.now() - started) / 1000)} s`)
