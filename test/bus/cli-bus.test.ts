@@ -152,8 +152,11 @@ describe('neural stream --publish / --source and run-strategy --source over NATS
     })
 
     it('run-strategy --source runs arb on the bus’s ticks and reports signals and a summary as live', async () => {
-      const r = neural('run-strategy', 'strategies/arb.ts', '--source', nats.url, '--hook', 'paper', '--duration', '3', '--json')
-      expect(await r.exited).to.deep.equal({ code: 0, signal: null })
+      // Runs until its first fill is printed (not for a fixed time, which a loaded machine can eat up
+      // before arb sees a crossed book), then Ctrl-C: the summary must still come out.
+      const r = neural('run-strategy', 'strategies/arb.ts', '--source', nats.url, '--hook', 'paper', '--json')
+      await r.until(() => r.json<{ type: string; status?: string }>().some((l) => l.type === 'order' && l.status === 'filled'), 'a paper fill', 20_000)
+      expect(await r.stop('SIGINT')).to.deep.equal({ code: 130, signal: null })
       const lines = r.json<{ type: string }>()
       const signals = lines.filter((l): l is SignalEvent => l.type === 'signal')
       const summary = lines.at(-1) as SummaryEvent
