@@ -11,6 +11,7 @@ import { createSigner } from '../src/auth/signer.js'
 import type { ClientCommand } from './control.js'
 import { runChild, sendToParent as send } from './ipc.js'
 import { epochNowMs, LatencyRecorder } from './latency.js'
+import { CountWindow } from './count-window.js'
 import { RssSampler } from './rss.js'
 import { benchTickers } from './tickers.js'
 
@@ -62,14 +63,11 @@ async function streamMode(): Promise<void> {
   const rss = new RssSampler()
   rss.markIdle()
   let count = 0
-  let target = -1
-  let startedAt = 0
-  let latencyOn = false
-  let finish: (() => void) | undefined
   const recorder = new LatencyRecorder(1 << 20)
+  const countWindow = new CountWindow(recorder)
   const { ws } = await open((o) => {
-    if (latencyOn && (o.type === 'ticker' || o.type === 'trade')) recorder.add(epochNowMs() - o.sent_at_ms!)
-    if (++count === target) finish?.()
+    if (countWindow.latencyOn && (o.type === 'ticker' || o.type === 'trade')) recorder.add(epochNowMs() - o.sent_at_ms!)
+    if (countWindow.isLast(++count)) countWindow.complete()
   })
   ws.once('close', () => process.exit(0))
   process.on('message', (m: ClientCommand) => {
@@ -79,28 +77,9 @@ async function streamMode(): Promise<void> {
     }
     if (m.cmd === 'memory') void send({ type: 'memory', ...rss.figures(), books: 0, frames: count })
     if (m.cmd !== 'expect') return
-    const cpuBefore = process.cpuUsage()
-    const base = count
-    target = base + m.count
-    startedAt = 0
-    latencyOn = m.latency
-    recorder.reset(m.count)
-    // The first frame of the window starts the clock; the socket's own listener runs before ours.
-    ws.prependOnceListener('message', () => { startedAt = performance.now() })
-    let timer: NodeJS.Timeout | undefined
-    const report = (complete: boolean) => {
-      const elapsedMs = performance.now() - startedAt
-      const cpu = process.cpuUsage(cpuBefore)
-      const cpuMs = (cpu.user + cpu.system) / 1000
-      finish = undefined
-      clearTimeout(timer)
-      latencyOn = false
-      const received = count - base
-      void send({ type: 'counted', received, elapsedMs, perSec: Math.round((received * 1000) / elapsedMs), cpuMs, perCpuSec: Math.round((received * 1000) / cpuMs), complete, latency: m.latency ? recorder.summary() : undefined })
-    }
-    finish = () => report(true)
-    timer = setTimeout(() => report(false), m.timeoutMs)
-    void send({ type: 'armed' })
+    // The first frame of the countWindow starts the clock; the socket's own listener runs before ours.
+    ws.prependOnceListener('message', () => countWindow.start())
+    countWindow.arm(m, () => count)
   })
   await send({ type: 'ready', markets: Number(args.markets), setupMs: performance.now() - setupStart })
 }

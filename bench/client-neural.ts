@@ -23,6 +23,7 @@ import meanReversion from '../strategies/mean-reversion.js'
 import momentum from '../strategies/momentum.js'
 import type { ClientCommand } from './control.js'
 import { runChild, sendToParent } from './ipc.js'
+import { CountWindow } from './count-window.js'
 import { RssSampler } from './rss.js'
 import { epochNowMs, LatencyRecorder, sentAtOf } from './latency.js'
 import { benchTickers } from './tickers.js'
@@ -45,12 +46,12 @@ const send = sendToParent
 let frameNo = 0
 let lastRaw = ''
 let markedFrame = -1
-let latencyOn = false
 const recorder = new LatencyRecorder(1 << 20)
+const countWindow = new CountWindow(recorder)
 
 /** At the first strategy handler a frame reaches: the clock is read before anything else. */
 function mark(): void {
-  if (!latencyOn || frameNo === markedFrame) return
+  if (!countWindow.latencyOn || frameNo === markedFrame) return
   const now = epochNowMs()
   markedFrame = frameNo
   recorder.add(now - sentAtOf(lastRaw))
@@ -114,12 +115,9 @@ async function streamMode(): Promise<void> {
   if (engine.subscriptions().books.length > 0) stream.on('book', feed)
   // Frames are counted as they enter the stream (not by the events it emits, which it may skip or
   // merge); the last one is complete once the socket callback returns, hence setImmediate.
-  let target = -1
-  let startedAt = 0
-  let finish: (() => void) | undefined
   stream.on('frame', (raw: string) => {
     lastRaw = raw
-    if (++frameNo === target) setImmediate(() => finish?.())
+    if (countWindow.isLast(++frameNo)) setImmediate(() => countWindow.complete())
   })
 
   await stream.start()
@@ -135,28 +133,9 @@ async function streamMode(): Promise<void> {
       void send({ type: 'memory', ...rss.figures(), books, frames: stream.stats().messages })
     }
     if (m.cmd !== 'expect') return
-    const cpuBefore = process.cpuUsage()
-    const base = frameNo
+    stream.once('frame', () => countWindow.start())
     const signalsBefore = signals()
-    target = base + m.count
-    startedAt = 0
-    latencyOn = m.latency
-    recorder.reset(m.count)
-    stream.once('frame', () => { startedAt = performance.now() })
-    let timer: NodeJS.Timeout | undefined
-    const report = (complete: boolean) => {
-      const elapsedMs = performance.now() - startedAt
-      const cpu = process.cpuUsage(cpuBefore)
-      const cpuMs = (cpu.user + cpu.system) / 1000
-      finish = undefined
-      clearTimeout(timer)
-      latencyOn = false
-      const received = frameNo - base
-      void send({ type: 'counted', received, elapsedMs, perSec: Math.round((received * 1000) / elapsedMs), cpuMs, perCpuSec: Math.round((received * 1000) / cpuMs), complete, latency: m.latency ? recorder.summary() : undefined, signals: signals() - signalsBefore })
-    }
-    finish = () => report(true)
-    timer = setTimeout(() => report(false), m.timeoutMs)
-    void send({ type: 'armed' })
+    countWindow.arm(m, () => frameNo, () => ({ signals: signals() - signalsBefore }))
   })
   await send({ type: 'ready', markets: tickers.length, setupMs: performance.now() - setupStart })
 }
