@@ -8,22 +8,14 @@ export function maskKeyId(keyId: string): string {
   return keyId.length > 8 ? `${keyId.slice(0, 4)}…` : '…'
 }
 
-/** The configuration as it may be shown or logged: key id masked, key text replaced by where it came from. */
-export interface RedactedConfig {
-  environment: NeuralConfig['environment']
-  apiKeyId?: string
+/**
+ * The configuration as it may be shown or logged: key id masked, key text replaced by where it came
+ * from. Derived from NeuralConfig, so a field added there must be handled here before it compiles;
+ * the copy below stays a whitelist, so nothing secret is passed on by accident.
+ */
+export type RedactedConfig = Omit<NeuralConfig, 'privateKeyPem' | 'privateKeyPath'> & {
   /** "file /path/key.pem", "inline PEM", or undefined when no key is configured. */
   privateKey?: string
-  apiUrl?: string
-  wsUrl?: string
-  websocketTimeoutMs: number
-  retryAttempts: number
-  retryDelayMs: number
-  retryMaxDelayMs: number
-  subscriptionBatchSize: number
-  risk?: NeuralConfig['risk']
-  strategyParams?: NeuralConfig['strategyParams']
-  sources: NeuralConfig['sources']
 }
 
 export function redactConfig(config: NeuralConfig): RedactedConfig {
