@@ -7,7 +7,7 @@ import type { GameSummary, NflMarkets } from '../nfl/game-summary.js'
 import type { NflGame } from '../nfl/tickers.js'
 import { renderGamePanel } from '../render/game-panel.js'
 import type { EventSink } from './event-sink.js'
-import { FRAME_INTERVAL_MS, TerminalFrame, Throttle, systemClock, type LiveMode, type TimerClock } from './nfl-live-output.js'
+import { FRAME_INTERVAL_MS, TerminalFrame, Throttle, changeKey, systemClock, type LiveMode, type TimerClock } from './nfl-live-output.js'
 import { findGameMarkets, type NflRest } from './nfl-lookup.js'
 import { runNflSession, type NflSessionOptions, type NflView } from './nfl-session.js'
 import type { StreamSummary } from './stream-session.js'
@@ -29,14 +29,6 @@ export interface GameViewOptions {
 export interface NflGameOptions extends NflSessionOptions, Omit<GameViewOptions, 'sink' | 'clock'> {
   /** @default a RestClient on the exchange's REST URL */
   rest?: NflRest
-}
-
-/**
- * A summary with its update time left out: a tick that changes no price, line or volume is not a
- * change worth another line.
- */
-function changeKey(summary: GameSummary): string {
-  return JSON.stringify({ ...summary, lastUpdate: undefined })
 }
 
 export function createGameView(markets: NflMarkets, options: GameViewOptions): NflView {

@@ -106,3 +106,11 @@ export class TerminalFrame {
     this.last = undefined
   }
 }
+
+/**
+ * A record with its update time left out, for "did anything shown change?": a tick that changes no
+ * price, line or volume is not worth another line.
+ */
+export function changeKey(record: { lastUpdate?: number }): string {
+  return JSON.stringify({ ...record, lastUpdate: undefined })
+}

@@ -9,7 +9,7 @@ import { describeTeam, type Team, type TeamCode } from '../nfl/teams.js'
 import { parseNflTicker, type NflMarketKind } from '../nfl/tickers.js'
 import { formatTeamMarketHeader, formatTeamMarketRow } from '../render/game-panel.js'
 import type { EventSink } from './event-sink.js'
-import { FRAME_INTERVAL_MS, TerminalFrame, Throttle, systemClock, type LiveMode, type TimerClock } from './nfl-live-output.js'
+import { FRAME_INTERVAL_MS, TerminalFrame, Throttle, changeKey, systemClock, type LiveMode, type TimerClock } from './nfl-live-output.js'
 import { findTeamMarkets, type NflRest } from './nfl-lookup.js'
 import { runNflSession, type NflSessionOptions, type NflView } from './nfl-session.js'
 import type { StreamSummary } from './stream-session.js'
@@ -70,7 +70,7 @@ export function createTeamView(markets: NflMarkets, options: TeamViewOptions): N
   const write = (state: Readonly<MarketState>) => {
     const record = marketRecord(state)
     if (!record) return
-    const key = JSON.stringify({ ...record, lastUpdate: undefined })
+    const key = changeKey(record)
     if (lastKeys.get(state.ticker) === key) return
     lastKeys.set(state.ticker, key)
     sink.record(record, formatTeamMarketRow(state))
