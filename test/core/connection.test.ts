@@ -105,9 +105,12 @@ describe('connection', function () {
     server = await new FakeKalshi().start()
     conn = new Connection({ url: server.url, timeoutMs: 150, retry: FAST, onFrame: () => undefined })
     await conn.start()
-    const heartbeat = setInterval(() => server!.socket.ping('heartbeat'), 50)
-    await new Promise((r) => setTimeout(r, 400))
-    clearInterval(heartbeat)
+    const heartbeat = setInterval(() => server?.socket?.ping('heartbeat'), 50)
+    try {
+      await new Promise((r) => setTimeout(r, 400))
+    } finally {
+      clearInterval(heartbeat)
+    }
     expect(server.connectionCount).to.equal(1)
     expect(conn.connected).to.equal(true)
   })
@@ -116,9 +119,17 @@ describe('connection', function () {
     server = await new FakeKalshi({ autoPong: true }).start()
     conn = new Connection({ url: server.url, timeoutMs: 150, retry: FAST, onFrame: () => undefined })
     await conn.start()
-    const pinger = setInterval(() => conn!['socket']?.ping(), 30)
-    await waitFor(() => server!.connectionCount === 2, 1500, 'reconnect')
-    clearInterval(pinger)
+    // Ping only an open socket: ws throws on a CONNECTING one, and the interval must be cleared even
+    // when the wait fails, or it outlives the test and fails the ones after it.
+    const pinger = setInterval(() => {
+      const socket = conn?.['socket']
+      if (socket?.readyState === 1) socket.ping()
+    }, 30)
+    try {
+      await waitFor(() => server?.connectionCount === 2, 1500, 'reconnect')
+    } finally {
+      clearInterval(pinger)
+    }
   })
 
   it('gives up after one retry when the handshake is refused with 401, with a single auth error', async () => {
