@@ -112,6 +112,7 @@ export class BusFeed extends Emitter<MarketFeedEvents> implements MarketFeed {
       // The bus has no per-market subscriptions: the markets it has carried stand in for them.
       subscriptions: this.store.size(),
       gaps: s.gaps,
+      rejectedFrames: 0,
     }
   }
 

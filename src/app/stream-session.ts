@@ -54,6 +54,8 @@ export interface StreamSummary {
   malformed: number
   unknownTypes: number
   gaps: number
+  /** Book frames refused (not from a subscription of ours, or a delta without seq). */
+  rejectedFrames: number
   recordFile?: string
   recordedFrames?: number
 }
@@ -182,6 +184,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     malformed: stats.malformed,
     unknownTypes: stats.unknownTypes,
     gaps: stats.gaps,
+    rejectedFrames: stats.rejectedFrames,
     ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.frames } : {}),
   }
   if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')

@@ -19,7 +19,7 @@ import { Subscriptions, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
 import type { Book, ConnectionEvent, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
-import { parseFrame } from './wire.js'
+import { parseFrame, type BookDeltaMessage, type BookSnapshotMessage } from './wire.js'
 
 export { WIRE_CHANNELS, type ChannelName } from './channels.js'
 export type { SubscriptionInfo } from './subscriptions.js'
@@ -72,6 +72,8 @@ export interface StreamStats {
   markets: number
   subscriptions: number
   gaps: number
+  /** Book frames refused: on a subscription id we do not own (or for a market it does not cover), or a delta without seq. */
+  rejectedFrames: number
 }
 
 export interface StreamEvents extends MarketEventListeners {
@@ -104,6 +106,7 @@ export class MarketStream extends Emitter<StreamEvents> {
   private malformed = 0
   private unknownTypes = 0
   private gaps = 0
+  private rejectedFrames = 0
   private lastMessageAt?: number
   private bucketStart = 0
   private bucketCount = 0
@@ -240,6 +243,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       markets: this.store.size(),
       subscriptions: this.subs.size,
       gaps: this.gaps,
+      rejectedFrames: this.rejectedFrames,
     }
   }
 
@@ -278,6 +282,7 @@ export class MarketStream extends Emitter<StreamEvents> {
         return
       case 'book_delta':
       case 'book_snapshot': {
+        if (this.connection && !this.ownBookFrame(m)) return
         const r = m.kind === 'book_delta' ? this.books.applyDelta(m) : this.books.applySnapshot(m)
         if (r === undefined) return
         if ('type' in r) {
@@ -341,6 +346,23 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.emit('error', new NeuralError('strategy', 'LISTENER_FAILED', `a "${event}" listener threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }))
   }
 
+  /**
+   * Live frames change a book only on a subscription of ours that covers the market, and a delta
+   * only with its seq (without one a lost delta could not be noticed). Anything else is counted and
+   * dropped: a foreign sid once replaced a book with 0.99/0.99. Replayed records are our own frames.
+   */
+  private ownBookFrame(m: BookSnapshotMessage | BookDeltaMessage): boolean {
+    const owned = m.sid === undefined ? 'no' : this.subs.owns(m.sid, 'orderbook_delta', m.ticker)
+    if (owned === 'retired') return false
+    let why: string | undefined
+    if (owned === 'no') why = m.sid === undefined ? `${m.kind === 'book_delta' ? 'delta' : 'snapshot'} without a subscription id for ${m.ticker}` : `${m.kind === 'book_delta' ? 'delta' : 'snapshot'} on subscription ${m.sid}, which is not ours for ${m.ticker}`
+    else if (m.kind === 'book_delta' && m.seq === undefined) why = `delta without seq for ${m.ticker}`
+    if (why === undefined) return true
+    this.rejectedFrames++
+    this.protocolTrouble('REJECTED_FRAME', `book frame refused (${why})`)
+    return false
+  }
+
   private onGap(gap: Gap): void {
     this.gaps++
     for (const t of gap.tickers) this.store.dropBook(t)
@@ -371,6 +393,6 @@ export class MarketStream extends Emitter<StreamEvents> {
     const now = this.now()
     if (now - this.lastProtocolErrorAt < this.opts.errorIntervalMs) return
     this.lastProtocolErrorAt = now
-    this.emit('error', new NeuralError('protocol', code, `${message}; ${this.malformed} malformed and ${this.unknownTypes} unknown frames so far (ignored)`))
+    this.emit('error', new NeuralError('protocol', code, `${message}; ${this.malformed} malformed, ${this.unknownTypes} unknown and ${this.rejectedFrames} refused frames so far (ignored)`))
   }
 }

@@ -42,6 +42,8 @@ export interface SessionOptions {
   batchSize?: number
   recordFile?: string
   status?: boolean
+  /** Reach the exchange's WebSocket here (e.g. through a fault proxy) instead of the simulator's own URL. */
+  wsUrl?: string
 }
 
 export function config(options: { timeoutMs?: number; batchSize?: number } = {}): NeuralConfig {
@@ -72,7 +74,7 @@ export async function startSession(sim: Simulator, options: SessionOptions): Pro
   let subscribed!: () => void
   const ready = new Promise<void>((resolve) => (subscribed = resolve))
   const done = runStreamSession({
-    exchange: { apiUrl: sim.apiUrl, wsUrl: sim.wsUrl, signer, simulated: true, close: async () => undefined },
+    exchange: { apiUrl: sim.apiUrl, wsUrl: options.wsUrl ?? sim.wsUrl, signer, simulated: true, close: async () => undefined },
     config: config(options),
     targets: options.targets,
     channels: options.channels,
