@@ -31,6 +31,12 @@ export interface StreamSessionOptions {
   count?: number
   /** Write every raw frame here (NDJSON, readable by `run-strategy --replay`). */
   recordFile?: string
+  /**
+   * When the record file cannot be written (a full disk): 'stop' ends the run with its summary and
+   * the RECORD_WRITE error (exit 1); 'continue' reports RECORD_WRITE once and streams on without
+   * recording. Either way the file stays valid up to its last complete line. @default 'stop'
+   */
+  onRecordError?: 'stop' | 'continue'
   sink: EventSink
   spinner: Spinner
   /** Aborted by Ctrl-C / SIGTERM. */
@@ -82,9 +88,6 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   const startedAt = Date.now()
   const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels)
   options.onStream?.(stream)
-  const recorder = options.recordFile
-    ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment } })
-    : undefined
   let status: StatusPublisher | undefined
   let events = 0
   let fatal: NeuralError | undefined
@@ -97,6 +100,21 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
       resolve()
     }
   })
+
+  const onRecordError = (error: NeuralError) => {
+    if ((options.onRecordError ?? 'stop') === 'continue') {
+      sink.problem(error)
+      return
+    }
+    // Reported once, by the command, as the reason the run stopped.
+    fatal ??= error
+    finish()
+  }
+  const recorder = options.recordFile
+    ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment }, onError: onRecordError })
+    : undefined
+  // Nothing streamed yet: a record file that cannot take its first line ends the run before it connects.
+  if (recorder?.error && fatal === recorder.error) throw fatal
 
   const onEvent = (event: MarketEvent) => {
     // Frames keep arriving while the connection closes: --count 5 means 5, and nothing prints after the end.
@@ -185,7 +203,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     unknownTypes: stats.unknownTypes,
     gaps: stats.gaps,
     rejectedFrames: stats.rejectedFrames,
-    ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.frames } : {}),
+    ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.writtenFrames } : {}),
   }
   if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
   if (!fatal || events > 0) sink.summary(summary)
