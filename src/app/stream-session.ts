@@ -64,6 +64,8 @@ export interface StreamSummary {
   rejectedFrames: number
   recordFile?: string
   recordedFrames?: number
+  /** Output lines dropped because the reader of stdout was too slow (present when any were). */
+  droppedLines?: number
 }
 
 /** Builds a MarketStream from resolved config; commands and strategies share it. */
@@ -205,6 +207,8 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     rejectedFrames: stats.rejectedFrames,
     ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.writtenFrames } : {}),
   }
+  const droppedLines = sink.droppedLines?.() ?? 0
+  if (droppedLines > 0) summary.droppedLines = droppedLines
   if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
   if (!fatal || events > 0) sink.summary(summary)
   if (fatal) throw fatal
