@@ -136,6 +136,8 @@ export class BusFeed extends Emitter<MarketFeedEvents> implements MarketFeed {
       subscriptions: this.store.size(),
       gaps: s.gaps,
       rejectedFrames: 0,
+      // Lag and staleness are judged where the exchange's frames arrive: on the publishing machine.
+      health: { stale: [], lagging: [] },
     }
   }
 

@@ -3,9 +3,10 @@
  * sink, optionally record raw frames, publish status, and stop on duration, count, abort or failure.
  */
 import { MarketStream, type ChannelName, type StreamStats, type SubscribeResult } from '../core/stream.js'
+import type { HealthOptions } from '../core/health.js'
 import { Recorder } from '../core/recorder.js'
 import { parseTargets } from '../core/targets.js'
-import type { ConnectionEvent, MarketEvent } from '../core/types.js'
+import type { ConnectionEvent, LagEvent, MarketEvent, StaleEvent } from '../core/types.js'
 import type { NeuralConfig } from '../config/types.js'
 import { NeuralError } from '../errors.js'
 import type { Exchange } from '../runtime/open-exchange.js'
@@ -37,6 +38,8 @@ export interface StreamSessionOptions {
    * recording. Either way the file stays valid up to its last complete line. @default 'stop'
    */
   onRecordError?: 'stop' | 'continue'
+  /** When a market counts as lagging or stale (defaults in src/core/health.ts). */
+  health?: HealthOptions
   sink: EventSink
   spinner: Spinner
   /** Aborted by Ctrl-C / SIGTERM. */
@@ -69,7 +72,7 @@ export interface StreamSummary {
 }
 
 /** Builds a MarketStream from resolved config; commands and strategies share it. */
-export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[]): MarketStream {
+export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[], health?: HealthOptions): MarketStream {
   return new MarketStream({
     wsUrl: exchange.wsUrl,
     apiUrl: exchange.apiUrl,
@@ -78,6 +81,7 @@ export function createMarketStream(exchange: Exchange, config: NeuralConfig, cha
     retry: { attempts: config.retryAttempts, baseDelayMs: config.retryDelayMs, maxDelayMs: config.retryMaxDelayMs, jitter: 'full' },
     batchSize: config.subscriptionBatchSize,
     channels,
+    health,
   })
 }
 
@@ -88,7 +92,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   if (!options.feed?.bus) parseTargets(options.targets)
   if (options.feed?.bus && options.recordFile) throw new NeuralError('input', 'RECORD_NEEDS_EXCHANGE', '--record keeps raw exchange frames, which the bus does not carry: record on the publishing machine')
   const startedAt = Date.now()
-  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels)
+  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels, options.health)
   options.onStream?.(stream)
   let status: StatusPublisher | undefined
   let events = 0
@@ -131,6 +135,13 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   stream.on('book', onEvent)
   stream.on('lifecycle', onEvent)
   stream.on('fill', onEvent)
+  // Health warnings are the stream's own events: in-band under --json, a warning line otherwise.
+  stream.on('lag', (e: LagEvent) => {
+    if (!stopped) sink.record(e, `warning: ${e.ticker} data arrives ${seconds(e.lagMs)} after its exchange time (lag)`)
+  })
+  stream.on('stale', (e: StaleEvent) => {
+    if (!stopped) sink.record(e, `warning: ${e.ticker} has had no data for ${seconds(e.silentMs)}, longer than usual (stale)`)
+  })
   // The bus publisher's connection and errors are reported as the exchange's are.
   const onConnection = (event: ConnectionEvent) => {
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
@@ -220,6 +231,7 @@ function liveStatus(stats: StreamStats, markets: number) {
     connected: stats.connected,
     // ProcessStatus.subscriptions counts markets ("3 markets" for ticker, trade and lifecycle sids was wrong).
     subscriptions: markets,
+    health: { staleCount: stats.health.stale.length, stale: stats.health.stale.slice(0, 5), laggingCount: stats.health.lagging.length, lagging: stats.health.lagging.slice(0, 5) },
     messages: stats.messages,
     reconnects: stats.reconnects,
     lastMessageAt: stats.lastMessageAt,
@@ -229,4 +241,8 @@ function liveStatus(stats: StreamStats, markets: number) {
 
 function noFeed(): never {
   throw new NeuralError('internal', 'NO_FEED', 'runStreamSession needs an exchange or a feed')
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
 }

@@ -12,12 +12,13 @@ import { Commands } from './commands.js'
 import { Connection, type SocketFactory } from './connection.js'
 import { Emitter } from './emitter.js'
 import { PRICE_SCALE } from './fixed-point.js'
+import { MarketHealth, type HealthOptions, type HealthSummary } from './health.js'
 import { MarketStore } from './market-store.js'
 import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
 import { Subscriptions, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
-import type { Book, ConnectionEvent, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from './types.js'
+import type { Book, ConnectionEvent, Fill, LagEvent, Lifecycle, MarketEventListeners, StaleEvent, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
 import { parseFrame, type BookDeltaMessage, type BookSnapshotMessage } from './wire.js'
 
@@ -52,6 +53,8 @@ export interface MarketStreamOptions {
   rest?: RestClient
   /** Protocol trouble (malformed/unknown frames) is reported at most once per this period. @default 10000 */
   errorIntervalMs?: number
+  /** When a market counts as lagging or stale (`lag` and `stale` events). */
+  health?: HealthOptions
 }
 
 export interface SubscribeResult {
@@ -74,6 +77,8 @@ export interface StreamStats {
   gaps: number
   /** Book frames refused: on a subscription id we do not own (or for a market it does not cover), or a delta without seq. */
   rejectedFrames: number
+  /** Watched markets silent for longer than expected, and markets whose data is late, worst first. */
+  health: HealthSummary
 }
 
 export interface StreamEvents extends MarketEventListeners {
@@ -81,6 +86,10 @@ export interface StreamEvents extends MarketEventListeners {
   frame: (raw: string, receivedAt: number) => void
   gap: (gap: Gap) => void
   subscribed: (subscription: SubscriptionInfo) => void
+  /** A market's data arrives much later than its exchange time. */
+  lag: (event: LagEvent) => void
+  /** A watched market has been silent for longer than expected (checked every second while connected). */
+  stale: (event: StaleEvent) => void
 }
 
 
@@ -88,6 +97,8 @@ export class MarketStream extends Emitter<StreamEvents> {
   /** Latest state per market; read-only views go to commands and strategies. */
   readonly store = new MarketStore()
   readonly books = new OrderBooks()
+  readonly health: MarketHealth
+  private healthTimer?: NodeJS.Timeout
 
   private readonly opts: Required<Pick<MarketStreamOptions, 'timeoutMs' | 'batchSize' | 'batchPauseMs' | 'batchBurst' | 'refreshMs' | 'errorIntervalMs'>> & MarketStreamOptions
   private readonly now: () => number
@@ -127,6 +138,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     } as MarketStream['opts']
     if (!Number.isInteger(this.opts.batchSize) || this.opts.batchSize < 1) throw new NeuralError('config', 'BAD_BATCH_SIZE', `subscription batch size must be a whole number ≥ 1 (got ${this.opts.batchSize})`)
     this.now = options.now ?? Date.now
+    this.health = new MarketHealth(options.health)
     this.rest = options.rest ?? (options.apiUrl ? new RestClient({ apiUrl: options.apiUrl, signer: options.signer, onRetry: (error) => this.retryNotice(error) }) : undefined)
     const channels = options.channels ?? ['ticker', 'trade']
     for (const c of channels) if (!(c in WIRE_CHANNELS)) throw new NeuralError('config', 'BAD_CHANNEL', `unknown channel "${c}" (use ${Object.keys(WIRE_CHANNELS).join(', ')})`)
@@ -171,6 +183,8 @@ export class MarketStream extends Emitter<StreamEvents> {
     })
     this.connection.on('connection', (e) => this.emit('connection', e))
     this.connection.on('error', (e) => this.emit('error', e))
+    this.healthTimer = setInterval(() => this.checkStale(), 1000)
+    this.healthTimer.unref()
     if (this.opts.refreshMs > 0) {
       this.refreshTimer = setInterval(() => void this.refreshWildcards(), this.opts.refreshMs)
       this.refreshTimer.unref()
@@ -179,6 +193,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       await this.connection.start()
     } catch (error) {
       if (this.refreshTimer) clearInterval(this.refreshTimer)
+      if (this.healthTimer) clearInterval(this.healthTimer)
       throw error
     }
   }
@@ -244,6 +259,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       subscriptions: this.subs.size,
       gaps: this.gaps,
       rejectedFrames: this.rejectedFrames,
+      health: this.health.summary(now, (t) => this.subs.desired.has(t)),
     }
   }
 
@@ -251,6 +267,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     if (this.closed) return
     this.closed = true
     if (this.refreshTimer) clearInterval(this.refreshTimer)
+    if (this.healthTimer) clearInterval(this.healthTimer)
     this.commands.interruptAll()
     await this.connection?.close()
   }
@@ -272,19 +289,26 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.emit('frame', raw, receivedAt)
     const m = parseFrame(raw, receivedAt)
     switch (m.kind) {
-      case 'tick':
+      case 'tick': {
         this.store.applyTick(m.tick)
         this.emit('tick', m.tick)
+        const lag = this.health.note(m.tick.ticker, m.tick.lastUpdate, receivedAt)
+        if (lag) this.emit('lag', lag)
         return
-      case 'trade':
+      }
+      case 'trade': {
         this.store.applyTrade(m.trade)
         this.emit('trade', m.trade)
+        const lag = this.health.note(m.trade.ticker, m.trade.ts, receivedAt)
+        if (lag) this.emit('lag', lag)
         return
+      }
       case 'book_delta':
       case 'book_snapshot': {
         if (this.connection && !this.ownBookFrame(m)) return
         const r = m.kind === 'book_delta' ? this.books.applyDelta(m) : this.books.applySnapshot(m)
         if (r === undefined) return
+        this.health.note(m.ticker, undefined, receivedAt)
         if ('type' in r) {
           this.onGap(r)
           return
@@ -333,6 +357,12 @@ export class MarketStream extends Emitter<StreamEvents> {
         this.protocolTrouble('MALFORMED_FRAME', `malformed frame (${m.reason})`)
         return
     }
+  }
+
+  /** Markets silent for longer than expected. Only while connected: a drop is already reported as one, not as every market going quiet. */
+  private checkStale(): void {
+    if (this.closed || !this.connection?.connected) return
+    for (const e of this.health.checkStale(this.now(), (t) => this.subs.desired.has(t))) this.emit('stale', e)
   }
 
   /** Re-resolve every wildcard through REST: new open markets join, markets no longer open leave. */
