@@ -14,7 +14,7 @@ import { FaultProxy } from './fault-proxy.js'
 import { startSession, waitFor, type RunningSession } from './helpers.js'
 
 describe('market health', function () {
-  this.timeout(30_000)
+  this.timeout(45_000)
   const tmp = tempDir('neural-health-')
   const previousDir = process.env.NEURAL_RUNTIME_DIR
   let sim: Simulator | undefined
@@ -71,7 +71,7 @@ describe('market health', function () {
     await waitFor(() => tickers.every((t) => s.events.some((e) => e.type === 'ticker' && e.ticker === t)), 8000, 'data for both markets')
     sim.pause()
     const stale = () => s.records.filter((r): r is StaleEvent => r.type === 'stale')
-    await waitFor(() => new Set(stale().map((e) => e.ticker)).size === 2, 8000, 'both markets stale')
+    await waitFor(() => new Set(stale().map((e) => e.ticker)).size === 2, 15_000, 'both markets stale')
     expect(stale().map((e) => e.ticker).sort()).to.deep.equal(tickers)
     expect(stale().every((e) => e.silentMs >= 1000)).to.equal(true)
     // Still connected: the drop of a connection is not what is reported.
@@ -80,6 +80,6 @@ describe('market health', function () {
     expect(report((await ours())!)).to.match(/stale 2 \(KXNFLGAME-25SEP04DALPHI-\w+ [\d.]+ s silent, KXNFLGAME-25SEP04DALPHI-\w+ [\d.]+ s silent\)/)
     // Data again: the markets are no longer stale.
     sim.resume()
-    await waitFor(() => s.stream.stats().health.stale.length === 0, 8000, 'fresh data again')
+    await waitFor(() => s.stream.stats().health.stale.length === 0, 15_000, 'fresh data again')
   })
 })
