@@ -4,6 +4,7 @@
  * the count) and re-snapshot its books.
  */
 import { expect } from 'chai'
+import { BusFeed } from '../../src/app/bus-feed.js'
 import { BusPublisher } from '../../src/bus/publisher.js'
 import { BusSource } from '../../src/bus/source.js'
 import type { BusGap } from '../../src/bus/messages.js'
@@ -42,7 +43,14 @@ describe('the bus without JetStream across a nats-server outage', function () {
     await p.connect(server.url)
     const s = new BusSource(FAST)
     await s.connect(server.url, { filters: [ticker] })
-    open.push(p, s)
+    // And what `neural stream --source` reads: it must say so too, once per outage.
+    const feed = new BusFeed({ url: server.url, connection: FAST })
+    await feed.subscribe([ticker])
+    open.push(p, s, feed)
+    const feedTicks: number[] = []
+    feed.on('tick', (t) => feedTicks.push(t.volume!))
+    const feedErrors: { code: string; message: string }[] = []
+    feed.on('error', (e) => feedErrors.push({ code: e.code, message: e.message }))
     const gaps: BusGap[] = []
     const bookAtGap: unknown[] = []
     s.on('gap', (g) => {
@@ -69,7 +77,7 @@ describe('the bus without JetStream across a nats-server outage', function () {
     clearInterval(pump)
     pump = undefined
     const last = published - 1
-    await waitFor(() => volumes.at(-1) === 100 + last, 'the last tick', 5000)
+    await waitFor(() => volumes.at(-1) === 100 + last && feedTicks.at(-1) === 100 + last, 'the last tick', 5000)
 
     // Every tick published was either received or counted as lost: none vanished silently.
     const missed = gaps.reduce((n, g) => n + (g.missed ?? 0), 0)
@@ -79,6 +87,11 @@ describe('the bus without JetStream across a nats-server outage', function () {
     // The book was dropped at the gap, and came back from the publisher's next snapshot.
     expect(bookAtGap[0]).to.equal(undefined)
     await waitFor(() => s.book(ticker) !== undefined, 'the book re-snapshotted', 3000)
+    // The feed's report: one line per outage, whose counts add up the same way.
+    const lostBy = (e: { message: string }) => Number(/^lost (\d+) bus messages? on \d+ subjects?/.exec(e.message)?.[1] ?? NaN)
+    await waitFor(() => feedErrors.length > 0 && feedTicks.length + feedErrors.reduce((n, e) => n + lostBy(e), 0) === published, 'the feed to report the loss', 3000)
+    expect(feedErrors.every((e) => e.code === 'BUS_GAP')).to.equal(true)
+    expect(feedErrors.length).to.be.at.most(2)
     // The publisher's numbering stays on the bus: events are the same objects the exchange feed emits.
     expect(Object.keys((await nextTick(s, p, ticker)) as object)).to.not.include.members(['pub', 'pubSeq'])
   })
