@@ -18,7 +18,7 @@ describe('loadConfig: precedence and sources', () => {
     expect(config.apiUrl).to.equal(ENDPOINTS.production.apiUrl)
     expect(config.wsUrl).to.equal(ENDPOINTS.production.wsUrl)
     expect(config.websocketTimeoutMs).to.equal(30_000)
-    expect(config.retryAttempts).to.equal(10)
+    expect(config.retryAttempts).to.equal(0)
     expect(config.retryDelayMs).to.equal(1_000)
     expect(config.retryMaxDelayMs).to.equal(30_000)
     expect(config.subscriptionBatchSize).to.equal(100)
