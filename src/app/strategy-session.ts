@@ -57,7 +57,7 @@ export interface StrategySessionResult {
 }
 
 export async function runStrategySession(options: StrategySessionOptions): Promise<StrategySessionResult> {
-  const strategies = await loadStrategies(options.files, { cwd: options.cwd })
+  const strategies = await loadStrategies(options.files, { cwd: options.cwd, isolated: true })
   for (const s of strategies) for (const w of s.warnings) options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', `${s.strategy.name}: ${w}`))
   options.onLoaded?.(strategies)
   const replaying = options.replay !== undefined

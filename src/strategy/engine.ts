@@ -8,6 +8,7 @@ import { createLogHook, type OrderHook } from './hooks/hook.js'
 import type { LoadedStrategy } from './loader.js'
 import { resolveParams } from './params.js'
 import { deepFreeze, readOnlyStore } from './read-only.js'
+import { IsolatedRunner, type IsolationLimits } from './isolation/isolated-runner.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
 
 export interface EngineOptions {
@@ -36,7 +37,16 @@ export interface EngineOptions {
   maxPendingSignals?: number
   /** Emit a portfolio event this often (event time on replay); 0 = never. @default 0 */
   reportEveryMs?: number
+  /** Limits of strategies loaded `isolated` (in worker threads). */
+  isolation?: Partial<IsolationLimits>
+  /**
+   * Called when an isolated strategy is terminated (stuck, out of memory, exited). The engine goes
+   * on without it; a caller that prefers to stop the run does so here.
+   */
+  onStrategyGone?: (strategy: string, reason: string) => void
 }
+
+type Runner = StrategyRunner | IsolatedRunner
 
 const KIND: Partial<Record<MarketEvent['type'], DataKind>> = { ticker: 'tick', trade: 'trade', book: 'book' }
 
@@ -49,11 +59,13 @@ type Listener = (event: EngineEvent) => void
  * say arrives at `onEvent` listeners as typed objects (see events.ts).
  */
 export class StrategyEngine {
-  private readonly runners: StrategyRunner[]
+  private readonly runners: Runner[]
+  /** Isolated runners get every market event for their own store, matched or not. */
+  private readonly isolated: IsolatedRunner[]
   private readonly hooks: HookRunner
   private readonly clock: EventClock
   private readonly listeners = new Set<Listener>()
-  private readonly routes = new Map<string, StrategyRunner[]>()
+  private readonly routes = new Map<string, Runner[]>()
   private dispatched = 0
   private signalCount = 0
   private started = false
@@ -63,7 +75,8 @@ export class StrategyEngine {
   private summaryCache?: SummaryEvent
 
   constructor(private readonly options: EngineOptions) {
-    const strategies = options.strategies.map(s => ('strategy' in s && 'file' in s ? s.strategy : s) as Strategy)
+    const entries = options.strategies.map(s => ('strategy' in s && 'file' in s ? s : { strategy: s as Strategy, worker: undefined }))
+    const strategies = entries.map(e => e.strategy)
     const params = resolveParams(strategies, options.params ?? [], options.rcParams ?? {})
     this.clock = new EventClock(options.clock ?? 'live')
     this.hooks = new HookRunner(
@@ -72,16 +85,19 @@ export class StrategyEngine {
       { hookTimeoutMs: options.hookTimeoutMs ?? 10_000, maxPendingSignals: options.maxPendingSignals ?? 1000 },
     )
     const store = readOnlyStore(options.store)
-    this.runners = strategies.map(strategy => new StrategyRunner(strategy, {
-      store,
+    const deps = (strategy: Strategy) => ({
       params: params.get(strategy.name)!,
       clockMode: this.clock.mode,
-      emit: e => this.emit(e),
-      onSignals: (name, signals, ts) => this.onSignals(name, signals, ts),
+      emit: (e: EngineEvent) => this.emit(e),
+      onSignals: (name: string, signals: Signal[], ts: number) => this.onSignals(name, signals, ts),
       positions: () => this.hooks.positions(),
       hangAfterMs: options.hangAfterMs ?? 5000,
       maxQueuedTrades: options.maxQueuedTrades ?? 1000,
-    }))
+    })
+    this.runners = entries.map(({ strategy, worker }) => worker
+      ? new IsolatedRunner(strategy, worker, { ...deps(strategy), now: () => this.clock.now(), onGone: (name, why) => options.onStrategyGone?.(name, why) }, options.isolation)
+      : new StrategyRunner(strategy, { ...deps(strategy), store }))
+    this.isolated = this.runners.filter((r): r is IsolatedRunner => r instanceof IsolatedRunner)
   }
 
   /** Listen to everything the engine reports; returns the unsubscribe function. */
@@ -137,12 +153,17 @@ export class StrategyEngine {
       const ticker = (event as Tick | Trade | Book).ticker
       let frozen: Tick | Trade | Book | undefined
       for (const r of this.route(ticker)) {
-        if (!r.wants(kind)) continue
+        if (!r.wants(kind) || r instanceof IsolatedRunner) continue
         // Frozen once, in place: no strategy can change what another (or the store) sees.
         // Ticks and trades are flat, so one freeze does; a book's level arrays need the deep walk.
         frozen ??= kind === 'book' ? deepFreeze(event as Book) : Object.freeze(event as Tick | Trade)
         r.deliver(kind, frozen, ts)
       }
+    }
+    if (this.isolated.length > 0 && event.type !== 'fill') {
+      // Structured-cloned to the worker in a batch: its store stays complete, its handlers see only their markets.
+      const ticker = (event as Tick | Trade | Book).ticker
+      for (const r of this.isolated) r.feed(event, kind && r.matches(ticker) && r.wants(kind) ? kind : undefined, ts)
     }
     this.maybeReport(ts)
   }
@@ -206,7 +227,7 @@ export class StrategyEngine {
     }
   }
 
-  private route(ticker: string): StrategyRunner[] {
+  private route(ticker: string): Runner[] {
     let list = this.routes.get(ticker)
     if (!list) {
       // One entry per market ever seen: bounded by the markets the feed carries.
