@@ -68,7 +68,8 @@ describe('strategies in a cage (CLI)', function () {
     expect(terminated).to.have.length(3)
     expect(why.exits).to.match(/^strategy exits exited \(code 0\) and was stopped: a strategy cannot end the run; the run goes on without it$/)
     expect(why.spins).to.match(/^strategy spins was terminated: its thread ran synchronous code for over 5000 ms/)
-    expect(why.hogs).to.match(/^strategy hogs ran out of memory \(limit 512 MB\)/)
+    // Near its heap limit V8 collects garbage without end: on a loaded machine the watchdog may stop it first.
+    expect(why.hogs).to.match(/^strategy hogs (ran out of memory \(limit 512 MB\)|was terminated: its thread ran synchronous code for over 5000 ms)/)
   })
 
   it('keeps 100 of the million signals and refuses the rest with one report', () => {

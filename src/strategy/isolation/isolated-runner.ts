@@ -19,11 +19,11 @@ export interface IsolationLimits {
   maxHeapMb: number
   /** The worker's thread may be silent (a handler running synchronously) this long before it is terminated. @default 5000 */
   terminateAfterMs: number
-  /** Batches sent and not yet handled before new events are held back (conflated) on the engine's side. @default 2 */
+  /** Batches sent and not yet handled before new events are held back (conflated) on the engine's side. @default 8 */
   maxBatchesInFlight: number
 }
 
-export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, terminateAfterMs: 5000, maxBatchesInFlight: 2 }
+export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, terminateAfterMs: 5000, maxBatchesInFlight: 8 }
 
 export interface IsolatedDeps {
   params: Readonly<Params>
@@ -232,6 +232,8 @@ export class IsolatedRunner {
   }
 
   private onMessage(m: FromWorker): void {
+    // Once stopped or given up, nothing more from it may reach the run (the summary may be printed already).
+    if (this.gone) return
     this.lastHeard = performance.now()
     switch (m.type) {
       case 'event':

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { NeuralError } from '../../errors.js'
 import type { Strategy } from '../api.js'
@@ -40,7 +42,7 @@ export function spawnStrategyWorker(file: string, label: string, options: SpawnO
   // hooks to a worker, so the worker registers tsx itself before importing the host.
   const fromSource = HOST.pathname.endsWith('.ts')
   const entry = fromSource
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(HOST.href)}) })`
+    ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(HOST.href)}) })`
     : HOST
   const worker = new Worker(entry, {
     eval: fromSource,
