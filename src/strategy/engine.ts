@@ -9,6 +9,7 @@ import type { LoadedStrategy } from './loader.js'
 import { resolveParams } from './params.js'
 import { deepFreeze, readOnlyStore } from './read-only.js'
 import { IsolatedRunner, type IsolationLimits } from './isolation/isolated-runner.js'
+import type { SharedItem } from './isolation/protocol.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
 
 export interface EngineOptions {
@@ -66,6 +67,8 @@ export class StrategyEngine {
   private readonly clock: EventClock
   private readonly listeners = new Set<Listener>()
   private readonly routes = new Map<string, Runner[]>()
+  private shared: SharedItem[] = []
+  private sharedScheduled = false
   private dispatched = 0
   private signalCount = 0
   private started = false
@@ -161,9 +164,13 @@ export class StrategyEngine {
       }
     }
     if (this.isolated.length > 0 && event.type !== 'fill') {
-      // Structured-cloned to the worker in a batch: its store stays complete, its handlers see only their markets.
-      const ticker = (event as Tick | Trade | Book).ticker
-      for (const r of this.isolated) r.feed(event, kind && r.matches(ticker) && r.wants(kind) ? kind : undefined, ts)
+      // Every market event goes to every worker (its store stays complete; its handlers see only
+      // their markets), in one batch per event-loop turn serialised once for all of them.
+      this.shared.push({ event, ts })
+      if (!this.sharedScheduled) {
+        this.sharedScheduled = true
+        setImmediate(() => this.flushShared())
+      }
     }
     this.maybeReport(ts)
   }
@@ -173,6 +180,7 @@ export class StrategyEngine {
    * A replay awaits this after each event so async strategies see events exactly as a sync one would.
    */
   async settle(): Promise<void> {
+    this.flushShared()
     do {
       await Promise.all(this.runners.map(r => r.idle()))
       await this.hooks.idle()
@@ -193,6 +201,7 @@ export class StrategyEngine {
     this.stopped = true
     if (this.reportTimer) clearInterval(this.reportTimer)
     const timeoutMs = this.options.stopTimeoutMs ?? 2000
+    this.flushShared()
     await Promise.all(this.runners.map(r => r.stop(timeoutMs)))
     await this.hooks.close(timeoutMs)
     this.summaryCache = this.summary()
@@ -214,6 +223,15 @@ export class StrategyEngine {
       summary.pnl = report
     }
     return summary
+  }
+
+  private flushShared(): void {
+    this.sharedScheduled = false
+    if (this.shared.length === 0) return
+    const items = this.shared
+    this.shared = []
+    const json = JSON.stringify(items)
+    for (const r of this.isolated) r.feedShared(json, items)
   }
 
   private emit(event: EngineEvent): void {

@@ -12,9 +12,13 @@ import { deepFreeze, readOnlyStore } from '../read-only.js'
 import { applyToStore } from '../replay.js'
 import { StrategyRunner } from '../strategy-runner.js'
 import { describeImportError, importUserModule } from '../user-module.js'
-import type { FromWorker, ToWorker } from './protocol.js'
+import type { BatchItem, FromWorker, SharedItem, ToWorker } from './protocol.js'
+import type { Book, Tick, Trade } from '../../core/types.js'
 
 const port = parentPort!
+// Taken before the strategy loads: whatever it does to JSON.parse, its feed is read with the real one.
+const parseJson = JSON.parse
+const KIND = { ticker: 'tick', trade: 'trade', book: 'book' } as const
 const { file, label } = workerData as { file: string; label: string }
 const post = (m: FromWorker) => port.postMessage(m)
 const PROGRESS_EVERY_MS = 250
@@ -89,18 +93,27 @@ if (strategy) {
         post({ type: 'ack', seq: 0, stats: { ...runner!.stats }, idle: runner!.isIdle() })
         watchIdle()
         break
-      case 'batch': {
+      case 'batch':
+      case 'shared': {
         if (m.positions) positions = m.positions
+        const r = runner!
+        const items: BatchItem[] = m.type === 'batch'
+          ? m.items
+          : (parseJson(m.json) as SharedItem[]).map(({ event, ts }) => {
+              const kind = KIND[event.type as keyof typeof KIND]
+              const deliver = kind && r.wants(kind) && r.matches((event as Tick | Trade | Book).ticker) ? kind : undefined
+              return { event, ts, ...(deliver ? { deliver } : {}) }
+            })
         let lastProgress = performance.now()
-        for (const item of m.items) {
+        for (const item of items) {
           applyToStore(store, item.event)
-          if (item.deliver) runner!.deliver(item.deliver, item.deliver === 'book' ? deepFreeze(item.event as never) : Object.freeze(item.event) as never, item.ts)
+          if (item.deliver) r.deliver(item.deliver, item.deliver === 'book' ? deepFreeze(item.event as never) : Object.freeze(item.event) as never, item.ts)
           if (performance.now() - lastProgress > PROGRESS_EVERY_MS) {
             lastProgress = performance.now()
             post({ type: 'progress' })
           }
         }
-        post({ type: 'ack', seq: m.seq, stats: { ...runner!.stats }, idle: runner!.isIdle() })
+        post({ type: 'ack', seq: m.seq, stats: { ...r.stats }, idle: r.isIdle() })
         watchIdle()
         break
       }

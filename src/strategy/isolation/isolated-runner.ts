@@ -4,7 +4,7 @@ import type { Params, Position, Signal, Strategy } from '../api.js'
 import type { ClockMode } from '../clock.js'
 import type { EngineEvent, StrategyStats } from '../events.js'
 import { matcher, type DataKind } from '../strategy-runner.js'
-import type { BatchItem, FromWorker, StrategyMeta, ToWorker } from './protocol.js'
+import type { BatchItem, FromWorker, SharedItem, StrategyMeta, ToWorker } from './protocol.js'
 
 /** A worker whose strategy has loaded and validated, not yet running. */
 export interface StrategyWorker {
@@ -22,6 +22,8 @@ export interface IsolationLimits {
   /** Batches sent and not yet handled before new events are held back (conflated) on the engine's side. @default 8 */
   maxBatchesInFlight: number
 }
+
+const KIND: Partial<Record<MarketEvent['type'], DataKind>> = { ticker: 'tick', trade: 'trade', book: 'book' }
 
 export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, terminateAfterMs: 5000, maxBatchesInFlight: 8 }
 
@@ -129,6 +131,27 @@ export class IsolatedRunner {
     }
     this.pending.set(key, { event, ...(deliver ? { deliver } : {}), ts })
     this.schedule()
+  }
+
+  /**
+   * A batch the engine serialised once for every worker. Sent as is while the worker keeps up;
+   * while it is behind, its events wait here, conflated, and go later as a batch of its own.
+   */
+  feedShared(json: string, items: readonly SharedItem[]): void {
+    if (!this.attached || this.gone || this.stopped) return
+    if (this.inFlight < this.limits.maxBatchesInFlight && this.pending.size === 0) {
+      if (this.inFlight === 0) this.lastHeard = performance.now()
+      this.inFlight++
+      this.workerIdle = false
+      const positions = this.positionsIfChanged()
+      this.post({ type: 'shared', seq: ++this.seq, json, ...(positions ? { positions } : {}) })
+      return
+    }
+    for (const { event, ts } of items) {
+      const kind = KIND[event.type]
+      const ticker = (event as Tick | Trade | Book).ticker
+      this.feed(event, kind && this.wants(kind) && this.matches(ticker) ? kind : undefined, ts)
+    }
   }
 
   deliver(kind: DataKind, event: Tick | Trade | Book, ts: number): void {

@@ -22,6 +22,12 @@ export interface StrategyMeta {
   warnings: string[]
 }
 
+/** A market event of a shared batch, with the time the engine's clock read for it. */
+export interface SharedItem {
+  event: MarketEvent
+  ts: number
+}
+
 /** One market event; `deliver` says whether the strategy's handler sees it (else it only updates the worker's store). */
 export interface BatchItem {
   event: MarketEvent
@@ -32,6 +38,11 @@ export interface BatchItem {
 export type ToWorker =
   | { type: 'run'; params: Params; clockMode: ClockMode; hangAfterMs: number; maxQueuedTrades: number; positions: Position[] }
   | { type: 'batch'; seq: number; items: BatchItem[]; positions?: Position[] }
+  /**
+   * The same batch for every worker: market events as one JSON text, serialised once by the engine
+   * however many workers there are; each worker decides which of them its handlers see.
+   */
+  | { type: 'shared'; seq: number; json: string; positions?: Position[] }
   | { type: 'start'; ts: number }
   | { type: 'stop'; timeoutMs: number }
 
