@@ -23,6 +23,7 @@ describe('strategies in a cage (CLI)', function () {
   let summary: SummaryLine
   let interrupted: RunResult
   let interruptedAfterMs = 0
+  let stopped: RunResult
 
   before(async function () {
     this.timeout(120_000)
@@ -33,6 +34,8 @@ describe('strategies in a cage (CLI)', function () {
     const runtimeDir = join(tmp.dir, 'run')
     // Long enough for the spinning strategy to be found stuck (5 s) and the run to go on after it.
     const all = new Neural(['run-strategy', './strategies/arb.ts', `${H}/watcher.ts`, ...HOSTILE, ...exchange, '--hook', 'paper', '--duration', '9', '--json'], { runtimeDir, timeoutMs: 60_000 })
+    // The same fault with --on-strategy-fault stop: the run ends there, as a failure.
+    const strict = new Neural(['run-strategy', `${H}/exits.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--on-strategy-fault', 'stop', '--duration', '30', '--json'], { runtimeDir, timeoutMs: 60_000 })
     // Ctrl-C while a strategy spins: the process must end with its summary.
     const spin = new Neural(['run-strategy', `${H}/spins.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--json'], { runtimeDir, timeoutMs: 60_000 })
     try {
@@ -46,6 +49,7 @@ describe('strategies in a cage (CLI)', function () {
       spin.child.kill('SIGKILL')
     }
     run = await all.done
+    stopped = await strict.done
     lines = jsonLines(run.stdout)
     summary = byType(lines).summary
   })
@@ -94,6 +98,14 @@ describe('strategies in a cage (CLI)', function () {
     expect(summary.pnl!.fills).to.be.greaterThan(0)
     // The feed did not stall: arb saw as many ticks as the watcher, which was never stopped.
     expect(arb.ticks).to.be.within(statsOf(summary, 'watcher').ticks * 0.9, statsOf(summary, 'watcher').ticks * 1.1 + 5)
+  })
+
+  it('stops the run at the fault with --on-strategy-fault stop: exit 1, the reason, and a summary', () => {
+    expect(stopped.code, stopped.stderr).to.equal(1)
+    const out = jsonLines(stopped.stdout)
+    expect(out.some((l) => l.type === 'summary')).to.equal(true)
+    expect(out.find((l) => l.type === 'error' && l.kind === 'strategy')).to.include({ code: 'STRATEGY_TERMINATED' })
+    expect(stopped.stderr).to.match(/error: strategy exits exited \(code 0\) and was stopped: a strategy cannot end the run; the run stops \(--on-strategy-fault stop\)/)
   })
 
   it('ends on Ctrl-C while a strategy spins, with exit 130 and a summary', () => {
