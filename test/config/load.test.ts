@@ -281,7 +281,7 @@ describe('loadConfig: private key', () => {
     const error = await expectConfigError(
       loadConfig({ env: { KALSHI_API_KEY_ID: 'key-id-123456', KALSHI_API_SECRET: body }, cwd: project.dir }),
       'KEY_FORMAT',
-      'private key from env KALSHI_API_SECRET: neither PEM text (starting with "-----BEGIN") nor a path to a PEM file',
+      'private key from env KALSHI_API_SECRET: neither whole PEM text (starting with "-----BEGIN") nor a path to a PEM file; it may be part of a key, so it is not shown',
     )
     expect(error.message).not.to.include(body.slice(10, 40))
   })
