@@ -3,6 +3,7 @@ import { type Catalog, type MarketStatus, type SimEvent, type SimMarket, type Si
 import type { LevelUnits } from './order-book.js'
 import { seedBook } from './market-maker.js'
 import { createRandom } from './random.js'
+import { buildPastWeek, type PastWeek } from './past-week.js'
 
 export type { SimMarket, SimEvent, SimSeries, MarketStatus } from './catalog.js'
 
@@ -37,6 +38,8 @@ const TRADE_HISTORY = 10_000
 export class SimWorld {
   readonly catalog: Catalog
   readonly startMs: number
+  /** The settled week before the live one, served by the history endpoints (src/sim/history-rest.ts). */
+  readonly past: PastWeek
   /** Simulated milliseconds elapsed; advances only while the generator runs (pause() freezes games too). */
   simMs = 0
   /** Real milliseconds the generator has run (crossed-book episodes and settlement delays use it, so they ignore `speed`). */
@@ -54,6 +57,10 @@ export class SimWorld {
     for (const e of this.catalog.events) this.eventsByTicker.set(e.ticker, e)
     const bookRandom = createRandom(seed ^ 0x5eed)
     for (const m of this.catalog.markets) seedBook(m, bookRandom)
+    // After the books are seeded: settled markets have none, and the live world's draws stay as they were.
+    this.past = buildPastWeek(this.catalog, seed)
+    for (const e of this.catalog.events) this.eventsByTicker.set(e.ticker, e)
+    for (const m of this.catalog.markets) this.byTicker.set(m.ticker, m)
   }
 
   series(): SimSeries[] { return this.catalog.series }
