@@ -127,7 +127,7 @@ function candles(src: CandleSource, startTs: number, endTs: number, periodMin: n
         end_period_ts: end,
         yes_bid: { open: d(bid.open), low: d(bid.low), high: d(bid.high), close: d(bid.close) },
         yes_ask: { open: d(ask.open), low: d(ask.low), high: d(ask.high), close: d(ask.close) },
-        price: { open: d(p?.open), low: d(p?.low), high: d(p?.high), close: d(p?.close), mean: d(mean), previous: d(previous) },
+        price: p ? { open: d(p.open), low: d(p.low), high: d(p.high), close: d(p.close), mean: d(mean), previous: d(previous) } : {},
         volume: formatCount(volume), open_interest: formatCount(openInterest),
       })
     } else {
@@ -135,7 +135,8 @@ function candles(src: CandleSource, startTs: number, endTs: number, periodMin: n
         end_period_ts: end,
         yes_bid: { open_dollars: d(bid.open), low_dollars: d(bid.low), high_dollars: d(bid.high), close_dollars: d(bid.close) },
         yes_ask: { open_dollars: d(ask.open), low_dollars: d(ask.low), high_dollars: d(ask.high), close_dollars: d(ask.close) },
-        price: { open_dollars: d(p?.open), low_dollars: d(p?.low), high_dollars: d(p?.high), close_dollars: d(p?.close), mean_dollars: d(mean), previous_dollars: d(previous) },
+        // A period without trades has an empty price object, as in Kalshi's recorded answers.
+        price: p ? { open_dollars: d(p.open), low_dollars: d(p.low), high_dollars: d(p.high), close_dollars: d(p.close), mean_dollars: d(mean), previous_dollars: d(previous), min_dollars: d(p.low), max_dollars: d(p.high) } : {},
         volume_fp: formatCount(volume), open_interest_fp: formatCount(openInterest),
       })
     }
