@@ -29,6 +29,8 @@ export interface DownloadOptions {
   /** Epoch ms; default: now. */
   toMs?: number
   periodMinutes?: PeriodMinutes
+  /** Trades per page (Kalshi: 1–1000). @default 1000 */
+  tradePageLimit?: number
   now?: () => number
   signal?: AbortSignal
   onProgress?: (p: HistoryProgress) => void
@@ -195,7 +197,7 @@ export class HistoryDownloader {
       aborted(this.o.signal)
       let page
       try {
-        page = await getTradesPage(this.o.client, { ticker, minTs: w.fromTs, maxTs: w.toTs, cursor: cursor || undefined, historical: w.historical })
+        page = await getTradesPage(this.o.client, { ticker, minTs: w.fromTs, maxTs: w.toTs, limit: this.o.tradePageLimit, cursor: cursor || undefined, historical: w.historical })
       } catch (error) {
         // A saved cursor the exchange no longer takes: start the window again (stored trades are not stored twice).
         if (cursor && error instanceof NeuralError && error.code === 'BAD_REQUEST') { cursor = ''; continue }
