@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { NeuralError } from '../errors.js'
+import { NeuralError, HISTORY_ERROR_CODES } from '../errors.js'
 import { runBacktest, type BacktestReport } from '../history/backtest.js'
 import { checkRange, parseDateFlag } from '../history/dates.js'
 import { kalshiFeeDollars } from '../history/fees.js'
@@ -36,7 +37,10 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
     const { config } = await this.loadConfig()
     const strategies = await loadStrategies([this.args.strategy])
     for (const s of strategies) for (const w of s.warnings) this.printWarning(`${s.strategy.name}: ${w}`)
-    const store = await HistoryStore.open(this.flags.db ?? defaultDbPath())
+    const dbFile = this.flags.db ?? defaultDbPath()
+    // Opening would create an empty database: say what to run instead.
+    if (!existsSync(dbFile)) throw new NeuralError('input', HISTORY_ERROR_CODES.NO_HISTORY, `no history database at ${dbFile} (download first: neural history 'KXNFLGAME*')`)
+    const store = await HistoryStore.open(dbFile)
     let detail
     try {
       detail = await runBacktest({
