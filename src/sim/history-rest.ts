@@ -155,12 +155,12 @@ function candleParams(q: URLSearchParams): { startTs: number; endTs: number; per
 }
 
 function isArchived(world: SimWorld, ticker: string): boolean {
-  const p = world.past.markets.get(ticker)
-  return p !== undefined && p.settledMs < world.past.cutoffMs
+  const m = world.past.has(ticker) ? world.market(ticker) : undefined
+  return m?.settledTs !== undefined && m.settledTs * 1000 < world.past.cutoffMs
 }
 
 function sourceFor(world: SimWorld, ticker: string): CandleSource | undefined {
-  const p = world.past.markets.get(ticker)
+  const p = world.past.market(ticker)
   if (p) return pastSource(p)
   const m = world.market(ticker)
   return m && liveSource(world, m)
@@ -172,13 +172,13 @@ export const historyRoutes: Array<[method: string, pattern: RegExp, route: Histo
   ['GET', /^\/markets\/trades$/, (world, q) => {
     const ticker = q.get('ticker')
     const rows: Row[] = world.trades().filter((t) => !ticker || t.ticker === ticker)
-    const past = ticker ? world.past.markets.get(ticker)?.trades ?? [] : world.past.trades
+    const past = ticker ? world.past.market(ticker)?.trades ?? [] : world.past.trades()
     for (const t of past) if (t.tsMs >= world.past.cutoffMs) rows.push(t)
     return tradePage(rows, q)
   }],
   ['GET', /^\/historical\/trades$/, (world, q) => {
     const ticker = q.get('ticker')
-    const past = ticker ? world.past.markets.get(ticker)?.trades ?? [] : world.past.trades
+    const past = ticker ? world.past.market(ticker)?.trades ?? [] : world.past.trades()
     return tradePage(past.filter((t) => t.tsMs < world.past.cutoffMs), q)
   }],
   ['GET', /^\/historical\/cutoff$/, (world) => {

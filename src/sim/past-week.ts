@@ -34,12 +34,42 @@ export interface PastMarket {
   settledMs: number
 }
 
-export interface PastWeek {
-  markets: Map<string, PastMarket>
+/**
+ * The past week's markets are listed from the start; their trades and quotes are played out on
+ * first use (a simulator that never serves history never pays for them), each market from its own
+ * seed so the order of use changes nothing.
+ */
+export class PastWeek {
+  private readonly played = new Map<string, PastMarket>()
+  private all?: PastTrade[]
+
+  constructor(
+    private readonly plays: ReadonlyMap<string, () => PastMarket>,
+    /** What GET /historical/cutoff reports: games settled before it are only on the /historical endpoints. */
+    readonly cutoffMs: number,
+  ) {}
+
+  has(ticker: string): boolean { return this.plays.has(ticker) }
+  tickers(): string[] { return [...this.plays.keys()] }
+
+  /** One past market with its trades (oldest first) and minute quotes. */
+  market(ticker: string): PastMarket | undefined {
+    let p = this.played.get(ticker)
+    if (!p) {
+      const play = this.plays.get(ticker)
+      if (!play) return undefined
+      p = play()
+      this.played.set(ticker, p)
+    }
+    return p
+  }
+
   /** Every past trade, oldest first (ties by id). */
-  trades: PastTrade[]
-  /** What GET /historical/cutoff reports: games settled before it are only on the /historical endpoints. */
-  cutoffMs: number
+  trades(): readonly PastTrade[] {
+    this.all ??= this.tickers().flatMap((t) => this.market(t)!.trades)
+      .sort((a, b) => a.tsMs - b.tsMs || (a.tradeId < b.tradeId ? -1 : a.tradeId > b.tradeId ? 1 : 0))
+    return this.all
+  }
 }
 
 const MINUTE_MS = 60_000
@@ -80,8 +110,13 @@ function pastMarket(event: SimEvent, suffix: string, title: string, yes: string,
   return m
 }
 
+/** UUID-shaped, distinct from the live trade log's ids (world.ts): the market's number, then the trade's. */
+function pastTradeId(marketNo: number, n: number): string {
+  return `5e1a9a57-${marketNo.toString(16).padStart(4, '0')}-4000-8000-${n.toString(16).padStart(12, '0')}`
+}
+
 /** Quotes a minute and trades at them, from the game's fair probability as the script reveals it. */
-function playMarket(rand: Random, m: SimMarket, script: GameScript, q: GameQuestion, kickoffMs: number): PastMarket {
+function playMarket(rand: Random, marketNo: number, m: SimMarket, script: GameScript, q: GameQuestion, kickoffMs: number): PastMarket {
   const trades: PastTrade[] = []
   const minutes: PastMinute[] = []
   const firstMs = kickoffMs - PRE_GAME_MINUTES * MINUTE_MS
@@ -99,24 +134,39 @@ function playMarket(rand: Random, m: SimMarket, script: GameScript, q: GameQuest
     for (const offset of offsets) {
       const takerSide: Side = rand() < 0.5 ? 'yes' : 'no'
       trades.push({
-        tradeId: randomUuid(rand), ticker: m.ticker, takerSide, tsMs: startMs + offset,
+        tradeId: pastTradeId(marketNo, trades.length + 1), ticker: m.ticker, takerSide, tsMs: startMs + offset,
         yesPrice: takerSide === 'yes' ? minutes[i]!.yesAsk : yesBid, count: randomInt(rand, 1, 60) * CONTRACT,
       })
     }
   }
-  for (const t of trades) {
-    m.previousPrice = m.lastPrice || t.yesPrice
-    m.lastPrice = t.yesPrice
-    m.volume += t.count
-  }
-  m.openInterest = Math.round(m.volume / 3 / CONTRACT) * CONTRACT
   return { market: m, trades, minutes, settledMs: m.settledTs! * 1000 }
+}
+
+/** Listing fields that follow from the trades: computed when first read. */
+function lazyTotals(m: SimMarket, played: () => PastMarket): void {
+  let totals: { lastPrice: number; previousPrice: number; volume: number; openInterest: number } | undefined
+  const get = () => {
+    if (!totals) {
+      const trades = played().trades
+      const volume = trades.reduce((s, t) => s + t.count, 0)
+      totals = {
+        lastPrice: trades.at(-1)?.yesPrice ?? 0,
+        previousPrice: trades.at(-2)?.yesPrice ?? trades.at(-1)?.yesPrice ?? 0,
+        volume,
+        openInterest: Math.round(volume / 3 / CONTRACT) * CONTRACT,
+      }
+    }
+    return totals
+  }
+  for (const key of ['lastPrice', 'previousPrice', 'volume', 'openInterest'] as const) {
+    Object.defineProperty(m, key, { get: () => get()[key], set: (v: number) => { get()[key] = v }, enumerable: true })
+  }
 }
 
 /** Add the past week's events and settled markets to the catalog (after everything else, so current listings keep their order) and play them out. */
 export function buildPastWeek(catalog: Catalog, seed: number): PastWeek {
   const rand = createRandom((seed ^ 0x9a57_2025) >>> 0)
-  const markets = new Map<string, PastMarket>()
+  const plays = new Map<string, () => PastMarket>()
   for (const g of WEEK_ONE) {
     const away = g.home
     const home = g.away
@@ -133,7 +183,12 @@ export function buildPastWeek(catalog: Catalog, seed: number): PastWeek {
     }
     const add = (m: SimMarket, q: GameQuestion) => {
       m.marketId = randomUuid(rand)
-      markets.set(m.ticker, playMarket(rand, m, script, q, kickoffMs))
+      const marketNo = plays.size + 1
+      const marketSeed = (Math.imul(seed, 0x9e3779b1) ^ Math.imul(marketNo, 0x85ebca6b)) >>> 0
+      let cached: PastMarket | undefined
+      const play = () => (cached ??= playMarket(createRandom(marketSeed), marketNo, m, script, q, kickoffMs))
+      plays.set(m.ticker, play)
+      lazyTotals(m, play)
       catalog.markets.push(m)
     }
     const outcome = (q: GameQuestion): 'yes' | 'no' => (resolvesYes(final, q) ? 'yes' : 'no')
@@ -155,6 +210,5 @@ export function buildPastWeek(catalog: Catalog, seed: number): PastWeek {
       add(pastMarket(total, String(line), `${matchup}: Total Points`, text, `If over ${line}.5 points are scored in the ${matchup} game, then the market resolves to Yes.`, kickoffMs, endMs, outcome(q)), q)
     }
   }
-  const trades = [...markets.values()].flatMap((p) => p.trades).sort((a, b) => a.tsMs - b.tsMs || (a.tradeId < b.tradeId ? -1 : a.tradeId > b.tradeId ? 1 : 0))
-  return { markets, trades, cutoffMs: PAST_CUTOFF_MS }
+  return new PastWeek(plays, PAST_CUTOFF_MS)
 }

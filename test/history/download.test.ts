@@ -58,14 +58,14 @@ describe('history: downloading into the store', function () {
     full = await download(fullFile)
     const tickers = sim.world.markets().filter((m) => TARGETS.some((t) => m.ticker.startsWith(t.slice(0, -1)))).map((m) => m.ticker)
     expect(tickers).to.have.length(4)
-    const generated = tickers.reduce((s, t) => s + sim.world.past.markets.get(t)!.trades.length, 0)
+    const generated = tickers.reduce((s, t) => s + sim.world.past.market(t)!.trades.length, 0)
     expect(full.summary).to.deep.include({ type: 'history', markets: 4, trades: generated, newTrades: generated, db: fullFile })
     expect(full.summary.candles).to.be.greaterThan(4 * 200)
     // Stored values are the generated ones, trade by trade.
     const store = await HistoryStore.open(fullFile)
     try {
       const stored = await store.trades(tickers)
-      const byId = new Map(tickers.flatMap((t) => sim.world.past.markets.get(t)!.trades).map((t) => [t.tradeId, t]))
+      const byId = new Map(tickers.flatMap((t) => sim.world.past.market(t)!.trades).map((t) => [t.tradeId, t]))
       for (const t of stored) {
         const g = byId.get(t.tradeId)!
         expect([t.ticker, t.yesPriceUnits, t.countUnits, t.takerSide, t.createdMs]).to.deep.equal([g.ticker, g.yesPrice, g.count, g.takerSide, g.tsMs])
@@ -138,7 +138,7 @@ describe('history: downloading into the store', function () {
         cursor = page.cursor || undefined
       } while (cursor)
       expect(new Set(seen).size).to.equal(seen.length)
-      expect(seen.length).to.equal(sim.world.past.markets.get(ticker)!.trades.length)
+      expect(seen.length).to.equal(sim.world.past.market(ticker)!.trades.length)
     }
   })
 })

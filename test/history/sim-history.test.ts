@@ -36,7 +36,7 @@ describe('simulator: history endpoints', function () {
   it('serves trades newest first in the Trade shape, filtered by min_ts/max_ts, split at the cutoff', async () => {
     const [, body] = await get(`/markets/trades?ticker=${LIVE_TIER}&limit=1000`)
     const trades = body.trades as any[]
-    expect(trades.length).to.equal(sim.world.past.markets.get(LIVE_TIER)!.trades.length)
+    expect(trades.length).to.equal(sim.world.past.market(LIVE_TIER)!.trades.length)
     expect(Object.keys(trades[0]).sort()).to.include.members(['trade_id', 'ticker', 'count_fp', 'yes_price_dollars', 'no_price_dollars', 'taker_outcome_side', 'taker_book_side', 'created_time', 'is_block_trade'])
     const times = trades.map((t) => Date.parse(t.created_time))
     expect(times).to.deep.equal([...times].sort((a, b) => b - a))
@@ -53,7 +53,7 @@ describe('simulator: history endpoints', function () {
   it('aggregates candlesticks from its trades: volume, OHLC, and an empty price where nothing traded', async () => {
     const [status, body] = await get(`/series/KXNFLGAME/markets/${LIVE_TIER}/candlesticks?start_ts=0&end_ts=2000000000&period_interval=1`)
     expect(status).to.equal(200)
-    const past = sim.world.past.markets.get(LIVE_TIER)!
+    const past = sim.world.past.market(LIVE_TIER)!
     let volume = 0
     for (const c of body.candlesticks as any[]) {
       const inside = past.trades.filter((t) => t.tsMs >= (c.end_period_ts - 60) * 1000 && t.tsMs < c.end_period_ts * 1000)
@@ -104,7 +104,7 @@ describe('simulator: history endpoints', function () {
   it('the past week is the same for the same seed, whenever the simulator starts', async () => {
     const other = await startSimulator({ ratePerSec: 20 })
     try {
-      expect(other.world.past.trades).to.deep.equal(sim.world.past.trades)
+      expect(other.world.past.trades()).to.deep.equal(sim.world.past.trades())
     } finally {
       await other.close()
     }
