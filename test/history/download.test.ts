@@ -124,6 +124,27 @@ describe('history: downloading into the store', function () {
     }
   })
 
+  it('--from/--to keep exactly the trades of that span, and widening it later fetches only the rest', async () => {
+    const ticker = 'KXNFLTOTAL-25AUG31BUFBAL-41'
+    const trades = sim.world.past.market(ticker)!.trades
+    const fromMs = trades[Math.floor(trades.length / 3)]!.tsMs
+    const toMs = trades[Math.floor((2 * trades.length) / 3)]!.tsMs
+    const c = client()
+    const store = await HistoryStore.open(file())
+    try {
+      const markets = await resolveHistoryMarkets([ticker], c)
+      const narrow = await downloadHistory({ client: c, store, markets, fromMs, toMs })
+      // Kalshi filters by whole seconds: the span is widened to them.
+      const inSpan = trades.filter((t) => t.tsMs >= Math.floor(fromMs / 1000) * 1000 && t.tsMs < (Math.floor(toMs / 1000) + 1) * 1000)
+      expect(narrow.trades).to.equal(inSpan.length)
+      const wide = await downloadHistory({ client: c, store, markets })
+      expect(wide.trades).to.equal(trades.length)
+      expect(wide.newTrades).to.equal(trades.length - inSpan.length)
+    } finally {
+      store.close()
+    }
+  })
+
   it('pages trades with small pages and a resume cursor: nothing twice, nothing missing', async () => {
     // 7 trades a page forces dozens of cursor pages for one market.
     const c = client()
