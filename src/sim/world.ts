@@ -97,7 +97,7 @@ export class SimWorld {
   /** Record an execution (the caller has already taken the quantity off the book). */
   recordTrade(market: SimMarket, yesPrice: number, count: number, takerSide: Side): TradeRecord {
     const seq = ++this.tradeSeq
-    const trade: TradeRecord = { seq, tradeId: tradeIdOf(seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
+    const trade: TradeRecord = { seq, tradeId: tradeIdOf(this.startMs, seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
     market.previousPrice = market.lastPrice || yesPrice
     market.lastPrice = yesPrice
     market.volume += count
@@ -114,7 +114,8 @@ export class SimWorld {
   }
 }
 
-function tradeIdOf(seq: number): string {
+/** Unique across simulator runs too (the start time leads), so history downloaded from two runs never confuses their trades. */
+function tradeIdOf(startMs: number, seq: number): string {
   const hex = seq.toString(16).padStart(12, '0')
-  return `5e1a0000-0000-4000-8000-${hex}`
+  return `${(startMs >>> 0).toString(16).padStart(8, '0')}-5e1a-4000-8000-${hex}`
 }
