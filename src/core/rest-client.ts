@@ -419,6 +419,14 @@ export class RestClient {
     }
   }
 
+  /**
+   * GET any path under the API base with the client's pacing, signing and 429/5xx back-off; for
+   * endpoint modules beside this one (src/core/history-api.ts). `on404` turns a 404 into an error of the caller's choosing.
+   */
+  async getJson(path: string, query?: Record<string, string | number | undefined>, on404?: () => NeuralError): Promise<Record<string, unknown>> {
+    return this.request('GET', path, query, on404)
+  }
+
   /** Wait for this request's slot: requests start at least 1/maxRequestsPerSec apart. */
   private async pace(signal?: AbortSignal): Promise<void> {
     const now = Date.now()

@@ -122,7 +122,8 @@ export function orderbookJson(yesBestFirst: LevelUnits[], noBestFirst: LevelUnit
   }
 }
 
-export function tradeJson(t: TradeRecord): Record<string, unknown> {
+/** A trade as GET /markets/trades lists it (`taker_book_side` is OpenAPI BookSide bid|ask: the taker's side of the yes book, so buying yes = bid). */
+export function tradeJson(t: Pick<TradeRecord, 'tradeId' | 'ticker' | 'yesPrice' | 'count' | 'takerSide' | 'tsMs'>): Record<string, unknown> {
   return {
     trade_id: t.tradeId,
     ticker: t.ticker,
@@ -131,6 +132,7 @@ export function tradeJson(t: TradeRecord): Record<string, unknown> {
     no_price_dollars: formatDollars(10_000 - t.yesPrice),
     taker_side: t.takerSide,
     taker_outcome_side: t.takerSide,
+    taker_book_side: t.takerSide === 'yes' ? 'bid' : 'ask',
     created_time: iso(t.tsMs),
     is_block_trade: false,
     count: whole(t.count),

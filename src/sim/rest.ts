@@ -5,7 +5,8 @@ import type { MarketStatus } from './catalog.js'
 import type { RestFaults } from './faults.js'
 import { placeOrder } from './orders.js'
 import { accountOf, type SimOrderRecord } from './portfolio.js'
-import { eventJson, eventStatus, marketJson, orderbookJson, seriesJson, tradeJson } from './rest-shapes.js'
+import { eventJson, eventStatus, marketJson, orderbookJson, seriesJson } from './rest-shapes.js'
+import { HistoryHttpError, historyRoutes } from './history-rest.js'
 import type { SimWorld } from './world.js'
 
 export const API_PREFIX = '/trade-api/v2'
@@ -125,12 +126,8 @@ const routes: Array<[method: string, pattern: RegExp, route: Route]> = [
     const { page, cursor } = paginate(markets, q, 1000)
     return [200, { markets: page.map(marketJson), cursor }]
   }],
-  ['GET', /^\/markets\/trades$/, (ctx, q) => {
-    const ticker = q.get('ticker')
-    const trades = ctx.world.trades().filter((t) => !ticker || t.ticker === ticker).reverse()
-    const { page, cursor } = paginate(trades, q, 1000)
-    return [200, { trades: page.map(tradeJson), cursor }]
-  }],
+  // History (trades, candlesticks, the historical tier) lives in history-rest.ts.
+  ...historyRoutes.map(([method, pattern, route]): [string, RegExp, Route] => [method, pattern, (ctx, q, params) => route(ctx.world, q, params)]),
   ['GET', /^\/markets\/([^/]+)$/, (ctx, _q, [ticker]) => {
     const m = ctx.world.market(ticker!)
     if (!m) throw notFound(`market ${ticker} not found`)
@@ -284,7 +281,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, ctx:
     }
     throw notFound(`no route for ${req.method} ${url.pathname}`)
   } catch (error) {
-    if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message)
+    if (error instanceof HttpError || error instanceof HistoryHttpError) return sendError(res, error.status, error.code, error.message)
     sendError(res, 500, 'internal_server_error', String(error))
   }
 }

@@ -3,6 +3,7 @@ import { type Catalog, type MarketStatus, type SimEvent, type SimMarket, type Si
 import type { LevelUnits } from './order-book.js'
 import { seedBook } from './market-maker.js'
 import { createRandom } from './random.js'
+import { buildPastWeek, type PastWeek } from './past-week.js'
 
 export type { SimMarket, SimEvent, SimSeries, MarketStatus } from './catalog.js'
 
@@ -37,6 +38,8 @@ const TRADE_HISTORY = 10_000
 export class SimWorld {
   readonly catalog: Catalog
   readonly startMs: number
+  /** The settled week before the live one, served by the history endpoints (src/sim/history-rest.ts). */
+  readonly past: PastWeek
   /** Simulated milliseconds elapsed; advances only while the generator runs (pause() freezes games too). */
   simMs = 0
   /** Real milliseconds the generator has run (crossed-book episodes and settlement delays use it, so they ignore `speed`). */
@@ -54,6 +57,10 @@ export class SimWorld {
     for (const e of this.catalog.events) this.eventsByTicker.set(e.ticker, e)
     const bookRandom = createRandom(seed ^ 0x5eed)
     for (const m of this.catalog.markets) seedBook(m, bookRandom)
+    // After the books are seeded: settled markets have none, and the live world's draws stay as they were.
+    this.past = buildPastWeek(this.catalog, seed)
+    for (const e of this.catalog.events) this.eventsByTicker.set(e.ticker, e)
+    for (const m of this.catalog.markets) this.byTicker.set(m.ticker, m)
   }
 
   series(): SimSeries[] { return this.catalog.series }
@@ -90,7 +97,7 @@ export class SimWorld {
   /** Record an execution (the caller has already taken the quantity off the book). */
   recordTrade(market: SimMarket, yesPrice: number, count: number, takerSide: Side): TradeRecord {
     const seq = ++this.tradeSeq
-    const trade: TradeRecord = { seq, tradeId: tradeIdOf(seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
+    const trade: TradeRecord = { seq, tradeId: tradeIdOf(this.startMs, seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
     market.previousPrice = market.lastPrice || yesPrice
     market.lastPrice = yesPrice
     market.volume += count
@@ -107,7 +114,8 @@ export class SimWorld {
   }
 }
 
-function tradeIdOf(seq: number): string {
+/** Unique across simulator runs too (the start time leads), so history downloaded from two runs never confuses their trades. */
+function tradeIdOf(startMs: number, seq: number): string {
   const hex = seq.toString(16).padStart(12, '0')
-  return `5e1a0000-0000-4000-8000-${hex}`
+  return `${(startMs >>> 0).toString(16).padStart(8, '0')}-5e1a-4000-8000-${hex}`
 }
