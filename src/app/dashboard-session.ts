@@ -61,7 +61,7 @@ const CHANNELS: ChannelName[] = ['ticker', 'trade', 'orderbook', 'lifecycle']
 
 export async function runDashboardSession(options: DashboardSessionOptions): Promise<DashboardSummary> {
   if (!(DASHBOARD_HOOKS as readonly string[]).includes(options.hook)) {
-    throw new NeuralError('input', 'BAD_HOOK', `--hook ${options.hook}: the dashboard only shows, it never places orders; use log or paper here, and run-strategy for the others`)
+    throw new NeuralError('input', 'HOOK', `--hook ${options.hook}: the dashboard only shows, it never places orders; use log or paper here, and run-strategy for the others`)
   }
   const hub = new DashboardHub()
   const server = await startDashboardServer({ hub, host: options.host, port: options.port, frameMs: options.frameMs })

@@ -36,7 +36,7 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
     const port = this.flags.port
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw inputError('BAD_PORT', `--port: expected 0–65535 (0: any free port), got ${port}`)
     const startingCashDollars = Number(this.flags['starting-cash'])
-    if (!(startingCashDollars >= 0)) throw inputError('BAD_CASH', `--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`)
+    if (!(startingCashDollars >= 0)) throw inputError('USAGE', `--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`)
     const bus = busSettings({ source: this.flags.source }, 'all')
     const { config } = await this.loadConfig()
     const exchange = bus.source ? undefined : await this.openExchange(config)

@@ -96,10 +96,11 @@ describe('neural dashboard in headless chromium', function () {
       const game = document.querySelector('.game[data-away-wp]:not([data-away-wp=""])') as HTMLElement
       const market = document.getElementById('market') as HTMLElement
       const paper = document.querySelector('[data-hook="paper"]') as HTMLElement
+      // No helper functions in here: tsx would wrap them in a __name() call the page does not have.
       return {
-        game: { ...game.dataset, awayText: game.querySelector('.wp-away')!.textContent, homeText: game.querySelector('.wp-home')!.textContent },
-        market: { ...market.dataset },
-        paper: { ...paper.dataset, text: paper.querySelector('.pnl')!.textContent },
+        game: { ...(game.dataset as Record<string, string>), awayText: game.querySelector('.wp-away')!.textContent, homeText: game.querySelector('.wp-home')!.textContent } as Record<string, string | null>,
+        market: { ...market.dataset } as Record<string, string>,
+        paper: { ...(paper.dataset as Record<string, string>), text: paper.querySelector('.pnl')!.textContent } as Record<string, string | null>,
         gameCards: document.querySelectorAll('.game').length,
       }
     })
@@ -124,10 +125,10 @@ describe('neural dashboard in headless chromium', function () {
 
     expect(shown.gameCards).to.be.greaterThan(1)
     expect(pageErrors).to.deep.equal([])
-    const screenshot = join(tmp.dir, 'dashboard.png')
+    const screenshot = join(tmp.dir, 'dashboard.png') as `${string}.png`
     await page.screenshot({ path: screenshot, fullPage: true })
     expect(statSync(screenshot).size).to.be.greaterThan(10_000)
-    if (process.env.NEURAL_SCREENSHOT) await page.screenshot({ path: process.env.NEURAL_SCREENSHOT, fullPage: true })
+    if (process.env.NEURAL_SCREENSHOT) await page.screenshot({ path: process.env.NEURAL_SCREENSHOT as `${string}.png`, fullPage: true })
 
     await browser.close()
     browser = undefined
