@@ -2,6 +2,7 @@
 import type { LatencySummary } from './control.js'
 
 import type { FanoutFigures } from './fanout.js'
+import type { DashboardFigures } from './dashboard.js'
 
 /** The load averages say how much else ran on the machine: tail latencies on a 2-core box follow them. */
 export interface Machine { cores: number; cpuModel: string; node: string; platform: string; totalMemoryMb: number; loadAverage1mAtStart: number; loadAverage1mAtEnd: number }
@@ -47,6 +48,8 @@ export interface Results {
   connect: { markets: number; runs: number; neural: ConnectSide; neuralNoBatchPause: ConnectSide; bare: ConnectSide }
   /** One publisher → N consumers over NATS (in one process: a lower bound on separate machines). */
   fanout: FanoutFigures | { skipped: string }
+  /** `neural dashboard` with one reader ÷ `neural stream --json`, CPU-seconds per second against the same simulator. */
+  dashboard?: DashboardFigures
 }
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
@@ -78,6 +81,10 @@ export function renderTable(r: Results): string {
     const fo = r.fanout
     rows.push([`bus fan-out, 1 publisher → ${fo.consumers} consumers, ${k(fo.messages)} ticks (deliveries/s)`, k(fo.deliveredPerSec), '', '', fo.lost ? `${fo.lost} lost` : 'none lost'])
     rows.push(['  publisher → consumer handler p50 / p99 (ms)', `${f(fo.p50LatencyMs)} / ${f(fo.p99LatencyMs)}`, '', '', ''])
+  }
+  if (r.dashboard) {
+    const d = r.dashboard
+    rows.push([`dashboard ÷ stream --json CPU, sim at ${k(d.simRatePerSec)} updates/s`, f(d.ratio), '', '', `${k(d.sseRecordsPerSec)} records/s to the page`])
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()

@@ -19,6 +19,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Child, killAllChildren, stopAllChildren } from './children.js'
 import { fanoutFigures } from './fanout.js'
+import { dashboardFigures } from './dashboard.js'
 import type { ClientReply, FloodReply } from './control.js'
 import { renderTable, type ConnectSide, type LatencySide, type Machine, type MemorySide, type Results, type ThroughputSide } from './results.js'
 
@@ -32,8 +33,8 @@ const quick = process.argv.includes('--quick')
 const profile = process.argv.includes('--profile')
 
 const PLAN = quick
-  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, connectMarkets: 500, connectRuns: 3, fanoutConsumers: 4, fanoutMessages: 20_000 }
-  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, connectMarkets: 500, connectRuns: 5, fanoutConsumers: 4, fanoutMessages: 100_000 }
+  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, connectMarkets: 500, connectRuns: 3, fanoutConsumers: 4, fanoutMessages: 20_000, dashboardRuns: 1, dashboardWindowMs: 4_000, dashboardSimRate: 5_000 }
+  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, connectMarkets: 500, connectRuns: 5, fanoutConsumers: 4, fanoutMessages: 100_000, dashboardRuns: 3, dashboardWindowMs: 10_000, dashboardSimRate: 5_000 }
 
 const TARGET = { throughputRatio: 0.6, p99Ms: 1, peakRssMb: 150, connectMs: 150, backlogGrowthMs: 1 }
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
@@ -220,6 +221,10 @@ async function main(): Promise<void> {
     progress(`bus fan-out: one publisher, ${PLAN.fanoutConsumers} consumers, ${PLAN.fanoutMessages.toLocaleString('en-US')} ticks`)
     const fanout = await fanoutFigures(PLAN.fanoutConsumers, PLAN.fanoutMessages)
 
+    progress(`dashboard vs stream --json: the simulator at ${PLAN.dashboardSimRate.toLocaleString('en-US')} updates/s, ${PLAN.dashboardRuns} pair(s)`)
+    const dashboard = await dashboardFigures({ runs: PLAN.dashboardRuns, windowMs: PLAN.dashboardWindowMs, simRatePerSec: PLAN.dashboardSimRate, runtimeDir: tmp })
+    progress(`dashboard ${dashboard.ratio}× the CPU of stream --json (pairs ${dashboard.pairRatios.join(', ')}), ${dashboard.sseRecordsPerSec} records/s to the browser`)
+
     // The median of back-to-back pairs: each ratio compares two runs under the same machine load.
     const ratio = median(stream.pairRatios)
     const rows = PLAN.latencyRates.map((rate) => {
@@ -247,6 +252,7 @@ async function main(): Promise<void> {
       memory: { markets: PLAN.memoryMarkets, messages: PLAN.memoryMessages, neural: memory.neural, bare: memory.bare },
       connect: { markets: PLAN.connectMarkets, runs: PLAN.connectRuns, neural: conNeural, neuralNoBatchPause: conNoPause, bare: conBare },
       fanout,
+      dashboard,
     }
     const file = path.join(BENCH_DIR, 'results.json')
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
