@@ -17,7 +17,7 @@ import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
 import { Subscriptions, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
-import type { Book, ConnectionEvent, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from './types.js'
+import type { Book, ConnectionEvent, EventFeeUpdate, EventLifecycle, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
 import { parseFrame } from './wire.js'
 
@@ -79,6 +79,10 @@ export interface StreamEvents extends MarketEventListeners {
   frame: (raw: string, receivedAt: number) => void
   gap: (gap: Gap) => void
   subscribed: (subscription: SubscriptionInfo) => void
+  /** An event was created (market_lifecycle_v2 channel). */
+  event_lifecycle: (event: EventLifecycle) => void
+  /** An event's fee override changed (market_lifecycle_v2 channel). */
+  event_fee_update: (update: EventFeeUpdate) => void
 }
 
 
@@ -301,6 +305,12 @@ export class MarketStream extends Emitter<StreamEvents> {
       case 'fill':
         this.emit('fill', m.fill)
         return
+      case 'event_lifecycle':
+        this.onEventLifecycle(m.event)
+        return
+      case 'event_fee_update':
+        this.emit('event_fee_update', m.fee)
+        return
       case 'subscribed':
         this.subs.onSubscribed(m.id, m.channel, m.sid)
         return
@@ -317,6 +327,12 @@ export class MarketStream extends Emitter<StreamEvents> {
         this.commands.replied(m.id, m.subscriptions)
         return
       case 'error':
+        // A subscription-scoped error takes a number in its subscription's sequence: note it, or the
+        // next delta reads as a gap (seen on real Kalshi: an error took seq 4 between deltas 3 and 5).
+        if (m.sid !== undefined && m.seq !== undefined && this.subs.channelOf(m.sid) === WIRE_CHANNELS.orderbook) {
+          const gap = this.books.noteSeq(m.sid, m.seq, receivedAt)
+          if (gap) this.onGap(gap)
+        }
         this.subs.onExchangeError(m)
         return
       case 'unknown':
@@ -357,6 +373,12 @@ export class MarketStream extends Emitter<StreamEvents> {
       this.store.applyLifecycle(event)
       this.emit('lifecycle', event)
     }
+  }
+
+  /** A new event: when a wildcard covers it, look its markets up now rather than at the next refresh. */
+  private onEventLifecycle(event: EventLifecycle): void {
+    if (this.wildcards.size > 0 && this.wildcards.coversEvent(event.eventTicker)) void this.refreshWildcards()
+    this.emit('event_lifecycle', event)
   }
 
   /** Transient trouble that is being retried: reported at most once per code per errorIntervalMs, so a flaky exchange does not flood the output. */

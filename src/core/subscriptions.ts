@@ -79,6 +79,11 @@ export class Subscriptions implements Wants {
     return this.subs.has(sid)
   }
 
+  /** The wire channel of a confirmed subscription. */
+  channelOf(sid: number): string | undefined {
+    return this.subs.get(sid)?.channel
+  }
+
   /** Subscriptions the exchange confirmed on the current connection. */
   confirmed(): SubscriptionInfo[] {
     const out: SubscriptionInfo[] = []
