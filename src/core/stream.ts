@@ -149,6 +149,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       batchPauseMs: this.opts.batchPauseMs,
       batchBurst: this.opts.batchBurst,
       timeoutMs: this.opts.timeoutMs,
+      now: this.now,
       onError: (error) => this.emit('error', error),
       onRetry: (error) => this.retryNotice(error),
       onSubscribed: (subscription) => this.emit('subscribed', subscription),
@@ -251,6 +252,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     if (this.closed) return
     this.closed = true
     if (this.refreshTimer) clearInterval(this.refreshTimer)
+    this.subs.cancelGapTimers()
     this.commands.interruptAll()
     await this.connection?.close()
   }
@@ -361,7 +363,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.gaps++
     for (const t of gap.tickers) this.store.dropBook(t)
     this.emit('gap', gap)
-    if (gap.sid >= 0 && this.subs.has(gap.sid)) this.subs.resubscribe(gap.sid, true)
+    if (gap.sid >= 0 && this.subs.has(gap.sid)) this.subs.resubscribeAfterGap(gap.sid, gap.tickers)
   }
 
   private onLifecycle(event: Lifecycle): void {
