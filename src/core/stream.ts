@@ -15,7 +15,7 @@ import { PRICE_SCALE } from './fixed-point.js'
 import { MarketStore } from './market-store.js'
 import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
-import { Subscriptions, type SubscriptionInfo } from './subscriptions.js'
+import { Subscriptions, type GapBackoff, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
 import type { Book, ConnectionEvent, EventFeeUpdate, EventLifecycle, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
@@ -52,6 +52,8 @@ export interface MarketStreamOptions {
   rest?: RestClient
   /** Protocol trouble (malformed/unknown frames) is reported at most once per this period. @default 10000 */
   errorIntervalMs?: number
+  /** How re-snapshots after sequence gaps back off per market. @default DEFAULT_GAP_BACKOFF */
+  gapBackoff?: GapBackoff
 }
 
 export interface SubscribeResult {
@@ -150,6 +152,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       batchBurst: this.opts.batchBurst,
       timeoutMs: this.opts.timeoutMs,
       now: this.now,
+      gapBackoff: options.gapBackoff,
       onError: (error) => this.emit('error', error),
       onRetry: (error) => this.retryNotice(error),
       onSubscribed: (subscription) => this.emit('subscribed', subscription),

@@ -33,6 +33,15 @@ export const GAP_REPORT_AFTER = 4
 
 interface GapHistory { count: number; lastAt: number; reported: boolean }
 
+export interface GapBackoff {
+  firstDelayMs: number
+  maxDelayMs: number
+  resetMs: number
+  reportAfter: number
+}
+
+export const DEFAULT_GAP_BACKOFF: GapBackoff = { firstDelayMs: GAP_FIRST_DELAY_MS, maxDelayMs: GAP_MAX_DELAY_MS, resetMs: GAP_RESET_MS, reportAfter: GAP_REPORT_AFTER }
+
 interface Subscription {
   channel: string
   tickers: Set<string>
@@ -56,6 +65,7 @@ export interface SubscriptionsOptions {
   timeoutMs: number
   /** Clock for the gap backoff. @default Date.now */
   now?: () => number
+  gapBackoff?: GapBackoff
   onError: (error: NeuralError) => void
   /** Transient trouble that is being retried. */
   onRetry: (error: NeuralError) => void
@@ -199,20 +209,21 @@ export class Subscriptions implements Wants {
   resubscribeAfterGap(sid: number, tickers: readonly string[]): void {
     if (this.gapTimers.has(sid) || !this.subs.has(sid)) return
     const now = (this.o.now ?? Date.now)()
+    const b = this.o.gapBackoff ?? DEFAULT_GAP_BACKOFF
     let delayMs = 0
     for (const t of tickers) {
       let h = this.gapHistory.get(t)
-      if (!h || now - h.lastAt > GAP_RESET_MS) {
+      if (!h || now - h.lastAt > b.resetMs) {
         h = { count: 0, lastAt: now, reported: false }
         this.gapHistory.set(t, h)
       }
       h.count++
       h.lastAt = now
-      const d = h.count <= 1 ? 0 : Math.min(GAP_MAX_DELAY_MS, GAP_FIRST_DELAY_MS * 2 ** (h.count - 2))
+      const d = h.count <= 1 ? 0 : Math.min(b.maxDelayMs, b.firstDelayMs * 2 ** (h.count - 2))
       delayMs = Math.max(delayMs, d)
-      if (h.count >= GAP_REPORT_AFTER && !h.reported) {
+      if (h.count >= b.reportAfter && !h.reported) {
         h.reported = true
-        this.o.onError(new NeuralError('protocol', 'BOOK_KEEPS_GAPPING', `the order book of ${t} keeps losing messages (${h.count} gaps); re-snapshotting it at most every ${GAP_MAX_DELAY_MS / 1000} s`))
+        this.o.onError(new NeuralError('protocol', 'BOOK_KEEPS_GAPPING', `the order book of ${t} keeps losing messages (${h.count} gaps); re-snapshotting it at most every ${b.maxDelayMs / 1000} s`))
       }
     }
     if (delayMs === 0) {
