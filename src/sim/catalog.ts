@@ -50,6 +50,8 @@ export interface SimMarket {
   result: '' | 'yes' | 'no'
   /** Last trade, price units; 0 before the first trade. */
   lastPrice: number
+  /** Count units of the last trade. */
+  lastTradeCount?: number
   previousPrice: number
   /** Count units. */
   volume: number
@@ -65,6 +67,12 @@ export interface SimMarket {
   closeTs?: number
   determinationTs?: number
   settledTs?: number
+  /** Kalshi's strike fields: winners `structured` with a team id, spreads and totals `greater` than floorStrike. */
+  strikeType?: 'greater' | 'structured'
+  floorStrike?: number
+  customStrike?: Record<string, string>
+  /** When the game is expected to end (Kalshi's occurrence_datetime). */
+  occurrenceMs?: number
 }
 
 export interface Catalog {
@@ -141,6 +149,9 @@ function buildNfl(ctx: BuildContext, out: Catalog): void {
     for (const team of [g.away, g.home]) {
       const name = TEAM_NAMES[team]!
       const m = newMarket(ctx, winner, team, { title: `${matchup} Winner?`, yes: name, no: name, rules: `If ${name} wins the ${matchup} professional football game originally scheduled for ${g.date}, then the market resolves to Yes.` }, closeMs)
+      m.strikeType = 'structured'
+      m.customStrike = { football_team: randomUuid(ctx.rand) }
+      m.occurrenceMs = endMs
       add(m, { kind: 'margin', home: team === g.home, line: 0 })
     }
 
@@ -150,19 +161,29 @@ function buildNfl(ctx: BuildContext, out: Catalog): void {
     const underdog = favorite === g.home ? g.away : g.home
     const base = Math.max(1, Math.round(Math.abs(margin)))
     const favLines = [...new Set([Math.max(1, base - 3), base + 1, base + 4])]
+    // Kalshi's numbering: a market ending in N pays if the team wins by more than N − 0.5 (KC7: "wins by over 6.5 points").
     for (const [team, line] of [...favLines.map((l) => [favorite, l] as const), [underdog, 3] as const]) {
       const name = TEAM_NAMES[team]!
-      const text = `${name} wins by over ${line}.5 points`
-      const m = newMarket(ctx, spread, `${team}${line}`, { title: `${matchup}: Spread`, yes: text, no: text, rules: `If ${name} wins the ${matchup} game by over ${line}.5 points, then the market resolves to Yes.` }, closeMs)
-      add(m, { kind: 'margin', home: team === g.home, line: line + 0.5 })
+      const strike = line + 0.5
+      const text = `${name} wins by over ${strike} points`
+      const m = newMarket(ctx, spread, `${team}${line + 1}`, { title: `${text}?`, yes: text, no: text, rules: `If ${name} wins by more than ${strike} points in the ${matchup} professional football game originally scheduled for ${g.date}, then the market resolves to Yes.` }, closeMs)
+      m.strikeType = 'greater'
+      m.floorStrike = strike
+      m.occurrenceMs = endMs
+      add(m, { kind: 'margin', home: team === g.home, line: strike })
     }
 
     const total = event('KXNFLTOTAL', `${matchup}: Total Points`, false)
     const center = Math.round(expectedTotal())
+    // KXNFLTOTAL-…-48 pays if more than 47.5 points are scored.
     for (const line of [center - 6, center - 3, center, center + 3]) {
-      const text = `Over ${line}.5 points scored`
-      const m = newMarket(ctx, total, String(line), { title: `${matchup}: Total Points`, yes: text, no: text, rules: `If over ${line}.5 points are scored in the ${matchup} game, then the market resolves to Yes.` }, closeMs)
-      add(m, { kind: 'total', line: line + 0.5 })
+      const strike = line + 0.5
+      const text = `Over ${strike} points scored`
+      const m = newMarket(ctx, total, String(line + 1), { title: `${matchup}: ${text}?`, yes: text, no: text, rules: `If more than ${strike} points are scored in the ${matchup} professional football game originally scheduled for ${g.date}, then the market resolves to Yes.` }, closeMs)
+      m.strikeType = 'greater'
+      m.floorStrike = strike
+      m.occurrenceMs = endMs
+      add(m, { kind: 'total', line: strike })
     }
   }
 }

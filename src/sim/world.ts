@@ -93,6 +93,7 @@ export class SimWorld {
     const trade: TradeRecord = { seq, tradeId: tradeIdOf(seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
     market.previousPrice = market.lastPrice || yesPrice
     market.lastPrice = yesPrice
+    market.lastTradeCount = count
     market.volume += count
     market.openInterest += count
     this.tradeLog.push(trade)
