@@ -78,8 +78,8 @@ describe('simulator REST', () => {
   })
 
   it('filters markets by tickers=A,B', async () => {
-    const { body } = await getJson(`${sim.apiUrl}/markets?tickers=KXNFLTOTAL-25SEP04DALPHI-43,KXBTCD-25SEP0717-T110000`)
-    expect(body.markets.map((m: any) => m.ticker)).to.deep.equal(['KXNFLTOTAL-25SEP04DALPHI-43', 'KXBTCD-25SEP0717-T110000'])
+    const { body } = await getJson(`${sim.apiUrl}/markets?tickers=KXNFLTOTAL-25SEP04DALPHI-44,KXBTCD-25SEP0717-T110000`)
+    expect(body.markets.map((m: any) => m.ticker)).to.deep.equal(['KXNFLTOTAL-25SEP04DALPHI-44', 'KXBTCD-25SEP0717-T110000'])
   })
 
   it('maps the status filter open to active markets and unopened to none', async () => {
