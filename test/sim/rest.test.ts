@@ -90,6 +90,23 @@ describe('simulator REST', () => {
     expect(unopened.body.markets).to.deep.equal([])
   })
 
+  it('describes spread, total and winner markets with Kalshi strike fields and numbering (N is over N − 0.5)', async () => {
+    const { body } = await getJson(`${sim.apiUrl}/markets?event_ticker=KXNFLSPREAD-25SEP04DALPHI`)
+    expect(body.markets.length).to.be.greaterThan(0)
+    for (const m of body.markets) {
+      const n = Number(/(\d+)$/.exec(m.ticker)![1])
+      expect(m).to.include({ strike_type: 'greater', floor_strike: n - 0.5, fractional_trading_enabled: false, tick_size: 1 })
+      expect(m.title).to.match(new RegExp(`wins by over ${n - 0.5} points\\?$`))
+      expect(m.yes_sub_title).to.match(new RegExp(`wins by over ${n - 0.5} points$`))
+      expect(Date.parse(m.occurrence_datetime)).to.be.a('number').and.not.NaN
+    }
+    const totals = (await getJson(`${sim.apiUrl}/markets?event_ticker=KXNFLTOTAL-25SEP04DALPHI`)).body.markets
+    for (const m of totals) expect(m).to.include({ strike_type: 'greater', floor_strike: Number(/(\d+)$/.exec(m.ticker)![1]) - 0.5 })
+    const winner = (await getJson(`${sim.apiUrl}/markets/KXNFLGAME-25SEP04DALPHI-PHI`)).body.market
+    expect(winner.strike_type).to.equal('structured')
+    expect(winner.custom_strike.football_team).to.match(/^[0-9a-f-]{36}$/)
+  })
+
   it('returns a market with dollar strings, fp counts and legacy twins', async () => {
     const { body } = await getJson(`${sim.apiUrl}/markets/KXNFLGAME-25SEP04DALPHI-PHI`)
     const m = body.market
