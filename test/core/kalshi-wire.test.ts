@@ -9,6 +9,8 @@ import type { Gap } from '../../src/core/order-book.js'
 import type { Book, Trade } from '../../src/core/types.js'
 import { parseFrame, type WireMessage } from '../../src/core/wire.js'
 import { WS_ERROR, WS_ERROR_TABLE, wsError } from '../../src/core/ws-errors.js'
+import { parseTargets } from '../../src/core/targets.js'
+import { Wildcards } from '../../src/core/wildcards.js'
 import type { NeuralError } from '../../src/errors.js'
 import { FakeKalshi, waitFor } from './helpers.js'
 
@@ -107,6 +109,15 @@ describe('Kalshi wire: real payloads', () => {
     it('reads market events, including metadata_updated', () => {
       expect(as(parse(ASYNCAPI[4]), 'lifecycle').lifecycle).to.deep.include({ ticker: 'INXD-23SEP14-B4487', event: 'created', openTs: 1694635200000, closeTs: 1694721600000 })
       expect(as(parse(ASYNCAPI[5]), 'lifecycle').lifecycle).to.deep.include({ ticker: 'KXBTC-25APR30-T0915-B95000', event: 'metadata_updated' })
+    })
+
+    it('lets a wildcard that covers a new event (event_lifecycle) look its markets up', () => {
+      const w = new Wildcards()
+      for (const t of parseTargets(['KXQUICKSETTLE*', 'KXNFLGAME-25SEP04DALPHI*'])) w.add(t, [], new Set())
+      expect(w.coversEvent(as(parse(ASYNCAPI[6]), 'event_lifecycle').event.eventTicker)).to.equal(true)
+      expect(w.coversEvent('KXNFLGAME-25SEP04DALPHI')).to.equal(true)
+      expect(w.coversEvent('KXNFLGAME-25SEP07GBDET')).to.equal(false)
+      expect(w.coversEvent('KXQUICKSETTLEX-26JAN25H2150')).to.equal(false)
     })
 
     it('reads event_lifecycle and event_fee_update as their own messages, with their seq', () => {
