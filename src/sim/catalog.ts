@@ -1,3 +1,4 @@
+import { teamFromTickerCode } from '../nfl/teams.js'
 import { OrderBook } from './order-book.js'
 import { type Random, randomUuid } from './random.js'
 import { WEEK_ONE, TEAM_NAMES, GAME_DURATION_SEC } from './schedule.js'
@@ -145,7 +146,10 @@ function buildNfl(ctx: BuildContext, out: Catalog): void {
       game.markets.push(m)
     }
 
-    const winner = event('KXNFLGAME', `${matchup} Winner?`, true)
+    // Kalshi titles a game event by code and nickname, away first: "IND Colts vs KC Chiefs".
+    const nick = (code: string) => teamFromTickerCode(code)?.nickname ?? code
+    const eventTitle = `${g.away} ${nick(g.away)} vs ${g.home} ${nick(g.home)}`
+    const winner = event('KXNFLGAME', eventTitle, true)
     for (const team of [g.away, g.home]) {
       const name = TEAM_NAMES[team]!
       const m = newMarket(ctx, winner, team, { title: `${matchup} Winner?`, yes: name, no: name, rules: `If ${name} wins the ${matchup} professional football game originally scheduled for ${g.date}, then the market resolves to Yes.` }, closeMs)
@@ -155,7 +159,7 @@ function buildNfl(ctx: BuildContext, out: Catalog): void {
       add(m, { kind: 'margin', home: team === g.home, line: 0 })
     }
 
-    const spread = event('KXNFLSPREAD', `${matchup}: Spread`, false)
+    const spread = event('KXNFLSPREAD', `${eventTitle}: Spread`, false)
     const margin = expectedHomeMargin(script)
     const favorite = margin >= 0 ? g.home : g.away
     const underdog = favorite === g.home ? g.away : g.home
@@ -173,7 +177,7 @@ function buildNfl(ctx: BuildContext, out: Catalog): void {
       add(m, { kind: 'margin', home: team === g.home, line: strike })
     }
 
-    const total = event('KXNFLTOTAL', `${matchup}: Total Points`, false)
+    const total = event('KXNFLTOTAL', `${eventTitle}: Total Points`, false)
     const center = Math.round(expectedTotal())
     // KXNFLTOTAL-…-48 pays if more than 47.5 points are scored.
     for (const line of [center - 6, center - 3, center, center + 3]) {

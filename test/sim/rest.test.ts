@@ -26,7 +26,7 @@ describe('simulator REST', () => {
   it('lists the 16 week-one game events of a series', async () => {
     const { body } = await getJson(`${sim.apiUrl}/events?series_ticker=KXNFLGAME&limit=200`)
     expect(body.events).to.have.length(16)
-    expect(body.events[0]).to.include({ event_ticker: 'KXNFLGAME-25SEP04DALPHI', series_ticker: 'KXNFLGAME', title: 'Dallas at Philadelphia Winner?', mutually_exclusive: true })
+    expect(body.events[0]).to.include({ event_ticker: 'KXNFLGAME-25SEP04DALPHI', series_ticker: 'KXNFLGAME', title: 'DAL Cowboys vs PHI Eagles', mutually_exclusive: true })
     expect(body.events[0].markets).to.equal(undefined)
     expect(body.cursor).to.equal('')
   })
