@@ -229,6 +229,28 @@ function buildOthers(ctx: BuildContext, out: Catalog, extraMarkets: number): voi
   }
 }
 
+/**
+ * A Bitcoin event listed while the simulator runs (Kalshi lists new hourly events all day): number
+ * `n` closes `n` hours after `startMs`. Its markets are active at once.
+ */
+export function listedBtcEvent(rand: Random, startMs: number, n: number): SimEvent {
+  const ctx: BuildContext = { rand, startMs, speed: 1 }
+  const out: Catalog = { series: [], events: [], markets: [], games: [] }
+  const closeMs = startMs + n * 3_600_000
+  const hour = new Date(closeMs)
+  const tag = `${String(hour.getUTCFullYear()).slice(2)}${['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'][hour.getUTCMonth()]}${String(hour.getUTCDate()).padStart(2, '0')}${String(hour.getUTCHours()).padStart(2, '0')}`
+  randomWalkEvent(ctx, out, 'KXBTCD', `KXBTCD-${tag}`, `Bitcoin price at ${hour.toISOString().slice(11, 16)} UTC?`, 'Crypto', [
+    ['T110000', '$110,000 or above', 0.6], ['T112000', '$112,000 or above', 0.35],
+  ])
+  const e = out.events[0]!
+  e.strikeTimeMs = closeMs
+  for (const m of e.markets) {
+    m.closeTimeMs = closeMs
+    m.expirationTimeMs = closeMs + DAY_MS
+  }
+  return e
+}
+
 /** Everything listed by REST, built deterministically from the seed. */
 export function buildCatalog(rand: Random, startMs: number, speed: number, extraMarkets: number): Catalog {
   const ctx: BuildContext = { rand, startMs, speed }

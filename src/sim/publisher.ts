@@ -1,5 +1,5 @@
 import type { SubscriptionIndex } from './subscriptions.js'
-import { deltaBody, fillBody, lifecycleBody, tickerBody, tradeBody } from './wire.js'
+import { deltaBody, eventLifecycleBody, fillBody, lifecycleBody, tickerBody, tradeBody } from './wire.js'
 import type { WorldEvent } from './world.js'
 
 /**
@@ -8,6 +8,14 @@ import type { WorldEvent } from './world.js'
  * twins of the older wire (neural sim --legacy-wire).
  */
 export function publish(index: SubscriptionIndex, e: WorldEvent, legacy = false): void {
+  if (e.kind === 'event_created') {
+    // Only subscriptions to every market: an event has no market ticker to filter on.
+    const subs = index.subscribers('market_lifecycle_v2', '')
+    if (subs.length === 0) return
+    const body = eventLifecycleBody(e.event)
+    for (const s of subs) s.session.deliver(s, 'event_lifecycle', body, true)
+    return
+  }
   const m = e.market
   switch (e.kind) {
     case 'delta': {
@@ -41,7 +49,8 @@ export function publish(index: SubscriptionIndex, e: WorldEvent, legacy = false)
       const subs = index.subscribers('market_lifecycle_v2', m.ticker)
       if (subs.length === 0) return
       const body = lifecycleBody(m, e.eventType)
-      for (const s of subs) s.session.deliver(s, 'market_lifecycle_v2', body, false)
+      // The AsyncAPI document sequences the lifecycle channel (seq is required).
+      for (const s of subs) s.session.deliver(s, 'market_lifecycle_v2', body, true)
       return
     }
     case 'fill': {

@@ -48,6 +48,8 @@ export interface SimOptions {
   subscriptionMarketLimit?: number
   /** WebSocket commands per second per connection before error 27; 0 = unlimited. @default 100 */
   commandRateLimitPerSec?: number
+  /** List a new KXBTCD event this often (event_lifecycle, then its markets' lifecycle); 0 = never. @default 60 */
+  newEventEverySec?: number
 }
 
 export const DEFAULT_SUBSCRIPTION_MARKET_LIMIT = 500
@@ -92,6 +94,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     ratePerSec: opts.ratePerSec ?? 200,
     speed,
     crossEveryMs: opts.crossEveryMs,
+    newEventEveryMs: (opts.newEventEverySec ?? 60) * 1000,
     // Cork every socket for the batch so each tick's frames leave in a few large writes.
     onBatchStart: () => {
       for (const s of sessions) {

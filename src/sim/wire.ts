@@ -1,5 +1,5 @@
 import { formatCount, formatDollars } from '../core/fixed-point.js'
-import type { SimMarket } from './catalog.js'
+import type { SimEvent, SimMarket } from './catalog.js'
 import type { LevelUnits } from './order-book.js'
 import type { LifecycleType, TradeRecord } from './world.js'
 
@@ -97,6 +97,19 @@ export function lifecycleBody(m: SimMarket, eventType: LifecycleType): string {
     body.settled_ts = m.settledTs
   }
   return JSON.stringify(body)
+}
+
+/** Kalshi's event_lifecycle message: an event was created (its markets follow as `created`). */
+export function eventLifecycleBody(e: SimEvent): string {
+  return JSON.stringify({
+    event_ticker: e.ticker,
+    exchange_index: 0,
+    title: e.title,
+    subtitle: e.subTitle,
+    collateral_return_type: e.mutuallyExclusive ? 'MECNET' : '',
+    series_ticker: e.seriesTicker,
+    strike_date: Math.floor(e.strikeTimeMs / 1000),
+  })
 }
 
 export interface FillFields { orderId: string; side: string; action: string; isTaker: boolean; clientOrderId?: string }

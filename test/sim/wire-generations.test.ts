@@ -132,6 +132,29 @@ describe('simulator wire generations and limits', function () {
     expect(errors.map((e) => [e.kind, e.code])).to.deep.include(['rate_limit', 'WS_TOO_MANY_REQUESTS'])
   })
 
+  it('lists new events while running: event_lifecycle, then its markets, which a wildcard follows', async () => {
+    const s = await sim({ newEventEverySec: 0.3 })
+    const raw = await connect(s.wsUrl)
+    const m = stream(s, { channels: ['ticker'] })
+    try {
+      await raw.command('subscribe', { channels: ['market_lifecycle_v2'] })
+      await m.start()
+      const before = (await m.subscribe(['KXBTCD*'])).tickers
+      const event = (await raw.waitFor((f) => f.json?.type === 'event_lifecycle', 5000)).json
+      expect(event.msg).to.include({ series_ticker: 'KXBTCD', exchange_index: 0 })
+      expect(event.seq).to.be.a('number')
+      const listed = s.world.event(event.msg.event_ticker)!.markets.map((x) => x.ticker)
+      await raw.until(() => listed.every((t) => raw.data('market_lifecycle_v2').some((f: any) => f.msg.market_ticker === t && f.msg.event_type === 'created')), 3000)
+      // REST knows the event, and the wildcard's stream now watches its markets.
+      const rest = await fetch(`${s.apiUrl}/events/${event.msg.event_ticker}`).then((r) => r.json() as Promise<any>)
+      expect(rest.event.event_ticker).to.equal(event.msg.event_ticker)
+      await waitFor(() => listed.every((t) => m.watched().includes(t)), 5000, 'the wildcard to follow the new markets')
+      for (const t of listed) expect(before).to.not.include(t)
+    } finally {
+      raw.close()
+    }
+  })
+
   it('answers a bad update of a book subscription with an error that takes the next seq', async () => {
     const s = await sim()
     const raw = await connect(s.wsUrl, signHeaders(privateKey, 'GET', '/trade-api/ws/v2', 'wire-key'))
