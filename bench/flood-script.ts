@@ -43,6 +43,7 @@ export function buildFloodScript(opts: ScriptOptions): FloodScript {
   const forward: (ScriptFrame & { undo?: string })[] = []
   const nowMs = Date.now()
   world.onEvent((e) => {
+    if (e.kind === 'event_created') return
     const m = e.market
     if (e.kind === 'delta') forward.push({ channel: 'orderbook_delta', ticker: m.ticker, body: deltaBody(m, e.side, e.price, e.delta, undefined, nowMs), undo: deltaBody(m, e.side, e.price, -e.delta, undefined, nowMs) })
     else if (e.kind === 'ticker') forward.push({ channel: 'ticker', ticker: m.ticker, body: tickerBody(m, nowMs) })
