@@ -21,6 +21,10 @@ export default class Sim extends Command {
     'error-every': Flags.integer({ description: 'fault: answer every Nth command with an error and every Nth REST call with 429' }),
     'refuse-auth': Flags.boolean({ default: false, description: 'fault: refuse every signed handshake and REST call with 401' }),
     'silent-after': Flags.integer({ description: 'fault: go silent (no data, no pings) N seconds into each connection' }),
+    'legacy-wire': Flags.boolean({ default: false, description: 'also send the legacy integer fields (cents, whole contracts) beside the current dollar/fp strings' }),
+    'subscription-market-limit': Flags.integer({ default: 500, description: 'markets one subscription may hold (more: WebSocket error 26)' }),
+    'command-rate-limit': Flags.integer({ default: 100, description: 'WebSocket commands per second per connection (more: error 27); 0 = unlimited' }),
+    'new-event-every': Flags.integer({ default: 60, description: 'list a new KXBTCD event every N seconds (event_lifecycle on the lifecycle channel); 0 = never' }),
   }
 
   /** Resolves when the user asks to stop (Ctrl-C, SIGTERM); tests replace it instead of signalling the test process. */
@@ -31,6 +35,7 @@ export default class Sim extends Command {
     const publicKeys = await Promise.all((flags['public-key'] ?? []).map((file) => readFile(file, 'utf8').catch(() => this.error(`cannot read public key file ${file}`, { exit: 2 }))))
     const sim = await startSimulator({
       host: flags.host, port: flags.port, seed: flags.seed, ratePerSec: flags.rate, speed: flags.speed, extraMarkets: flags.markets, publicKeys,
+      legacyWire: flags['legacy-wire'], subscriptionMarketLimit: flags['subscription-market-limit'], commandRateLimitPerSec: flags['command-rate-limit'], newEventEverySec: flags['new-event-every'],
       faults: { dropEverySec: flags['drop-every'], seqGapEvery: flags['seq-gap-every'], malformedEvery: flags['malformed-every'], errorEvery: flags['error-every'], refuseAuth: flags['refuse-auth'], silentAfterSec: flags['silent-after'] },
     })
     this.log(`Simulated exchange (not Kalshi) running, seed ${flags.seed}, ${sim.world.markets().length} markets`)

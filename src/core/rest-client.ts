@@ -54,6 +54,16 @@ export interface MarketInfo {
   volume24h?: number
   openInterest?: number
   result?: string
+  /** How the strikes read: `greater` (YES above floorStrike), `less` (below capStrike), `between`, `structured`/`custom` (see customStrike), … */
+  strikeType?: string
+  /** Lower strike, e.g. an NFL spread or total line (`KXNFLSPREAD-…-KC7`: 6.5). */
+  floorStrike?: number
+  capStrike?: number
+  /** Structured strike, e.g. the team id of a winner market. */
+  customStrike?: Record<string, unknown>
+  rulesPrimary?: string
+  /** When the thing the market is about happens (e.g. kickoff + game length), ISO 8601. */
+  occurrenceTime?: string
 }
 
 export interface EventInfo {
@@ -161,6 +171,25 @@ function priceOf(o: Obj, key: string): number | undefined {
   return u === undefined ? undefined : u / PRICE_SCALE
 }
 
+/** Kalshi shows an empty side as a $0 bid and a $1 ask: "none", not a price (and an untraded market's last price as $0). */
+function bidOf(o: Obj, key: string): number | undefined {
+  const p = priceOf(o, key)
+  return p === 0 ? undefined : p
+}
+function askOf(o: Obj, key: string): number | undefined {
+  const p = priceOf(o, key)
+  return p === 1 ? undefined : p
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v)
+    return Number.isFinite(n) ? n : undefined
+  }
+  return undefined
+}
+
 function countOf(o: Obj, key: string): number | undefined {
   const u = countToUnits(o[`${key}_fp`]) ?? countToUnits(o[key])
   return u === undefined ? undefined : u / COUNT_SCALE
@@ -184,15 +213,21 @@ export function parseMarket(raw: unknown): MarketInfo {
     status: str(o.status) ?? 'unknown',
     openTime: str(o.open_time),
     closeTime: str(o.close_time),
-    yesBid: priceOf(o, 'yes_bid'),
-    yesAsk: priceOf(o, 'yes_ask'),
-    noBid: priceOf(o, 'no_bid'),
-    noAsk: priceOf(o, 'no_ask'),
-    lastPrice: priceOf(o, 'last_price'),
+    yesBid: bidOf(o, 'yes_bid'),
+    yesAsk: askOf(o, 'yes_ask'),
+    noBid: bidOf(o, 'no_bid'),
+    noAsk: askOf(o, 'no_ask'),
+    lastPrice: bidOf(o, 'last_price'),
     volume: countOf(o, 'volume'),
     volume24h: countOf(o, 'volume_24h'),
     openInterest: countOf(o, 'open_interest'),
     result: str(o.result),
+    strikeType: str(o.strike_type),
+    floorStrike: num(o.floor_strike),
+    capStrike: num(o.cap_strike),
+    customStrike: o.custom_strike && typeof o.custom_strike === 'object' && !Array.isArray(o.custom_strike) ? (o.custom_strike as Record<string, unknown>) : undefined,
+    rulesPrimary: str(o.rules_primary),
+    occurrenceTime: str(o.occurrence_datetime),
   }
 }
 

@@ -16,9 +16,9 @@ import { MarketHealth, type HealthOptions, type HealthSummary } from './health.j
 import { MarketStore } from './market-store.js'
 import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
-import { Subscriptions, type SubscriptionInfo } from './subscriptions.js'
+import { Subscriptions, type GapBackoff, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
-import type { Book, ConnectionEvent, Fill, LagEvent, Lifecycle, MarketEventListeners, StaleEvent, Tick, Trade } from './types.js'
+import type { Book, ConnectionEvent, EventFeeUpdate, EventLifecycle, Fill, LagEvent, Lifecycle, MarketEventListeners, StaleEvent, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
 import { parseFrame, type BookDeltaMessage, type BookSnapshotMessage } from './wire.js'
 
@@ -55,6 +55,8 @@ export interface MarketStreamOptions {
   errorIntervalMs?: number
   /** When a market counts as lagging or stale (`lag` and `stale` events). */
   health?: HealthOptions
+  /** How re-snapshots after sequence gaps back off per market. @default DEFAULT_GAP_BACKOFF */
+  gapBackoff?: GapBackoff
 }
 
 export interface SubscribeResult {
@@ -90,6 +92,10 @@ export interface StreamEvents extends MarketEventListeners {
   lag: (event: LagEvent) => void
   /** A watched market has been silent for longer than expected (checked every second while connected). */
   stale: (event: StaleEvent) => void
+  /** An event was created (market_lifecycle_v2 channel). */
+  event_lifecycle: (event: EventLifecycle) => void
+  /** An event's fee override changed (market_lifecycle_v2 channel). */
+  event_fee_update: (update: EventFeeUpdate) => void
 }
 
 
@@ -160,6 +166,8 @@ export class MarketStream extends Emitter<StreamEvents> {
       batchPauseMs: this.opts.batchPauseMs,
       batchBurst: this.opts.batchBurst,
       timeoutMs: this.opts.timeoutMs,
+      now: this.now,
+      gapBackoff: options.gapBackoff,
       onError: (error) => this.emit('error', error),
       onRetry: (error) => this.retryNotice(error),
       onSubscribed: (subscription) => this.emit('subscribed', subscription),
@@ -268,6 +276,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.closed = true
     if (this.refreshTimer) clearInterval(this.refreshTimer)
     if (this.healthTimer) clearInterval(this.healthTimer)
+    this.subs.cancelGapTimers()
     this.commands.interruptAll()
     await this.connection?.close()
   }
@@ -330,6 +339,12 @@ export class MarketStream extends Emitter<StreamEvents> {
       case 'fill':
         this.emit('fill', m.fill)
         return
+      case 'event_lifecycle':
+        this.onEventLifecycle(m.event)
+        return
+      case 'event_fee_update':
+        this.emit('event_fee_update', m.fee)
+        return
       case 'subscribed':
         this.subs.onSubscribed(m.id, m.channel, m.sid)
         return
@@ -346,6 +361,12 @@ export class MarketStream extends Emitter<StreamEvents> {
         this.commands.replied(m.id, m.subscriptions)
         return
       case 'error':
+        // A subscription-scoped error takes a number in its subscription's sequence: note it, or the
+        // next delta reads as a gap (seen on real Kalshi: an error took seq 4 between deltas 3 and 5).
+        if (m.sid !== undefined && m.seq !== undefined && this.subs.channelOf(m.sid) === WIRE_CHANNELS.orderbook) {
+          const gap = this.books.noteSeq(m.sid, m.seq, receivedAt)
+          if (gap) this.onGap(gap)
+        }
         this.subs.onExchangeError(m)
         return
       case 'unknown':
@@ -397,7 +418,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.gaps++
     for (const t of gap.tickers) this.store.dropBook(t)
     this.emit('gap', gap)
-    if (gap.sid >= 0 && this.subs.has(gap.sid)) this.subs.resubscribe(gap.sid, true)
+    if (gap.sid >= 0 && this.subs.has(gap.sid)) this.subs.resubscribeAfterGap(gap.sid, gap.tickers)
   }
 
   private onLifecycle(event: Lifecycle): void {
@@ -409,6 +430,12 @@ export class MarketStream extends Emitter<StreamEvents> {
       this.store.applyLifecycle(event)
       this.emit('lifecycle', event)
     }
+  }
+
+  /** A new event: when a wildcard covers it, look its markets up now rather than at the next refresh. */
+  private onEventLifecycle(event: EventLifecycle): void {
+    if (this.wildcards.size > 0 && this.wildcards.coversEvent(event.eventTicker)) void this.refreshWildcards()
+    this.emit('event_lifecycle', event)
   }
 
   /** Transient trouble that is being retried: reported at most once per code per errorIntervalMs, so a flaky exchange does not flood the output. */

@@ -113,7 +113,7 @@ export class HumanFormatter {
 
   private fill(f: Fill): string {
     const taker = f.isTaker === undefined ? '' : f.isTaker ? ' taker' : ' maker'
-    return `${f.action} ${f.side} ${formatCount(f.quantity)} @ ${formatPrice(f.price)}${taker}`
+    return `${f.action || 'fill'}${f.side ? ` ${f.side}` : ''} ${formatCount(f.quantity)} @ ${formatPrice(f.price)}${taker}`
   }
 
   private connection(e: ConnectionEvent): string {

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks'
 import type { SimGame, SimMarket } from './catalog.js'
 import { GAME_SECONDS, gameStateAt, resolvesYes } from './game-clock.js'
 import { endCross, startCross, stepMarket } from './market-maker.js'
-import { type Random, randomInt } from './random.js'
+import { createRandom, type Random, randomInt } from './random.js'
+import { listedBtcEvent } from './catalog.js'
 import type { SimWorld } from './world.js'
 
 export interface GeneratorOptions {
@@ -12,6 +13,8 @@ export interface GeneratorOptions {
   speed: number
   /** Mean real time between crossed-book episodes somewhere in the world. @default 500 (a 10 s demo of strategies/arb.ts on KXNFLGAME* sees about ten) */
   crossEveryMs?: number
+  /** Real time between new events listed while running (event_lifecycle on the lifecycle channel); 0 = none. @default 0 */
+  newEventEveryMs?: number
   /** Called around each batch so the server can cork sockets and write each tick's frames in one go. */
   onBatchStart?: () => void
   onBatchEnd?: () => void
@@ -33,9 +36,13 @@ export class Generator {
   private liveDirty = true
   private nextCrossRunMs: number
   private readonly crossed = new Set<SimMarket>()
+  private listed = 0
+  /** Its own random source, so listing events leaves the seeded market updates as they were. */
+  private readonly listRandom: Random
 
   constructor(private readonly world: SimWorld, private readonly rand: Random, private readonly opts: GeneratorOptions) {
     this.nextCrossRunMs = this.crossGap()
+    this.listRandom = createRandom(0x11575)
   }
 
   get running(): boolean { return this.timer !== undefined }
@@ -62,6 +69,7 @@ export class Generator {
       this.world.simMs += elapsedMs * this.opts.speed
       this.advanceGames()
       this.advanceCrosses()
+      this.listEvents()
       this.budget += (this.opts.ratePerSec * elapsedMs) / 1000
       const n = Math.floor(this.budget)
       this.budget -= n
@@ -108,6 +116,14 @@ export class Generator {
     const m = pool[Math.floor(this.rand() * pool.length)]!
     if (m.crossedUntilRunMs > 0 || m.status !== 'active') return
     if (startCross(this.world, m, this.rand, runMs + randomInt(this.rand, 1000, 2000))) this.crossed.add(m)
+  }
+
+  private listEvents(): void {
+    const every = this.opts.newEventEveryMs ?? 0
+    if (every <= 0 || this.world.runMs < (this.listed + 1) * every) return
+    this.listed++
+    this.world.listEvent(listedBtcEvent(this.listRandom, this.world.startMs, this.listed), this.listRandom)
+    this.liveDirty = true
   }
 
   private advanceGames(): void {

@@ -2,7 +2,7 @@ import type { Side } from '../core/types.js'
 import { type Catalog, type MarketStatus, type SimEvent, type SimMarket, type SimSeries, buildCatalog } from './catalog.js'
 import type { LevelUnits } from './order-book.js'
 import { seedBook } from './market-maker.js'
-import { createRandom } from './random.js'
+import { createRandom, type Random } from './random.js'
 import { buildPastWeek, type PastWeek } from './past-week.js'
 
 export type { SimMarket, SimEvent, SimSeries, MarketStatus } from './catalog.js'
@@ -26,6 +26,7 @@ export type WorldEvent =
   | { kind: 'delta'; market: SimMarket; side: Side; price: number; delta: number; clientOrderId?: string }
   | { kind: 'ticker'; market: SimMarket }
   | { kind: 'trade'; market: SimMarket; trade: TradeRecord }
+  | { kind: 'event_created'; event: SimEvent; market?: undefined }
   | { kind: 'lifecycle'; market: SimMarket; eventType: LifecycleType }
   | { kind: 'fill'; keyId?: string; market: SimMarket; trade: TradeRecord; orderId: string; side: Side; action: 'buy' | 'sell'; isTaker: boolean; clientOrderId?: string }
 
@@ -85,6 +86,25 @@ export class SimWorld {
     for (const l of this.listeners) l(e)
   }
 
+  /**
+   * List a new event while running: Kalshi then sends `event_lifecycle` on the lifecycle channel,
+   * followed by `created` and `activated` market lifecycle messages for its markets.
+   */
+  listEvent(e: SimEvent, bookRandom: Random): void {
+    this.catalog.events.push(e)
+    this.eventsByTicker.set(e.ticker, e)
+    for (const m of e.markets) {
+      this.catalog.markets.push(m)
+      this.byTicker.set(m.ticker, m)
+      seedBook(m, bookRandom)
+    }
+    this.emit({ kind: 'event_created', event: e })
+    for (const m of e.markets) {
+      this.emit({ kind: 'lifecycle', market: m, eventType: 'created' })
+      this.emit({ kind: 'lifecycle', market: m, eventType: 'activated' })
+    }
+  }
+
   /** Change resting quantity and tell orderbook subscribers. */
   applyDelta(market: SimMarket, side: Side, price: number, delta: number, clientOrderId?: string): void {
     if (delta === 0) return
@@ -100,6 +120,7 @@ export class SimWorld {
     const trade: TradeRecord = { seq, tradeId: tradeIdOf(this.startMs, seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
     market.previousPrice = market.lastPrice || yesPrice
     market.lastPrice = yesPrice
+    market.lastTradeCount = count
     market.volume += count
     market.openInterest += count
     this.tradeLog.push(trade)

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createSigner, verifySignature } from '../../src/auth/signer.js'
-import { RestClient } from '../../src/core/rest-client.js'
+import { RestClient, parseMarket } from '../../src/core/rest-client.js'
 import type { NeuralError } from '../../src/errors.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
@@ -299,5 +299,20 @@ describe('rest client', function () {
     const error = await new RestClient({ apiUrl }).placeOrder({ ticker: 'A-B-C', action: 'buy', side: 'yes', count: 1, priceDollars: 0.5 }).then(() => undefined, (e: NeuralError) => e)
     expect(error?.kind).to.equal('auth')
     expect(seen.length).to.equal(0)
+  })
+})
+
+describe('parseMarket on Kalshi market objects', () => {
+  it('reads an empty side ($0 bid, $1 ask) as none and keeps the strike fields', () => {
+    // Field values as Kalshi's REST markets carry them (see test/fixtures/kalshi/README.md on placeholders).
+    const m = parseMarket({
+      ticker: 'KXNFLSPREAD-26SEP14DENKC-KC7', event_ticker: 'KXNFLSPREAD-26SEP14DENKC', title: 'Kansas City wins by over 6.5 points?', yes_sub_title: 'Kansas City wins by over 6.5 points',
+      status: 'active', strike_type: 'greater', floor_strike: 6.5, rules_primary: 'If Kansas City wins by more than 6.5 points …', occurrence_datetime: '2026-09-15T03:30:00Z',
+      yes_bid_dollars: '0.0000', yes_ask_dollars: '1.0000', no_bid_dollars: '0.0000', no_ask_dollars: '1.0000', last_price_dollars: '0.0000', volume_fp: '0.00',
+    })
+    expect(m).to.deep.include({ yesBid: undefined, yesAsk: undefined, noBid: undefined, noAsk: undefined, lastPrice: undefined, volume: 0 })
+    expect(m).to.deep.include({ strikeType: 'greater', floorStrike: 6.5, capStrike: undefined, rulesPrimary: 'If Kansas City wins by more than 6.5 points …', occurrenceTime: '2026-09-15T03:30:00Z' })
+    const winner = parseMarket({ ticker: 'KXNFLGAME-26SEP14DENKC-KC', strike_type: 'structured', custom_strike: { football_team: 'abc' }, yes_bid_dollars: '0.6100', yes_ask_dollars: '0.6300' })
+    expect(winner).to.deep.include({ strikeType: 'structured', customStrike: { football_team: 'abc' }, yesBid: 0.61, yesAsk: 0.63 })
   })
 })

@@ -65,7 +65,7 @@ describe('market stream', function () {
     await s.start()
     await s.subscribe(['A-B-1'])
     const params = server.commands.filter((c) => c.cmd === 'subscribe').map((c) => c.params)
-    expect(params).to.deep.equal([{ channels: ['market_lifecycle_v2'] }, { channels: ['orderbook_delta'], market_tickers: ['A-B-1'] }])
+    expect(params).to.deep.equal([{ channels: ['market_lifecycle_v2'] }, { channels: ['orderbook_delta'], market_tickers: ['A-B-1'], use_yes_price: false }])
     expect(s.subscriptions().map((x) => x.channel).sort()).to.deep.equal(['lifecycle', 'orderbook'])
   })
 
@@ -252,7 +252,7 @@ describe('market stream', function () {
     await waitFor(() => s.subscriptions().length === 1)
     expect(r.unknown).to.deep.equal([])
     expect(errors.map((e) => [e.kind, e.code])).to.deep.equal([['auth', 'AUTH_REQUIRED']])
-    expect(server.commands.map((c) => c.params)).to.deep.equal([{ channels: ['ticker', 'orderbook_delta'], market_tickers: ['A-B-1'], send_initial_snapshot: true }, { channels: ['ticker'], market_tickers: ['A-B-1'], send_initial_snapshot: true }])
+    expect(server.commands.map((c) => c.params)).to.deep.equal([{ channels: ['ticker', 'orderbook_delta'], market_tickers: ['A-B-1'], send_initial_snapshot: true, use_yes_price: false }, { channels: ['ticker'], market_tickers: ['A-B-1'], send_initial_snapshot: true }])
   })
 
   it('sends markets subscribed before start once the connection opens', async () => {

@@ -95,7 +95,8 @@ describe('wire: parseFrame', () => {
 
     it('reads a delta with a negative fixed-point change', () => {
       const m = parse({ type: 'orderbook_delta', sid: 4, seq: 2, msg: { market_ticker: 'A-B-C', market_id: 'x', side: 'yes', price_dollars: '0.0800', delta_fp: '-12.50', ts: 1 } })
-      expect(m).to.deep.equal({ kind: 'book_delta', sid: 4, seq: 2, ticker: 'A-B-C', side: 'yes', priceUnits: 800, deltaUnits: -1250, receivedAt: AT })
+      // A numeric ts is read as seconds (the exchange time of the change).
+      expect(m).to.deep.equal({ kind: 'book_delta', sid: 4, seq: 2, ticker: 'A-B-C', side: 'yes', priceUnits: 800, deltaUnits: -1250, receivedAt: AT, exchangeTs: 1000 })
     })
 
     it('reads a legacy-only delta (price in cents, integer delta)', () => {
@@ -159,6 +160,7 @@ describe('wire: parseFrame', () => {
         kind: 'error',
         id: 5,
         sid: undefined,
+        seq: undefined,
         code: 16,
         codeName: 'market_not_found',
         message: 'Market not found',

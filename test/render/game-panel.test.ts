@@ -29,10 +29,10 @@ const PLAIN_PANEL = [
   '  away  DAL  Dallas Cowboys        37.7%  ████████░░░░░░░░░░░░',
   '  home  PHI  Philadelphia Eagles   62.3%  ████████████░░░░░░░░',
   '  spread',
-  '    DAL 3      bid    -  ask    -  last    -  KXNFLSPREAD-25SEP04DALPHI-DAL3',
-  '    PHI 7      bid 0.30  ask 0.32  last 0.31  KXNFLSPREAD-25SEP04DALPHI-PHI7',
+  '    DAL \u22122.5   bid    -  ask    -  last    -  KXNFLSPREAD-25SEP04DALPHI-DAL3',
+  '    PHI \u22126.5   bid 0.30  ask 0.32  last 0.31  KXNFLSPREAD-25SEP04DALPHI-PHI7',
   '  total',
-  '    47         bid 0.50  ask 0.5225  last    -  KXNFLTOTAL-25SEP04DALPHI-47',
+  '    o46.5      bid 0.50  ask 0.5225  last    -  KXNFLTOTAL-25SEP04DALPHI-47',
   '  markets 5  volume 14,045.5  last update 2025-09-04T20:00:04Z',
   '  PHI win probability  ▁▃█  low 60.0%  high 62.3%  now 62.3%',
 ].join('\n')
@@ -105,7 +105,7 @@ describe('render game panel', () => {
     it('contains the expected numbers', () => {
       const { summary } = dalPhi()
       const out = renderGamePanel(summary, { color: false })
-      for (const s of ['DAL @ PHI', 'kickoff 2025-09-04', '37.7%', '62.3%', 'PHI 7', 'bid 0.30', 'ask 0.5225', 'markets 5', 'volume 14,045.5', '2025-09-04T20:00:04Z']) {
+      for (const s of ['DAL @ PHI', 'kickoff 2025-09-04', '37.7%', '62.3%', 'PHI \u22126.5', 'o46.5', 'bid 0.30', 'ask 0.5225', 'markets 5', 'volume 14,045.5', '2025-09-04T20:00:04Z']) {
         expect(out).to.contain(s)
       }
     })

@@ -96,7 +96,7 @@ describe('status report', () => {
       apiKeyId: 'a1b2…',
       privateKey: `file ${keyFile}`,
       apiUrl,
-      wsUrl: 'wss://demo-api.kalshi.co/trade-api/ws/v2',
+      wsUrl: 'wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2',
       strategies: [],
     })
     expect(json.config.origins).to.deep.include({ environment: 'env KALSHI_ENVIRONMENT', apiUrl: 'flag --api-url', wsUrl: 'default', apiKeyId: 'env KALSHI_API_KEY_ID', privateKey: 'env KALSHI_PRIVATE_KEY_PATH' })

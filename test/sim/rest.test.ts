@@ -26,7 +26,7 @@ describe('simulator REST', () => {
   it('lists the 16 week-one game events of a series', async () => {
     const { body } = await getJson(`${sim.apiUrl}/events?series_ticker=KXNFLGAME&status=open&limit=200`)
     expect(body.events).to.have.length(16)
-    expect(body.events[0]).to.include({ event_ticker: 'KXNFLGAME-25SEP04DALPHI', series_ticker: 'KXNFLGAME', title: 'Dallas at Philadelphia Winner?', mutually_exclusive: true })
+    expect(body.events[0]).to.include({ event_ticker: 'KXNFLGAME-25SEP04DALPHI', series_ticker: 'KXNFLGAME', title: 'DAL Cowboys vs PHI Eagles', mutually_exclusive: true })
     expect(body.events[0].markets).to.equal(undefined)
     expect(body.cursor).to.equal('')
   })
@@ -81,8 +81,8 @@ describe('simulator REST', () => {
   })
 
   it('filters markets by tickers=A,B', async () => {
-    const { body } = await getJson(`${sim.apiUrl}/markets?tickers=KXNFLTOTAL-25SEP04DALPHI-43,KXBTCD-25SEP0717-T110000`)
-    expect(body.markets.map((m: any) => m.ticker)).to.deep.equal(['KXNFLTOTAL-25SEP04DALPHI-43', 'KXBTCD-25SEP0717-T110000'])
+    const { body } = await getJson(`${sim.apiUrl}/markets?tickers=KXNFLTOTAL-25SEP04DALPHI-44,KXBTCD-25SEP0717-T110000`)
+    expect(body.markets.map((m: any) => m.ticker)).to.deep.equal(['KXNFLTOTAL-25SEP04DALPHI-44', 'KXBTCD-25SEP0717-T110000'])
   })
 
   it('maps the status filter open to active markets and unopened to none', async () => {
@@ -91,6 +91,23 @@ describe('simulator REST', () => {
     expect(open.body.markets).to.have.length(sim.world.markets().filter((m) => m.status === 'active').length)
     expect(open.body.markets.every((m: any) => m.status === 'active')).to.equal(true)
     expect(unopened.body.markets).to.deep.equal([])
+  })
+
+  it('describes spread, total and winner markets with Kalshi strike fields and numbering (N is over N − 0.5)', async () => {
+    const { body } = await getJson(`${sim.apiUrl}/markets?event_ticker=KXNFLSPREAD-25SEP04DALPHI`)
+    expect(body.markets.length).to.be.greaterThan(0)
+    for (const m of body.markets) {
+      const n = Number(/(\d+)$/.exec(m.ticker)![1])
+      expect(m).to.include({ strike_type: 'greater', floor_strike: n - 0.5, fractional_trading_enabled: false, tick_size: 1 })
+      expect(m.title).to.match(new RegExp(`wins by over ${n - 0.5} points\\?$`))
+      expect(m.yes_sub_title).to.match(new RegExp(`wins by over ${n - 0.5} points$`))
+      expect(Date.parse(m.occurrence_datetime)).to.be.a('number').and.not.NaN
+    }
+    const totals = (await getJson(`${sim.apiUrl}/markets?event_ticker=KXNFLTOTAL-25SEP04DALPHI`)).body.markets
+    for (const m of totals) expect(m).to.include({ strike_type: 'greater', floor_strike: Number(/(\d+)$/.exec(m.ticker)![1]) - 0.5 })
+    const winner = (await getJson(`${sim.apiUrl}/markets/KXNFLGAME-25SEP04DALPHI-PHI`)).body.market
+    expect(winner.strike_type).to.equal('structured')
+    expect(winner.custom_strike.football_team).to.match(/^[0-9a-f-]{36}$/)
   })
 
   it('returns a market with dollar strings, fp counts and legacy twins', async () => {

@@ -192,9 +192,12 @@ export class KalshiHook implements OrderHook {
 
   onEvent(event: MarketEvent): void {
     if (event.type !== 'fill') return
+    // Kalshi's partial and closing sells are sells; a fill without action or side cannot be booked.
+    const action = event.action === 'buy' ? 'buy' : event.action === '' ? undefined : 'sell'
+    if (action === undefined || event.side === undefined) return
     const yesUnits = dollarsNumberToUnits(event.price)
     const units = event.side === 'yes' ? yesUnits : PRICE_SCALE - yesUnits
-    this.portfolio.apply(event.action, event.ticker, event.side, [[units, event.quantity]])
+    this.portfolio.apply(action, event.ticker, event.side, [[units, event.quantity]])
     this.risk.onFill(event)
     if (event.action !== 'sell' || !event.orderId) return
     const waiting = this.awaitingFills.get(event.orderId)

@@ -94,7 +94,7 @@ export class RiskGuard {
 
   /** A sell that filled lowers the position it closed. */
   onFill(fill: Fill): void {
-    if (fill.action !== 'sell') return
+    if (fill.action === 'buy' || fill.action === '') return
     const left = Math.max(0, (this.exposure.get(fill.ticker) ?? 0) - fill.quantity)
     this.exposure.set(fill.ticker, left)
   }
