@@ -110,7 +110,11 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   stream.on('lifecycle', onEvent)
   stream.on('fill', onEvent)
   // The bus publisher's connection and errors are reported as the exchange's are.
+  let everConnected = false
+  let lastDisconnect: string | undefined
   const onConnection = (event: ConnectionEvent) => {
+    if (event.state === 'connected') everConnected = true
+    if (event.state === 'disconnected' && event.reason !== 'closed by client') lastDisconnect = event.reason
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
     if (event.state === 'failed') {
       failed = true
@@ -127,22 +131,28 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   }
   stream.on('error', onError)
   let relay: BusRelay | undefined
-  const abort = () => finish()
+  // Closing the feed at once also ends a first connect that is still being retried (with an
+  // unbounded retry policy nothing else would); `untilStopped` frees the steps awaiting it.
+  const abort = () => {
+    finish()
+    void stream.close().catch(() => undefined)
+  }
+  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, finished.then(() => { throw STOPPED })])
   options.signal?.addEventListener('abort', abort, { once: true })
-  if (options.signal?.aborted) finish()
+  if (options.signal?.aborted) abort()
 
   let timer: NodeJS.Timeout | undefined
   try {
     if (options.publish) {
       spinner.start(`connecting to ${options.publish.url}`)
-      relay = await openBusRelay(options.publish, { connection: onConnection, error: onError })
+      relay = await untilStopped(openBusRelay(options.publish, { connection: onConnection, error: onError }))
       relay.attach(stream)
       spinner.succeed(`publishing to ${options.publish.url}${options.publish.jetstream ? ` (JetStream stream ${options.publish.jetstream.stream})` : ''}`)
     }
     spinner.start(`connecting to ${stream.bus?.url ?? options.exchange?.wsUrl}`)
-    await stream.start()
+    await untilStopped(stream.start())
     spinner.update(`resolving ${options.targets.join(' ')}`)
-    const result = await stream.subscribe(options.targets)
+    const result = await untilStopped(stream.subscribe(options.targets))
     spinner.succeed(stream.bus ? stream.bus.describe() : `subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
     for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
     if (result.tickers.length === 0 && !stream.bus) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
@@ -159,7 +169,8 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     await finished
   } catch (error) {
     spinner.fail()
-    fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
+    // Stopped on purpose (Ctrl-C, SIGTERM, closed output) while starting: not a failure of the run.
+    if (error !== STOPPED && !options.signal?.aborted) fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
     options.signal?.removeEventListener('abort', abort)
@@ -185,10 +196,18 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.frames } : {}),
   }
   if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
+  // The reader of stdout went away before any data could flow (`--json | head -5` with no network):
+  // the run did not succeed, and exit 0 would hide why.
+  if (options.signal?.reason === 'output-closed' && !everConnected && !options.feed?.bus) {
+    fatal ??= new NeuralError('network', 'CONNECT_FAILED', `output closed before a connection opened${lastDisconnect ? `: ${lastDisconnect}` : ''}`)
+  }
   if (!fatal || events > 0) sink.summary(summary)
   if (fatal) throw fatal
   return summary
 }
+
+/** Thrown into a starting step when the run is stopped (never escapes the session). */
+const STOPPED = Symbol('stopped')
 
 function liveStatus(stats: StreamStats, markets: number) {
   return {

@@ -6,7 +6,7 @@ import { chalkFor } from '../render/color.js'
 import { createNdjsonWriter, type NdjsonWriter } from '../render/ndjson.js'
 import { createSpinner, type Spinner } from '../render/spinner.js'
 import { openExchange as openExchangeFor, type Exchange, type OpenExchangeOptions } from '../runtime/open-exchange.js'
-import { onShutdown, shutdown } from './shutdown.js'
+import { installShutdown, onShutdown, shutdown, stopping, type StopReason } from './shutdown.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -53,6 +53,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private readonly exchanges: Exchange[] = []
 
   override async init(): Promise<void> {
+    // Before anything slow (config, first connect): Ctrl-C must exit 130 at every stage.
+    installShutdown()
     await super.init()
     const ctor = this.ctor as unknown as typeof BaseCommand
     const { args, flags, argv } = await this.parse({
@@ -105,23 +107,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return exchange
   }
 
-  /** Run `fn` once on Ctrl-C / SIGTERM before exiting 130 / 143. */
-  protected onShutdown(fn: () => void | Promise<void>): () => void {
+  /** Run `fn` once on Ctrl-C / SIGTERM (then exit 130 / 143) or when stdout's reader goes away (exit 0). */
+  protected onShutdown(fn: (reason: StopReason) => void | number | Promise<void | number>): () => void {
     return onShutdown(fn)
   }
 
   /**
-   * Run a streaming session until it ends by itself (duration, count, failure) or Ctrl-C / SIGTERM
-   * aborts it. Either way `finish` runs once with its result (to print a summary) before output is
-   * flushed, so a stopped run still ends with its summary.
+   * Run a streaming session until it ends by itself (duration, count, failure) or Ctrl-C / SIGTERM /
+   * a closed stdout aborts it (the AbortSignal's reason is the StopReason). Either way `finish` runs
+   * once with its result (to print a summary) before output is flushed, so a stopped run still ends
+   * with its summary. When stdout closed and the session then failed (it was never connected), the
+   * failure is reported on stderr and is the exit code: `--json | head -5` must not hide it.
    */
   protected async runUntilStopped<R>(session: (signal: AbortSignal) => Promise<R>, finish?: (result: R) => void | Promise<void>): Promise<R> {
     const abort = new AbortController()
     let done: Promise<R> | undefined
-    this.onShutdown(async () => {
-      abort.abort()
-      await done?.catch(() => undefined)
-      await this.flushOutput()
+    this.onShutdown(async (reason) => {
+      abort.abort(reason)
+      const failure = await done?.then(() => undefined, (error: unknown) => error)
+      await this.flushOutput().catch(() => undefined)
+      if (failure === undefined) return
+      // catch() leaves a failure during shutdown to this handler, so it is reported once.
+      await this.report(failure)
+      return describeError(failure).exitCode
     })
     done = session(abort.signal).then(async (result) => {
       await finish?.(result)
@@ -130,9 +138,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return done
   }
 
-  /** The command's NDJSON writer on stdout. When the reader goes away, shutdown handlers run and the exit code is 0. */
+  /** The command's NDJSON writer on stdout. When the reader goes away, the run stops as on Ctrl-C (exit 0 if it was healthy). */
   protected ndjson(): NdjsonWriter {
-    this.writer ??= createNdjsonWriter({ onClosed: () => void shutdown(0) })
+    this.writer ??= createNdjsonWriter({ onClosed: () => void shutdown('output-closed') })
     return this.writer
   }
 
@@ -172,17 +180,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     // this.exit() inside a command: not an error to report.
     if (error instanceof Errors.ExitError) throw error
+    // A stop (signal, closed output) is under way: its handler reports the failure and picks the exit code.
+    if (stopping()) return new Promise(() => undefined)
+    const described = await this.report(error)
+    // Exits through oclif's handler, which prints nothing for an ExitError.
+    return this.exit(described.exitCode)
+  }
+
+  /** One line on stderr (and an NDJSON error line on stdout under --json) for an error that ends the command. */
+  private async report(error: unknown): Promise<ReturnType<typeof describeError>> {
     const described = describeError(error)
     if (described.code === 'USAGE') described.message += this.usageHint()
     await this.writer?.flush().catch(() => undefined)
-    if (this.json) {
+    if (this.json && !this.writer?.closed) {
       const line: ErrorLine = { type: 'error', kind: described.kind, code: described.code, message: described.message }
       process.stdout.write(JSON.stringify(line) + '\n')
     }
     process.stderr.write(`${chalkFor(process.stderr).red('error:')} ${described.message}\n`)
-    if (this.debugEnabled && error?.stack) process.stderr.write(`${error.stack}\n`)
-    // Exits through oclif's handler, which prints nothing for an ExitError.
-    return this.exit(described.exitCode)
+    const stack = (error as Error | undefined)?.stack
+    if (this.debugEnabled && stack) process.stderr.write(`${stack}\n`)
+    return described
   }
 }
 
