@@ -80,9 +80,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   const startedAt = Date.now()
   const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels)
   options.onStream?.(stream)
-  const recorder = options.recordFile
-    ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment } })
-    : undefined
+  const recorder = options.recordFile ? openRecorder(options.recordFile, options) : undefined
   let status: StatusPublisher | undefined
   let events = 0
   let fatal: NeuralError | undefined
@@ -154,8 +152,12 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     spinner.update(`resolving ${options.targets.join(' ')}`)
     const result = await untilStopped(stream.subscribe(options.targets))
     spinner.succeed(stream.bus ? stream.bus.describe() : `subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
+    if (result.tickers.length === 0 && !stream.bus) {
+      // One line for one mistake: the reason is in the error itself, not in a problem line before it.
+      const why = result.unknown.length > 0 ? ` (the exchange knows no market ${result.unknown.map((u) => u.ticker).join(', ')}; market tickers look like KXNFLGAME-25SEP04DALPHI-PHI)` : ''
+      throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}${why}`)
+    }
     for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
-    if (result.tickers.length === 0 && !stream.bus) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
     options.onSubscribed?.(result)
     if (options.status) {
       status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
@@ -204,6 +206,17 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   if (!fatal || events > 0) sink.summary(summary)
   if (fatal) throw fatal
   return summary
+}
+
+/** The record file, or one clear line on why it cannot be written (a missing directory, no permission). */
+function openRecorder(file: string, options: StreamSessionOptions): Recorder {
+  try {
+    return new Recorder(file, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment } })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error)?.message
+    throw new NeuralError('input', 'RECORD_UNWRITABLE', `--record ${file}: cannot write it (${why})`, { cause: error })
+  }
 }
 
 /** Thrown into a starting step when the run is stopped (never escapes the session). */

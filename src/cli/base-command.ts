@@ -207,18 +207,40 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 export function describeError(error: unknown): { kind: ErrorKind; code: string; message: string; exitCode: number } {
   if (error instanceof NeuralError) return { kind: error.kind, code: error.code, message: firstLine(error.message), exitCode: error.exitCode }
   if (error instanceof Errors.CLIError && 'parse' in error) {
-    // oclif's flag/argument errors: bad input, exit 2, and only the first line ("See more help with --help" follows).
-    return { kind: 'input', code: 'USAGE', message: firstLine(error.message), exitCode: 2 }
+    // oclif's flag/argument errors: bad input, exit 2, as one line (its "See more help with --help" dropped).
+    return { kind: 'input', code: 'USAGE', message: usageLine(error.message), exitCode: 2 }
   }
   if (error instanceof Errors.CLIError && error.oclif?.exit === 2) {
-    // Also oclif's usage errors without a `parse` field ("Flag --api-url expects a value").
-    return { kind: 'input', code: 'USAGE', message: firstLine(error.message), exitCode: 2 }
+    // Also oclif's usage errors without a `parse` field ("Flag --api-url expects a value", "Parsing --count ...").
+    return { kind: 'input', code: 'USAGE', message: usageLine(error.message), exitCode: 2 }
   }
   if (error instanceof Errors.CLIError) {
     return { kind: 'internal', code: 'ERROR', message: firstLine(error.message), exitCode: error.oclif?.exit ?? 1 }
   }
   const message = error instanceof Error ? error.message : String(error)
   return { kind: 'internal', code: 'INTERNAL', message: firstLine(message) || 'unexpected error', exitCode: 1 }
+}
+
+/**
+ * oclif's multi-line usage errors as one line that still says what is wrong and what is expected:
+ * "Parsing --count\n\tExpected an integer but received: abc" → "--count: expected an integer, got abc";
+ * "Missing 1 required arg:\ntargets  market tickers or patterns" → "missing argument TARGETS (market tickers or patterns)".
+ */
+export function usageLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help with/.test(l))
+  const parsing = /^Parsing (--\S+)$/.exec(lines[0] ?? '')
+  if (parsing && lines[1]) {
+    const received = /^Expected an? (.+?) but received: (.*)$/.exec(lines[1])
+    return received ? `${parsing[1]}: expected ${/^[aeiou]/.test(received[1]!) ? 'an' : 'a'} ${received[1]}, got ${JSON.stringify(received[2])}` : `${parsing[1]}: ${lines[1]}`
+  }
+  if (/^Missing \d+ required args?:?$/.test(lines[0] ?? '') && lines.length > 1) {
+    const missing = lines.slice(1).map((l) => {
+      const [name, ...rest] = l.split(/\s{2,}/)
+      return rest.length > 0 ? `${name!.toUpperCase()} (${rest.join(' ')})` : name!.toUpperCase()
+    })
+    return `missing argument${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`
+  }
+  return lines[0] ?? ''
 }
 
 function firstLine(text: string): string {

@@ -37,11 +37,12 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
   }
 
   async run(): Promise<RunStrategyResult> {
-    if (this.positional.length === 0) this.error('give at least one strategy file or directory, e.g. neural run-strategy ./strategies/arb.ts --env sim', { exit: 2 })
+    if (this.positional.length === 0) this.error('give at least one strategy file or directory', { exit: 2 })
     const durationMs = secondsToMs('duration', this.flags.duration)
     const reportEveryMs = secondsToMs('report-every', this.flags['report-every'])
     const speed = this.flags.speed === undefined ? undefined : Number(this.flags.speed)
     if (speed !== undefined && !(speed > 0)) this.error(`--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`, { exit: 2 })
+    if (speed !== undefined && !this.flags.replay) this.printWarning('--speed is ignored without --replay: a live feed runs at the pace of the exchange')
     const startingCashDollars = Number(this.flags['starting-cash'])
     if (!(startingCashDollars >= 0)) this.error(`--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`, { exit: 2 })
     const bus = busSettings({ source: this.flags.source, jetstream: this.flags.jetstream }, 'new')
