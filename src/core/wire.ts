@@ -177,6 +177,11 @@ function dollars(units: number | undefined): number | undefined {
   return units === undefined ? undefined : units / PRICE_SCALE
 }
 
+/** Kalshi's millisecond field (`ts_ms`, sent beside the deprecated seconds `ts`); see kalshi-protocol.md. */
+function msField(ts: unknown): number | undefined {
+  return typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0 ? ts : undefined
+}
+
 /** Kalshi data timestamps are Unix seconds. */
 function secondsToMs(ts: unknown): number | undefined {
   // Found by fuzzing: a huge number times 1000 is Infinity, which prints as null.
@@ -205,7 +210,7 @@ function parseTick(msg: Obj, sid: number | undefined, receivedAt: number): TickM
     noPrice: yesPrice === undefined ? undefined : (PRICE_SCALE - yesPrice) / PRICE_SCALE,
     volume: volume === undefined ? undefined : volume / COUNT_SCALE,
     openInterest: openInterest === undefined ? undefined : openInterest / COUNT_SCALE,
-    lastUpdate: secondsToMs(msg.ts) ?? receivedAt,
+    lastUpdate: msField(msg.ts_ms) ?? secondsToMs(msg.ts) ?? receivedAt,
     receivedAt,
   }
   return { kind: 'tick', sid, tick }
@@ -231,7 +236,7 @@ function parseTrade(msg: Obj, sid: number | undefined, receivedAt: number): Trad
     quantity: count / COUNT_SCALE,
     price: yesUnits / PRICE_SCALE,
     noPrice: no / PRICE_SCALE,
-    ts: secondsToMs(msg.ts) ?? receivedAt,
+    ts: msField(msg.ts_ms) ?? secondsToMs(msg.ts) ?? receivedAt,
     receivedAt,
   }
   return { kind: 'trade', sid, trade }
@@ -330,7 +335,7 @@ function parseFill(msg: Obj, sid: number | undefined, receivedAt: number): FillM
     isTaker: typeof msg.is_taker === 'boolean' ? msg.is_taker : undefined,
     price: p / PRICE_SCALE,
     quantity: count / COUNT_SCALE,
-    ts: secondsToMs(msg.ts) ?? receivedAt,
+    ts: msField(msg.ts_ms) ?? secondsToMs(msg.ts) ?? receivedAt,
     receivedAt,
   }
   return { kind: 'fill', sid, fill }

@@ -101,5 +101,7 @@ export function fillBody(m: SimMarket, t: TradeRecord, f: FillFields): string {
     count_fp: formatCount(t.count),
     ...(f.clientOrderId === undefined ? {} : { client_order_id: f.clientOrderId }),
     ts: Math.floor(t.tsMs / 1000),
+    // Current Kalshi trade frames carry the millisecond time beside the deprecated seconds (kalshi-protocol.md).
+    ts_ms: t.tsMs,
   })
 }
