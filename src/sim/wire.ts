@@ -36,7 +36,8 @@ export function tradeBody(m: SimMarket, t: TradeRecord): string {
   const noPrice = 10_000 - t.yesPrice
   return `{"trade_id":"${t.tradeId}","market_ticker":"${m.ticker}","yes_price":${cents(t.yesPrice)},"no_price":${cents(noPrice)},` +
     `"yes_price_dollars":"${formatDollars(t.yesPrice)}","no_price_dollars":"${formatDollars(noPrice)}","count":${whole(t.count)},"count_fp":"${formatCount(t.count)}",` +
-    `"taker_side":"${t.takerSide}","ts":${Math.floor(t.tsMs / 1000)}}`
+    // ts_ms beside the deprecated seconds, as current Kalshi trade frames carry it (kalshi-protocol.md, first section).
+    `"taker_side":"${t.takerSide}","ts":${Math.floor(t.tsMs / 1000)},"ts_ms":${t.tsMs}}`
 }
 
 export function deltaBody(m: SimMarket, side: string, price: number, delta: number, clientOrderId?: string): string {
@@ -101,7 +102,5 @@ export function fillBody(m: SimMarket, t: TradeRecord, f: FillFields): string {
     count_fp: formatCount(t.count),
     ...(f.clientOrderId === undefined ? {} : { client_order_id: f.clientOrderId }),
     ts: Math.floor(t.tsMs / 1000),
-    // Current Kalshi trade frames carry the millisecond time beside the deprecated seconds (kalshi-protocol.md).
-    ts_ms: t.tsMs,
   })
 }
