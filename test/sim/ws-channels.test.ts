@@ -71,7 +71,9 @@ describe('simulator WebSocket channels', () => {
   it('sends trade messages with the reference fields and matching yes/no prices', async () => {
     await client.command('subscribe', { channels: ['trade'] })
     const msg = (await client.waitFor((f) => f.json?.type === 'trade')).json.msg
-    expect(msg).to.have.keys('trade_id', 'market_ticker', 'yes_price', 'no_price', 'yes_price_dollars', 'no_price_dollars', 'count', 'count_fp', 'taker_side', 'ts')
+    expect(msg).to.have.keys('trade_id', 'market_ticker', 'yes_price', 'no_price', 'yes_price_dollars', 'no_price_dollars', 'count', 'count_fp', 'taker_side', 'ts', 'ts_ms')
+    // Current Kalshi trade frames carry ts_ms beside the deprecated seconds (kalshi-protocol.md).
+    expect(Math.floor((msg.ts_ms as number) / 1000)).to.equal(msg.ts)
     expect(units(msg.yes_price_dollars) + units(msg.no_price_dollars)).to.equal(10_000)
     expect(msg.count_fp).to.match(COUNT)
     expect(['yes', 'no']).to.include(msg.taker_side)
