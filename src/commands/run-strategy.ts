@@ -48,7 +48,8 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     const bus = busSettings({ source: this.flags.source, jetstream: this.flags.jetstream }, 'new')
     if (bus.source && this.flags.replay) throw inputError('BAD_BUS_FLAGS', '--source and --replay cannot go together: give one feed')
     const { config } = await this.loadConfig()
-    const output = createStrategyOutput({ writer: this.json ? this.ndjson() : undefined, colorLevel: colorLevel(process.stdout), debug: this.debugEnabled })
+    // A replay's data is what the file holds; a live or bus feed under --env sim is the simulator's.
+    const output = createStrategyOutput({ writer: this.json ? this.ndjson() : undefined, colorLevel: colorLevel(process.stdout), debug: this.debugEnabled, simulated: config.environment === 'sim' && !this.flags.replay })
     const { summary, failure } = await this.runUntilStopped((signal) => runStrategySession({
       files: this.positional, config, hook: this.flags.hook, live: this.flags.live, params: this.flags.param ?? [],
       reportEveryMs, durationMs, startingCashDollars,
