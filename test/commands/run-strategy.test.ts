@@ -432,7 +432,8 @@ describe('neural run-strategy (end to end)', function () {
 
     it('exits 143 on SIGTERM and prints the portfolio block', () => {
       expect(terminated.code, terminated.stderr).to.equal(143)
-      const lines = linesOf(terminated.stdout)
+      // A simulated feed: every human line is marked [sim].
+      const lines = linesOf(terminated.stdout).map((l) => l.replace(/^\[sim\] /, ''))
       const fills = lines.filter((l) => / {2}paper: filled 1\/1 /.test(l))
       const portfolio = lines.find((l) => l.startsWith('Portfolio (paper): '))
       expect(fills.length).to.be.greaterThan(0)
