@@ -39,6 +39,8 @@ export interface StreamSessionOptions {
   status?: { command: string; args: string[] }
   /** Called with the stream once it exists (e.g. to attach a publisher). */
   onStream?: (stream: MarketFeed) => void
+  /** With a bus feed: report once if nothing arrives this long after subscribing. @default 5000 */
+  busQuietMs?: number
   /** Called once the targets are subscribed (after the spinner's last line), before the run waits for its end. */
   onSubscribed?: (result: SubscribeResult) => void
 }
@@ -140,6 +142,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   if (options.signal?.aborted) abort()
 
   let timer: NodeJS.Timeout | undefined
+  let quietTimer: NodeJS.Timeout | undefined
   try {
     if (options.publish) {
       spinner.start(`connecting to ${options.publish.url}`)
@@ -168,6 +171,13 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
       finished.then(() => clearInterval(interval), () => clearInterval(interval))
     }
     if (options.durationMs !== undefined) timer = setTimeout(finish, options.durationMs)
+    if (stream.bus) {
+      // A bus with no publisher is silent, and silence reads as a hang: say what is missing, once.
+      const quietMs = options.busQuietMs ?? BUS_QUIET_MS
+      quietTimer = setTimeout(() => {
+        if (events === 0 && !stopped) sink.problem({ kind: 'network', code: 'BUS_QUIET', message: `nothing received from ${stream.bus!.url} in ${quietMs / 1000} s: is a \`neural stream --publish ${stream.bus!.url}\` running? (still listening)` })
+      }, quietMs)
+    }
     await finished
   } catch (error) {
     spinner.fail()
@@ -175,6 +185,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     if (error !== STOPPED && !options.signal?.aborted) fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
+    if (quietTimer) clearTimeout(quietTimer)
     options.signal?.removeEventListener('abort', abort)
   }
   const stats = stream.stats()
@@ -218,6 +229,9 @@ function openRecorder(file: string, options: StreamSessionOptions): Recorder {
     throw new NeuralError('input', 'RECORD_UNWRITABLE', `--record ${file}: cannot write it (${why})`, { cause: error })
   }
 }
+
+/** How long a bus may stay silent before `stream --source` says that nothing is publishing. */
+const BUS_QUIET_MS = 5000
 
 /** Thrown into a starting step when the run is stopped (never escapes the session). */
 const STOPPED = Symbol('stopped')

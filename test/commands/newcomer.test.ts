@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { NatsServer, natsServerAvailable } from '../bus/nats-server.js'
 import { BIN, cliEnv, ensureBuilt, jsonLines, limited, linesOf, Neural, ROOT, runNeural, tempDir, type RunResult } from './helpers.js'
 
 describe('neural for a newcomer', function () {
@@ -143,6 +144,27 @@ describe('neural for a newcomer', function () {
       const r = await run(['run-strategy', join(ROOT, 'strategies', 'arb.ts'), ...external(), '--speed', '10', '--duration', '1', '--json'])
       expect(r.code, r.stderr).to.equal(0)
       expect(r.stderr).to.equal('warning: --speed is ignored without --replay: a live feed runs at the pace of the exchange\n')
+    })
+
+    it('stream --source says so when nothing is publishing on the bus, and keeps listening', async function () {
+      if (!natsServerAvailable()) this.skip()
+      const nats = await new NatsServer().start()
+      try {
+        const n = new Neural(['stream', '--source', nats.url, 'KXNFLGAME*'], { runtimeDir, timeoutMs: 30_000 })
+        try {
+          await n.until(() => /BUS_QUIET|nothing received/.test(n.stderr), 15_000, 'the quiet-bus notice')
+          expect(linesOf(n.stderr).filter((l) => l.includes('nothing received'))).to.deep.equal([
+            `network: nothing received from ${nats.url} in 5 s: is a \`neural stream --publish ${nats.url}\` running? (still listening)`,
+          ])
+          expect(n.child.exitCode).to.equal(null)
+          n.child.kill('SIGINT')
+          expect((await n.done).code).to.equal(130)
+        } finally {
+          n.child.kill('SIGKILL')
+        }
+      } finally {
+        await nats.stop()
+      }
     })
 
     it('nfl games --duration warns', async () => {
