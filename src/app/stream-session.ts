@@ -133,11 +133,16 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   let relay: BusRelay | undefined
   // Closing the feed at once also ends a first connect that is still being retried (with an
   // unbounded retry policy nothing else would); `untilStopped` frees the steps awaiting it.
+  let stopRequested!: () => void
+  // Only a stop from outside frees a starting step: a failure while starting rejects the step itself, with its own error.
+  const stopping = new Promise<never>((_, reject) => (stopRequested = () => reject(STOPPED)))
+  stopping.catch(() => undefined)
   const abort = () => {
+    stopRequested()
     finish()
     void stream.close().catch(() => undefined)
   }
-  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, finished.then(() => { throw STOPPED })])
+  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, stopping])
   options.signal?.addEventListener('abort', abort, { once: true })
   if (options.signal?.aborted) abort()
 
