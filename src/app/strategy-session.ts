@@ -113,8 +113,16 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
 
   let status: StatusPublisher | undefined
   const stop = new AbortController()
-  const abort = () => stop.abort()
+  // Closing the feed at once also ends a first connect that is still being retried.
+  const abort = () => {
+    stop.abort()
+    if (!replaying) void stream.close().catch(() => undefined)
+  }
+  const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(STOPPED), { once: true }))
+  stopped.catch(() => undefined)
+  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, stopped])
   options.signal?.addEventListener('abort', abort, { once: true })
+  if (options.signal?.aborted) abort()
   let timer: NodeJS.Timeout | undefined
   try {
     await engine.start()
@@ -122,9 +130,9 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
       await replay(options.replay.file, options.replay.speed, replayStream!, engine, stop.signal)
     } else {
       options.spinner.start(`connecting to ${stream.bus?.url ?? exchange!.wsUrl}`)
-      await stream.start()
+      await untilStopped(stream.start())
       options.spinner.update(`subscribing ${wanted.markets.join(' ')}`)
-      const result = await stream.subscribe(wanted.markets)
+      const result = await untilStopped(stream.subscribe(wanted.markets))
       const on = stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`
       options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${on}`)
       for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
@@ -143,7 +151,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     }
   } catch (error) {
     options.spinner.fail()
-    failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
+    // Stopped on purpose (Ctrl-C, SIGTERM, closed output) while starting: not a failure of the run.
+    if (error !== STOPPED && !options.signal?.aborted) failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
     options.signal?.removeEventListener('abort', abort)
@@ -154,6 +163,9 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   await status?.close()
   return { summary, failure }
 }
+
+/** Thrown into a starting step when the run is stopped (never escapes the session). */
+const STOPPED = Symbol('stopped')
 
 /** Feed a record file through the same ingest path as live frames; each event is fully handled before the next. */
 async function replay(file: string, speed: number | undefined, stream: MarketStream, engine: StrategyEngine, signal: AbortSignal): Promise<void> {

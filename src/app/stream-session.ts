@@ -48,6 +48,8 @@ export interface StreamSessionOptions {
   status?: { command: string; args: string[] }
   /** Called with the stream once it exists (e.g. to attach a publisher). */
   onStream?: (stream: MarketFeed) => void
+  /** With a bus feed: report once if nothing arrives this long after subscribing. @default 5000 */
+  busQuietMs?: number
   /** Called once the targets are subscribed (after the spinner's last line), before the run waits for its end. */
   onSubscribed?: (result: SubscribeResult) => void
 }
@@ -116,9 +118,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     fatal ??= error
     finish()
   }
-  const recorder = options.recordFile
-    ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment }, onError: onRecordError })
-    : undefined
+  const recorder = options.recordFile ? openRecorder(options.recordFile, options, onRecordError) : undefined
   // Nothing streamed yet: a record file that cannot take its first line ends the run before it connects.
   if (recorder?.error && fatal === recorder.error) throw fatal
 
@@ -143,7 +143,11 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     if (!stopped) sink.record(e, `warning: ${e.ticker} has had no data for ${seconds(e.silentMs)}, longer than usual (stale)`)
   })
   // The bus publisher's connection and errors are reported as the exchange's are.
+  let everConnected = false
+  let lastDisconnect: string | undefined
   const onConnection = (event: ConnectionEvent) => {
+    if (event.state === 'connected') everConnected = true
+    if (event.state === 'disconnected' && event.reason !== 'closed by client') lastDisconnect = event.reason
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
     if (event.state === 'failed') {
       failed = true
@@ -160,25 +164,41 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   }
   stream.on('error', onError)
   let relay: BusRelay | undefined
-  const abort = () => finish()
+  // Closing the feed at once also ends a first connect that is still being retried (with an
+  // unbounded retry policy nothing else would); `untilStopped` frees the steps awaiting it.
+  let stopRequested!: () => void
+  // Only a stop from outside frees a starting step: a failure while starting rejects the step itself, with its own error.
+  const stopping = new Promise<never>((_, reject) => (stopRequested = () => reject(STOPPED)))
+  stopping.catch(() => undefined)
+  const abort = () => {
+    stopRequested()
+    finish()
+    void stream.close().catch(() => undefined)
+  }
+  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, stopping])
   options.signal?.addEventListener('abort', abort, { once: true })
-  if (options.signal?.aborted) finish()
+  if (options.signal?.aborted) abort()
 
   let timer: NodeJS.Timeout | undefined
+  let quietTimer: NodeJS.Timeout | undefined
   try {
     if (options.publish) {
       spinner.start(`connecting to ${options.publish.url}`)
-      relay = await openBusRelay(options.publish, { connection: onConnection, error: onError })
+      relay = await untilStopped(openBusRelay(options.publish, { connection: onConnection, error: onError }))
       relay.attach(stream)
       spinner.succeed(`publishing to ${options.publish.url}${options.publish.jetstream ? ` (JetStream stream ${options.publish.jetstream.stream})` : ''}`)
     }
     spinner.start(`connecting to ${stream.bus?.url ?? options.exchange?.wsUrl}`)
-    await stream.start()
+    await untilStopped(stream.start())
     spinner.update(`resolving ${options.targets.join(' ')}`)
-    const result = await stream.subscribe(options.targets)
+    const result = await untilStopped(stream.subscribe(options.targets))
     spinner.succeed(stream.bus ? stream.bus.describe() : `subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
+    if (result.tickers.length === 0 && !stream.bus) {
+      // One line for one mistake: the reason is in the error itself, not in a problem line before it.
+      const why = result.unknown.length > 0 ? ` (the exchange knows no market ${result.unknown.map((u) => u.ticker).join(', ')}; market tickers look like KXNFLGAME-25SEP04DALPHI-PHI)` : ''
+      throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}${why}`)
+    }
     for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
-    if (result.tickers.length === 0 && !stream.bus) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
     options.onSubscribed?.(result)
     if (options.status) {
       status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
@@ -189,12 +209,21 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
       finished.then(() => clearInterval(interval), () => clearInterval(interval))
     }
     if (options.durationMs !== undefined) timer = setTimeout(finish, options.durationMs)
+    if (stream.bus) {
+      // A bus with no publisher is silent, and silence reads as a hang: say what is missing, once.
+      const quietMs = options.busQuietMs ?? BUS_QUIET_MS
+      quietTimer = setTimeout(() => {
+        if (events === 0 && !stopped) sink.problem({ kind: 'network', code: 'BUS_QUIET', message: `nothing received from ${stream.bus!.url} in ${quietMs / 1000} s: is a \`neural stream --publish ${stream.bus!.url}\` running? (still listening)` })
+      }, quietMs)
+    }
     await finished
   } catch (error) {
     spinner.fail()
-    fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
+    // Stopped on purpose (Ctrl-C, SIGTERM, closed output) while starting: not a failure of the run.
+    if (error !== STOPPED && !options.signal?.aborted) fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
+    if (quietTimer) clearTimeout(quietTimer)
     options.signal?.removeEventListener('abort', abort)
   }
   const stats = stream.stats()
@@ -221,10 +250,32 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   const droppedLines = sink.droppedLines?.() ?? 0
   if (droppedLines > 0) summary.droppedLines = droppedLines
   if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
+  // The reader of stdout went away before any data could flow (`--json | head -5` with no network):
+  // the run did not succeed, and exit 0 would hide why.
+  if (options.signal?.reason === 'output-closed' && !everConnected && !options.feed?.bus) {
+    fatal ??= new NeuralError('network', 'CONNECT_FAILED', `output closed before a connection opened${lastDisconnect ? `: ${lastDisconnect}` : ''}`)
+  }
   if (!fatal || events > 0) sink.summary(summary)
   if (fatal) throw fatal
   return summary
 }
+
+/** The record file, or one clear line on why it cannot be written (a missing directory, no permission). */
+function openRecorder(file: string, options: StreamSessionOptions, onError: (error: NeuralError) => void): Recorder {
+  try {
+    return new Recorder(file, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment }, onError })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error)?.message
+    throw new NeuralError('input', 'RECORD_UNWRITABLE', `--record ${file}: cannot write it (${why})`, { cause: error })
+  }
+}
+
+/** How long a bus may stay silent before `stream --source` says that nothing is publishing. */
+const BUS_QUIET_MS = 5000
+
+/** Thrown into a starting step when the run is stopped (never escapes the session). */
+const STOPPED = Symbol('stopped')
 
 function liveStatus(stats: StreamStats, markets: number) {
   return {

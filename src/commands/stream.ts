@@ -7,6 +7,9 @@ import { runStreamSession, type StreamSummary } from '../app/stream-session.js'
 import { parseTargets } from '../core/targets.js'
 import { busSettings } from '../app/bus-flags.js'
 import { BusFeed, busTypesFor } from '../app/bus-feed.js'
+import { withSwappedGameHint } from '../app/nfl-hints.js'
+import { RestClient } from '../core/rest-client.js'
+import { checkNflTarget, expandNflAlias } from '../nfl/aliases.js'
 
 export type StreamResult = StreamSummary
 
@@ -36,7 +39,18 @@ export default class Stream extends BaseCommand<typeof Stream> {
   }
 
   async run(): Promise<StreamResult> {
-    const targets = this.positional
+    const bus0 = this.flags.source !== undefined
+    // The guide's spellings (KXNFLGAME-25SEP04DALPHI-WINNER) name a game's markets: say what they became.
+    const targets = this.positional.map((input) => {
+      if (bus0) return input
+      const alias = expandNflAlias(input)
+      if (alias) {
+        process.stderr.write(`note: ${alias.note}\n`)
+        return alias.target
+      }
+      checkNflTarget(input)
+      return input
+    })
     const channels = parseChannels(this.flags.channels ?? 'ticker,trade')
     const bus = busSettings(this.flags, 'all')
     const durationMs = secondsToMs('duration', this.flags.duration)
@@ -53,6 +67,8 @@ export default class Stream extends BaseCommand<typeof Stream> {
       spinner: this.spinner(),
       signal,
       status: { command: 'stream', args: this.positional },
+    }).catch(async (error: unknown) => {
+      throw exchange ? await withSwappedGameHint(error, targets, new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer })) : error
     }))
   }
 }

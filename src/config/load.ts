@@ -322,11 +322,20 @@ async function readRcFile(cwd: string, configFile: string | undefined): Promise<
 }
 
 function rcParseError(file: string, error: unknown): NeuralError {
-  // cosmiconfig's messages read "JSON Error in /path:\n<reason>\n<code frame>"; keep one line.
-  const lines = String((error as Error)?.message ?? error).split('\n').map((l) => l.trim()).filter(Boolean)
-  const kind = /^(JSON|YAML) Error in /.exec(lines[0] ?? '')?.[1]
-  const reason = (kind ? lines[1] : lines[0]) ?? 'unreadable'
-  return configError('CONFIG_PARSE', `rc file ${file}: ${kind ? `invalid ${kind}: ` : ''}${reason}`, error)
+  // cosmiconfig's messages read "JSON Error in /path:\n<code frame>\n<reason>\n<code frame>" (JSON) or
+  // "YAML Error in /path:\n<reason>..."; keep one line: the reason, and where (line, column) when a frame shows it.
+  const lines = String((error as Error)?.message ?? error).split('\n')
+  const kind = /^(JSON|YAML) Error in /.exec(lines[0]?.trim() ?? '')?.[1]
+  const isFrame = (l: string) => /^\s*(>\s*)?\d*\s*\|/.test(l)
+  const reasonLine = lines.slice(kind ? 1 : 0).map((l) => l.trim()).find((l) => l && !isFrame(l)) ?? 'unreadable'
+  // Node's JSON reason ends with a position and a cut-off copy of the text; the line and column say it better.
+  const reason = reasonLine.replace(/ in JSON at position \d+.*$/, '').replace(/ while parsing .*$/, '')
+  const marked = lines.findIndex((l) => /^\s*>\s*\d+\s*\|/.test(l))
+  const lineNo = marked === -1 ? undefined : Number(/^\s*>\s*(\d+)/.exec(lines[marked]!)![1])
+  const caret = marked === -1 ? undefined : lines[marked + 1]
+  const column = caret && caret.includes('^') ? caret.indexOf('^') - caret.indexOf('|') - 1 : undefined
+  const where = lineNo !== undefined ? ` at line ${lineNo}${column !== undefined && column > 0 ? `, column ${column}` : ''}` : ''
+  return configError('CONFIG_PARSE', `rc file ${file}: ${kind ? `invalid ${kind}${where}: ` : ''}${reason}`, error)
 }
 
 function expandHome(p: string): string {

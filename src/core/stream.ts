@@ -286,6 +286,8 @@ export class MarketStream extends Emitter<StreamEvents> {
    * parsed message and the event object.
    */
   ingest(raw: string, receivedAt: number): void {
+    // close() means no more data: frames already read from the socket while it closes are dropped.
+    if (this.closed) return
     this.messages++
     this.lastMessageAt = receivedAt
     if (receivedAt - this.bucketStart >= 1000) {

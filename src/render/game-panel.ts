@@ -17,7 +17,8 @@ export interface PanelOptions {
 }
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const
-const MISSING = '-'
+// The same mark as the stream's lines ("last      —"): one spelling of "not known" across the CLI.
+const MISSING = '—'
 
 /**
  * chalk 5 decides on colour from the terminal and FORCE_COLOR but does not read NO_COLOR

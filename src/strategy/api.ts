@@ -93,7 +93,11 @@ export type HandlerResult = void | undefined | null | Signal | readonly Signal[]
 /** A handler may be sync or async. */
 export type MaybePromise<T> = T | Promise<T>
 
-/** Log lines are printed to stderr prefixed with the strategy's name (`[momentum] ...`). */
+/**
+ * `ctx.log.info('tick %s', t.ticker)` (also `warn`, `error`; printf-style arguments). run-strategy
+ * prints each on stderr as `HH:MM:SS.mmm  <strategy> <level>: <message>` (prefixed `[sim] ` on a
+ * simulated feed), and under --json writes `{"type":"log","source","level","message","ts"}`.
+ */
 export interface StrategyLog {
   info(message: string, ...args: unknown[]): void
   warn(message: string, ...args: unknown[]): void
@@ -137,7 +141,7 @@ export interface StrategyContext<P extends Params = Params> {
   readonly store: MarketStoreView
   /** Parameters: your defaults, overridden by the rc file, overridden by `--param key=value`. */
   readonly params: Readonly<P>
-  /** Prints to stderr prefixed with the strategy's name. */
+  /** `ctx.log.info|warn|error(message, ...args)`: a line on stderr with the time, the strategy's name and the level (see StrategyLog). */
   readonly log: StrategyLog
   /** Time: use this, not `Date.now()`, so replays are repeatable. */
   readonly clock: StrategyClock

@@ -104,8 +104,10 @@ describe('neural run-strategy (end to end)', function () {
       expect(positionUnits).to.equal(costUnits)
     })
 
-    it('prints signals, fills and the portfolio block for people, and nothing else', () => {
-      const lines = linesOf(human.stdout)
+    it('prints signals, fills and the portfolio block for people, and nothing else, every line marked [sim]', () => {
+      const marked = linesOf(human.stdout)
+      expect(marked.filter((l) => !l.startsWith('[sim] '))).to.deep.equal([])
+      const lines = marked.map((l) => l.slice('[sim] '.length))
       const signal = /^\d\d:\d\d:\d\d\.\d{3}  arb  BUY  1 (YES|NO) (KXNFLGAME-\S+) limit (0\.\d\d)  conf 0\.90  yes ask (0\.\d\d) \+ no ask (0\.\d\d) = (0\.\d\d) < 0\.98$/
       const fill = /^\d\d:\d\d:\d\d\.\d{3}  paper: filled 1\/1 (YES|NO) (KXNFLGAME-\S+) @ (0\.\d\d)$/
       const signals = lines.filter((l) => signal.test(l))
@@ -439,7 +441,8 @@ describe('neural run-strategy (end to end)', function () {
 
     it('exits 143 on SIGTERM and prints the portfolio block', () => {
       expect(terminated.code, terminated.stderr).to.equal(143)
-      const lines = linesOf(terminated.stdout)
+      // A simulated feed: every human line is marked [sim].
+      const lines = linesOf(terminated.stdout).map((l) => l.replace(/^\[sim\] /, ''))
       const fills = lines.filter((l) => / {2}paper: filled 1\/1 /.test(l))
       const portfolio = lines.find((l) => l.startsWith('Portfolio (paper): '))
       expect(fills.length).to.be.greaterThan(0)

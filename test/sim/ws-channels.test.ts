@@ -77,6 +77,7 @@ describe('simulator WebSocket channels', () => {
     const msg = (await client.waitFor((f) => f.json?.type === 'trade')).json.msg
     // The AsyncAPI trade schema's required fields.
     expect(msg).to.have.keys('trade_id', 'market_ticker', 'yes_price_dollars', 'no_price_dollars', 'count_fp', 'taker_side', 'taker_outcome_side', 'taker_book_side', 'is_block_trade', 'ts', 'ts_ms')
+    expect(Math.floor((msg.ts_ms as number) / 1000)).to.equal(msg.ts)
     expect(units(msg.yes_price_dollars) + units(msg.no_price_dollars)).to.equal(10_000)
     expect(msg.count_fp).to.match(COUNT)
     expect(['yes', 'no']).to.include(msg.taker_outcome_side)
