@@ -66,13 +66,27 @@ async function replayOnce(list: MarketEvent[]) {
   return { emitted, summary }
 }
 
+/**
+ * What replay must reproduce: everything but the 'slow' reports, which measure handlers in real
+ * time by design (a 10 ms budget is overrun at random on a loaded machine).
+ */
+function deterministic(run: Awaited<ReturnType<typeof replayOnce>>) {
+  return {
+    emitted: run.emitted.filter(e => e.type !== 'slow'),
+    strategies: run.summary.strategies.map(({ slow: _slow, ...rest }) => rest),
+    summary: { ...run.summary, strategies: undefined },
+  }
+}
+
 describe('replay', () => {
   it('gives identical signals, fills, reports and P&L when the same events are replayed twice', async () => {
     const list = events(600)
     const first = await replayOnce(list)
     const second = await replayOnce(list)
-    expect(JSON.stringify(second.emitted)).to.equal(JSON.stringify(first.emitted))
-    expect(second.summary).to.deep.equal(first.summary)
+    const [a, b] = [deterministic(first), deterministic(second)]
+    expect(JSON.stringify(b.emitted)).to.equal(JSON.stringify(a.emitted))
+    expect(b.strategies).to.deep.equal(a.strategies)
+    expect(b.summary).to.deep.equal(a.summary)
     // The run must have exercised what it claims to: signals from every strategy, fills, periodic reports.
     const byStrategy = Object.fromEntries(first.summary.strategies.map(s => [s.name, s.signals]))
     for (const name of ['arb', 'momentum', 'mean-reversion', 'jittery']) expect(byStrategy[name], name).to.be.above(0)
