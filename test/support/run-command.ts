@@ -29,7 +29,7 @@ export interface RunCommandOptions {
 let config: Promise<Config> | undefined
 let queue: Promise<unknown> = Promise.resolve()
 
-type CommandClass = new (argv: string[], config: Config) => Command
+type CommandClass = abstract new (argv: string[], config: Config) => Command
 
 export function runCommand(Cmd: CommandClass, argv: string[], options: RunCommandOptions = {}): Promise<CommandResult> {
   const run = queue.then(() => runNow(Cmd, argv, options))
@@ -63,9 +63,11 @@ async function runNow(Cmd: CommandClass, argv: string[], options: RunCommandOpti
   process.stderr.write = capture((s) => (stderr += s)) as typeof process.stderr.write
   let code = 0
   try {
-    const command = new Cmd(argv, loaded)
+    // The class may be abstract in its type (BaseCommand fixtures); every one given here implements run().
+    const command = new (Cmd as unknown as new (argv: string[], config: Config) => Command)(argv, loaded)
     if (options.id) command.id = options.id
-    await command._run()
+    // _run is what oclif's own runner calls: init, run, catch, finally.
+    await (command as unknown as { _run(): Promise<unknown> })._run()
   } catch (error) {
     if (error instanceof Errors.ExitError) code = error.oclif.exit ?? 1
     else throw error
