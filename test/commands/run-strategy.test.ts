@@ -1,12 +1,15 @@
 /**
  * `neural run-strategy` end to end: the built CLI as a child process against a simulator on
  * 127.0.0.1 (crossing its books every ~100 ms so arb has work), or against record files.
- * Children of one group run in parallel; each `it` checks one behaviour of their output.
+ * Children of one group run in parallel; each `it` checks one behaviour of their output. Runs that
+ * only load files and fail or replay a short record run in this process (runCommand).
  */
 import { expect } from 'chai'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import RunStrategy from '../../src/commands/run-strategy.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { runCommand, type CommandResult } from '../support/run-command.js'
 import { CountingProxy, ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, type RunResult } from './helpers.js'
 import { byType, CROSSED_RECORD, E2E, statsOf, units } from '../fixtures/strategies/e2e/harness.js'
 
@@ -20,6 +23,7 @@ describe('neural run-strategy (end to end)', function () {
   const simArgs = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
   const run = (args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
     runNeural(['run-strategy', ...args], { runtimeDir, timeoutMs: 20_000, ...opts })
+  const runHere = (args: string[]) => runCommand(RunStrategy, args, { id: 'run-strategy', env: { NEURAL_RUNTIME_DIR: runtimeDir } })
 
   before(async function () {
     this.timeout(120_000)
@@ -119,7 +123,7 @@ describe('neural run-strategy (end to end)', function () {
 
   describe('loading strategies', () => {
     const replay = ['--replay', CROSSED_RECORD, '--json']
-    const results: Record<string, RunResult> = {}
+    const results: Record<string, CommandResult> = {}
     // Written at run time: a broken .ts file in the tree would fail the project's typecheck.
     const syntaxTs = () => join(tmp.dir, 'syntax-error.ts')
 
@@ -141,8 +145,7 @@ describe('neural run-strategy (end to end)', function () {
         syntaxTs: [syntaxTs(), '--replay', CROSSED_RECORD],
         syntaxMjs: [`${E2E}/broken/syntax-error.mjs`, '--replay', CROSSED_RECORD],
       }
-      const done = await Promise.all(Object.values(cases).map((args) => run(args)))
-      Object.keys(cases).forEach((k, i) => (results[k] = done[i]!))
+      for (const [k, args] of Object.entries(cases)) results[k] = await runHere(args)
     })
 
     it('runs a TypeScript strategy with no build step', () => {
@@ -330,26 +333,27 @@ describe('neural run-strategy (end to end)', function () {
     let recordRun: RunResult
     let first: RunResult
     let second: RunResult
-    let known: RunResult
-    let missing: RunResult
-    let speedZero: RunResult
+    let known: CommandResult
+    let missing: CommandResult
+    let speedZero: CommandResult
     const missingFile = () => join(tmp.dir, 'missing.ndjson')
     const three = ['strategies/arb.ts', 'strategies/momentum.ts', 'strategies/mean-reversion.ts']
 
     before(async () => {
       record = join(tmp.dir, 'week.ndjson')
-      // The runs that need no recording go alongside it.
-      const others = Promise.all([
-        run([ARB, '--replay', CROSSED_RECORD, '--hook', 'paper', '--json']),
-        run([ARB, '--replay', missingFile()]),
-        run([ARB, '--replay', CROSSED_RECORD, '--speed', '0']),
-      ])
-      recordRun = await runNeural(['stream', 'KXNFLGAME*', ...simArgs(), '--duration', '3', '--record', record, '--json'], { runtimeDir, timeoutMs: 20_000 })
+      const recording = runNeural(['stream', 'KXNFLGAME*', ...simArgs(), '--duration', '3', '--record', record, '--json'], { runtimeDir, timeoutMs: 20_000 })
+      // The runs that need no recording go alongside it, in this process.
+      try {
+        known = await runHere([ARB, '--replay', CROSSED_RECORD, '--hook', 'paper', '--json'])
+        missing = await runHere([ARB, '--replay', missingFile()])
+        speedZero = await runHere([ARB, '--replay', CROSSED_RECORD, '--speed', '0'])
+      } finally {
+        recordRun = await recording
+      }
       ;[first, second] = await Promise.all([
         run([...three, '--replay', record, '--hook', 'paper', '--json']),
         run([...three, '--replay', record, '--hook', 'paper', '--json']),
       ])
-      ;[known, missing, speedZero] = await others
     })
 
     it('gives byte-identical output when the same record is replayed twice', () => {
