@@ -19,6 +19,7 @@ import { loadStrategies, type LoadedStrategy } from '../strategy/loader.js'
 import type { Spinner } from '../render/spinner.js'
 import { createMarketStream } from './stream-session.js'
 import type { MarketFeed } from './market-feed.js'
+import { strategyMarkets } from '../strategy/markets.js'
 
 export interface StrategySessionOptions {
   files: string[]
@@ -69,12 +70,11 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   const hookConfig = exchange ? { ...options.config, apiUrl: exchange.apiUrl } : options.config
   const hook = await createHook(options.hook, { config: hookConfig, live: options.live, signer: exchange?.signer, cwd: options.cwd, startingCashDollars: options.startingCashDollars })
 
-  // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.
-  const probe = new StrategyEngine({ strategies, store: new MarketStream({ wsUrl: 'ws://replay.invalid' }).store })
-  const wanted = probe.subscriptions()
+  const wanted = strategyMarkets(strategies.map((s) => s.strategy))
   const channels: ChannelName[] = ['ticker', 'trade']
   if (wanted.books.length > 0) channels.push('orderbook')
   if (options.hook === 'kalshi') channels.push('fill')
+  // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.
   const replayStream = replaying ? new MarketStream({ wsUrl: 'ws://replay.invalid', channels }) : undefined
   const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels))
 

@@ -9,6 +9,7 @@ import type { LoadedStrategy } from './loader.js'
 import { resolveParams } from './params.js'
 import { deepFreeze, readOnlyStore } from './read-only.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
+import { strategyMarkets, type StrategyMarkets } from './markets.js'
 
 export interface EngineOptions {
   strategies: readonly (Strategy | LoadedStrategy)[]
@@ -91,16 +92,8 @@ export class StrategyEngine {
   }
 
   /** What the feed must subscribe: every market pattern, and those whose books are wanted. */
-  subscriptions(): { markets: string[]; books: string[] } {
-    const markets = new Set<string>()
-    const books = new Set<string>()
-    for (const r of this.runners) {
-      for (const m of r.strategy.markets) {
-        markets.add(m)
-        if (r.wants('book')) books.add(m)
-      }
-    }
-    return { markets: [...markets], books: [...books] }
+  subscriptions(): StrategyMarkets {
+    return strategyMarkets(this.runners.map((r) => r.strategy))
   }
 
   now(): number {
