@@ -37,13 +37,13 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
   }
 
   async run(): Promise<RunStrategyResult> {
-    if (this.positional.length === 0) this.error('give at least one strategy file or directory, e.g. neural run-strategy ./strategies/arb.ts --env sim', { exit: 2 })
+    if (this.positional.length === 0) throw inputError('NO_STRATEGY', 'give at least one strategy file or directory, e.g. neural run-strategy ./strategies/arb.ts --env sim')
     const durationMs = secondsToMs('duration', this.flags.duration)
     const reportEveryMs = secondsToMs('report-every', this.flags['report-every'])
     const speed = this.flags.speed === undefined ? undefined : Number(this.flags.speed)
-    if (speed !== undefined && !(speed > 0)) this.error(`--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`, { exit: 2 })
+    if (speed !== undefined && !(speed > 0)) throw inputError('BAD_SPEED', `--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`)
     const startingCashDollars = Number(this.flags['starting-cash'])
-    if (!(startingCashDollars >= 0)) this.error(`--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`, { exit: 2 })
+    if (!(startingCashDollars >= 0)) throw inputError('BAD_STARTING_CASH', `--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`)
     const bus = busSettings({ source: this.flags.source, jetstream: this.flags.jetstream }, 'new')
     if (bus.source && this.flags.replay) throw inputError('BAD_BUS_FLAGS', '--source and --replay cannot go together: give one feed')
     const { config } = await this.loadConfig()

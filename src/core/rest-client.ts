@@ -4,7 +4,7 @@
  * backoff, and failures become NeuralErrors grouped by what the caller should do.
  */
 import type { Signer } from '../auth/signer.js'
-import { NeuralError } from '../errors.js'
+import { NeuralError, type ErrorCode } from '../errors.js'
 import { backoffDelay, type RetryPolicy } from './backoff.js'
 import { centsToUnits, COUNT_SCALE, countToUnits, dollarsToUnits, formatDollars, dollarsNumberToUnits, PRICE_SCALE } from './fixed-point.js'
 import { bookFromLevels } from './order-book.js'
@@ -370,7 +370,7 @@ export class RestClient {
   }
 }
 
-function notFound(code: string, message: string): NeuralError {
+function notFound(code: ErrorCode, message: string): NeuralError {
   return new NeuralError('input', code, message)
 }
 

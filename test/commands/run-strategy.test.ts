@@ -405,6 +405,19 @@ describe('neural run-strategy (end to end)', function () {
       expect(linesOf(res.stderr)).to.have.length(1)
       expect(res.stderr).to.match(/^error: --speed: expected a positive number \(e\.g\. --speed 10\), got 0/)
     })
+
+    it('reports its own input errors by code under --json, not as USAGE', async () => {
+      const cases: [string[], string][] = [
+        [[ARB, '--replay', CROSSED_RECORD, '--speed', '0', '--json'], 'BAD_SPEED'],
+        [[ARB, '--replay', CROSSED_RECORD, '--starting-cash=-5', '--json'], 'BAD_STARTING_CASH'],
+        [['--env', 'sim', '--json'], 'NO_STRATEGY'],
+      ]
+      for (const [args, code] of cases) {
+        const res = await runHere(args)
+        expect(res.code, res.stderr).to.equal(2)
+        expect(jsonLines(res.stdout).map((l) => [l.kind, l.code])).to.deep.equal([['input', code]])
+      }
+    })
   })
 
   describe('Ctrl-C and SIGTERM during a live paper run', () => {
