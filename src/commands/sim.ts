@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises'
-import { Command, Flags } from '@oclif/core'
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { inputError } from '../errors.js'
 import { startSimulator } from '../sim/index.js'
 
 export interface SimResult { apiUrl: string; wsUrl: string }
 
-export default class Sim extends Command {
+/** The one line `neural sim --json` prints once it serves. */
+export interface SimLine { type: 'sim'; simulated: true; seed: number; markets: number; apiUrl: string; wsUrl: string }
+
+export default class Sim extends BaseCommand<typeof Sim> {
   static override summary = 'Run a simulated Kalshi exchange (REST + WebSocket) on this machine'
   static override examples = ['<%= config.bin %> sim --port 8080 --seed 7', '<%= config.bin %> sim --rate 50000 --markets 5000 --seq-gap-every 100']
   static override flags = {
@@ -24,22 +29,32 @@ export default class Sim extends Command {
   }
 
   /** Resolves when the user asks to stop (Ctrl-C, SIGTERM); tests replace it instead of signalling the test process. */
-  static waitForStop = (): Promise<void> => new Promise((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()) })
+  static waitForStop = (_running?: SimResult): Promise<void> => new Promise((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()) })
 
   async run(): Promise<SimResult> {
-    const { flags } = await this.parse(Sim)
-    const publicKeys = await Promise.all((flags['public-key'] ?? []).map((file) => readFile(file, 'utf8').catch(() => this.error(`cannot read public key file ${file}`, { exit: 2 }))))
+    const flags = this.flags
+    const publicKeys = await Promise.all((flags['public-key'] ?? []).map((file) => readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw inputError('PUBLIC_KEY_FILE', `--public-key: cannot read ${file} (${error.code ?? error.message})`)
+    })))
     const sim = await startSimulator({
       host: flags.host, port: flags.port, seed: flags.seed, ratePerSec: flags.rate, speed: flags.speed, extraMarkets: flags.markets, publicKeys,
       faults: { dropEverySec: flags['drop-every'], seqGapEvery: flags['seq-gap-every'], malformedEvery: flags['malformed-every'], errorEvery: flags['error-every'], refuseAuth: flags['refuse-auth'], silentAfterSec: flags['silent-after'] },
     })
-    this.log(`Simulated exchange (not Kalshi) running, seed ${flags.seed}, ${sim.world.markets().length} markets`)
-    this.log(`  REST       ${sim.apiUrl}`)
-    this.log(`  WebSocket  ${sim.wsUrl}`)
-    this.log('Press Ctrl-C to stop.')
-    await Sim.waitForStop()
-    await sim.close()
-    this.log('Simulated exchange stopped.')
+    try {
+      if (this.json) {
+        const line: SimLine = { type: 'sim', simulated: true, seed: flags.seed, markets: sim.world.markets().length, apiUrl: sim.apiUrl, wsUrl: sim.wsUrl }
+        this.printJson(line)
+      } else {
+        this.log(`Simulated exchange (not Kalshi) running, seed ${flags.seed}, ${sim.world.markets().length} markets`)
+        this.log(`  REST       ${sim.apiUrl}`)
+        this.log(`  WebSocket  ${sim.wsUrl}`)
+        this.log('Press Ctrl-C to stop.')
+      }
+      await Sim.waitForStop({ apiUrl: sim.apiUrl, wsUrl: sim.wsUrl })
+    } finally {
+      await sim.close()
+    }
+    if (!this.json) this.log('Simulated exchange stopped.')
     return { apiUrl: sim.apiUrl, wsUrl: sim.wsUrl }
   }
 }
