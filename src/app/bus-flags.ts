@@ -3,7 +3,7 @@ import { checkBusUrl } from '../bus/nats-connection.js'
 import { inputError } from '../errors.js'
 import type { BusFeedOptions } from './bus-feed.js'
 import type { BusPublishSettings } from './bus-relay.js'
-import { secondsToMs } from './flags.js'
+import { secondsToMs } from '../cli/flags.js'
 
 export interface BusFlagValues {
   publish?: string
