@@ -8,7 +8,7 @@ import { colorLevel } from '../render/color.js'
 import type { SummaryEvent } from '../strategy/events.js'
 import { HOOK_SPECS } from '../strategy/hooks/create-hook.js'
 import { inputError } from '../errors.js'
-import { busSettings } from '../app/bus-flags.js'
+import { busSettings } from '../cli/bus-flags.js'
 import { BusFeed, busTypesFor } from '../app/bus-feed.js'
 
 export type RunStrategyResult = SummaryEvent

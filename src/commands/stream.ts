@@ -5,7 +5,7 @@ import { sinkFor } from '../app/event-sink.js'
 import { parseChannels, positiveInteger, secondsToMs } from '../cli/flags.js'
 import { runStreamSession, type StreamSummary } from '../app/stream-session.js'
 import { parseTargets } from '../core/targets.js'
-import { busSettings } from '../app/bus-flags.js'
+import { busSettings } from '../cli/bus-flags.js'
 import { BusFeed, busTypesFor } from '../app/bus-feed.js'
 
 export type StreamResult = StreamSummary
