@@ -13,7 +13,7 @@ import type { ChannelName, StreamStats, SubscribeResult } from '../core/stream.j
 import type { ConnectionEvent } from '../core/types.js'
 import { NeuralError } from '../errors.js'
 import type { BusStatus } from '../runtime/status-registry.js'
-import type { BusFeedInfo, MarketFeed, MarketFeedEvents } from './market-feed.js'
+import type { BusFeedInfo, MarketFeed, MarketFeedEvents } from '../core/market-feed.js'
 
 export interface BusFeedOptions {
   /** nats://host:port */

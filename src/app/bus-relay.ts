@@ -9,7 +9,7 @@ import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import type { NeuralError } from '../errors.js'
 import type { BusStatus } from '../runtime/status-registry.js'
 import { OpenCounter } from './bus-feed.js'
-import type { MarketFeed } from './market-feed.js'
+import type { MarketFeed } from '../core/market-feed.js'
 
 export interface BusPublishSettings {
   /** nats://host:port */

@@ -18,7 +18,7 @@ import { createHook } from '../strategy/hooks/create-hook.js'
 import { loadStrategies, type LoadedStrategy } from '../strategy/loader.js'
 import type { Spinner } from '../render/spinner.js'
 import { createMarketStream } from './stream-session.js'
-import type { MarketFeed } from './market-feed.js'
+import type { MarketFeed } from '../core/market-feed.js'
 import { strategyMarkets } from '../strategy/markets.js'
 
 export interface StrategySessionOptions {

@@ -13,7 +13,7 @@ import { publishStatus, type StatusPublisher } from '../runtime/status-registry.
 import type { Spinner } from '../render/spinner.js'
 import type { EventSink } from './event-sink.js'
 import { openBusRelay, type BusPublishSettings, type BusRelay } from './bus-relay.js'
-import type { MarketFeed } from './market-feed.js'
+import type { MarketFeed } from '../core/market-feed.js'
 
 export interface StreamSessionOptions {
   /** Where the data comes from, unless `feed` is given. */
