@@ -8,7 +8,7 @@ import { checkBusUrl, type BusConnectionOptions } from '../bus/nats-connection.j
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import type { NeuralError } from '../errors.js'
 import type { BusStatus } from '../runtime/status-registry.js'
-import { OpenCounter } from './bus-feed.js'
+import { OpenCounter } from '../bus/bus-feed.js'
 import type { MarketFeed } from '../core/market-feed.js'
 
 export interface BusPublishSettings {

@@ -1,7 +1,7 @@
 /** The NATS bus flags of `neural stream` and `neural run-strategy`, checked and turned into settings. */
 import { checkBusUrl } from '../bus/nats-connection.js'
 import { inputError } from '../errors.js'
-import type { BusFeedOptions } from '../app/bus-feed.js'
+import type { BusFeedOptions } from '../bus/bus-feed.js'
 import type { BusPublishSettings } from '../app/bus-relay.js'
 import { secondsToMs } from './flags.js'
 

@@ -9,7 +9,7 @@ import type { SummaryEvent } from '../strategy/events.js'
 import { HOOK_SPECS } from '../strategy/hooks/create-hook.js'
 import { inputError } from '../errors.js'
 import { busSettings } from '../cli/bus-flags.js'
-import { BusFeed, busTypesFor } from '../app/bus-feed.js'
+import { BusFeed, busTypesFor } from '../bus/bus-feed.js'
 
 export type RunStrategyResult = SummaryEvent
 

@@ -6,7 +6,7 @@ import { parseChannels, positiveInteger, secondsToMs } from '../cli/flags.js'
 import { runStreamSession, type StreamSummary } from '../app/stream-session.js'
 import { parseTargets } from '../core/targets.js'
 import { busSettings } from '../cli/bus-flags.js'
-import { BusFeed, busTypesFor } from '../app/bus-feed.js'
+import { BusFeed, busTypesFor } from '../bus/bus-feed.js'
 
 export type StreamResult = StreamSummary
 
