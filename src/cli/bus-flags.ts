@@ -2,7 +2,7 @@
 import { checkBusUrl } from '../bus/nats-connection.js'
 import { inputError } from '../errors.js'
 import type { BusFeedOptions } from '../bus/bus-feed.js'
-import type { BusPublishSettings } from '../app/bus-relay.js'
+import type { BusPublishSettings } from '../bus/bus-relay.js'
 import { secondsToMs } from './flags.js'
 
 export interface BusFlagValues {
