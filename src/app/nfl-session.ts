@@ -8,7 +8,7 @@ import type { MarketEvent } from '../core/types.js'
 import { NflMarkets } from '../nfl/game-summary.js'
 import type { Spinner } from '../render/spinner.js'
 import type { Exchange } from '../runtime/open-exchange.js'
-import type { EventSink } from './event-sink.js'
+import type { EventSink } from '../render/event-sink.js'
 import { seedStore, type NflMarketsFound } from './nfl-lookup.js'
 import { runStreamSession, type StreamSummary } from './stream-session.js'
 

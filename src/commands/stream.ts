@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { durationFlag } from '../cli/common-flags.js'
-import { sinkFor } from '../app/event-sink.js'
+import { sinkFor } from '../render/event-sink.js'
 import { parseChannels, positiveInteger, secondsToMs } from '../cli/flags.js'
 import { runStreamSession, type StreamSummary } from '../app/stream-session.js'
 import { parseTargets } from '../core/targets.js'

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { durationFlag } from '../../cli/common-flags.js'
-import { sinkFor } from '../../app/event-sink.js'
+import { sinkFor } from '../../render/event-sink.js'
 import { secondsToMs } from '../../cli/flags.js'
 import { liveMode } from '../../app/nfl-live-output.js'
 import { runNflTeam } from '../../app/nfl-team.js'

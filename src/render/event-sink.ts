@@ -2,9 +2,9 @@
  * Where a streaming command's events go: NDJSON on stdout under --json, aligned human lines
  * otherwise. Connection notices and errors go to stderr in human mode so stdout stays data.
  */
-import type { NdjsonWriter } from '../render/ndjson.js'
-import { HumanFormatter, type SummaryView } from '../render/human.js'
-import { colorLevel, chalkFor } from '../render/color.js'
+import type { NdjsonWriter } from './ndjson.js'
+import { HumanFormatter, type SummaryView } from './human.js'
+import { colorLevel, chalkFor } from './color.js'
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import type { NeuralError } from '../errors.js'
 
