@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { durationFlag } from '../cli/common-flags.js'
-import { createStrategyOutput } from '../app/strategy-output.js'
+import { createStrategyOutput } from '../render/strategy-output.js'
 import { secondsToMs } from '../cli/flags.js'
 import { runStrategySession } from '../app/strategy-session.js'
 import { colorLevel } from '../render/color.js'
