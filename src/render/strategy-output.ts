@@ -6,7 +6,7 @@ import type { NeuralError } from '../errors.js'
 import type { NdjsonWriter } from './ndjson.js'
 import { StrategyFormatter } from './strategy-events.js'
 import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
-import { ReportThrottle } from '../app/report-throttle.js'
+import { ReportThrottle } from './report-throttle.js'
 
 export interface StrategyOutput {
   engineEvent(event: EngineEvent): void
