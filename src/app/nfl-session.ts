@@ -46,7 +46,7 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
       if (e.type === 'connection') {
         base.event(e)
         // Our own close at the end prints nothing; after it, the final frame must still replace the last one.
-        if (!(e.state === 'disconnected' && e.reason === 'closed by client')) view?.interrupted()
+        if (!(e.state === 'disconnected' && e.byClient === true)) view?.interrupted()
       } else {
         view?.update(e)
       }

@@ -66,7 +66,7 @@ function isNotice(e: ConnectionEvent, open: boolean, everOpen: boolean): boolean
       return (e.attempt ?? 1) > 1
     case 'disconnected':
       // Also emitted after a handshake that never opened: only the loss of an open connection is news.
-      return open && e.reason !== 'closed by client'
+      return open && e.byClient !== true
     case 'reconnecting':
       // Before the first connect, one quick retry is not news (it is also how a refused key is retried
       // once for clock skew, and the error line follows); a second one means the exchange is hard to reach.

@@ -175,6 +175,18 @@ describe('connection', function () {
     expect(t.events.filter((e) => e.state === 'connecting').length).to.equal(3)
   })
 
+  it('marks the disconnect of close() as the client's own, and an exchange drop as not', async () => {
+    server = await new FakeKalshi().start()
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
+    const t = track(conn)
+    await conn.start()
+    server.dropAll()
+    await waitFor(() => server!.connectionCount === 2 && conn!.connected, 2000, 'reconnect')
+    await conn.close()
+    const drops = t.events.filter((e) => e.state === 'disconnected').map((e) => e.byClient === true)
+    expect(drops).to.deep.equal([false, true])
+  })
+
   it('cancels a pending reconnect sleep on close', async () => {
     server = await new FakeKalshi().start()
     conn = new Connection({ url: server.url, timeoutMs: 1000, retry: { attempts: 0, baseDelayMs: 10_000, maxDelayMs: 10_000, jitter: 'none' }, onFrame: () => undefined })
