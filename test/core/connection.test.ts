@@ -175,7 +175,7 @@ describe('connection', function () {
     expect(t.events.filter((e) => e.state === 'connecting').length).to.equal(3)
   })
 
-  it('marks the disconnect of close() as the client's own, and an exchange drop as not', async () => {
+  it('marks the disconnect of close() as the client\'s own, and an exchange drop as not', async () => {
     server = await new FakeKalshi().start()
     conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
     const t = track(conn)
