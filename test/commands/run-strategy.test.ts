@@ -77,11 +77,19 @@ describe('neural run-strategy (end to end)', function () {
       }
     })
 
-    it('fills every signal on paper, in signal order, at no more than its limit', () => {
+    it('gives every signal a paper order, in signal order, filled at no more than its limit', () => {
       const { signals, orders } = byType(jsonLines(json.stdout))
       expect(orders.map((o) => [o.ticker, o.side])).to.deep.equal(signals.map((s) => [s.ticker, s.side]))
+      expect(orders.filter((o) => o.status === 'filled').length).to.be.greaterThan(0)
       for (const [i, o] of orders.entries()) {
-        expect(o).to.include({ type: 'order', hook: 'paper', strategy: 'arb', action: 'BUY', quantity: 1, status: 'filled', filledQuantity: 1 })
+        expect(o).to.include({ type: 'order', hook: 'paper', strategy: 'arb', action: 'BUY', quantity: 1 })
+        // Live, the book may move between the signal and the hook (more so on a loaded machine): unfilled, and why.
+        if (o.status !== 'filled') {
+          expect(o).to.include({ status: 'unfilled' })
+          expect(o.message).to.match(/^((yes|no) ask [\d.]+ is above the limit [\d.]+|no (yes|no) ask)$/)
+          continue
+        }
+        expect(o).to.include({ filledQuantity: 1 })
         expect(units(o.priceDollars as number)).to.be.at.most(units(signals[i]!.limitPrice as number))
       }
     })
@@ -104,11 +112,14 @@ describe('neural run-strategy (end to end)', function () {
       const lines = linesOf(human.stdout)
       const signal = /^\d\d:\d\d:\d\d\.\d{3}  arb  BUY  1 (YES|NO) (KXNFLGAME-\S+) limit (0\.\d\d)  conf 0\.90  yes ask (0\.\d\d) \+ no ask (0\.\d\d) = (0\.\d\d) < 0\.98$/
       const fill = /^\d\d:\d\d:\d\d\.\d{3}  paper: filled 1\/1 (YES|NO) (KXNFLGAME-\S+) @ (0\.\d\d)$/
+      // Live, the book may move between a signal and the paper hook: then the order stays unfilled, saying why.
+      const unfilled = /^\d\d:\d\d:\d\d\.\d{3}  paper: unfilled (YES|NO) (KXNFLGAME-\S+) \(((yes|no) ask [\d.]+ is above the limit [\d.]+|no (yes|no) ask)\)$/
       const signals = lines.filter((l) => signal.test(l))
       const fills = lines.filter((l) => fill.test(l))
       expect(signals.length).to.be.greaterThan(0)
-      expect(fills.length).to.equal(signals.length)
-      const rest = lines.filter((l) => !signal.test(l) && !fill.test(l))
+      expect(fills.length).to.be.greaterThan(0)
+      expect(fills.length + lines.filter((l) => unfilled.test(l)).length).to.equal(signals.length)
+      const rest = lines.filter((l) => !signal.test(l) && !fill.test(l) && !unfilled.test(l))
       const spent = fills.reduce((sum, l) => sum + units(Number(fill.exec(l)![3])), 0)
       const [head, arbLine, portfolio, ...positions] = rest
       expect(head).to.match(new RegExp(`^${signals.length} signals from \\d+ events, hooks: paper$`))
