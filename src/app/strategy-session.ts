@@ -20,6 +20,7 @@ import type { Spinner } from '../render/spinner.js'
 import { createMarketStream } from './stream-session.js'
 import type { MarketFeed } from '../core/market-feed.js'
 import { strategyMarkets } from '../strategy/markets.js'
+import { replayLockstep } from '../strategy/replay.js'
 
 export interface StrategySessionOptions {
   files: string[]
@@ -150,23 +151,26 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
 
 /** Feed a record file through the same ingest path as live frames; each event is fully handled before the next. */
 async function replay(file: string, speed: number | undefined, stream: MarketStream, engine: StrategyEngine, signal: AbortSignal): Promise<void> {
-  let previousAt: number | undefined
   let frames = 0
   await requireRecordFile(file)
   try {
-    for await (const { frame, receivedAt } of readRecord(file)) {
-      if (signal.aborted) break
-      if (speed && previousAt !== undefined && receivedAt > previousAt) await sleep((receivedAt - previousAt) / speed, signal).catch(() => undefined)
-      previousAt = receivedAt
-      stream.ingest(frame, receivedAt)
-      await engine.settle()
-      frames++
-    }
+    frames = await replayLockstep(paced(readRecord(file), speed, signal), ({ frame, receivedAt }) => stream.ingest(frame, receivedAt), engine, signal)
   } catch (error) {
     if (error instanceof NeuralError) throw error
     throw new NeuralError('input', 'BAD_RECORD', `${file}: not a neural record file (${(error as Error)?.message ?? error})`, { cause: error })
   }
   if (frames === 0) throw new NeuralError('input', 'EMPTY_RECORD', `${file}: no frames to replay (record one with: neural stream 'KXNFLGAME*' --record ${file})`)
+}
+
+/** The record's frames, at `speed` times the recorded pace (as fast as possible without a speed). */
+async function* paced<T extends { receivedAt: number }>(frames: AsyncIterable<T>, speed: number | undefined, signal: AbortSignal): AsyncGenerator<T> {
+  let previousAt: number | undefined
+  for await (const f of frames) {
+    if (signal.aborted) return
+    if (speed && previousAt !== undefined && f.receivedAt > previousAt) await sleep((f.receivedAt - previousAt) / speed, signal).catch(() => undefined)
+    previousAt = f.receivedAt
+    yield f
+  }
 }
 
 async function requireRecordFile(file: string): Promise<void> {
