@@ -6,6 +6,7 @@ import { loadPrivateKey } from '../auth/signer.js'
 import { configError, NeuralError } from '../errors.js'
 import { API_PATH, ENDPOINTS, WS_PATH, type Environment } from './endpoints.js'
 import { maskKeyId } from './redact.js'
+import { deepFreeze } from '../core/freeze.js'
 import {
   DEFAULTS,
   ENV_VARS,
@@ -431,12 +432,4 @@ function swapUrl(url: string, fromPath: string, toPath: string, scheme: 'ws' | '
   const secure = u.protocol === 'https:' || u.protocol === 'wss:'
   const base = u.pathname.endsWith(fromPath) ? u.pathname.slice(0, -fromPath.length) : u.pathname.replace(/\/+$/, '')
   return `${scheme}${secure ? 's' : ''}://${u.host}${base}${toPath}`
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
 }
