@@ -5,6 +5,7 @@
 export * from './core/index.js'
 export { createSigner, verifySignature, signedPath, loadPrivateKey, type AuthHeaders, type Signer } from './auth/signer.js'
 export { NeuralError, EXIT_CODES, exitCodeFor, type ErrorKind } from './errors.js'
+export { ERROR_CODES, type ErrorCode, type WsErrorCode } from './errors.js'
 export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './config/load.js'
 export type { NeuralConfig, RiskLimits, ConfigSource } from './config/types.js'
 export { ALSO_SUPPORTED, ENDPOINTS, kalshiEnvironmentOf, type Environment } from './config/endpoints.js'
@@ -21,6 +22,10 @@ export {
   type StrategyLog,
   type HandlerResult,
 } from './strategy/api.js'
+// Types for hook modules (`--hook module:<file>`) and custom hooks: what they receive and return.
+export type { OrderHook, HookContext, HookResult } from './strategy/hooks/hook.js'
+export type { SignalHandler, ModuleHookContext } from './strategy/hooks/module.js'
+export type { SignalEvent, HookStatus, EngineEvent } from './strategy/events.js'
 export { NflMarkets } from './nfl/game-summary.js'
 export { parseGameId, parseNflTicker } from './nfl/tickers.js'
 export { findTeam, TEAMS } from './nfl/teams.js'

@@ -8,7 +8,7 @@ import { NflMarkets, type GameSummary } from '../nfl/game-summary.js'
 import { parseNflTicker } from '../nfl/tickers.js'
 import { formatGameRow, formatGamesHeader } from '../render/game-panel.js'
 import type { Exchange } from '../runtime/open-exchange.js'
-import type { EventSink } from './event-sink.js'
+import type { EventSink } from '../render/event-sink.js'
 import { listNflMarkets, seedStore, type NflRest } from './nfl-lookup.js'
 
 /** The last record of `nfl games`. */

@@ -8,7 +8,7 @@ import type { MarketEvent } from '../core/types.js'
 import { NflMarkets } from '../nfl/game-summary.js'
 import type { Spinner } from '../render/spinner.js'
 import type { Exchange } from '../runtime/open-exchange.js'
-import type { EventSink } from './event-sink.js'
+import type { EventSink } from '../render/event-sink.js'
 import { seedStore, type NflMarketsFound } from './nfl-lookup.js'
 import { runStreamSession, type StreamSummary } from './stream-session.js'
 
@@ -46,7 +46,7 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
       if (e.type === 'connection') {
         base.event(e)
         // Our own close at the end prints nothing; after it, the final frame must still replace the last one.
-        if (!(e.state === 'disconnected' && e.reason === 'closed by client')) view?.interrupted()
+        if (!(e.state === 'disconnected' && e.byClient === true)) view?.interrupted()
       } else {
         view?.update(e)
       }

@@ -18,7 +18,9 @@ import { createHook } from '../strategy/hooks/create-hook.js'
 import { loadStrategies, type LoadedStrategy } from '../strategy/loader.js'
 import type { Spinner } from '../render/spinner.js'
 import { createMarketStream } from './stream-session.js'
-import type { MarketFeed } from './market-feed.js'
+import type { MarketFeed } from '../core/market-feed.js'
+import { strategyMarkets } from '../strategy/markets.js'
+import { replayLockstep } from '../strategy/replay.js'
 
 export interface StrategySessionOptions {
   files: string[]
@@ -71,12 +73,11 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   const hookConfig = exchange ? { ...options.config, apiUrl: exchange.apiUrl } : options.config
   const hook = await createHook(options.hook, { config: hookConfig, live: options.live, signer: exchange?.signer, cwd: options.cwd, startingCashDollars: options.startingCashDollars })
 
-  // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.
-  const probe = new StrategyEngine({ strategies, store: new MarketStream({ wsUrl: 'ws://replay.invalid' }).store })
-  const wanted = probe.subscriptions()
+  const wanted = strategyMarkets(strategies.map((s) => s.strategy))
   const channels: ChannelName[] = ['ticker', 'trade']
   if (wanted.books.length > 0) channels.push('orderbook')
   if (options.hook === 'kalshi') channels.push('fill')
+  // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.
   const replayStream = replaying ? new MarketStream({ wsUrl: 'ws://replay.invalid', channels }) : undefined
   const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels))
 
@@ -169,23 +170,26 @@ const STOPPED = Symbol('stopped')
 
 /** Feed a record file through the same ingest path as live frames; each event is fully handled before the next. */
 async function replay(file: string, speed: number | undefined, stream: MarketStream, engine: StrategyEngine, signal: AbortSignal): Promise<void> {
-  let previousAt: number | undefined
   let frames = 0
   await requireRecordFile(file)
   try {
-    for await (const { frame, receivedAt } of readRecord(file)) {
-      if (signal.aborted) break
-      if (speed && previousAt !== undefined && receivedAt > previousAt) await sleep((receivedAt - previousAt) / speed, signal).catch(() => undefined)
-      previousAt = receivedAt
-      stream.ingest(frame, receivedAt)
-      await engine.settle()
-      frames++
-    }
+    frames = await replayLockstep(paced(readRecord(file), speed, signal), ({ frame, receivedAt }) => stream.ingest(frame, receivedAt), engine, signal)
   } catch (error) {
     if (error instanceof NeuralError) throw error
     throw new NeuralError('input', 'BAD_RECORD', `${file}: not a neural record file (${(error as Error)?.message ?? error})`, { cause: error })
   }
   if (frames === 0) throw new NeuralError('input', 'EMPTY_RECORD', `${file}: no frames to replay (record one with: neural stream 'KXNFLGAME*' --record ${file})`)
+}
+
+/** The record's frames, at `speed` times the recorded pace (as fast as possible without a speed). */
+async function* paced<T extends { receivedAt: number }>(frames: AsyncIterable<T>, speed: number | undefined, signal: AbortSignal): AsyncGenerator<T> {
+  let previousAt: number | undefined
+  for await (const f of frames) {
+    if (signal.aborted) return
+    if (speed && previousAt !== undefined && f.receivedAt > previousAt) await sleep((f.receivedAt - previousAt) / speed, signal).catch(() => undefined)
+    previousAt = f.receivedAt
+    yield f
+  }
 }
 
 async function requireRecordFile(file: string): Promise<void> {

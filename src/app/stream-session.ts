@@ -12,9 +12,9 @@ import { NeuralError } from '../errors.js'
 import type { Exchange } from '../runtime/open-exchange.js'
 import { publishStatus, type StatusPublisher } from '../runtime/status-registry.js'
 import type { Spinner } from '../render/spinner.js'
-import type { EventSink } from './event-sink.js'
-import { openBusRelay, type BusPublishSettings, type BusRelay } from './bus-relay.js'
-import type { MarketFeed } from './market-feed.js'
+import type { EventSink } from '../render/event-sink.js'
+import { openBusRelay, type BusPublishSettings, type BusRelay } from '../bus/bus-relay.js'
+import type { MarketFeed } from '../core/market-feed.js'
 
 export interface StreamSessionOptions {
   /** Where the data comes from, unless `feed` is given. */

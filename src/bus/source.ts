@@ -15,6 +15,7 @@ import { BusBook } from './bus-book.js'
 import type { BookChange, BusGap } from './messages.js'
 import { openBusConnection, type BusConnection, type BusConnectionOptions } from './nats-connection.js'
 import { STREAM_SUBJECTS, subjectFilter, type BusEventType, type SubjectFilter } from './subjects.js'
+import { decodeBusEvent } from './decode.js'
 
 export interface BusSubscribeOptions {
   /** Market tickers, series/event patterns (KXNFLGAME*, KXNFLGAME-25SEP04DALPHI*), or '*' for every market. */
@@ -167,22 +168,22 @@ export class BusSource extends Emitter<BusSourceEvents> {
       m = event
       if (typeof pub === 'string' && typeof pubSeq === 'number') this.notePubSeq(pub, subject, m.ticker as string, pubSeq)
     }
+    if (m.type === 'book') {
+      this.counts.messages++
+      this.lastMessageAt = Date.now()
+      return this.onBook(m as Record<string, unknown>, subject)
+    }
+    const decoded = decodeBusEvent(m as Record<string, unknown>)
+    if (!decoded) return this.malformed(subject, `unknown type "${m.type}"`)
+    if (!decoded.ok) return this.malformed(subject, decoded.why)
     this.counts.messages++
     this.lastMessageAt = Date.now()
-    switch (m.type) {
-      case 'ticker':
-        return this.emit('tick', m as Tick)
-      case 'trade':
-        return this.emit('trade', m as Trade)
-      case 'lifecycle':
-        return this.emit('lifecycle', m as Lifecycle)
-      case 'fill':
-        return this.emit('fill', m as Fill)
-      case 'book':
-        return this.onBook(m as Record<string, unknown>, subject)
-      default:
-        this.counts.messages--
-        return this.malformed(subject, `unknown type "${m.type}"`)
+    const e = decoded.value
+    switch (e.type) {
+      case 'ticker': return this.emit('tick', e)
+      case 'trade': return this.emit('trade', e)
+      case 'lifecycle': return this.emit('lifecycle', e)
+      case 'fill': return this.emit('fill', e)
     }
   }
 

@@ -16,7 +16,7 @@
  * consumer keeps only tokens with the pattern's prefix, before parsing any JSON.
  */
 import { inputError } from '../errors.js'
-import { parseTarget, type Target } from '../core/targets.js'
+import { parseMarketPattern } from '../core/market-pattern.js'
 import type { MarketEvent } from '../core/types.js'
 
 export const SUBJECT_ROOT = 'neural'
@@ -104,13 +104,14 @@ export function subjectFilter(filters: readonly string[], types: readonly BusEve
   const allTypes = typeSet.size === BUS_EVENT_TYPES.length
   const typeTokens = allTypes ? ['*'] : [...typeSet]
 
-  const all = filters.some((f) => f.trim() === '*')
-  const targets: Target[] = all ? [] : filters.map((f) => parseTarget(f))
+  const patterns = filters.map((f) => parseMarketPattern(f))
+  const all = patterns.some((p) => p.kind === 'all')
   const exact = new Set<string>()
   const prefixes: string[] = []
-  for (const t of targets) {
-    if (t.kind === 'market') exact.add(escapeTicker(t.value))
-    else prefixes.push(escapeTicker(t.value + '-'))
+  // Escaping keeps prefixes (see above), so matching escaped tokens is matchesMarket on the tickers.
+  for (const p of all ? [] : patterns) {
+    if (p.kind === 'market') exact.add(escapeTicker(p.value))
+    else prefixes.push(escapeTicker(p.value + '-'))
   }
 
   const wide = all || prefixes.length > 0

@@ -1,7 +1,7 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { loadConfig as loadNeuralConfig, type LoadedConfig } from '../config/load.js'
 import type { NeuralConfig } from '../config/types.js'
-import { NeuralError, type ErrorKind } from '../errors.js'
+import { NeuralError, type ErrorCode, type ErrorKind } from '../errors.js'
 import { chalkFor, colorLevel } from '../render/color.js'
 import { HumanFormatter, type SummaryView } from '../render/human.js'
 import { createNdjsonWriter, type NdjsonWriter } from '../render/ndjson.js'
@@ -16,7 +16,7 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
 export interface ErrorLine {
   type: 'error'
   kind: ErrorKind
-  code: string
+  code: ErrorCode
   message: string
 }
 
@@ -215,7 +215,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 }
 
 /** Kind, code, one-line message and exit code of anything a command may throw. */
-export function describeError(error: unknown): { kind: ErrorKind; code: string; message: string; exitCode: number } {
+export function describeError(error: unknown): { kind: ErrorKind; code: ErrorCode; message: string; exitCode: number } {
   if (error instanceof NeuralError) return { kind: error.kind, code: error.code, message: firstLine(error.message), exitCode: error.exitCode }
   if (error instanceof Errors.CLIError && 'parse' in error) {
     // oclif's flag/argument errors: bad input, exit 2, as one line (its "See more help with --help" dropped).

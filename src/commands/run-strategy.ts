@@ -1,15 +1,15 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { durationFlag } from '../cli/common-flags.js'
-import { createStrategyOutput } from '../app/strategy-output.js'
-import { secondsToMs } from '../app/flags.js'
+import { createStrategyOutput } from '../render/strategy-output.js'
+import { secondsToMs } from '../cli/flags.js'
 import { runStrategySession } from '../app/strategy-session.js'
 import { colorLevel } from '../render/color.js'
 import type { SummaryEvent } from '../strategy/events.js'
 import { HOOK_SPECS } from '../strategy/hooks/create-hook.js'
 import { inputError } from '../errors.js'
-import { busSettings } from '../app/bus-flags.js'
-import { BusFeed, busTypesFor } from '../app/bus-feed.js'
+import { busSettings } from '../cli/bus-flags.js'
+import { BusFeed, busTypesFor } from '../bus/bus-feed.js'
 
 export type RunStrategyResult = SummaryEvent
 
@@ -38,14 +38,14 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
   }
 
   async run(): Promise<RunStrategyResult> {
-    if (this.positional.length === 0) this.error('give at least one strategy file or directory', { exit: 2 })
+    if (this.positional.length === 0) throw inputError('NO_STRATEGY', 'give at least one strategy file or directory, e.g. neural run-strategy ./strategies/arb.ts --env sim')
     const durationMs = secondsToMs('duration', this.flags.duration)
     const reportEveryMs = secondsToMs('report-every', this.flags['report-every'])
     const speed = this.flags.speed === undefined ? undefined : Number(this.flags.speed)
-    if (speed !== undefined && !(speed > 0)) this.error(`--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`, { exit: 2 })
+    if (speed !== undefined && !(speed > 0)) throw inputError('BAD_SPEED', `--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`)
     if (speed !== undefined && !this.flags.replay) this.printWarning('--speed is ignored without --replay: a live feed runs at the pace of the exchange')
     const startingCashDollars = Number(this.flags['starting-cash'])
-    if (!(startingCashDollars >= 0)) this.error(`--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`, { exit: 2 })
+    if (!(startingCashDollars >= 0)) throw inputError('BAD_STARTING_CASH', `--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`)
     const bus = busSettings({ source: this.flags.source, jetstream: this.flags.jetstream }, 'new')
     if (bus.source && this.flags.replay) throw inputError('BAD_BUS_FLAGS', '--source and --replay cannot go together: give one feed')
     const { config } = await this.loadConfig()

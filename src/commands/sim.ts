@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { configError, inputError, NeuralError } from '../errors.js'
+import { inputError, NeuralError } from '../errors.js'
 import { startSimulator } from '../sim/index.js'
 
 export interface SimResult { apiUrl: string; wsUrl: string }
 
-/** The line `sim --json` prints once it listens. */
-export interface SimListening { type: 'sim'; apiUrl: string; wsUrl: string; seed: number; markets: number }
+/** The one line `neural sim --json` prints once it serves. */
+export interface SimLine { type: 'sim'; simulated: true; seed: number; markets: number; apiUrl: string; wsUrl: string }
 
 export default class Sim extends BaseCommand<typeof Sim> {
   static override summary = 'Run a simulated Kalshi exchange (REST + WebSocket) on this machine'
@@ -38,7 +38,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
    * Resolves when the run should end by itself; by default never: Ctrl-C / SIGTERM stop the
    * simulator through the shutdown handler (exit 130 / 143). Tests replace it to stop in-process.
    */
-  static waitForStop = (): Promise<void> => new Promise(() => undefined)
+  static waitForStop = (_running?: SimResult): Promise<void> => new Promise(() => undefined)
 
   async run(): Promise<SimResult> {
     const { flags } = this
@@ -48,7 +48,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
       if (!(value > 0)) throw inputError('BAD_COUNT', `--${flag}: expected a whole number ≥ 1, got ${value}`)
     }
     const publicKeys = await Promise.all((flags['public-key'] ?? []).map((file) => readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw configError('KEY_FILE_MISSING', `--public-key ${file}: cannot read it (${error.code ?? error.message})`, error)
+      throw inputError('PUBLIC_KEY_FILE', `--public-key: cannot read ${file} (${error.code ?? error.message})`, error)
     })))
     const sim = await startSimulator({
       host: flags.host, port, seed: flags.seed, ratePerSec: flags.rate, speed: flags.speed, extraMarkets: flags.markets, publicKeys,
@@ -68,7 +68,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
     const unregister = this.onShutdown(close)
     const markets = sim.world.markets().length
     if (this.json) {
-      const line: SimListening = { type: 'sim', apiUrl: sim.apiUrl, wsUrl: sim.wsUrl, seed: flags.seed, markets }
+      const line: SimLine = { type: 'sim', simulated: true, seed: flags.seed, markets, apiUrl: sim.apiUrl, wsUrl: sim.wsUrl }
       this.printJson(line)
     } else {
       this.log(`Simulated exchange (not Kalshi) running, seed ${flags.seed}, ${markets} markets`)
@@ -76,7 +76,7 @@ export default class Sim extends BaseCommand<typeof Sim> {
       this.log(`  WebSocket  ${sim.wsUrl}`)
       this.log('Press Ctrl-C to stop.')
     }
-    await Sim.waitForStop()
+    await Sim.waitForStop({ apiUrl: sim.apiUrl, wsUrl: sim.wsUrl })
     unregister()
     await close()
     return { apiUrl: sim.apiUrl, wsUrl: sim.wsUrl }

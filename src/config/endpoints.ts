@@ -56,3 +56,29 @@ export function kalshiEnvironmentOf(url: string): Exclude<Environment, 'sim'> | 
 export const WS_PATH = '/trade-api/ws/v2'
 /** The REST path prefix. */
 export const API_PATH = '/trade-api/v2'
+
+/**
+ * The REST and WebSocket URLs for an environment: the given ones (trailing slashes dropped), else the
+ * environment's. A simulator serves both on one port, so for `sim` one URL gives the other.
+ */
+export function resolveUrls(
+  environment: Environment,
+  given: { api?: { value: string }; ws?: { value: string } },
+): { apiUrl?: string; wsUrl?: string } {
+  let apiUrl = given.api?.value.replace(/\/+$/, '')
+  let wsUrl = given.ws?.value.replace(/\/+$/, '')
+  if (environment === 'sim') {
+    // A simulator runs both servers on one port, so one URL gives the other.
+    if (apiUrl && !wsUrl) wsUrl = swapUrl(apiUrl, API_PATH, WS_PATH, 'ws')
+    if (wsUrl && !apiUrl) apiUrl = swapUrl(wsUrl, WS_PATH, API_PATH, 'http')
+    return { apiUrl, wsUrl }
+  }
+  return { apiUrl: apiUrl ?? ENDPOINTS[environment].apiUrl, wsUrl: wsUrl ?? ENDPOINTS[environment].wsUrl }
+}
+
+function swapUrl(url: string, fromPath: string, toPath: string, scheme: 'ws' | 'http'): string {
+  const u = new URL(url)
+  const secure = u.protocol === 'https:' || u.protocol === 'wss:'
+  const base = u.pathname.endsWith(fromPath) ? u.pathname.slice(0, -fromPath.length) : u.pathname.replace(/\/+$/, '')
+  return `${scheme}${secure ? 's' : ''}://${u.host}${base}${toPath}`
+}

@@ -4,9 +4,10 @@ import path from 'node:path'
 import { cosmiconfig } from 'cosmiconfig'
 import { loadPrivateKey } from '../auth/signer.js'
 import { configError, NeuralError } from '../errors.js'
-import { API_PATH, ENDPOINTS, WS_PATH, type Environment } from './endpoints.js'
+import { API_PATH, ENDPOINTS, WS_PATH, resolveUrls, type Environment } from './endpoints.js'
 import { couldBeKeyText } from './key-text.js'
 import { maskKeyId } from './redact.js'
+import { deepFreeze } from '../core/freeze.js'
 import {
   DEFAULTS,
   ENV_VARS,
@@ -429,34 +430,4 @@ function looksLikePath(value: string): boolean {
   const v = value.trim()
   // A 2048-bit key is about 1,600 characters of base64, so the length alone tells them apart.
   return v.length < 512 && !/\s/.test(v)
-}
-
-function resolveUrls(
-  environment: Environment,
-  given: { api?: { value: string }; ws?: { value: string } },
-): { apiUrl?: string; wsUrl?: string } {
-  let apiUrl = given.api?.value.replace(/\/+$/, '')
-  let wsUrl = given.ws?.value.replace(/\/+$/, '')
-  if (environment === 'sim') {
-    // A simulator runs both servers on one port, so one URL gives the other.
-    if (apiUrl && !wsUrl) wsUrl = swapUrl(apiUrl, API_PATH, WS_PATH, 'ws')
-    if (wsUrl && !apiUrl) apiUrl = swapUrl(wsUrl, WS_PATH, API_PATH, 'http')
-    return { apiUrl, wsUrl }
-  }
-  return { apiUrl: apiUrl ?? ENDPOINTS[environment].apiUrl, wsUrl: wsUrl ?? ENDPOINTS[environment].wsUrl }
-}
-
-function swapUrl(url: string, fromPath: string, toPath: string, scheme: 'ws' | 'http'): string {
-  const u = new URL(url)
-  const secure = u.protocol === 'https:' || u.protocol === 'wss:'
-  const base = u.pathname.endsWith(fromPath) ? u.pathname.slice(0, -fromPath.length) : u.pathname.replace(/\/+$/, '')
-  return `${scheme}${secure ? 's' : ''}://${u.host}${base}${toPath}`
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
 }

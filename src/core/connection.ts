@@ -185,7 +185,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.event('connecting', { attempt: attempt + 1 })
       const end = await this.attempt(onFirst)
       if (this.abort.signal.aborted) {
-        this.event('disconnected', { reason: 'closed by client' })
+        this.event('disconnected', { reason: 'closed by client', byClient: true })
         return undefined
       }
       if (end.wasOpen) {

@@ -6,6 +6,7 @@ export { MarketStream, WIRE_CHANNELS, type ChannelName, type MarketStreamOptions
 export { Connection, defaultSocketFactory, type ConnectionOptions, type SocketFactory } from './connection.js'
 export { RestClient, parseMarket, parseEvent, type EventInfo, type ExchangeStatus, type MarketFilter, type MarketInfo, type OrderRequest, type OrderResult, type RestClientOptions } from './rest-client.js'
 export { parseTarget, parseTargets, resolveTargets, targetMatches, type Target, type TargetKind, type ResolvedTargets } from './targets.js'
+export { marketMatcher, matchesMarket, parseMarketPattern, parseMarketPatterns, type MarketPattern, type MarketPatternKind } from './market-pattern.js'
 export { Recorder, readRecord, RECORD_TYPE, RECORD_VERSION, type RecordedFrame, type RecorderOptions } from './recorder.js'
 export { OrderBook, OrderBooks, type Gap } from './order-book.js'
 export { parseFrame, WS_ERROR_CODES, wsErrorName, type WireMessage } from './wire.js'

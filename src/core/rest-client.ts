@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Signer } from '../auth/signer.js'
-import { NeuralError } from '../errors.js'
+import { NeuralError, type ErrorCode } from '../errors.js'
 import { AbortedError, backoffDelay, canRetry, sleep, type RetryPolicy } from './backoff.js'
 import { centsToUnits, COUNT_SCALE, countToUnits, dollarsToUnits, formatDollars, dollarsNumberToUnits, PRICE_SCALE } from './fixed-point.js'
 import { bookFromLevels } from './order-book.js'
@@ -574,7 +574,7 @@ export function parseOrder(raw: unknown): OrderInfo | undefined {
   }
 }
 
-function notFound(code: string, message: string): NeuralError {
+function notFound(code: ErrorCode, message: string): NeuralError {
   return new NeuralError('input', code, message)
 }
 

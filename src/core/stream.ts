@@ -5,7 +5,7 @@
  * `ingest`.
  */
 import type { Signer } from '../auth/signer.js'
-import { NeuralError } from '../errors.js'
+import { NeuralError, type ErrorCode } from '../errors.js'
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js'
 import { MARKET_CHANNELS, WIRE_CHANNELS, ourChannel, type ChannelName } from './channels.js'
 import { Commands } from './commands.js'
@@ -448,7 +448,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.emit('error', error)
   }
 
-  private protocolTrouble(code: string, message: string): void {
+  private protocolTrouble(code: ErrorCode, message: string): void {
     const now = this.now()
     if (now - this.lastProtocolErrorAt < this.opts.errorIntervalMs) return
     this.lastProtocolErrorAt = now

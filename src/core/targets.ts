@@ -1,63 +1,18 @@
 /**
- * What the user asks to watch: a market ticker, a whole series (`KXNFLGAME*`) or a whole event
- * (`KXNFLGAME-25SEP04DALPHI*`). Kalshi has no wildcards on the wire, so wildcards are resolved here
- * through REST. Every target is checked before anything is sent.
+ * What the user asks to watch: a market ticker, a whole series (`KXNFLGAME*`), a whole event
+ * (`KXNFLGAME-25SEP04DALPHI*`) or every market (`*`). Kalshi has no wildcards on the wire, so
+ * wildcards are resolved here through REST. Every target is checked before anything is sent.
  */
 import { inputError } from '../errors.js'
+import { matchesMarket, parseMarketPattern, parseMarketPatterns, type MarketPattern, type MarketPatternKind } from './market-pattern.js'
 import type { MarketInfo, MarketStatusFilter, RestClient } from './rest-client.js'
 
-export type TargetKind = 'market' | 'series' | 'event'
-
-export interface Target {
-  kind: TargetKind
-  /** The ticker (market), or the series/event ticker without the `*`. */
-  value: string
-  /** As the user wrote it (upper-cased). */
-  text: string
-}
-
-const EXAMPLES = 'a market ticker (KXNFLGAME-25SEP04DALPHI-PHI), a series (KXNFLGAME*) or an event (KXNFLGAME-25SEP04DALPHI*)'
-const PART = /^[A-Z0-9][A-Z0-9._]*$/
-
-/** Parse one target; throws NeuralError input with a one-line message and an example. */
-export function parseTarget(input: string): Target {
-  const raw = String(input).trim()
-  if (raw === '') throw inputError('BAD_TARGET', `empty target: expected ${EXAMPLES}`)
-  const text = raw.toUpperCase()
-  const star = text.indexOf('*')
-  if (star !== -1 && star !== text.length - 1) throw inputError('BAD_TARGET', `bad target "${raw}": "*" may only end a series or event, e.g. KXNFLGAME* or KXNFLGAME-25SEP04DALPHI*`)
-  const body = star === -1 ? text : text.slice(0, -1).replace(/-$/, '')
-  const parts = body.split('-')
-  if (body === '' || !parts.every((p) => PART.test(p))) throw inputError('BAD_TARGET', `bad target "${raw}": expected ${EXAMPLES}`)
-  if (star !== -1) {
-    if (parts.length === 1) return { kind: 'series', value: body, text }
-    if (parts.length === 2) return { kind: 'event', value: body, text }
-    throw inputError('BAD_TARGET', `bad target "${raw}": a wildcard names a series (KXNFLGAME*) or an event (KXNFLGAME-25SEP04DALPHI*), not a market`)
-  }
-  if (parts.length === 1) throw inputError('BAD_TARGET', `bad target "${raw}": a series needs a "*" (${body}*), or give a market ticker such as KXNFLGAME-25SEP04DALPHI-PHI`)
-  if (parts.length === 2) throw inputError('BAD_TARGET', `bad target "${raw}": this looks like an event; add "*" for all its markets (${body}*), or give a market ticker such as ${body}-PHI`)
-  return { kind: 'market', value: body, text }
-}
-
-/** Parse every target, failing on the first bad one. Duplicates are dropped. */
-export function parseTargets(inputs: readonly string[]): Target[] {
-  const out: Target[] = []
-  const seen = new Set<string>()
-  for (const input of inputs) {
-    const t = parseTarget(input)
-    if (!seen.has(t.text)) {
-      seen.add(t.text)
-      out.push(t)
-    }
-  }
-  return out
-}
-
-/** Whether a market ticker belongs to a wildcard target. */
-export function targetMatches(target: Target, ticker: string): boolean {
-  if (target.kind === 'market') return target.value === ticker
-  return ticker.startsWith(target.value + '-')
-}
+/** A target is a market pattern (see market-pattern.ts); the names stay for the stream's API. */
+export type TargetKind = MarketPatternKind
+export type Target = MarketPattern
+export const parseTarget = parseMarketPattern
+export const parseTargets = parseMarketPatterns
+export const targetMatches = matchesMarket
 
 export interface ResolvedTargets {
   /** Every market ticker, in order, without duplicates. */
@@ -88,10 +43,11 @@ export async function resolveTargets(targets: readonly Target[], rest: Pick<Rest
     if (t.kind === 'market') {
       list = [t.value]
     } else {
-      const found = await rest.listAllMarkets(t.kind === 'series' ? { series_ticker: t.value, status } : { event_ticker: t.value, status })
+      const found = await rest.listAllMarkets(marketQuery(t, status))
       for (const m of found) markets.set(m.ticker, m)
       list = found.map((m) => m.ticker)
       if (list.length === 0) {
+        if (t.kind === 'all') throw inputError('NO_MARKETS', `no ${status} markets on the exchange`)
         const example = t.kind === 'series' ? 'KXNFLGAME*' : 'KXNFLGAME-25SEP04DALPHI*'
         throw inputError(t.kind === 'series' ? 'UNKNOWN_SERIES' : 'UNKNOWN_EVENT', `no ${status} markets match ${t.text} (check the ${t.kind} ticker, e.g. ${example})`)
       }
@@ -105,4 +61,13 @@ export async function resolveTargets(targets: readonly Target[], rest: Pick<Rest
     }
   }
   return { tickers, byTarget, markets }
+}
+
+/** The REST market query that lists a wildcard's markets. */
+export function marketQuery(t: Target, status: MarketStatusFilter): { series_ticker?: string; event_ticker?: string; status: MarketStatusFilter } {
+  switch (t.kind) {
+    case 'series': return { series_ticker: t.value, status }
+    case 'event': return { event_ticker: t.value, status }
+    default: return { status }
+  }
 }

@@ -144,6 +144,8 @@ export interface ConnectionEvent {
   attempt?: number
   delayMs?: number
   reason?: string
+  /** On 'disconnected': true when this side closed on purpose (close(), a duration ended), so it is no news. */
+  byClient?: boolean
   handshakeMs?: number
   ts: number
 }

@@ -5,7 +5,7 @@
  */
 import { NeuralError } from '../errors.js'
 import type { RestClient } from './rest-client.js'
-import { targetMatches, type Target } from './targets.js'
+import { marketQuery, targetMatches, type Target } from './targets.js'
 import type { Lifecycle } from './types.js'
 
 export interface Wildcard {
@@ -77,7 +77,7 @@ export class Wildcards {
     for (const w of this.byText.values()) {
       let tickers: string[]
       try {
-        const markets = await rest.listAllMarkets(w.target.kind === 'series' ? { series_ticker: w.target.value, status: 'open' } : { event_ticker: w.target.value, status: 'open' })
+        const markets = await rest.listAllMarkets(marketQuery(w.target, 'open'))
         tickers = markets.map((m) => m.ticker)
       } catch (error) {
         onError(error instanceof NeuralError ? error : new NeuralError('network', 'REFRESH_FAILED', `could not refresh ${w.target.text}: ${(error as Error).message}`, { cause: error }))

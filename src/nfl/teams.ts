@@ -195,9 +195,9 @@ export function resolveTeam(input: string): Team {
   const found = findTeams(input)
   if (found.length === 1) return found[0]!
   if (found.length > 1) throw ambiguousTeam(input, found)
-  throw inputError('unknown_team', unknownTeamMessage(input))
+  throw inputError('UNKNOWN_TEAM', unknownTeamMessage(input))
 }
 
 function ambiguousTeam(input: string, teams: Team[]): NeuralError {
-  return inputError('ambiguous_team', `team '${printable(input)}' is ambiguous: ${teams.map(describeTeam).join(' or ')}`)
+  return inputError('AMBIGUOUS_TEAM', `team '${printable(input)}' is ambiguous: ${teams.map(describeTeam).join(' or ')}`)
 }

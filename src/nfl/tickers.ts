@@ -137,14 +137,14 @@ function unknownRunMessage(run: string): string {
 /**
  * Parse a game id as users write it: `25SEP04DALPHI` or `25SEP04-DALPHI`, any case.
  * Alternative codes (JAX, LAR, WSH) are accepted and mapped to the canonical ones in `gameId`.
- * @throws NeuralError('input', 'invalid_game') with a one-line message showing the right format.
+ * @throws NeuralError('input', 'INVALID_GAME') with a one-line message showing the right format.
  */
 export function parseGameId(input: string): NflGame {
   const text = input.trim()
   const shown = printable(text)
   const m = /^(\d{2}[A-Za-z]{3}\d{2})-?([A-Za-z]*)$/.exec(text)
   const r = m ? parseGameText(`${m[1]}${m[2]}`.toUpperCase(), shown) : parseGameText(text.toUpperCase(), shown)
-  if (!r.ok) throw inputError('invalid_game', r.message)
+  if (!r.ok) throw inputError('INVALID_GAME', r.message)
   return r.game
 }
 

@@ -158,8 +158,10 @@ export interface Strategy<P extends Params = Params> {
   /** Unique among the strategies run together; used in logs, reports and `--param name.key=value`. */
   name: string
   /**
-   * Markets to watch: exact tickers (`KXNFLGAME-25SEP04DALPHI-PHI`) or prefix patterns ending in `*`
-   * (`KXNFLGAME*`, or `*` for every market the feed carries). Must not be empty.
+   * Markets to watch, as market patterns (src/core/market-pattern.ts, the same as `neural stream`
+   * targets): exact tickers (`KXNFLGAME-25SEP04DALPHI-PHI`), a series (`KXNFLGAME*`), an event
+   * (`KXNFLGAME-25SEP04DALPHI*`) or `*` for every market. Case-insensitive (upper-cased as read); a
+   * bad pattern fails at load, naming the strategy. Must not be empty.
    */
   markets: string[]
   /** Parameter defaults. Their types decide how `--param` strings are read. */

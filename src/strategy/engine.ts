@@ -11,6 +11,7 @@ import { deepFreeze, readOnlyStore } from './read-only.js'
 import { IsolatedRunner, type IsolationLimits } from './isolation/isolated-runner.js'
 import type { SharedItem } from './isolation/protocol.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
+import { strategyMarkets, type StrategyMarkets } from './markets.js'
 
 export interface EngineOptions {
   strategies: readonly (Strategy | LoadedStrategy)[]
@@ -110,16 +111,8 @@ export class StrategyEngine {
   }
 
   /** What the feed must subscribe: every market pattern, and those whose books are wanted. */
-  subscriptions(): { markets: string[]; books: string[] } {
-    const markets = new Set<string>()
-    const books = new Set<string>()
-    for (const r of this.runners) {
-      for (const m of r.strategy.markets) {
-        markets.add(m)
-        if (r.wants('book')) books.add(m)
-      }
-    }
-    return { markets: [...markets], books: [...books] }
+  subscriptions(): StrategyMarkets {
+    return strategyMarkets(this.runners.map((r) => r.strategy))
   }
 
   now(): number {

@@ -6,6 +6,7 @@ import { describeValue } from './signal.js'
 import type { StrategyWorker } from './isolation/isolated-runner.js'
 import { spawnStrategyWorker, strategyFromMeta } from './isolation/spawn.js'
 import { describeImportError, importUserModule, USER_MODULE_EXTENSIONS } from './user-module.js'
+import { parseMarketPattern } from '../core/market-pattern.js'
 
 /** A strategy read from a file, validated, with advice that did not stop it from loading. */
 export interface LoadedStrategy {
@@ -64,6 +65,13 @@ export function validateStrategy(value: unknown, label: string): { strategy: Str
   const markets = s.markets
   if (!Array.isArray(markets) || markets.length === 0 || !markets.every(m => typeof m === 'string' && m.trim() !== '')) {
     throw loadError(label, `strategy ${name}: markets must be a non-empty array of tickers or patterns like 'KXNFLGAME*' (got ${markets === undefined ? 'nothing' : describeValue(markets)})`)
+  }
+  for (const m of markets as string[]) {
+    try {
+      parseMarketPattern(m)
+    } catch (error) {
+      throw loadError(label, `strategy ${name}: markets: ${(error as Error).message}`)
+    }
   }
   for (const h of HANDLERS) {
     if (s[h] !== undefined && typeof s[h] !== 'function') {

@@ -14,21 +14,35 @@ export function applyToStore(store: MarketStore, event: MarketEvent): void {
 }
 
 /**
- * Feed recorded events through the store and the engine in lockstep: each event is fully handled
- * (strategies and hooks) before the next, so with the engine's clock in 'replay' mode the same
- * events always give the same signals and P&L, however slow or async the strategies are.
+ * The one replay loop: each item is applied (store updates and dispatch) and fully handled by the
+ * strategies and hooks before the next, so with the engine's clock in 'replay' mode the same items
+ * always give the same signals and P&L, however slow or async the strategies are. `run-strategy
+ * --replay` feeds record frames through it; library users feed MarketEvents (replayEvents).
  */
-export async function replayEvents(
-  events: Iterable<MarketEvent> | AsyncIterable<MarketEvent>,
-  engine: StrategyEngine,
-  store: MarketStore,
+export async function replayLockstep<T>(
+  items: Iterable<T> | AsyncIterable<T>,
+  apply: (item: T) => void,
+  engine: Pick<StrategyEngine, 'settle'>,
+  signal?: AbortSignal,
 ): Promise<number> {
   let count = 0
-  for await (const event of events) {
-    applyToStore(store, event)
-    engine.dispatch(event)
+  for await (const item of items) {
+    if (signal?.aborted) break
+    apply(item)
     await engine.settle()
     count++
   }
   return count
+}
+
+/** Feed recorded events through the store and the engine in lockstep (see replayLockstep). */
+export function replayEvents(
+  events: Iterable<MarketEvent> | AsyncIterable<MarketEvent>,
+  engine: StrategyEngine,
+  store: MarketStore,
+): Promise<number> {
+  return replayLockstep(events, (event) => {
+    applyToStore(store, event)
+    engine.dispatch(event)
+  }, engine)
 }

@@ -7,6 +7,8 @@ import type { ClockMode } from './clock.js'
 import type { EngineEvent, HandlerName, StrategyStats } from './events.js'
 import { frozenCopy } from './read-only.js'
 import { collectSignals } from './signal.js'
+import { marketMatcher, parseMarketPattern } from '../core/market-pattern.js'
+import { inputError } from '../errors.js'
 
 export const DEFAULT_BUDGET_MS = 10
 
@@ -51,11 +53,6 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function'
 }
 
-export function matcher(patterns: readonly string[]): (ticker: string) => boolean {
-  const exact = new Set(patterns.filter(p => !p.endsWith('*')))
-  const prefixes = patterns.filter(p => p.endsWith('*')).map(p => p.slice(0, -1))
-  return ticker => exact.has(ticker) || prefixes.some(p => ticker.startsWith(p))
-}
 
 /**
  * Runs one strategy: every call into its code is guarded and timed, and while an async handler is
@@ -83,7 +80,14 @@ export class StrategyRunner {
   constructor(readonly strategy: Strategy, private readonly deps: RunnerDeps) {
     this.name = strategy.name
     this.budgetMs = strategy.budgetMs ?? DEFAULT_BUDGET_MS
-    this.matches = matcher(strategy.markets)
+    // The same parser the subscription side uses; the loader has checked files, this checks strategies built in code.
+    this.matches = marketMatcher(strategy.markets.map((m) => {
+      try {
+        return parseMarketPattern(m)
+      } catch (error) {
+        throw inputError('BAD_TARGET', `strategy ${this.name}: markets: ${(error as Error).message}`)
+      }
+    }))
     this.stats = { name: this.name, ticks: 0, trades: 0, books: 0, signals: 0, errors: 0, slow: 0, hung: 0, conflated: 0, dropped: 0 }
     const log = (level: 'info' | 'warn' | 'error') => (message: string, ...args: unknown[]) => {
       deps.emit({ type: 'log', source: this.name, level, message: format(message, ...args), ts: this.now() })

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { liveMode, screenRows, TerminalFrame, Throttle, type TimerClock } from '../../src/app/nfl-live-output.js'
+import { liveMode, screenRows, TerminalFrame, Throttle, type TimerClock } from '../../src/render/nfl-live-output.js'
 
 /** A clock whose time and timers move only when the test says so. */
 class FakeClock implements TimerClock {

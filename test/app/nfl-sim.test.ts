@@ -2,7 +2,7 @@
  * The `nfl` command logic (no oclif) against the in-process simulator's 2025 week 1 on port 0.
  */
 import { expect } from 'chai'
-import type { EventSink } from '../../src/app/event-sink.js'
+import type { EventSink } from '../../src/render/event-sink.js'
 import { runNflGame } from '../../src/app/nfl-game.js'
 import { listNflGames, runNflGames } from '../../src/app/nfl-games.js'
 import { findGameMarkets, findTeamMarkets } from '../../src/app/nfl-lookup.js'

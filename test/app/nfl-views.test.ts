@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import type { EventSink } from '../../src/app/event-sink.js'
+import type { EventSink } from '../../src/render/event-sink.js'
 import { createGameView } from '../../src/app/nfl-game.js'
 import { seedStore } from '../../src/app/nfl-lookup.js'
 import { createTeamView, marketRecord } from '../../src/app/nfl-team.js'

@@ -137,6 +137,22 @@ describe('bus over core NATS', function () {
     expect(s.stats()).to.include({ gaps: 1, invalidBooks: 0 })
   })
 
+  it('decodes events field by field: a bad price, side or time is malformed and counted, unknown fields are dropped', async () => {
+    const { s, r } = await source(['A-B-C'])
+    const nc = await raw()
+    const good = tick('A-B-C', 1)
+    nc.publish('neural.ticker.A-B-C', JSON.stringify({ ...good, yesBid: 5 }))
+    nc.publish('neural.ticker.A-B-C', JSON.stringify({ ...good, lastUpdate: 'soon' }))
+    nc.publish('neural.trade.A-B-C', JSON.stringify({ type: 'trade', ticker: 'A-B-C', side: 'maybe', quantity: 1, price: 0.5, noPrice: 0.5, ts: 1, receivedAt: 1 }))
+    // Published last on the subject that carries the tick: once it arrives, the ones before it on that subject have been handled.
+    nc.publish('neural.trade.A-B-C', JSON.stringify({ type: 'trade', ticker: 'A-B-C', side: 'yes', quantity: 1, price: 0.5, noPrice: 0.5, ts: 1, receivedAt: 1 }))
+    nc.publish('neural.ticker.A-B-C', JSON.stringify({ ...good, injected: '<script>' }))
+    await waitFor(() => r.events.length === 2, 'the good trade and tick')
+    expect(s.stats()).to.include({ malformed: 3, messages: 2 })
+    expect(r.events.map((e) => Object.keys(e).includes('injected'))).to.deep.equal([false, false])
+    expect(r.errors[0]!.message).to.match(/ticker: yesBid is not a price in dollars/)
+  })
+
   it('ignores messages that are not bus JSON, reporting only the first as an error', async () => {
     const { s, r } = await source(['A-B-C'])
     const nc = await raw()

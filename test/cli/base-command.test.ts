@@ -1,11 +1,17 @@
 import { spawn } from 'node:child_process'
 import { expect } from 'chai'
 import { tempProject, testKey } from '../config/helpers.js'
-import { cleanEnv, collect, FIXTURE, runCli, startCli, TSX } from './run-cli.js'
+import { runCommand } from '../support/run-command.js'
+import { commands } from './fixtures/commands.js'
+import { cleanEnv, collect, FIXTURE, startCli, TSX, type CliResult } from './run-cli.js'
+
+/** Flags → config → output → exit code, in this process (see test/support/run-command.ts). */
+function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const [name, ...argv] = args
+  return runCommand(commands[name!]!, argv, opts)
+}
 
 describe('base command', function () {
-  // Each case starts node with tsx: a few hundred milliseconds.
-  this.timeout(20_000)
   let project: ReturnType<typeof tempProject>
   beforeEach(() => {
     project = tempProject()
@@ -84,42 +90,62 @@ describe('base command', function () {
     expect(r.stderr).to.match(/^error: Nonexistent flag: --bogus\n$/)
   })
 
-  it('runs shutdown handlers on SIGINT, then exits 130', async () => {
-    const child = startCli(['wait'], { cwd: project.dir })
-    const result = collect(child)
-    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()))
-    child.kill('SIGINT')
-    const r = await result
-    expect(r.stdout).to.equal('ready\nflushed\n')
-    expect(r.code).to.equal(130)
-  })
-
-  it('runs shutdown handlers on SIGTERM, then exits 143', async () => {
-    const child = startCli(['wait'], { cwd: project.dir })
-    const result = collect(child)
-    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()))
-    child.kill('SIGTERM')
-    const r = await result
-    expect(r.stdout).to.equal('ready\nflushed\n')
-    expect(r.code).to.equal(143)
-  })
-
-  it('stops cleanly with exit 0 when its NDJSON reader goes away, running shutdown handlers', async () => {
-    const child = spawn('bash', ['-c', `set -o pipefail; ${JSON.stringify(process.execPath)} --import ${JSON.stringify(TSX)} ${JSON.stringify(FIXTURE)} flood --json | head -2`], {
-      cwd: project.dir,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const r = await collect(child)
-    expect(r.stdout).to.equal('{"type":"trade","ticker":"MKT","seq":0}\n{"type":"trade","ticker":"MKT","seq":1}\n')
-    expect(r.stderr).to.equal('summary\n')
-    expect(r.code).to.equal(0)
-  })
-
   it('starts the in-process simulator for sim and signs with a throwaway key it trusts', async () => {
     const r = await runCli(['exchange', '--env', 'sim'], { cwd: project.dir })
     expect(r.stderr).to.equal('')
     expect(JSON.parse(r.stdout)).to.deep.equal({ simulated: true, signed: true, status: 200, body: { exchange_active: true, trading_active: true } })
     expect(r.code).to.equal(0)
+  })
+
+  // Signals and a closed pipe need a process of their own: three children of the fixture CLI, started together.
+  describe('as a process', function () {
+    this.timeout(30_000)
+    let sigint: CliResult
+    let sigterm: CliResult
+    let piped: CliResult
+    let dir: ReturnType<typeof tempProject>
+
+    async function stopWith(signal: NodeJS.Signals): Promise<CliResult> {
+      const child = startCli(['wait'], { cwd: dir.dir })
+      try {
+        const result = collect(child)
+        await new Promise<void>((resolve, reject) => {
+          child.stdout!.once('data', () => resolve())
+          child.once('close', () => reject(new Error('the fixture exited before it was ready')))
+        })
+        child.kill(signal)
+        return await result
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      }
+    }
+
+    before(async () => {
+      dir = tempProject()
+      const pipe = spawn('bash', ['-c', `set -o pipefail; ${JSON.stringify(process.execPath)} --import ${JSON.stringify(TSX)} ${JSON.stringify(FIXTURE)} flood --json | head -2`], {
+        cwd: dir.dir,
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      ;[sigint, sigterm, piped] = await Promise.all([stopWith('SIGINT'), stopWith('SIGTERM'), collect(pipe)])
+    })
+
+    after(() => dir?.cleanup())
+
+    it('runs shutdown handlers on SIGINT, then exits 130', () => {
+      expect(sigint.stdout).to.equal('ready\nflushed\n')
+      expect(sigint.code).to.equal(130)
+    })
+
+    it('runs shutdown handlers on SIGTERM, then exits 143', () => {
+      expect(sigterm.stdout).to.equal('ready\nflushed\n')
+      expect(sigterm.code).to.equal(143)
+    })
+
+    it('stops cleanly with exit 0 when its NDJSON reader goes away, running shutdown handlers', () => {
+      expect(piped.stdout).to.equal('{"type":"trade","ticker":"MKT","seq":0}\n{"type":"trade","ticker":"MKT","seq":1}\n')
+      expect(piped.stderr).to.equal('summary\n')
+      expect(piped.code).to.equal(0)
+    })
   })
 })

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { expect } from 'chai'
 import { tempProject } from '../config/helpers.js'
-import { runCli } from './run-cli.js'
+import Status from '../../src/commands/status.js'
+import { runCommand } from '../support/run-command.js'
 
 const DEAD_PID = 99_999_999
 
 describe('neural status', function () {
-  this.timeout(20_000)
   let project: ReturnType<typeof tempProject>
   let runtime: string
   beforeEach(() => {
@@ -26,7 +26,7 @@ describe('neural status', function () {
     // This test process stands in for a live `neural stream`.
     writeFileSync(path.join(runtime, `${process.pid}.json`), JSON.stringify(status(process.pid)))
     writeFileSync(path.join(runtime, `${DEAD_PID}.json`), JSON.stringify(status(DEAD_PID)))
-    const r = await runCli(['status', '--env', 'sim', '--json'], { cwd: project.dir, env: { NEURAL_RUNTIME_DIR: runtime } })
+    const r = await runCommand(Status, ['--env', 'sim', '--json'], { cwd: project.dir, env: { NEURAL_RUNTIME_DIR: runtime } })
     expect(r.code).to.equal(0)
     expect(r.stdout.trim().split('\n')).to.have.length(1)
     const report = JSON.parse(r.stdout)
@@ -38,7 +38,7 @@ describe('neural status', function () {
   })
 
   it('prints the human report with the simulator marker', async () => {
-    const r = await runCli(['status', '--env', 'sim'], { cwd: project.dir, env: { NEURAL_RUNTIME_DIR: runtime } })
+    const r = await runCommand(Status, ['--env', 'sim'], { cwd: project.dir, env: { NEURAL_RUNTIME_DIR: runtime } })
     expect(r.code).to.equal(0)
     expect(r.stdout).to.match(/^config\n  environment   sim  \(flag --env\)\n/)
     expect(r.stdout).to.match(/\nexchange\n  \[sim\] exchange active, trading active \(\d+ ms\)  http:\/\/127\.0\.0\.1:\d+\/trade-api\/v2\n/)

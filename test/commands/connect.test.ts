@@ -1,8 +1,13 @@
-/** `neural connect` end to end: a working exchange, one that refuses the key, and nobody listening. */
+/**
+ * `neural connect`: a working exchange (the built binary, human and --json), one that refuses the
+ * key, and nobody listening (in this process: flags → error → exit code).
+ */
 import { expect } from 'chai'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import Connect from '../../src/commands/connect.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { runCommand, type CommandResult } from '../support/run-command.js'
 import { CountingProxy, ensureBuilt, jsonLines, linesOf, runNeural, tempDir, type RunResult } from './helpers.js'
 
 /** A port nothing listens on: bound, then released. */
@@ -22,10 +27,10 @@ describe('neural connect', function () {
   let proxy: CountingProxy
   let human: RunResult
   let json: RunResult
-  let refused: RunResult
-  let refusedJson: RunResult
-  let unreachable: RunResult
-  let unknownTicker: RunResult
+  let refused: CommandResult
+  let refusedJson: CommandResult
+  let unreachable: CommandResult
+  let unknownTicker: CommandResult
   let port: number
 
   before(async function () {
@@ -35,16 +40,18 @@ describe('neural connect', function () {
     proxy = await new CountingProxy(refusing.port).start()
     port = await closedPort()
     const viaProxy = ['--env', 'sim', '--api-url', proxy.apiUrl, '--ws-url', proxy.wsUrl]
-    ;[human, json, unreachable, unknownTicker] = await Promise.all([
-      runNeural(['connect', '--env', 'sim'], { runtimeDir }),
-      runNeural(['connect', '--env', 'sim', '--json'], { runtimeDir }),
-      runNeural(['connect', '--env', 'sim', '--api-url', `http://127.0.0.1:${port}/trade-api/v2`, '--ws-url', `ws://127.0.0.1:${port}/trade-api/ws/v2`], { runtimeDir }),
-      runNeural(['connect', '--env', 'sim', '--ticker', 'KXNFLGAME-25SEP04DALPHI-XXX'], { runtimeDir }),
-    ])
-    // One at a time, so that the proxy's handshake count belongs to one run.
-    refused = await runNeural(['connect', ...viaProxy], { runtimeDir })
-    proxy.upgrades = 0
-    refusedJson = await runNeural(['connect', ...viaProxy, '--json'], { runtimeDir })
+    const binary = Promise.all([runNeural(['connect', '--env', 'sim'], { runtimeDir }), runNeural(['connect', '--env', 'sim', '--json'], { runtimeDir })])
+    try {
+      const run = (argv: string[]) => runCommand(Connect, argv, { id: 'connect', env: { NEURAL_RUNTIME_DIR: runtimeDir } })
+      unreachable = await run(['--env', 'sim', '--api-url', `http://127.0.0.1:${port}/trade-api/v2`, '--ws-url', `ws://127.0.0.1:${port}/trade-api/ws/v2`])
+      unknownTicker = await run(['--env', 'sim', '--ticker', 'KXNFLGAME-25SEP04DALPHI-XXX'])
+      // One at a time (runCommand runs one command at once), so that the proxy's handshake count belongs to one run.
+      refused = await run(viaProxy)
+      proxy.upgrades = 0
+      refusedJson = await run([...viaProxy, '--json'])
+    } finally {
+      ;[human, json] = await binary
+    }
   })
 
   after(async () => {

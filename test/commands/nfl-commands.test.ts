@@ -1,12 +1,16 @@
 /**
  * `neural nfl game | team | games` end to end: the built binary with its own in-process simulator
- * (`--env sim`, seed 1). Independent runs start together in `before` (each takes 1–3 s of wall time).
+ * (`--env sim`, seed 1). Independent runs start together in `before` (each takes 1–3 s of wall time);
+ * the input errors run in this process meanwhile.
  */
 import { expect } from 'chai'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import NflGame from '../../src/commands/nfl/game.js'
+import NflTeam from '../../src/commands/nfl/team.js'
 import { startSimulator } from '../../src/sim/index.js'
-import { ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, waitFor, type RunResult } from './helpers.js'
+import { runCommand, type CommandResult } from '../support/run-command.js'
+import { ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, type RunResult } from './helpers.js'
 
 const GAME_FIELDS = ['type', 'game', 'kickoff', 'away', 'home', 'spread', 'total', 'markets', 'volume', 'lastUpdate']
 const TEAM_FIELDS = ['team', 'name', 'winProbability']
@@ -20,9 +24,9 @@ describe('neural nfl', function () {
   let gameJson: RunResult
   let gameStatus: Record<string, unknown>
   let gameHuman: RunResult
-  let badGame: RunResult
+  let badGame: CommandResult
   let teamJson: RunResult
-  let teamTypo: RunResult
+  let teamTypo: CommandResult
   let gamesJson: RunResult
 
   before(async function () {
@@ -33,13 +37,15 @@ describe('neural nfl', function () {
     await sim.close()
     const game = new Neural(['nfl', 'game', '25SEP04DALPHI', '--env', 'sim', '--json', '--duration', '2.5'], { runtimeDir })
     const statusFile = join(runtimeDir, `${game.pid}.json`)
+    const inProcess = { env: { NEURAL_RUNTIME_DIR: runtimeDir } }
     ;[gameJson, gameStatus, gameHuman, badGame, teamJson, teamTypo, gamesJson] = await Promise.all([
       game.done,
-      waitFor(() => existsSync(statusFile), 10_000, 'the status file of nfl game').then(() => JSON.parse(readFileSync(statusFile, 'utf8')) as Record<string, unknown>),
+      // Until the child exits: on a loaded machine four node starts at once take a while.
+      game.until(() => existsSync(statusFile), 60_000, 'the status file of nfl game').then(() => JSON.parse(readFileSync(statusFile, 'utf8')) as Record<string, unknown>),
       runNeural(['nfl', 'game', '25sep04-DALPHI', '--env', 'sim', '--duration', '2'], { runtimeDir }),
-      runNeural(['nfl', 'game', '25SEP04DALPHX', '--env', 'sim'], { runtimeDir }),
+      runCommand(NflGame, ['25SEP04DALPHX', '--env', 'sim'], { id: 'nfl game', ...inProcess }),
       runNeural(['nfl', 'team', 'dal', '--env', 'sim', '--json', '--duration', '2'], { runtimeDir }),
-      runNeural(['nfl', 'team', 'DALAS', '--env', 'sim'], { runtimeDir }),
+      runCommand(NflTeam, ['DALAS', '--env', 'sim'], { id: 'nfl team', ...inProcess }),
       runNeural(['nfl', 'games', '--env', 'sim', '--json'], { runtimeDir }),
     ])
   })

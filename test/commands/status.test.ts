@@ -1,8 +1,13 @@
-/** `neural status` end to end: it sees a running `neural stream`, and cleans up after one killed with SIGKILL. */
+/**
+ * `neural status` end to end: it sees a running `neural stream`, and cleans up after one killed with
+ * SIGKILL. The stream is always the built binary; status runs in this process except once.
+ */
 import { expect } from 'chai'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, waitFor } from './helpers.js'
+import Status from '../../src/commands/status.js'
+import { runCommand } from '../support/run-command.js'
+import { ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir } from './helpers.js'
 
 interface Listed {
   pid: number
@@ -29,8 +34,9 @@ describe('neural status', function () {
     tmp.remove()
   })
 
-  async function status(json = true): Promise<{ code: number | null; stdout: string; processes: Listed[] }> {
-    const r = await runNeural(['status', '--env', 'sim', ...(json ? ['--json'] : [])], { runtimeDir })
+  async function status(json = true, binary = false): Promise<{ code: number | null; stdout: string; processes: Listed[] }> {
+    const argv = ['--env', 'sim', ...(json ? ['--json'] : [])]
+    const r = binary ? await runNeural(['status', ...argv], { runtimeDir }) : await runCommand(Status, argv, { id: 'status', env: { NEURAL_RUNTIME_DIR: runtimeDir } })
     expect(r.stderr).to.equal('')
     return { code: r.code, stdout: r.stdout, processes: json ? ((jsonLines(r.stdout)[0]!.processes as Listed[]) ?? []) : [] }
   }
@@ -47,17 +53,18 @@ describe('neural status', function () {
     before(async () => {
       stream = new Neural(['stream', 'KXNFLGAME*', '--env', 'sim', '--json'], { runtimeDir, timeoutMs: 25_000 })
       // The file is rewritten every second; wait until it shows data.
-      await waitFor(() => {
+      // Fails at once if the child exits; the long deadline is for a loaded machine.
+      await stream!.until(() => {
         try {
           return JSON.parse(readFileSync(statusFile(), 'utf8')).messages > 0
         } catch {
           return false
         }
-      }, 10_000, 'a status file with messages')
+      }, 25_000, 'a status file with messages')
     })
 
     it('lists it as connected, with its markets and messages', async () => {
-      const r = await status()
+      const r = await status(true, true)
       expect(r.code).to.equal(0)
       const mine = r.processes.filter((p) => p.pid === stream!.pid)
       expect(mine).to.have.length(1)

@@ -1,12 +1,15 @@
 /**
  * `neural stream` refusing bad input: exit 2 and exactly one line on stderr that names the problem
- * and shows what would be accepted. All runs start together.
+ * and shows what would be accepted. The cases run in this process (flags → error → exit code); the
+ * built binary runs the --json error line and a good ticker next to an unknown one.
  */
 import { expect } from 'chai'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Stream from '../../src/commands/stream.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
-import { ensureBuilt, jsonLines, limited, linesOf, runNeural, tempDir, type RunResult } from './helpers.js'
+import { runCommand } from '../support/run-command.js'
+import { ensureBuilt, jsonLines, linesOf, runNeural, tempDir, type RunResult } from './helpers.js'
 
 interface Case {
   name: string
@@ -80,7 +83,7 @@ describe('neural stream with bad input', function () {
       says: [/^error: unknown key "websocketTimeout" in rc file /, new RegExp(rcFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')), /allowed keys are .*websocketTimeoutMs/],
     },
   ]
-  const results = new Map<string, RunResult>()
+  const results = new Map<string, { code: number; stdout: string; stderr: string }>()
   let fast: Simulator
   let mixed: RunResult
   let jsonError: RunResult
@@ -91,11 +94,18 @@ describe('neural stream with bad input', function () {
     writeFileSync(rcFile, JSON.stringify({ environment: 'sim', websocketTimeout: 30 }))
     fast = await startSimulator({ seed: 3, ratePerSec: 2000 })
     const external = ['--env', 'sim', '--api-url', fast.apiUrl, '--ws-url', fast.wsUrl]
-    await limited(4, [
-      async () => void (mixed = await runNeural(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', 'KXNFLGAME-25SEP04DALPHI-XXX', ...external, '--duration', '1.5'], { runtimeDir })),
-      ...cases.map((c) => async () => void results.set(c.name, await runNeural(c.args, { runtimeDir, env: c.env }))),
-      async () => void (jsonError = await runNeural(['stream', 'kxnfl game', '--env', 'sim', '--json'], { runtimeDir })),
+    const binary = Promise.all([
+      runNeural(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', 'KXNFLGAME-25SEP04DALPHI-XXX', ...external, '--duration', '1.5'], { runtimeDir }),
+      runNeural(['stream', 'kxnfl game', '--env', 'sim', '--json'], { runtimeDir }),
     ])
+    try {
+      for (const c of cases) {
+        const [, ...argv] = c.args
+        results.set(c.name, await runCommand(Stream, argv, { id: 'stream', env: { NEURAL_RUNTIME_DIR: runtimeDir, ...c.env } }))
+      }
+    } finally {
+      ;[mixed, jsonError] = await binary
+    }
   })
 
   after(async () => {

@@ -105,9 +105,14 @@ describe('connection', function () {
     server = await new FakeKalshi().start()
     conn = new Connection({ url: server.url, timeoutMs: 150, retry: FAST, onFrame: () => undefined })
     await conn.start()
-    const heartbeat = setInterval(() => server?.socket?.ping('heartbeat'), 50)
+    let sent = 0
+    const heartbeat = setInterval(() => {
+      server?.socket?.ping('heartbeat')
+      sent++
+    }, 50)
     try {
-      await new Promise((r) => setTimeout(r, 400))
+      // Eight heartbeats span more than twice the 150 ms timeout: without them the link would have been dropped.
+      await waitFor(() => sent >= 8, 3000, 'eight heartbeats')
     } finally {
       clearInterval(heartbeat)
     }
@@ -140,8 +145,8 @@ describe('connection', function () {
     expect(error?.kind).to.equal('auth')
     expect(error?.code).to.equal('AUTH_REJECTED')
     expect(error?.exitCode).to.equal(3)
-    // Give a retry storm the chance to show itself.
-    await new Promise((r) => setTimeout(r, 150))
+    // Only the reconnect loop starts handshakes: once it has ended, no retry storm can follow.
+    await (conn as unknown as { loop?: Promise<unknown> }).loop
     expect(server.handshakes.length).to.equal(2)
     expect(t.errors.length).to.equal(1)
     expect(t.events.filter((e) => e.state === 'failed').length).to.equal(1)
@@ -168,6 +173,18 @@ describe('connection', function () {
     expect(error?.kind).to.equal('network')
     expect(error?.code).to.equal('CONNECT_FAILED')
     expect(t.events.filter((e) => e.state === 'connecting').length).to.equal(3)
+  })
+
+  it('marks the disconnect of close() as the client\'s own, and an exchange drop as not', async () => {
+    server = await new FakeKalshi().start()
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
+    const t = track(conn)
+    await conn.start()
+    server.dropAll()
+    await waitFor(() => server!.connectionCount === 2 && conn!.connected, 2000, 'reconnect')
+    await conn.close()
+    const drops = t.events.filter((e) => e.state === 'disconnected').map((e) => e.byClient === true)
+    expect(drops).to.deep.equal([false, true])
   })
 
   it('cancels a pending reconnect sleep on close', async () => {

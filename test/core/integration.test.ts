@@ -39,17 +39,28 @@ describe('core against the simulator', function () {
     sim = undefined
   })
 
-  /** Pause the world, let in-flight frames land, and compare every streamed book with the REST book. */
+  /**
+   * Pause the world and compare every streamed book with the REST book, until frames still in flight
+   * have landed (equal) or 3 s have passed (then the difference is shown). A wrong book never converges.
+   */
   async function expectBooksMatchRest(s: MarketStream, simulator: Simulator, tickers: string[]): Promise<void> {
     simulator.pause()
-    await new Promise((r) => setTimeout(r, 150))
     await waitFor(() => tickers.every((t) => s.books.get(t)?.valid === true), 3000, 'valid books')
     const rest = new RestClient({ apiUrl: simulator.apiUrl, maxRequestsPerSec: 1000 })
+    const expected = new Map<string, { yes: unknown; no: unknown }>()
     for (const t of tickers) {
-      const expected = await rest.getOrderbook(t)
-      const actual = s.books.get(t)!.toBook()
-      expect({ ticker: t, yes: actual.yes, no: actual.no }).to.deep.equal({ ticker: t, yes: expected.yes, no: expected.no })
+      const book = await rest.getOrderbook(t)
+      expected.set(t, { yes: book.yes, no: book.no })
     }
+    const actual = (t: string) => {
+      const book = s.books.get(t)!.toBook()
+      return { yes: book.yes, no: book.no }
+    }
+    const deadline = Date.now() + 3000
+    while (Date.now() < deadline && !tickers.every((t) => JSON.stringify(actual(t)) === JSON.stringify(expected.get(t)))) {
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    for (const t of tickers) expect({ ticker: t, ...actual(t) }).to.deep.equal({ ticker: t, ...expected.get(t) })
   }
 
   it('resolves a series through REST, streams all its markets, and keeps books equal to the exchange', async () => {

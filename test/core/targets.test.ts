@@ -46,7 +46,7 @@ describe('targets', () => {
   })
 
   it('explains garbage with examples of every form', () => {
-    expect(errorOf(() => parseTarget('dal @ phi')).message).to.equal('bad target "dal @ phi": expected a market ticker (KXNFLGAME-25SEP04DALPHI-PHI), a series (KXNFLGAME*) or an event (KXNFLGAME-25SEP04DALPHI*)')
+    expect(errorOf(() => parseTarget('dal @ phi')).message).to.equal('bad target "dal @ phi": expected a market ticker (KXNFLGAME-25SEP04DALPHI-PHI), a series (KXNFLGAME*), an event (KXNFLGAME-25SEP04DALPHI*) or * for every market')
     expect(errorOf(() => parseTarget('')).message).to.match(/^empty target: expected/)
     expect(errorOf(() => parseTarget('A--B')).code).to.equal('BAD_TARGET')
   })

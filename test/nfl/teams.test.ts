@@ -92,7 +92,7 @@ describe('nfl teams', () => {
     try { resolveTeam('DALAS') } catch (e) { err = e }
     expect(err).to.be.instanceOf(NeuralError)
     expect((err as NeuralError).kind).to.equal('input')
-    expect((err as NeuralError).code).to.equal('unknown_team')
+    expect((err as NeuralError).code).to.equal('UNKNOWN_TEAM')
     expect((err as NeuralError).exitCode).to.equal(2)
     expect((err as NeuralError).message).to.equal("unknown team 'DALAS'; did you mean DAL (Dallas Cowboys)?")
   })

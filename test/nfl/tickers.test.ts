@@ -51,7 +51,7 @@ describe('nfl tickers', () => {
     it('rejects a wrong month with the right format', () => {
       const e = gameError('25SPT04DALPHI')
       expect(e.kind).to.equal('input')
-      expect(e.code).to.equal('invalid_game')
+      expect(e.code).to.equal('INVALID_GAME')
       expect(e.exitCode).to.equal(2)
       expect(e.message).to.equal(`bad month 'SPT' in game '25SPT04DALPHI': ${GAME_FORMAT_HINT}`)
       expect(e.message).to.equal("bad month 'SPT' in game '25SPT04DALPHI': expected a game like 25SEP04DALPHI (yy MON dd AWAY HOME)")

@@ -4,7 +4,7 @@
  * the count) and re-snapshot its books.
  */
 import { expect } from 'chai'
-import { BusFeed } from '../../src/app/bus-feed.js'
+import { BusFeed } from '../../src/bus/bus-feed.js'
 import { BusPublisher } from '../../src/bus/publisher.js'
 import { BusSource } from '../../src/bus/source.js'
 import type { BusGap } from '../../src/bus/messages.js'

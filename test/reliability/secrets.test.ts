@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
-import { CountingProxy, ensureBuilt, jsonLines, limited, Neural, runNeural, tempDir, waitFor, type RunResult } from '../commands/helpers.js'
+import { CountingProxy, ensureBuilt, jsonLines, limited, Neural, runNeural, tempDir, type RunResult } from '../commands/helpers.js'
 
 function rsaKey(): { privatePem: string; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -47,13 +47,14 @@ describe('secrets', function () {
 
     const stream = new Neural(['stream', 'KXNFLGAME*', ...exchange, ...auth, '--channels', 'ticker,trade,orderbook', '--record', recordFile, '--json'], { runtimeDir, timeoutMs: 40_000 })
     const statusFile = () => join(runtimeDir, `${stream.pid}.json`)
-    await waitFor(() => {
+    // Fails at once if the child exits; the long deadline is for a loaded machine.
+    await stream.until(() => {
       try {
         return JSON.parse(readFileSync(statusFile(), 'utf8')).messages > 0
       } catch {
         return false
       }
-    }, 10_000, 'the stream status file')
+    }, 30_000, 'the stream status file')
     outputs.set('status file', readFileSync(statusFile(), 'utf8'))
     statusFileMode = statSync(statusFile()).mode & 0o777
     await limited(3, [

@@ -55,8 +55,13 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     expect(arb).to.include({ errors: 0, hung: 0, conflated: 0, dropped: 0 })
     expect(signals.every((s) => s.strategy === 'arb')).to.equal(true)
     expect(signals).to.have.length(arb.signals)
-    expect(orders.filter((o) => o.status === 'filled')).to.have.length(arb.signals)
-    expect(summary.pnl!.fills).to.equal(arb.signals)
+    // One paper order per signal. Live, the book may move between the signal and the hook (a loaded
+    // machine widens that gap): then the order stays unfilled, saying the ask is above the limit.
+    expect(orders).to.have.length(arb.signals)
+    const filled = orders.filter((o) => o.status === 'filled')
+    expect(filled.length).to.be.greaterThan(0)
+    for (const o of orders.filter((x) => x.status !== 'filled')) expect(o).to.deep.include({ status: 'unfilled' }).and.have.property('message').that.matches(/^((yes|no) ask [\d.]+ is above the limit [\d.]+|no (yes|no) ask)$/)
+    expect(summary.pnl!.fills).to.equal(filled.length)
   })
 
   it('counts every tick of the throwing strategy as an error', () => {

@@ -104,13 +104,23 @@ describe('simulator faults', () => {
 
   it('silentAfterSec stops data and pings after S seconds but keeps the socket open', () => withSim({ ratePerSec: 2000, pingIntervalMs: 50, faults: { silentAfterSec: 0.4 } }, async (sim) => {
     const client = await connect(sim.wsUrl)
+    // The server's session exists once the handshake is done, so it is silent from here + 0.4 s at the latest.
+    const silentBy = Date.now() + 400
+    let tickers = 0
+    sim.world.onEvent((e) => void (e.kind === 'ticker' && tickers++))
     try {
       await client.command('subscribe', { channels: ['ticker'] })
       await client.until(() => client.pings.length >= 2 && client.data('ticker').length > 0, 1000)
-      await new Promise((r) => setTimeout(r, 500))
+      await client.until(() => Date.now() >= silentBy, 2000)
+      // Frames already on the wire when silence began still land; none may follow the exchange's next ticker updates.
+      const seenAt = tickers
+      await client.until(() => tickers >= seenAt + 1, 2000)
       const frames = client.frames.length
       const pings = client.pings.length
-      await new Promise((r) => setTimeout(r, 400))
+      // Witnesses that the session had things to send: 100 more ticker updates, and 4 ping intervals (200 ms).
+      const from = tickers
+      const sinceMs = Date.now()
+      await client.until(() => tickers >= from + 100 && Date.now() - sinceMs >= 200, 3000)
       expect([client.frames.length, client.pings.length]).to.deep.equal([frames, pings])
       expect(client.ws.readyState).to.equal(client.ws.OPEN)
       expect(client.closeCode).to.equal(undefined)

@@ -144,7 +144,12 @@ describe('simulator REST', () => {
   })
 
   it('lists recent trades newest first for a market', async () => {
-    const ticker = sim.world.trades().at(-1)?.ticker ?? (await new Promise((r) => setTimeout(r, 300)), sim.world.trades().at(-1)!.ticker)
+    const deadline = Date.now() + 5000
+    while (sim.world.trades().length === 0) {
+      if (Date.now() > deadline) throw new Error('no trade on the simulator within 5 s')
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const ticker = sim.world.trades().at(-1)!.ticker
     const { body } = await getJson(`${sim.apiUrl}/markets/trades?ticker=${ticker}&limit=1000`)
     const expected = sim.world.trades().filter((t) => t.ticker === ticker)
     expect(body.trades.length).to.be.at.least(1)

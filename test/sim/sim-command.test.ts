@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import Sim from '../../src/commands/sim.js'
+import { runCommand } from '../support/run-command.js'
 
 describe('neural sim command', () => {
   const originalWait = Sim.waitForStop
@@ -33,5 +34,33 @@ describe('neural sim command', () => {
     }
     const refused = await fetch(`${apiUrl}/exchange/status`).then(() => 'answered', () => 'refused')
     expect(refused).to.equal('refused')
+  })
+})
+
+describe('neural sim command, base command contract', () => {
+  const originalWait = Sim.waitForStop
+  afterEach(() => { Sim.waitForStop = originalWait })
+
+  it('under --json prints one line with its URLs, serving them until asked to stop', async () => {
+    let served: { apiUrl?: string; status: number } = { status: 0 }
+    Sim.waitForStop = async (running) => {
+      // Still running here: its URL must answer.
+      served = { apiUrl: running?.apiUrl, status: (await fetch(`${running!.apiUrl}/exchange/status`)).status }
+    }
+    const r = await runCommand(Sim, ['--port', '0', '--seed', '7', '--json'], { id: 'sim' })
+    expect(r.code, r.stderr).to.equal(0)
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines).to.have.length(1)
+    expect(served).to.deep.equal({ apiUrl: lines[0].apiUrl, status: 200 })
+    expect(lines[0]).to.include({ type: 'sim', simulated: true, seed: 7, markets: 171 })
+    expect(lines[0].wsUrl).to.equal(lines[0].apiUrl.replace('http://', 'ws://').replace('/trade-api/v2', '/trade-api/ws/v2'))
+  })
+
+  it('refuses an unreadable --public-key with exit 2 and one error line, as JSON under --json', async () => {
+    Sim.waitForStop = () => Promise.reject(new Error('must not start'))
+    const r = await runCommand(Sim, ['--port', '0', '--public-key', '/nonexistent/key.pem', '--json'], { id: 'sim' })
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.equal('error: --public-key: cannot read /nonexistent/key.pem (ENOENT)\n')
+    expect(JSON.parse(r.stdout)).to.deep.equal({ type: 'error', kind: 'input', code: 'PUBLIC_KEY_FILE', message: '--public-key: cannot read /nonexistent/key.pem (ENOENT)' })
   })
 })

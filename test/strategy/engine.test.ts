@@ -40,8 +40,8 @@ describe('strategy engine', () => {
 
     it('delivers books only to strategies that set books: true', () => {
       const got: string[] = []
-      const withBooks: Strategy = { name: 'with', markets: ['X'], books: true, onBook: b => { got.push(`with ${b.ticker}`) } }
-      const without: Strategy = { name: 'without', markets: ['X'], onTick() {}, onBook: b => { got.push(`without ${b.ticker}`) } }
+      const withBooks: Strategy = { name: 'with', markets: ['*'], books: true, onBook: b => { got.push(`with ${b.ticker}`) } }
+      const without: Strategy = { name: 'without', markets: ['*'], onTick() {}, onBook: b => { got.push(`without ${b.ticker}`) } }
       const h = harness([withBooks, without])
       h.feed(book('X', [[0.4, 10]], [[0.5, 10]]))
       expect(got).to.deep.equal(['with X'])
@@ -49,14 +49,34 @@ describe('strategy engine', () => {
 
     it('lists the markets to subscribe and those whose books are wanted', () => {
       const h = harness([
-        { name: 'a', markets: ['KXNFLGAME*', 'X'], onTick() {} },
-        { name: 'b', markets: ['X', 'Y'], books: true, onBook() {} },
+        { name: 'a', markets: ['KXNFLGAME*', 'KXT-E-X'], onTick() {} },
+        { name: 'b', markets: ['kxt-e-x', 'KXT-E-Y'], books: true, onBook() {} },
       ])
-      expect(h.engine.subscriptions()).to.deep.equal({ markets: ['KXNFLGAME*', 'X', 'Y'], books: ['X', 'Y'] })
+      // Patterns are upper-cased as parsed, so one market named in two cases is subscribed once.
+      expect(h.engine.subscriptions()).to.deep.equal({ markets: ['KXNFLGAME*', 'KXT-E-X', 'KXT-E-Y'], books: ['KXT-E-X', 'KXT-E-Y'] })
+    })
+
+    it('gives a lower-case pattern the ticks its upper-case subscription brings (the case rule)', () => {
+      const lower = recorder('lower', ['kxnflgame*'])
+      const h = harness([lower.strategy])
+      h.feed(tick('KXNFLGAME-25SEP04DALPHI-PHI'))
+      expect(lower.seen).to.deep.equal(['tick KXNFLGAME-25SEP04DALPHI-PHI'])
+      expect(h.engine.subscriptions().markets).to.deep.equal(['KXNFLGAME*'])
+    })
+
+    it('matches a series pattern at a whole ticker part, as the subscription side resolves it', () => {
+      const series = recorder('series', ['KXNFLGAME*'])
+      const h = harness([series.strategy])
+      h.feed(tick('KXNFLGAMEX-25SEP04DALPHI-PHI'), tick('KXNFLGAME-25SEP04DALPHI-PHI'))
+      expect(series.seen).to.deep.equal(['tick KXNFLGAME-25SEP04DALPHI-PHI'])
+    })
+
+    it('refuses a strategy with a bad market pattern when the engine is built, naming it', () => {
+      expect(() => harness([{ name: 'typo', markets: ['KXNFL*GAME'], onTick() {} }])).to.throw('strategy typo: markets: bad target "KXNFL*GAME": "*" may only end a series or event')
     })
 
     it('emits each valid signal with the exact JSON fields and the event time on replay', () => {
-      const h = harness([{ name: 's', markets: ['X'], onTick: t => ({ action: 'BUY', ticker: t.ticker, side: 'no', quantity: 3, limitPrice: 0.42, confidence: 0.7, reason: 'because' }) }], { clock: 'replay' })
+      const h = harness([{ name: 's', markets: ['*'], onTick: t => ({ action: 'BUY', ticker: t.ticker, side: 'no', quantity: 3, limitPrice: 0.42, confidence: 0.7, reason: 'because' }) }], { clock: 'replay' })
       h.feed(tick('X', { yesBid: 0.5 }, 1_700_000_000_500))
       expect(JSON.stringify(h.of('signal'))).to.equal(JSON.stringify([
         { type: 'signal', strategy: 's', action: 'BUY', ticker: 'X', side: 'no', quantity: 3, limitPrice: 0.42, confidence: 0.7, reason: 'because', ts: 1_700_000_000_500 },
@@ -64,13 +84,13 @@ describe('strategy engine', () => {
     })
 
     it('leaves limitPrice out of the signal event when the strategy gave none', () => {
-      const h = harness([{ name: 's', markets: ['X'], onTick: t => buy(t.ticker) }], { clock: 'replay' })
+      const h = harness([{ name: 's', markets: ['*'], onTick: t => buy(t.ticker) }], { clock: 'replay' })
       h.feed(tick('X'))
       expect(h.of('signal')[0]).to.not.have.property('limitPrice')
     })
 
     it('accepts several signals from one handler, and signals from an async handler', async () => {
-      const h = harness([{ name: 's', markets: ['X'], onTick: async t => [buy(t.ticker, 'one'), buy(t.ticker, 'two')] }])
+      const h = harness([{ name: 's', markets: ['*'], onTick: async t => [buy(t.ticker, 'one'), buy(t.ticker, 'two')] }])
       h.feed(tick('X'))
       await h.engine.settle()
       expect(h.of('signal').map(s => s.reason)).to.deep.equal(['one', 'two'])
@@ -81,34 +101,34 @@ describe('strategy engine', () => {
     it('reports a strategy that throws on every tick by name and message, and keeps the others fed', async () => {
       const ok = recorder('ok', ['KXTEST*'])
       const h = harness([await fixture('throws-every-tick.ts'), ok.strategy])
-      h.feed(tick('KXTEST-A'), tick('KXTEST-B'), tick('KXTEST-A'))
+      h.feed(tick('KXTEST-E-A'), tick('KXTEST-E-B'), tick('KXTEST-E-A'))
       const errors = h.of('error')
       expect(errors.map(e => [e.code, e.strategy, e.handler, e.message])).to.deep.equal([
-        ['HANDLER_ERROR', 'throws-every-tick', 'onTick', 'onTick threw: boom on KXTEST-A'],
-        ['HANDLER_ERROR', 'throws-every-tick', 'onTick', 'onTick threw: boom on KXTEST-B'],
-        ['HANDLER_ERROR', 'throws-every-tick', 'onTick', 'onTick threw: boom on KXTEST-A'],
+        ['HANDLER_ERROR', 'throws-every-tick', 'onTick', 'onTick threw: boom on KXTEST-E-A'],
+        ['HANDLER_ERROR', 'throws-every-tick', 'onTick', 'onTick threw: boom on KXTEST-E-B'],
+        ['HANDLER_ERROR', 'throws-every-tick', 'onTick', 'onTick threw: boom on KXTEST-E-A'],
       ])
-      expect(errors[0]!.stack).to.match(/^Error: boom on KXTEST-A\n\s+at /)
-      expect(ok.seen).to.deep.equal(['tick KXTEST-A', 'tick KXTEST-B', 'tick KXTEST-A'])
+      expect(errors[0]!.stack).to.match(/^Error: boom on KXTEST-E-A\n\s+at /)
+      expect(ok.seen).to.deep.equal(['tick KXTEST-E-A', 'tick KXTEST-E-B', 'tick KXTEST-E-A'])
       expect(h.engine.summary().strategies[0]).to.include({ name: 'throws-every-tick', ticks: 3, errors: 3, signals: 0 })
     })
 
     it('reports a rejected async handler', async () => {
-      const h = harness([{ name: 'rejects', markets: ['X'], onTick: async () => { throw new TypeError('bad state') } }])
+      const h = harness([{ name: 'rejects', markets: ['*'], onTick: async () => { throw new TypeError('bad state') } }])
       h.feed(tick('X'))
       await h.engine.settle()
       expect(h.of('error').map(e => e.message)).to.deep.equal(['onTick rejected: bad state'])
     })
 
     it('reports a thrown non-Error value readably', () => {
-      const h = harness([{ name: 'weird', markets: ['X'], onTick: () => { throw { code: 7 } } }])
+      const h = harness([{ name: 'weird', markets: ['*'], onTick: () => { throw { code: 7 } } }])
       h.feed(tick('X'))
       expect(h.of('error')[0]!.message).to.equal('onTick threw: { code: 7 }')
     })
 
     it('drops garbage return values with a message naming the strategy and the problem, keeping valid signals', async () => {
       const h = harness([await fixture('garbage.ts')])
-      h.feed(tick('KXTEST-A'), tick('KXTEST-A'), tick('KXTEST-A'))
+      h.feed(tick('KXTEST-E-A'), tick('KXTEST-E-A'), tick('KXTEST-E-A'))
       expect(h.of('error').map(e => `${e.strategy}: ${e.message}`)).to.deep.equal([
         'garbage: invalid signal from onTick, dropped: expected a signal object, got 42',
         `garbage: invalid signal from onTick, dropped: action: must be 'BUY' or 'SELL' (got "HOLD")`,
@@ -119,13 +139,13 @@ describe('strategy engine', () => {
     })
 
     it('refuses a signal with an unknown field rather than ignoring it', () => {
-      const h = harness([{ name: 's', markets: ['X'], onTick: t => ({ ...buy(t.ticker), limitprice: 0.3 }) as Signal }])
+      const h = harness([{ name: 's', markets: ['*'], onTick: t => ({ ...buy(t.ticker), limitprice: 0.3 }) as Signal }])
       h.feed(tick('X'))
       expect(h.of('error')[0]!.message).to.equal("invalid signal from onTick, dropped: unknown field 'limitprice'")
     })
 
     it('refuses a limit price outside 0.01..0.99 and a missing reason', () => {
-      const h = harness([{ name: 's', markets: ['X'], onTick: t => [{ ...buy(t.ticker), limitPrice: 1 }, { action: 'SELL', ticker: t.ticker, side: 'yes', quantity: 1, confidence: 0.1 } as unknown as Signal] }])
+      const h = harness([{ name: 's', markets: ['*'], onTick: t => [{ ...buy(t.ticker), limitPrice: 1 }, { action: 'SELL', ticker: t.ticker, side: 'yes', quantity: 1, confidence: 0.1 } as unknown as Signal] }])
       h.feed(tick('X'))
       expect(h.of('error').map(e => e.message)).to.deep.equal([
         'invalid signal from onTick, dropped: signal [0]: limitPrice: must be between 0.01 and 0.99 dollars (got 1)',
@@ -137,7 +157,7 @@ describe('strategy engine', () => {
       const outcomes: string[] = []
       const vandal: Strategy = {
         name: 'vandal',
-        markets: ['X'],
+        markets: ['*'],
         params: { n: 1 },
         onTick(t, ctx) {
           const tries: [string, () => void][] = [
@@ -154,7 +174,7 @@ describe('strategy engine', () => {
         },
       }
       const seenByOther: (number | undefined)[] = []
-      const other: Strategy = { name: 'other', markets: ['X'], onTick: t => { seenByOther.push(t.yesBid) } }
+      const other: Strategy = { name: 'other', markets: ['*'], onTick: t => { seenByOther.push(t.yesBid) } }
       const h = harness([vandal, other])
       h.feed(tick('X', { yesBid: 0.4 }))
       expect(outcomes.slice(0, 2)).to.deep.equal([
@@ -169,7 +189,7 @@ describe('strategy engine', () => {
 
     it('reports a sync handler slower than its budget', async () => {
       const h = harness([await fixture('slow-sync.ts')])
-      h.feed(tick('KXTEST-A'))
+      h.feed(tick('KXTEST-E-A'))
       const [slow] = h.of('slow')
       expect(slow).to.include({ strategy: 'slow-sync', handler: 'onTick', budgetMs: 5, pending: false })
       expect(slow!.elapsedMs).to.be.at.least(20)
@@ -177,7 +197,7 @@ describe('strategy engine', () => {
 
     it('reports an async handler still pending at its budget, once', async () => {
       const gate = deferred()
-      const h = harness([{ name: 'slow-async', markets: ['X'], budgetMs: 5, onTick: () => gate.promise }])
+      const h = harness([{ name: 'slow-async', markets: ['*'], budgetMs: 5, onTick: () => gate.promise }])
       h.feed(tick('X'))
       await waitFor(() => h.of('slow').length === 1, 2000, 'slow event')
       expect(h.of('slow')[0]).to.include({ strategy: 'slow-async', handler: 'onTick', budgetMs: 5, pending: true })
@@ -187,13 +207,13 @@ describe('strategy engine', () => {
     })
 
     it('does not hold onStart to the handler budget', async () => {
-      const h = harness([{ name: 'warmup', markets: ['X'], budgetMs: 1, onStart: async () => { await new Promise(resolve => setTimeout(resolve, 20)) }, onTick() {} }])
+      const h = harness([{ name: 'warmup', markets: ['*'], budgetMs: 1, onStart: async () => { await new Promise(resolve => setTimeout(resolve, 20)) }, onTick() {} }])
       await h.engine.start()
       expect(h.of('slow')).to.deep.equal([])
     })
 
     it('does not report a fast async handler as slow', async () => {
-      const h = harness([{ name: 'fast', markets: ['X'], budgetMs: 50, onTick: async () => undefined }])
+      const h = harness([{ name: 'fast', markets: ['*'], budgetMs: 50, onTick: async () => undefined }])
       h.feed(tick('X'), tick('X'))
       await h.engine.settle()
       expect(h.of('slow')).to.deep.equal([])
@@ -215,8 +235,8 @@ describe('strategy engine', () => {
 
     it('never delays dispatch or other strategies while an async strategy is busy', async () => {
       const gate = deferred()
-      const ok = recorder('ok', ['X'])
-      const h = harness([{ name: 'slow', markets: ['X'], onTick: () => gate.promise }, ok.strategy])
+      const ok = recorder('ok', ['*'])
+      const h = harness([{ name: 'slow', markets: ['*'], onTick: () => gate.promise }, ok.strategy])
       const started = performance.now()
       for (let i = 0; i < 1000; i++) h.feed(tick('X', { yesBid: 0.5 }))
       expect(performance.now() - started).to.be.below(500)
@@ -253,7 +273,7 @@ describe('strategy engine', () => {
     it('queues trades while busy and drops the ones past the bound, counting them', async () => {
       const gate = deferred()
       const prices: number[] = []
-      const h = harness([{ name: 't', markets: ['A'], onTrade: t => { prices.push(t.price); return prices.length === 1 ? gate.promise : undefined } }], { maxQueuedTrades: 2 })
+      const h = harness([{ name: 't', markets: ['*'], onTrade: t => { prices.push(t.price); return prices.length === 1 ? gate.promise : undefined } }], { maxQueuedTrades: 2 })
       h.feed(trade('A', 0.1), trade('A', 0.2), trade('A', 0.3), trade('A', 0.4), trade('A', 0.5))
       gate.resolve()
       await h.engine.settle()
@@ -265,30 +285,30 @@ describe('strategy engine', () => {
   describe('context', () => {
     it('gives params from defaults, overridden by the rc file, overridden by --param, coerced to the default type', () => {
       let seen: unknown
-      const s: Strategy = { name: 'p', markets: ['X'], params: { n: 3, on: false, label: 'a', keep: 1 }, onTick: (_t, ctx) => { seen = ctx.params } }
+      const s: Strategy = { name: 'p', markets: ['*'], params: { n: 3, on: false, label: 'a', keep: 1 }, onTick: (_t, ctx) => { seen = ctx.params } }
       const h = harness([s], { params: ['n=5', 'p.on=yes', 'label=7'], rcParams: { p: { n: 4, keep: '2' } } })
       h.feed(tick('X'))
       expect(seen).to.deep.equal({ n: 5, on: true, label: '7', keep: 2 })
     })
 
     it('refuses an unknown --param key with the known ones', () => {
-      expect(() => harness([{ name: 'p', markets: ['X'], params: { n: 3 }, onTick() {} }], { params: ['m=1'] }))
+      expect(() => harness([{ name: 'p', markets: ['*'], params: { n: 3 }, onTick() {} }], { params: ['m=1'] }))
         .to.throw(NeuralError, "--param m=1: unknown param 'm' for p (params: n)")
     })
 
     it('refuses a --param value that does not fit the default type', () => {
-      expect(() => harness([{ name: 'p', markets: ['X'], params: { n: 3 }, onTick() {} }], { params: ['n=lots'] }))
+      expect(() => harness([{ name: 'p', markets: ['*'], params: { n: 3 }, onTick() {} }], { params: ['n=lots'] }))
         .to.throw(NeuralError, '--param n=lots: p.n must be a number')
     })
 
     it('refuses a --param for a strategy that is not running', () => {
-      expect(() => harness([{ name: 'p', markets: ['X'], params: { n: 3 }, onTick() {} }], { params: ['q.n=1'] }))
+      expect(() => harness([{ name: 'p', markets: ['*'], params: { n: 3 }, onTick() {} }], { params: ['q.n=1'] }))
         .to.throw(NeuralError, '--param q.n=1: no strategy named q (running: p)')
     })
 
     it('reads the clock from the event being handled on replay', async () => {
       const times: number[] = []
-      const h = harness([{ name: 'c', markets: ['X'], onTick: async (_t, ctx) => { await null; times.push(ctx.clock.now()) }, onTrade: (_t, ctx) => { times.push(ctx.clock.now()) } }], { clock: 'replay' })
+      const h = harness([{ name: 'c', markets: ['*'], onTick: async (_t, ctx) => { await null; times.push(ctx.clock.now()) }, onTrade: (_t, ctx) => { times.push(ctx.clock.now()) } }], { clock: 'replay' })
       h.feed(tick('X', {}, 5_000), trade('X', 0.5, 1, 6_000))
       await h.engine.settle()
       expect(times).to.deep.equal([5_000, 6_000])
@@ -296,14 +316,14 @@ describe('strategy engine', () => {
 
     it('reads the wall clock live', () => {
       let t = 0
-      const h = harness([{ name: 'c', markets: ['X'], onTick: (_t, ctx) => { t = ctx.clock.now() } }])
+      const h = harness([{ name: 'c', markets: ['*'], onTick: (_t, ctx) => { t = ctx.clock.now() } }])
       const before = Date.now()
       h.feed(tick('X', {}, 5_000))
       expect(t).to.be.within(before, Date.now())
     })
 
     it('prefixes log lines with the strategy name', () => {
-      const h = harness([{ name: 'talker', markets: ['X'], onTick: (t, ctx) => { ctx.log.warn('saw %s at %d', t.ticker, 3) } }], { clock: 'replay' })
+      const h = harness([{ name: 'talker', markets: ['*'], onTick: (t, ctx) => { ctx.log.warn('saw %s at %d', t.ticker, 3) } }], { clock: 'replay' })
       h.feed(tick('X', {}, 9))
       expect(h.of('log')).to.deep.equal([{ type: 'log', source: 'talker', level: 'warn', message: 'saw X at 3', ts: 9 }])
     })
@@ -312,7 +332,7 @@ describe('strategy engine', () => {
       const seen: unknown[] = []
       const s: Strategy = {
         name: 'pos',
-        markets: ['X'],
+        markets: ['*'],
         onTick(t, ctx: StrategyContext) {
           const p = ctx.positions()
           seen.push(p.map(x => `${x.side} ${x.quantity}`))
@@ -340,7 +360,7 @@ describe('strategy engine', () => {
   describe('lifecycle', () => {
     it('calls onStart before events and handles its signals', async () => {
       const order: string[] = []
-      const h = harness([{ name: 'l', markets: ['X'], onStart: () => { order.push('start'); return buy('X', 'at start') }, onTick: () => { order.push('tick') } }])
+      const h = harness([{ name: 'l', markets: ['*'], onStart: () => { order.push('start'); return buy('X', 'at start') }, onTick: () => { order.push('tick') } }])
       await h.engine.start()
       h.feed(tick('X'))
       expect(order).to.deep.equal(['start', 'tick'])
@@ -350,7 +370,7 @@ describe('strategy engine', () => {
     it('queues events behind a slow async onStart', async () => {
       const gate = deferred()
       const order: string[] = []
-      const h = harness([{ name: 'l', markets: ['X'], onStart: async () => { await gate.promise; order.push('start') }, onTick: () => { order.push('tick') } }])
+      const h = harness([{ name: 'l', markets: ['*'], onStart: async () => { await gate.promise; order.push('start') }, onTick: () => { order.push('tick') } }])
       const started = h.engine.start()
       h.feed(tick('X'))
       expect(order).to.deep.equal([])
@@ -360,7 +380,7 @@ describe('strategy engine', () => {
     })
 
     it('calls onStop on stop, handles its signals and returns the summary', async () => {
-      const h = harness([{ name: 'l', markets: ['X'], onTick() {}, onStop: () => buy('X', 'flatten') }], { clock: 'replay' })
+      const h = harness([{ name: 'l', markets: ['*'], onTick() {}, onStop: () => buy('X', 'flatten') }], { clock: 'replay' })
       await h.engine.start()
       h.feed(tick('X'), trade('X', 0.5))
       const summary = await h.engine.stop()
@@ -375,7 +395,7 @@ describe('strategy engine', () => {
     })
 
     it('reports an onStop that does not finish in time and still stops', async () => {
-      const h = harness([{ name: 'stuck', markets: ['X'], onTick() {}, onStop: () => new Promise(() => {}) }], { stopTimeoutMs: 50 })
+      const h = harness([{ name: 'stuck', markets: ['*'], onTick() {}, onStop: () => new Promise(() => {}) }], { stopTimeoutMs: 50 })
       await h.engine.start()
       const summary = await h.engine.stop()
       expect(h.of('error').map(e => [e.code, e.strategy, e.message])).to.deep.equal([['STOP_TIMEOUT', 'stuck', 'onStop did not finish within 50 ms']])
@@ -384,7 +404,7 @@ describe('strategy engine', () => {
 
     it('calls onStop even when a handler is hung, and ignores events after stop', async () => {
       let stopped = 0
-      const h = harness([{ name: 'hung', markets: ['X'], onTick: () => new Promise(() => {}), onStop: () => { stopped++ } }], { stopTimeoutMs: 30, hangAfterMs: 10 })
+      const h = harness([{ name: 'hung', markets: ['*'], onTick: () => new Promise(() => {}), onStop: () => { stopped++ } }], { stopTimeoutMs: 30, hangAfterMs: 10 })
       h.feed(tick('X'))
       await h.engine.stop()
       h.feed(tick('X'))
@@ -425,7 +445,7 @@ describe('strategy engine', () => {
 
     it('reports a hook that fails to start and still runs the strategies', async () => {
       const hook: OrderHook = { name: 'broken', start: () => { throw new Error('no socket') }, handle: async () => ({ status: 'sent' }) }
-      const ok = recorder('ok', ['X'])
+      const ok = recorder('ok', ['*'])
       const h = harness([ok.strategy], { hooks: [hook] })
       await h.engine.start()
       h.feed(tick('X'))

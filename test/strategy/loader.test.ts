@@ -27,7 +27,7 @@ describe('strategy loader', () => {
   it('loads a .ts strategy written with defineStrategy, without a build step', async () => {
     const l = await loadStrategyFile(`${fixtures}/valid.ts`, { cwd: repo })
     expect(l.strategy.name).to.equal('fixture-ts')
-    expect(l.strategy.markets).to.deep.equal(['KXTEST-A', 'KXNFL*'])
+    expect(l.strategy.markets).to.deep.equal(['KXTEST-E-A', 'KXNFL*'])
     expect(l.strategy.params).to.deep.equal({ threshold: 0.5, label: 'x', enabled: true })
     expect(l.file).to.equal(path.join(repo, fixtures, 'valid.ts'))
     expect(l.warnings).to.deep.equal([])
@@ -55,7 +55,7 @@ describe('strategy loader', () => {
     writeFileSync(path.join(tmp, 'outside.ts'), [
       "import { defineStrategy } from 'neural'",
       "const limit: number = 0.4",
-      "export default defineStrategy({ name: 'outside', markets: ['KXTEST-A'], params: { limit }, onTick() {} })",
+      "export default defineStrategy({ name: 'outside', markets: ['KXTEST-E-A'], params: { limit }, onTick() {} })",
     ].join('\n'))
     const l = await loadStrategyFile('outside.ts', { cwd: tmp })
     expect(l.strategy.name).to.equal('outside')
@@ -108,7 +108,22 @@ describe('strategy loader', () => {
 
   it('reports markets that is not an array', async () => {
     const e = await loadError(`${fixtures}/bad-markets.ts`)
-    expect(e.message).to.equal(`${fixtures}/bad-markets.ts: strategy bad-markets: markets must be a non-empty array of tickers or patterns like 'KXNFLGAME*' (got "KXTEST-A")`)
+    expect(e.message).to.equal(`${fixtures}/bad-markets.ts: strategy bad-markets: markets must be a non-empty array of tickers or patterns like 'KXNFLGAME*' (got "KXTEST-E-A")`)
+  })
+
+  it('reports a bad market pattern at load, naming the strategy', async () => {
+    const file = path.join(tmp, 'bad-pattern.mjs')
+    writeFileSync(file, "export default { name: 'typo', markets: ['KXNFLGAME*', 'KXNFL GAME'], onTick() {} }\n")
+    const e = await loadError(file)
+    expect(e.code).to.equal('STRATEGY_LOAD')
+    expect(e.message).to.equal(`${file}: strategy typo: markets: bad target "KXNFL GAME": expected a market ticker (KXNFLGAME-25SEP04DALPHI-PHI), a series (KXNFLGAME*), an event (KXNFLGAME-25SEP04DALPHI*) or * for every market`)
+  })
+
+  it('loads the patterns * and lower-case ones', async () => {
+    const file = path.join(tmp, 'every-market.mjs')
+    writeFileSync(file, "export default { name: 'every', markets: ['*', 'kxnflgame*'], onTick() {} }\n")
+    const loaded = await loadStrategyFile(file, { cwd: repo })
+    expect(loaded.strategy.markets).to.deep.equal(['*', 'kxnflgame*'])
   })
 
   it('reports empty markets', async () => {
@@ -147,7 +162,7 @@ describe('strategy loader', () => {
   })
 
   it('warns when onBook is defined without books: true', async () => {
-    writeFileSync(path.join(tmp, 'book.mjs'), "export default { name: 'b', markets: ['A'], onBook() {} }\n")
+    writeFileSync(path.join(tmp, 'book.mjs'), "export default { name: 'b', markets: ['KXTEST-E-A'], onBook() {} }\n")
     const l = await loadStrategyFile('book.mjs', { cwd: tmp })
     expect(l.warnings).to.deep.equal(['strategy b: onBook is never called without books: true'])
   })

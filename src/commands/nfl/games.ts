@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
-import { sinkFor } from '../../app/event-sink.js'
-import { secondsToMs } from '../../app/flags.js'
+import { sinkFor } from '../../render/event-sink.js'
+import { secondsToMs } from '../../cli/flags.js'
 import { runNflGames, type NflGamesSummary } from '../../app/nfl-games.js'
 
 export type NflGamesResult = NflGamesSummary

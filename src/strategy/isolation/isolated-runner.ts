@@ -3,7 +3,8 @@ import type { Book, MarketEvent, Tick, Trade } from '../../core/types.js'
 import type { Params, Position, Signal, Strategy } from '../api.js'
 import type { ClockMode } from '../clock.js'
 import type { EngineEvent, StrategyStats } from '../events.js'
-import { matcher, type DataKind } from '../strategy-runner.js'
+import { type DataKind } from '../strategy-runner.js'
+import { marketMatcher, parseMarketPatterns } from '../../core/market-pattern.js'
 import type { BatchItem, FromWorker, SharedItem, StrategyMeta, ToWorker } from './protocol.js'
 
 /** A worker whose strategy has loaded and validated, not yet running. */
@@ -79,7 +80,7 @@ export class IsolatedRunner {
     this.limits = { ...DEFAULT_ISOLATION, ...limits }
     this.name = sw.meta.name
     this.budgetMs = sw.meta.budgetMs ?? 10
-    this.matches = matcher(sw.meta.markets)
+    this.matches = marketMatcher(parseMarketPatterns(sw.meta.markets))
     this.stats = { name: this.name, ticks: 0, trades: 0, books: 0, signals: 0, errors: 0, slow: 0, hung: 0, conflated: 0, dropped: 0 }
   }
 

@@ -260,7 +260,7 @@ describe('kalshi hook', () => {
 
   it('reports refusals as order events naming the limit when run by the engine', async () => {
     const hook = (await createHook('kalshi', { config: config(), live: true })) as KalshiHook
-    const h = harness([{ name: 'big', markets: ['X'], onTick: t => ({ action: 'BUY', ticker: t.ticker, side: 'yes', quantity: 9, limitPrice: 0.5, confidence: 1, reason: 'big' }) }], { hooks: [hook], clock: 'replay' })
+    const h = harness([{ name: 'big', markets: ['*'], onTick: t => ({ action: 'BUY', ticker: t.ticker, side: 'yes', quantity: 9, limitPrice: 0.5, confidence: 1, reason: 'big' }) }], { hooks: [hook], clock: 'replay' })
     h.feed(tick('X', {}, 5_000))
     await h.engine.settle()
     expect(h.of('order')).to.deep.equal([{ type: 'order', hook: 'kalshi', strategy: 'big', action: 'BUY', ticker: 'X', side: 'yes', quantity: 9, status: 'refused', limit: 'maxContractsPerOrder', message: '9 contracts is over maxContractsPerOrder 5', ts: 5_000 }])

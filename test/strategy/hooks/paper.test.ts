@@ -121,7 +121,7 @@ describe('paper hook', () => {
   })
 
   it('reports each fill as an order event and the portfolio in the summary when run by the engine', async () => {
-    const h = harness([{ name: 's', markets: ['X'], onTick: t => ({ action: 'BUY', ticker: t.ticker, side: 'yes', quantity: 2, confidence: 1, reason: 'r' }) }], { hooks: [createPaperHook()], clock: 'replay' })
+    const h = harness([{ name: 's', markets: ['*'], onTick: t => ({ action: 'BUY', ticker: t.ticker, side: 'yes', quantity: 2, confidence: 1, reason: 'r' }) }], { hooks: [createPaperHook()], clock: 'replay' })
     h.feed(tick('X', { yesBid: 0.4, yesAsk: 0.45 }, 7_000))
     await h.engine.settle()
     expect(h.of('order')).to.deep.equal([{ type: 'order', hook: 'paper', strategy: 's', action: 'BUY', ticker: 'X', side: 'yes', quantity: 2, status: 'filled', filledQuantity: 2, priceDollars: 0.45, ts: 7_000 }])

@@ -4,16 +4,16 @@
  * MarketStream does; books arrive only when exact (BusSource rebuilds them from a snapshot and
  * contiguous deltas, and drops a market's book after a gap until the next snapshot).
  */
-import { BusSource } from '../bus/source.js'
-import { checkBusUrl, type BusConnectionOptions } from '../bus/nats-connection.js'
-import type { BusEventType } from '../bus/subjects.js'
+import { BusSource } from './source.js'
+import { checkBusUrl, type BusConnectionOptions } from './nats-connection.js'
+import type { BusEventType } from './subjects.js'
 import { Emitter } from '../core/emitter.js'
 import { MarketStore } from '../core/market-store.js'
 import type { ChannelName, StreamStats, SubscribeResult } from '../core/stream.js'
 import type { ConnectionEvent } from '../core/types.js'
 import { NeuralError } from '../errors.js'
 import type { BusStatus } from '../runtime/status-registry.js'
-import type { BusFeedInfo, MarketFeed, MarketFeedEvents } from './market-feed.js'
+import type { BusFeedInfo, MarketFeed, MarketFeedEvents } from '../core/market-feed.js'
 
 export interface BusFeedOptions {
   /** nats://host:port */

@@ -3,13 +3,13 @@
  * (BusPublisher: subjects neural.<type>.<ticker>, the --json objects, books as snapshots + deltas).
  * The relay's connection events and errors are reported through the same callbacks as the exchange's.
  */
-import { BusPublisher, type JetStreamPublishOptions } from '../bus/publisher.js'
-import { checkBusUrl, type BusConnectionOptions } from '../bus/nats-connection.js'
+import { BusPublisher, type JetStreamPublishOptions } from './publisher.js'
+import { checkBusUrl, type BusConnectionOptions } from './nats-connection.js'
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import type { NeuralError } from '../errors.js'
 import type { BusStatus } from '../runtime/status-registry.js'
 import { OpenCounter } from './bus-feed.js'
-import type { MarketFeed } from './market-feed.js'
+import type { MarketFeed } from '../core/market-feed.js'
 
 export interface BusPublishSettings {
   /** nats://host:port */

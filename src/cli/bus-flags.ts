@@ -1,8 +1,8 @@
 /** The NATS bus flags of `neural stream` and `neural run-strategy`, checked and turned into settings. */
 import { checkBusUrl } from '../bus/nats-connection.js'
 import { inputError } from '../errors.js'
-import type { BusFeedOptions } from './bus-feed.js'
-import type { BusPublishSettings } from './bus-relay.js'
+import type { BusFeedOptions } from '../bus/bus-feed.js'
+import type { BusPublishSettings } from '../bus/bus-relay.js'
 import { secondsToMs } from './flags.js'
 
 export interface BusFlagValues {

@@ -2,9 +2,9 @@
  * Where a streaming command's events go: NDJSON on stdout under --json, aligned human lines
  * otherwise. Connection notices and errors go to stderr in human mode so stdout stays data.
  */
-import type { NdjsonWriter } from '../render/ndjson.js'
-import { HumanFormatter, type SummaryView } from '../render/human.js'
-import { colorLevel, chalkFor } from '../render/color.js'
+import type { NdjsonWriter } from './ndjson.js'
+import { HumanFormatter, type SummaryView } from './human.js'
+import { colorLevel, chalkFor } from './color.js'
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import type { NeuralError } from '../errors.js'
 
@@ -83,7 +83,7 @@ function isNotice(e: ConnectionEvent, open: boolean, everOpen: boolean): boolean
       return (e.attempt ?? 1) > 1
     case 'disconnected':
       // Also emitted after a handshake that never opened: only the loss of an open connection is news.
-      return open && e.reason !== 'closed by client'
+      return open && e.byClient !== true
     case 'reconnecting':
       // Before the first connect, one quick retry is not news (it is also how a refused key is retried
       // once for clock skew, and the error line follows); a second one means the exchange is hard to reach.

@@ -3,8 +3,8 @@
  * stdout and problems on stderr. Repeated strategy errors are summarised (see ReportThrottle).
  */
 import type { NeuralError } from '../errors.js'
-import type { NdjsonWriter } from '../render/ndjson.js'
-import { StrategyFormatter } from '../render/strategy-events.js'
+import type { NdjsonWriter } from './ndjson.js'
+import { StrategyFormatter } from './strategy-events.js'
 import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
 import { ReportThrottle } from './report-throttle.js'
 

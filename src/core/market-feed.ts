@@ -3,9 +3,9 @@
  * BusFeed (the NATS bus). Both emit the same typed events and keep a MarketStore, so a session runs
  * the same loop, prints the same lines and feeds strategies the same way whichever it is given.
  */
-import type { MarketStore } from '../core/market-store.js'
-import type { StreamStats, SubscribeResult } from '../core/stream.js'
-import type { MarketEventListeners } from '../core/types.js'
+import type { MarketStore } from './market-store.js'
+import type { StreamStats, SubscribeResult } from './stream.js'
+import type { MarketEventListeners } from './types.js'
 import type { BusStatus } from '../runtime/status-registry.js'
 
 export type MarketFeedEvents = MarketEventListeners

@@ -1,0 +1,85 @@
+/**
+ * Run a command class in this process, the way bin/run.js would run it, and collect what it wrote
+ * and the exit code it chose. Tests of flags → options → result use this instead of starting node
+ * (a child with tsx costs seconds on a loaded 2-core machine); a few end-to-end runs of the built
+ * binary per command stay in test/commands.
+ *
+ * Runs are serialised: stdout/stderr, the environment and the working directory are process-wide.
+ * Everything is restored in `finally`, also when the command throws.
+ */
+import { Config, Errors, type Command } from '@oclif/core'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface CommandResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunCommandOptions {
+  /** Extra environment (on top of the process's, minus KALSHI_*, NEURAL_*, FORCE_COLOR). NO_COLOR is set. */
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+  /** The command id shown in usage hints (e.g. 'stream', 'nfl game'). */
+  id?: string
+}
+
+let config: Promise<Config> | undefined
+let queue: Promise<unknown> = Promise.resolve()
+
+type CommandClass = abstract new (argv: string[], config: Config) => Command
+
+export function runCommand(Cmd: CommandClass, argv: string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+  const run = queue.then(() => runNow(Cmd, argv, options))
+  queue = run.catch(() => undefined)
+  return run
+}
+
+async function runNow(Cmd: CommandClass, argv: string[], options: RunCommandOptions): Promise<CommandResult> {
+  config ??= Config.load(ROOT)
+  const loaded = await config
+  let stdout = ''
+  let stderr = ''
+  const out = process.stdout.write
+  const err = process.stderr.write
+  const capture = (append: (s: string) => void) =>
+    function (chunk: string | Uint8Array, encoding?: unknown, cb?: unknown): boolean {
+      append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString())
+      const done = typeof encoding === 'function' ? encoding : cb
+      if (typeof done === 'function') process.nextTick(done as () => void)
+      return true
+    }
+  const savedEnv = { ...process.env }
+  const cwd = process.cwd()
+  const listeners = { out: process.stdout.listeners('error'), err: process.stderr.listeners('error') }
+  for (const k of Object.keys(process.env)) {
+    if (k.startsWith('KALSHI_') || k.startsWith('NEURAL_') || k === 'FORCE_COLOR') delete process.env[k]
+  }
+  Object.assign(process.env, { NO_COLOR: '1' }, options.env)
+  if (options.cwd) process.chdir(options.cwd)
+  process.stdout.write = capture((s) => (stdout += s)) as typeof process.stdout.write
+  process.stderr.write = capture((s) => (stderr += s)) as typeof process.stderr.write
+  let code = 0
+  try {
+    // The class may be abstract in its type (BaseCommand fixtures); every one given here implements run().
+    const command = new (Cmd as unknown as new (argv: string[], config: Config) => Command)(argv, loaded)
+    if (options.id) command.id = options.id
+    // _run is what oclif's own runner calls: init, run, catch, finally.
+    await (command as unknown as { _run(): Promise<unknown> })._run()
+  } catch (error) {
+    if (error instanceof Errors.ExitError) code = error.oclif.exit ?? 1
+    else throw error
+  } finally {
+    process.stdout.write = out
+    process.stderr.write = err
+    process.chdir(cwd)
+    for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k]
+    Object.assign(process.env, savedEnv)
+    // The NDJSON writer listens for EPIPE on stdout; a finished command's listener must not pile up.
+    for (const l of process.stdout.listeners('error')) if (!listeners.out.includes(l)) process.stdout.removeListener('error', l as () => void)
+    for (const l of process.stderr.listeners('error')) if (!listeners.err.includes(l)) process.stderr.removeListener('error', l as () => void)
+  }
+  return { code, stdout, stderr }
+}
