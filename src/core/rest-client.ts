@@ -9,6 +9,7 @@ import { backoffDelay, type RetryPolicy } from './backoff.js'
 import { centsToUnits, COUNT_SCALE, countToUnits, dollarsToUnits, formatDollars, dollarsNumberToUnits, PRICE_SCALE } from './fixed-point.js'
 import { bookFromLevels } from './order-book.js'
 import type { Book, Side } from './types.js'
+import { parseLiveData, parseMilestone, type LiveData, type Milestone } from './live-data.js'
 
 export type MarketStatusFilter = 'unopened' | 'open' | 'closed' | 'settled'
 
@@ -54,6 +55,21 @@ export interface MarketInfo {
   openInterest?: number
   result?: string
 }
+
+export interface MilestoneFilter {
+  relatedEventTicker?: string
+  /** e.g. "football_game". */
+  type?: string
+  category?: string
+  /** RFC 3339. */
+  minimumStartDate?: string
+  /** 1–500. @default 100 */
+  limit?: number
+  cursor?: string
+}
+
+/** Kalshi's maximum of milestone_ids per GET /live_data/batch. */
+export const LIVE_DATA_BATCH = 100
 
 export interface EventInfo {
   eventTicker: string
@@ -307,6 +323,38 @@ export class RestClient {
     return { orderId, status: str(o.status) ?? 'unknown', clientOrderId: str(o.client_order_id) }
   }
 
+  /** One page of milestones (GET /milestones; Kalshi requires `limit`, 1–500). */
+  async getMilestones(filter: MilestoneFilter = {}): Promise<{ milestones: Milestone[]; cursor: string }> {
+    const body = await this.request('GET', '/milestones', {
+      limit: filter.limit ?? 100,
+      related_event_ticker: filter.relatedEventTicker,
+      type: filter.type,
+      category: filter.category,
+      minimum_start_date: filter.minimumStartDate,
+      cursor: filter.cursor,
+    })
+    const list = Array.isArray(body.milestones) ? body.milestones : []
+    return { milestones: list.map(parseMilestone), cursor: typeof body.cursor === 'string' ? body.cursor : '' }
+  }
+
+  /** GET /live_data/milestone/{milestone_id}. */
+  async getLiveData(milestoneId: string): Promise<LiveData> {
+    const body = await this.request('GET', `/live_data/milestone/${encodeURIComponent(milestoneId)}`, undefined, () => notFound('UNKNOWN_MILESTONE', `no live data for milestone ${milestoneId}`))
+    const live = parseLiveData(body.live_data)
+    return live.milestoneId ? live : { ...live, milestoneId }
+  }
+
+  /** GET /live_data/batch for up to 100 milestones in one request (more are split into several). */
+  async getLiveDatas(milestoneIds: readonly string[]): Promise<LiveData[]> {
+    const out: LiveData[] = []
+    for (let i = 0; i < milestoneIds.length; i += LIVE_DATA_BATCH) {
+      const body = await this.request('GET', '/live_data/batch', { milestone_ids: milestoneIds.slice(i, i + LIVE_DATA_BATCH) })
+      const list = Array.isArray(body.live_datas) ? body.live_datas : []
+      out.push(...list.map(parseLiveData))
+    }
+    return out
+  }
+
   /** Wait for this request's slot: requests start at least 1/maxRequestsPerSec apart. */
   private async pace(): Promise<void> {
     const now = Date.now()
@@ -315,9 +363,15 @@ export class RestClient {
     if (at > now) await new Promise((r) => setTimeout(r, at - now))
   }
 
-  private async request(method: 'GET' | 'POST', path: string, query?: Record<string, string | number | undefined>, on404?: () => NeuralError, body?: unknown): Promise<Obj> {
+  private async request(method: 'GET' | 'POST', path: string, query?: Record<string, string | number | readonly string[] | undefined>, on404?: () => NeuralError, body?: unknown): Promise<Obj> {
     const url = new URL(this.apiUrl + path)
-    if (query) for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v))
+    if (query) {
+      for (const [k, v] of Object.entries(query)) {
+        // An array is a repeated parameter (OpenAPI style form, explode true): ?k=a&k=b.
+        if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, item)
+        else if (v !== undefined && v !== '') url.searchParams.set(k, String(v))
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       await this.pace()
       const headers: Record<string, string> = { accept: 'application/json' }
