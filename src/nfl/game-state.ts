@@ -118,3 +118,44 @@ export function winnerOf(state: GameState): 'away' | 'home' | undefined {
   if (state.status !== 'final' || state.away.points === state.home.points) return undefined
   return state.away.points > state.home.points ? 'away' : 'home'
 }
+
+/**
+ * `{"type":"score"}`: a game's score or status changed. `winProbability` holds each team's win
+ * probability from the winner markets when the previous state was read (`before`) and now (`after`),
+ * so the market's reaction to the score can be read off one line.
+ */
+export interface ScoreEvent {
+  type: 'score'
+  game: string
+  /** Who scored; absent when only the status changed. */
+  scorer?: 'away' | 'home' | 'both'
+  previous: { status: GameStatus; away: { points: number }; home: { points: number } }
+  state: GameState
+  winProbability: { before?: { away: number; home: number }; after?: { away: number; home: number } }
+  /** Epoch ms: when the new state was read. */
+  ts: number
+}
+
+export function scoreEvent(previous: GameState, state: GameState, before?: { away: number; home: number }, after?: { away: number; home: number }): ScoreEvent {
+  const who = scorer(previous, state)
+  return {
+    type: 'score',
+    game: state.game,
+    ...(who ? { scorer: who } : {}),
+    previous: { status: previous.status, away: { points: previous.away.points }, home: { points: previous.home.points } },
+    state,
+    winProbability: { ...(before ? { before } : {}), ...(after ? { after } : {}) },
+    ts: state.updatedAt,
+  }
+}
+
+/** "PHI +7", "DAL +3 PHI +7" (a correction on both), or the new status ("final"). */
+export function scoreMarkText(event: ScoreEvent): string {
+  const s = event.state
+  const parts: string[] = []
+  for (const side of ['away', 'home'] as const) {
+    const delta = s[side].points - event.previous[side].points
+    if (delta !== 0) parts.push(`${s[side].team} ${delta > 0 ? '+' : ''}${delta}`)
+  }
+  return parts.length ? parts.join(' ') : s.status
+}
