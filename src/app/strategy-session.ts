@@ -18,6 +18,10 @@ import { createHook } from '../strategy/hooks/create-hook.js'
 import { loadStrategies, type LoadedStrategy } from '../strategy/loader.js'
 import type { Spinner } from '../render/spinner.js'
 import { createMarketStream } from './stream-session.js'
+import { RestClient } from '../core/rest-client.js'
+import { GameFeed } from '../nfl/game-feed.js'
+import { gameStateFromFrame, isLiveDataFrame } from '../nfl/live-data-record.js'
+import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
 import type { MarketFeed } from './market-feed.js'
 
 export interface StrategySessionOptions {
@@ -109,6 +113,7 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   const abort = () => stop.abort()
   options.signal?.addEventListener('abort', abort, { once: true })
   let timer: NodeJS.Timeout | undefined
+  let gameFeed: GameFeed | undefined
   try {
     await engine.start()
     if (options.replay) {
@@ -121,6 +126,17 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
       const on = stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`
       options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${on}`)
       for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
+      if (exchange && engine.wantsGames()) {
+        // Live game data for the NFL games among the subscribed markets, only when a strategy has onGame.
+        const games = [...new Set(result.tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))
+        gameFeed = new GameFeed({
+          rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
+          games,
+          onState: (state) => engine.dispatchGame(state),
+          onProblem: options.onProblem,
+        })
+        void gameFeed.start()
+      }
       if (options.status) {
         status = await publishStatus({ ...options.status, environment: options.config.environment })
         const interval = setInterval(() => {
@@ -139,6 +155,7 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
+    gameFeed?.stop()
     options.signal?.removeEventListener('abort', abort)
     stop.abort()
   }
@@ -158,7 +175,9 @@ async function replay(file: string, speed: number | undefined, stream: MarketStr
       if (signal.aborted) break
       if (speed && previousAt !== undefined && receivedAt > previousAt) await sleep((receivedAt - previousAt) / speed, signal).catch(() => undefined)
       previousAt = receivedAt
-      stream.ingest(frame, receivedAt)
+      // Live game data recorded beside the frames goes to onGame at its recorded time.
+      if (isLiveDataFrame(frame)) engine.dispatchGame(gameStateFromFrame(frame, receivedAt))
+      else stream.ingest(frame, receivedAt)
       await engine.settle()
       frames++
     }

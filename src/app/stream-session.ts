@@ -4,6 +4,10 @@
  */
 import { MarketStream, type ChannelName, type StreamStats, type SubscribeResult } from '../core/stream.js'
 import { Recorder } from '../core/recorder.js'
+import { RestClient } from '../core/rest-client.js'
+import { GameFeed } from '../nfl/game-feed.js'
+import { liveDataFrame } from '../nfl/live-data-record.js'
+import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
 import { parseTargets } from '../core/targets.js'
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import type { NeuralConfig } from '../config/types.js'
@@ -132,6 +136,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   if (options.signal?.aborted) finish()
 
   let timer: NodeJS.Timeout | undefined
+  let gameFeed: GameFeed | undefined
   try {
     if (options.publish) {
       spinner.start(`connecting to ${options.publish.url}`)
@@ -147,6 +152,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
     if (result.tickers.length === 0 && !stream.bus) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
     options.onSubscribed?.(result)
+    if (recorder && options.exchange && !stream.bus) gameFeed = recordLiveData(recorder, options.exchange, result.tickers, sink)
     if (options.status) {
       status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
       const refresh = () => status?.update({ ...liveStatus(stream.stats(), stream.watched().length), bus: relay?.status() ?? stream.bus?.status() })
@@ -162,6 +168,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
+    gameFeed?.stop()
     options.signal?.removeEventListener('abort', abort)
   }
   const stats = stream.stats()
@@ -204,4 +211,21 @@ function liveStatus(stats: StreamStats, markets: number) {
 
 function noFeed(): never {
   throw new NeuralError('internal', 'NO_FEED', 'runStreamSession needs an exchange or a feed')
+}
+
+/**
+ * While recording, keep the live game data of the NFL games among the recorded markets in the same
+ * file (see src/nfl/live-data-record.ts), so a replay delivers the game with the prices.
+ */
+function recordLiveData(recorder: Recorder, exchange: Exchange, tickers: readonly string[], sink: EventSink): GameFeed | undefined {
+  const games = [...new Set(tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))
+  if (games.length === 0) return undefined
+  const feed = new GameFeed({
+    rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
+    games,
+    onState: (state, _previous, live) => recorder.write(liveDataFrame(state.game, live), state.updatedAt),
+    onProblem: (e) => sink.problem(e),
+  })
+  void feed.start()
+  return feed
 }

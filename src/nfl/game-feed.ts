@@ -22,8 +22,8 @@ export interface GameFeedOptions {
   games: readonly NflGame[]
   /** @default DEFAULT_LIVE_DATA_INTERVAL_MS */
   intervalMs?: number
-  /** A game's state changed (score, status, period or clock); `previous` is undefined the first time. */
-  onState(state: GameState, previous: GameState | undefined): void
+  /** A game's state changed (score, status, period or clock); `previous` is undefined the first time; `live` is what it was read from. */
+  onState(state: GameState, previous: GameState | undefined, live: LiveData): void
   /** A read failed or a game has no milestone; the feed goes on. */
   onProblem?(error: NeuralError): void
   now?: () => number
@@ -105,6 +105,8 @@ export class GameFeed {
 
   /** Apply one live-data entry read at `at` (also used by replay). */
   apply(live: LiveData, game: NflGame, at: number): void {
+    // A read still in flight when the feed stopped is dropped: nothing arrives after the end.
+    if (this.stopped) return
     let state: GameState
     try {
       state = gameStateFromLiveData(live, game, at)
@@ -114,7 +116,7 @@ export class GameFeed {
     }
     const previous = this.states.get(game.gameId)
     this.states.set(game.gameId, state)
-    if (!previous || !sameMoment(previous, state)) this.options.onState(state, previous)
+    if (!previous || !sameMoment(previous, state)) this.options.onState(state, previous, live)
   }
 
   /** Find milestones, read once, then keep reading every interval until stop(). Resolves after the first read. */

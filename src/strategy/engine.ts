@@ -9,6 +9,8 @@ import type { LoadedStrategy } from './loader.js'
 import { resolveParams } from './params.js'
 import { deepFreeze, readOnlyStore } from './read-only.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
+import { watchesGame } from './games.js'
+import type { GameState } from '../nfl/game-state.js'
 
 export interface EngineOptions {
   strategies: readonly (Strategy | LoadedStrategy)[]
@@ -61,6 +63,9 @@ export class StrategyEngine {
   private lastReportAt?: number
   private reportTimer?: NodeJS.Timeout
   private summaryCache?: SummaryEvent
+  /** Latest state of each game (ctx.game), frozen; and which runners watch each game. */
+  private readonly gameStates = new Map<string, GameState>()
+  private readonly gameRoutes = new Map<string, StrategyRunner[]>()
 
   constructor(private readonly options: EngineOptions) {
     const strategies = options.strategies.map(s => ('strategy' in s && 'file' in s ? s.strategy : s) as Strategy)
@@ -81,6 +86,7 @@ export class StrategyEngine {
       positions: () => this.hooks.positions(),
       hangAfterMs: options.hangAfterMs ?? 5000,
       maxQueuedTrades: options.maxQueuedTrades ?? 1000,
+      game: gameId => this.gameStates.get(gameId),
     }))
   }
 
@@ -145,6 +151,29 @@ export class StrategyEngine {
       }
     }
     this.maybeReport(ts)
+  }
+
+  /** Whether any strategy has onGame (only then is live game data worth reading). */
+  wantsGames(): boolean {
+    return this.runners.some(r => r.wants('game'))
+  }
+
+  /**
+   * A game's state changed: kept for ctx.game, and delivered to the onGame of every strategy whose
+   * markets cover the game. Time is the state's read time (replay: its recorded time). Never waits.
+   */
+  dispatchGame(state: GameState): void {
+    if (this.stopped) return
+    this.clock.advance(state.updatedAt)
+    // A frozen copy: the caller's object stays its own, and no strategy can change what another sees.
+    const frozen = deepFreeze(structuredClone(state))
+    this.gameStates.set(state.game, frozen)
+    let route = this.gameRoutes.get(state.game)
+    if (!route) {
+      route = this.runners.filter(r => watchesGame(r.strategy.markets, state.game))
+      this.gameRoutes.set(state.game, route)
+    }
+    for (const r of route) if (r.wants('game')) r.deliver('game', frozen, state.updatedAt)
   }
 
   /**
