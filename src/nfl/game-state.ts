@@ -149,7 +149,7 @@ export function scoreEvent(previous: GameState, state: GameState, before?: { awa
   }
 }
 
-/** "PHI +7", "DAL +3 PHI +7" (a correction on both), or the new status ("final"). */
+/** "PHI +7", "DAL +3 PHI +7" (a correction on both), or the status change ("kickoff", "final"). */
 export function scoreMarkText(event: ScoreEvent): string {
   const s = event.state
   const parts: string[] = []
@@ -157,5 +157,6 @@ export function scoreMarkText(event: ScoreEvent): string {
     const delta = s[side].points - event.previous[side].points
     if (delta !== 0) parts.push(`${s[side].team} ${delta > 0 ? '+' : ''}${delta}`)
   }
-  return parts.length ? parts.join(' ') : s.status
+  if (parts.length) return parts.join(' ')
+  return s.status === 'live' ? 'kickoff' : s.status
 }
