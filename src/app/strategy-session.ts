@@ -126,6 +126,9 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
       const on = stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`
       options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${on}`)
       for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
+      if (!exchange && engine.wantsGames()) {
+        options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', 'onGame gets no game states from --source: live game data is read from the exchange (run without --source, or replay a record)'))
+      }
       if (exchange && engine.wantsGames()) {
         // Live game data for the NFL games among the subscribed markets, only when a strategy has onGame.
         const games = [...new Set(result.tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))

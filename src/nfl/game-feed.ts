@@ -52,6 +52,8 @@ export class GameFeed {
   private readonly intervalMs: number
   /** Batch reads made. */
   polls = 0
+  /** The last problem reported: the same one again is not repeated every second until a read succeeds. */
+  private lastProblem: string | undefined
 
   constructor(private readonly options: GameFeedOptions) {
     this.intervalMs = Math.max(MIN_LIVE_DATA_INTERVAL_MS, options.intervalMs ?? DEFAULT_LIVE_DATA_INTERVAL_MS)
@@ -95,6 +97,7 @@ export class GameFeed {
       return
     }
     this.polls++
+    this.lastProblem = undefined
     const at = (this.options.now ?? Date.now)()
     for (const live of list) {
       const game = this.byMilestone.get(live.milestoneId)
@@ -144,6 +147,9 @@ export class GameFeed {
 
   private problem(error: unknown): void {
     const e = error instanceof NeuralError ? error : new NeuralError('network', 'NETWORK', (error as Error)?.message ?? String(error), { cause: error })
+    const key = `${e.code} ${e.message}`
+    if (key === this.lastProblem) return
+    this.lastProblem = key
     this.options.onProblem?.(e)
   }
 }

@@ -97,6 +97,28 @@ describe('live data over REST (a small server with the documented payloads)', ()
     await rest.getLiveData('nope').then(() => expect.fail('should throw'), (e) => expect(e.code).to.equal('UNKNOWN_MILESTONE'))
   })
 
+  it('reports a failing read once, not every interval, until a read succeeds', async () => {
+    const problems: string[] = []
+    let fail = true
+    const rest = {
+      getMilestones: async () => ({ milestones: [{ id: MILESTONE, type: 'football_game', title: '', relatedEventTickers: [], primaryEventTickers: [], details: {} }], cursor: '' }),
+      getLiveDatas: async () => {
+        if (fail) throw new Error('socket hang up')
+        return fixture('live-data-batch-football.json').live_datas.map(parseLiveData)
+      },
+    }
+    const feed = new GameFeed({ rest, games: [GAME], onState: () => undefined, onProblem: (e) => problems.push(e.message) })
+    await feed.findMilestones()
+    await feed.poll()
+    await feed.poll()
+    expect(problems).to.deep.equal(['socket hang up'])
+    fail = false
+    await feed.poll()
+    fail = true
+    await feed.poll()
+    expect(problems).to.deep.equal(['socket hang up', 'socket hang up'])
+  })
+
   it('keeps a game state per game and reports only changes', async () => {
     const seen: Array<[GameState, GameState | undefined]> = []
     const problems: string[] = []
