@@ -106,6 +106,20 @@ function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y)
 }
 
+/** Share of a game's running time spent at half-time, when the clock stands at the end of Q2. */
+export const HALFTIME_SHARE = 0.08
+
+/**
+ * Game seconds played after `share` (0–1, or outside before kickoff / after the end) of a game's
+ * running time: the clock runs through the first half, stands still at half-time, then runs the second.
+ */
+export function gameSecondsAt(share: number): number {
+  const half = (1 - HALFTIME_SHARE) / 2
+  if (share < half) return (share / half) * (GAME_SECONDS / 2)
+  if (share < half + HALFTIME_SHARE) return GAME_SECONDS / 2
+  return GAME_SECONDS / 2 + ((share - half - HALFTIME_SHARE) / half) * (GAME_SECONDS / 2)
+}
+
 /** Four 15-minute quarters of game time. */
 export const QUARTER_SECONDS = GAME_SECONDS / 4
 
@@ -113,7 +127,8 @@ export const QUARTER_SECONDS = GAME_SECONDS / 4
 export function quarterClock(state: GameState): { quarter: number; clock: string } {
   if (state.phase === 'pre') return { quarter: 1, clock: '15:00' }
   if (state.phase === 'final') return { quarter: 4, clock: '00:00' }
-  const quarter = Math.min(4, Math.floor(state.gameSec / QUARTER_SECONDS) + 1)
+  // A quarter's last second reads 00:00 in that quarter (half-time stands at Q2 00:00).
+  const quarter = Math.min(4, Math.max(1, Math.ceil(state.gameSec / QUARTER_SECONDS)))
   const left = Math.max(0, Math.ceil(quarter * QUARTER_SECONDS - state.gameSec))
   return { quarter, clock: `${String(Math.floor(left / 60)).padStart(2, '0')}:${String(left % 60).padStart(2, '0')}` }
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { SimGame, SimMarket } from './catalog.js'
-import { GAME_SECONDS, gameStateAt, resolvesYes } from './game-clock.js'
+import { gameSecondsAt, gameStateAt, resolvesYes } from './game-clock.js'
 import { endCross, repriceNow, startCross, stepMarket } from './market-maker.js'
 import { type Random, randomInt } from './random.js'
 import type { SimWorld } from './world.js'
@@ -113,7 +113,7 @@ export class Generator {
   private advanceGames(): void {
     for (const game of this.world.catalog.games) {
       if (game.stage === 'settled') continue
-      const gameSec = ((this.world.simMs - game.kickoffSimMs) / game.durationSimMs) * GAME_SECONDS
+      const gameSec = gameSecondsAt((this.world.simMs - game.kickoffSimMs) / game.durationSimMs)
       const before = game.state
       game.state = gameStateAt(game.script, gameSec)
       if (game.stage === 'open' && (game.state.homeScore !== before.homeScore || game.state.awayScore !== before.awayScore)) this.reprice(game)

@@ -4,7 +4,7 @@ import { SimWorld } from '../../src/sim/world.js'
 import { Generator } from '../../src/sim/generator.js'
 import { createRandom } from '../../src/sim/random.js'
 import { fairOf } from '../../src/sim/market-maker.js'
-import { GAME_SECONDS, gameStateAt, quarterClock } from '../../src/sim/game-clock.js'
+import { GAME_SECONDS, HALFTIME_SHARE, gameSecondsAt, gameStateAt, quarterClock } from '../../src/sim/game-clock.js'
 import { liveDataJson } from '../../src/sim/live-data.js'
 import { getJson } from './helpers.js'
 
@@ -87,6 +87,17 @@ describe('simulator game clock', () => {
     expect(quarterClock(gameStateAt(script, GAME_SECONDS + 5))).to.deep.equal({ quarter: 4, clock: '00:00' })
   })
 
+  it('stops the clock at half-time (Q2 00:00) and runs the whole game in the same running time', () => {
+    const script = { homeShare: 0.5, plays: [] }
+    expect(gameSecondsAt(0)).to.equal(0)
+    expect(gameSecondsAt(0.5)).to.equal(GAME_SECONDS / 2)
+    expect(gameSecondsAt(0.47)).to.equal(GAME_SECONDS / 2)
+    expect(gameSecondsAt(1)).to.be.closeTo(GAME_SECONDS, 1e-9)
+    expect(gameSecondsAt(0.3)).to.be.below(gameSecondsAt(0.4))
+    expect(quarterClock(gameStateAt(script, gameSecondsAt(0.5)))).to.deep.equal({ quarter: 2, clock: '00:00' })
+    expect(gameStateAt(script, gameSecondsAt(0.5)).phase).to.equal('live')
+  })
+
   it('serves the scripted score: live data points are the plays so far', () => {
     const w = new SimWorld(11, { startMs: 0 })
     const game = w.catalog.games[0]!
@@ -105,7 +116,9 @@ describe('simulator game clock', () => {
     const scorer = game.markets.find((m) => m.ticker === `KXNFLGAME-25SEP04DALPHI-${play.home ? 'PHI' : 'DAL'}`)!
     const bestYes = () => Math.max(...scorer.book.levels('yes').map((l) => l[0]))
     // Drive the game clock by hand, up to just before the first score, then just after it.
-    const setGameSec = (sec: number) => { w.simMs = game.kickoffSimMs + (sec / GAME_SECONDS) * game.durationSimMs; (gen as any).advanceGames() }
+    const half = (1 - HALFTIME_SHARE) / 2
+    const shareOf = (sec: number) => (sec <= GAME_SECONDS / 2 ? (sec / (GAME_SECONDS / 2)) * half : half + HALFTIME_SHARE + ((sec - GAME_SECONDS / 2) / (GAME_SECONDS / 2)) * half)
+    const setGameSec = (sec: number) => { w.simMs = game.kickoffSimMs + shareOf(sec) * game.durationSimMs; (gen as any).advanceGames() }
     setGameSec(play.gameSec - 0.5)
     ;(gen as any).reprice(game)
     const before = bestYes()
