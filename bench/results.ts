@@ -39,6 +39,8 @@ export interface Results {
   machine: Machine
   /** `ratio` is the median of `pairRatios`, each ours ÷ baseline over two runs back to back; `cpuRatio` the same per CPU-second. */
   throughput: { messages: number; markets: number; neural: ThroughputSide; bare: ThroughputSide; pairRatios: number[]; ratio: number; cpuRatio: number }
+  /** The same client with the three samples in worker threads, as run-strategy runs them; `ratioToInProcess`: median of each run ÷ the in-process run before it. */
+  isolatedStrategies?: { neural: ThroughputSide; ratioToInProcess: number; pairRatios: number[] }
   latency: { markets: number; windowMs: number; rows: LatencyRow[] }
   /** `messages`: frames each client took before its RSS was read. */
   memory: { markets: number; messages: number; neural: MemorySide; bare: MemorySide }
@@ -57,6 +59,7 @@ export function renderTable(r: Results): string {
   const t = r.targets
   rows.push([`throughput, ${k(r.throughput.messages)} msgs unpaced (msgs/s)`, k(r.throughput.neural.medianPerSec), k(r.throughput.bare.medianPerSec), '≥ 60% of bare', `${Math.round(r.throughput.ratio * 100)}% ${ok(t.throughputRatio!.met)}`])
   rows.push(['  per CPU-second of the client (msgs)', k(r.throughput.neural.medianPerCpuSec), k(r.throughput.bare.medianPerCpuSec), '', `${Math.round(r.throughput.cpuRatio * 100)}%`])
+  if (r.isolatedStrategies) rows.push(['  strategies in worker threads (msgs/s)', k(r.isolatedStrategies.neural.medianPerSec), '', '', `${Math.round(r.isolatedStrategies.ratioToInProcess * 100)}% of in-process`])
   for (const row of r.latency.rows) {
     const label = `latency @ ${k(row.ratePerSec)}/s p50 / p99 / p99.9 (ms)`
     const side = (s: LatencySide) => `${f(s.p50Ms)} / ${f(s.p99Ms)} / ${f(s.p999Ms)}`

@@ -78,7 +78,10 @@ function latencySide(c: Counted): LatencySide {
 }
 
 interface LatencyFigures { side: LatencySide; sentPerSec: number; messages: number }
-interface StreamFigures { throughput: Record<Kind, ThroughputSide>; pairRatios: number[]; cpuRatios: number[]; latency: Map<number, Record<Kind, LatencyFigures>> }
+interface StreamFigures { throughput: Record<Kind, ThroughputSide>; pairRatios: number[]; cpuRatios: number[]; latency: Map<number, Record<Kind, LatencyFigures>>; isolated: IsolatedFigures }
+
+/** The same client with the samples in worker threads (as run-strategy runs them), run right after each in-process run. */
+interface IsolatedFigures { side: ThroughputSide; pairRatios: number[] }
 
 /**
  * Both clients connect to the flood server and take turns: warm-up, then throughput runs in pairs
@@ -91,9 +94,14 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
     const nodeArgs = kind === 'neural' && profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(BENCH_DIR, 'profiles')] : []
     clients[kind] = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.floodMarkets)], `${kind} client`, nodeArgs)
   }
+  const isolated = Child.fork('client-neural.ts', ['--mode', 'stream', '--ws-url', `${wsUrl}?client=isolated`, '--markets', String(PLAN.floodMarkets), '--isolated'], 'neural client (isolated strategies)')
+  const isolatedRuns: number[] = []
+  const isolatedCpuRuns: number[] = []
   try {
     for (const kind of KINDS) await clients[kind].next('ready', 60_000)
+    await isolated.next('ready', 60_000)
     for (const kind of KINDS) await measure(kind, clients[kind], server, PLAN.warmup, undefined, false)
+    await measure('isolated' as Kind, isolated, server, PLAN.warmup, undefined, false)
     const runs: Record<Kind, number[]> = { neural: [], bare: [] }
     const cpuRuns: Record<Kind, number[]> = { neural: [], bare: [] }
     const pairRatios: number[] = []
@@ -105,6 +113,11 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
         runs[kind].push(counted.perSec)
         cpuRuns[kind].push(counted.perCpuSec)
       }
+      const iso = await measure('isolated' as Kind, isolated, server, PLAN.throughputMessages, undefined, false)
+      if (!iso.counted.complete) throw new Error(`isolated: only ${iso.counted.received} of ${PLAN.throughputMessages} frames arrived`)
+      isolatedRuns.push(iso.counted.perSec)
+      isolatedCpuRuns.push(iso.counted.perCpuSec)
+      progress(`throughput run ${i + 1}: neural with strategies in worker threads ${iso.counted.perSec.toLocaleString('en-US')} msgs/s (${iso.counted.perCpuSec.toLocaleString('en-US')} per CPU-s)`)
       pairRatios.push(runs.neural[i]! / runs.bare[i]!)
       cpuRatios.push(cpuRuns.neural[i]! / cpuRuns.bare[i]!)
       progress(`throughput run ${i + 1}: neural ${runs.neural[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.neural[i]!.toLocaleString('en-US')} per CPU-s), bare ws ${runs.bare[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.bare[i]!.toLocaleString('en-US')} per CPU-s)`)
@@ -122,9 +135,16 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
       latency.set(rate, row)
     }
     const side = (kind: Kind): ThroughputSide => ({ runsPerSec: runs[kind], medianPerSec: median(runs[kind]), runsPerCpuSec: cpuRuns[kind], medianPerCpuSec: median(cpuRuns[kind]) })
-    return { throughput: { neural: side('neural'), bare: side('bare') }, pairRatios, cpuRatios, latency }
+    const isolatedSide: ThroughputSide = { runsPerSec: isolatedRuns, medianPerSec: median(isolatedRuns), runsPerCpuSec: isolatedCpuRuns, medianPerCpuSec: median(isolatedCpuRuns) }
+    return {
+      throughput: { neural: side('neural'), bare: side('bare') },
+      pairRatios,
+      cpuRatios,
+      latency,
+      isolated: { side: isolatedSide, pairRatios: isolatedRuns.map((x, i) => x / runs.neural[i]!) },
+    }
   } finally {
-    await Promise.all(KINDS.map((k) => clients[k].stop()))
+    await Promise.all([...KINDS.map((k) => clients[k].stop()), isolated.stop()])
   }
 }
 
@@ -222,6 +242,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: machine(loadAtStart),
       throughput: { messages: PLAN.throughputMessages, markets: PLAN.floodMarkets, neural: stream.throughput.neural, bare: stream.throughput.bare, pairRatios: stream.pairRatios.map((x) => round(x)), ratio: round(ratio), cpuRatio: round(median(stream.cpuRatios)) },
+      isolatedStrategies: { neural: stream.isolated.side, ratioToInProcess: round(median(stream.isolated.pairRatios)), pairRatios: stream.isolated.pairRatios.map((x) => round(x)) },
       latency: { markets: PLAN.floodMarkets, windowMs: PLAN.latencyWindowMs, rows },
       memory: { markets: PLAN.memoryMarkets, messages: PLAN.memoryMessages, neural: memory.neural, bare: memory.bare },
       connect: { markets: PLAN.connectMarkets, runs: PLAN.connectRuns, neural: conNeural, neuralNoBatchPause: conNoPause, bare: conBare },

@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'rate_limit' // back off, then retry
   | 'protocol' // the exchange answered with an error code
   | 'strategy' // fault in user code
+  | 'io' // a local file or output could not be written (a full disk): exit 1
   | 'internal'
 
 export const EXIT_CODES = { ok: 0, runtime: 1, input: 2, auth: 3 } as const

@@ -52,6 +52,8 @@ export interface StrategySessionOptions {
   signal?: AbortSignal
   status?: { command: string; args: string[] }
   cwd?: string
+  /** --on-strategy-fault: when a strategy has to be terminated, go on without it (default) or stop the run. */
+  onStrategyFault?: 'continue' | 'stop'
 }
 
 export interface StrategySessionResult {
@@ -61,7 +63,7 @@ export interface StrategySessionResult {
 }
 
 export async function runStrategySession(options: StrategySessionOptions): Promise<StrategySessionResult> {
-  const strategies = await loadStrategies(options.files, { cwd: options.cwd })
+  const strategies = await loadStrategies(options.files, { cwd: options.cwd, isolated: true })
   for (const s of strategies) for (const w of s.warnings) options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', `${s.strategy.name}: ${w}`))
   options.onLoaded?.(strategies)
   const replaying = options.replay !== undefined
@@ -90,6 +92,11 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     rcParams: options.config.strategyParams,
     hooks: [hook],
     reportEveryMs: options.reportEveryMs,
+    onStrategyGone: (name, why) => {
+      if (options.onStrategyFault !== 'stop') return
+      failure ??= new NeuralError('strategy', 'STRATEGY_TERMINATED', `strategy ${name} ${why}; the run stops (--on-strategy-fault stop)`)
+      stop.abort()
+    },
   })
   engine.onEvent(options.onEngineEvent)
   const dispatch = (event: MarketEvent) => engine.dispatch(event)

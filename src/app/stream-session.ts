@@ -3,13 +3,14 @@
  * sink, optionally record raw frames, publish status, and stop on duration, count, abort or failure.
  */
 import { MarketStream, type ChannelName, type StreamStats, type SubscribeResult } from '../core/stream.js'
+import type { HealthOptions } from '../core/health.js'
 import { Recorder } from '../core/recorder.js'
 import { RestClient } from '../core/rest-client.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { liveDataFrame } from '../nfl/live-data-record.js'
 import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
 import { parseTargets } from '../core/targets.js'
-import type { ConnectionEvent, MarketEvent } from '../core/types.js'
+import type { ConnectionEvent, LagEvent, MarketEvent, StaleEvent } from '../core/types.js'
 import type { NeuralConfig } from '../config/types.js'
 import { NeuralError } from '../errors.js'
 import type { Exchange } from '../runtime/open-exchange.js'
@@ -35,6 +36,14 @@ export interface StreamSessionOptions {
   count?: number
   /** Write every raw frame here (NDJSON, readable by `run-strategy --replay`). */
   recordFile?: string
+  /**
+   * When the record file cannot be written (a full disk): 'stop' ends the run with its summary and
+   * the RECORD_WRITE error (exit 1); 'continue' reports RECORD_WRITE once and streams on without
+   * recording. Either way the file stays valid up to its last complete line. @default 'stop'
+   */
+  onRecordError?: 'stop' | 'continue'
+  /** When a market counts as lagging or stale (defaults in src/core/health.ts). */
+  health?: HealthOptions
   sink: EventSink
   spinner: Spinner
   /** Aborted by Ctrl-C / SIGTERM. */
@@ -58,12 +67,16 @@ export interface StreamSummary {
   malformed: number
   unknownTypes: number
   gaps: number
+  /** Book frames refused (not from a subscription of ours, or a delta without seq). */
+  rejectedFrames: number
   recordFile?: string
   recordedFrames?: number
+  /** Output lines dropped because the reader of stdout was too slow (present when any were). */
+  droppedLines?: number
 }
 
 /** Builds a MarketStream from resolved config; commands and strategies share it. */
-export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[]): MarketStream {
+export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[], health?: HealthOptions): MarketStream {
   return new MarketStream({
     wsUrl: exchange.wsUrl,
     apiUrl: exchange.apiUrl,
@@ -72,6 +85,7 @@ export function createMarketStream(exchange: Exchange, config: NeuralConfig, cha
     retry: { attempts: config.retryAttempts, baseDelayMs: config.retryDelayMs, maxDelayMs: config.retryMaxDelayMs, jitter: 'full' },
     batchSize: config.subscriptionBatchSize,
     channels,
+    health,
   })
 }
 
@@ -82,11 +96,8 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   if (!options.feed?.bus) parseTargets(options.targets)
   if (options.feed?.bus && options.recordFile) throw new NeuralError('input', 'RECORD_NEEDS_EXCHANGE', '--record keeps raw exchange frames, which the bus does not carry: record on the publishing machine')
   const startedAt = Date.now()
-  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels)
+  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels, options.health)
   options.onStream?.(stream)
-  const recorder = options.recordFile
-    ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment } })
-    : undefined
   let status: StatusPublisher | undefined
   let events = 0
   let fatal: NeuralError | undefined
@@ -99,6 +110,21 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
       resolve()
     }
   })
+
+  const onRecordError = (error: NeuralError) => {
+    if ((options.onRecordError ?? 'stop') === 'continue') {
+      sink.problem(error)
+      return
+    }
+    // Reported once, by the command, as the reason the run stopped.
+    fatal ??= error
+    finish()
+  }
+  const recorder = options.recordFile
+    ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment }, onError: onRecordError })
+    : undefined
+  // Nothing streamed yet: a record file that cannot take its first line ends the run before it connects.
+  if (recorder?.error && fatal === recorder.error) throw fatal
 
   const onEvent = (event: MarketEvent) => {
     // Frames keep arriving while the connection closes: --count 5 means 5, and nothing prints after the end.
@@ -113,6 +139,13 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   stream.on('book', onEvent)
   stream.on('lifecycle', onEvent)
   stream.on('fill', onEvent)
+  // Health warnings are the stream's own events: in-band under --json, a warning line otherwise.
+  stream.on('lag', (e: LagEvent) => {
+    if (!stopped) sink.record(e, `warning: ${e.ticker} data arrives ${seconds(e.lagMs)} after its exchange time (lag)`)
+  })
+  stream.on('stale', (e: StaleEvent) => {
+    if (!stopped) sink.record(e, `warning: ${e.ticker} has had no data for ${seconds(e.silentMs)}, longer than usual (stale)`)
+  })
   // The bus publisher's connection and errors are reported as the exchange's are.
   const onConnection = (event: ConnectionEvent) => {
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
@@ -189,8 +222,11 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     malformed: stats.malformed,
     unknownTypes: stats.unknownTypes,
     gaps: stats.gaps,
-    ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.frames } : {}),
+    rejectedFrames: stats.rejectedFrames,
+    ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.writtenFrames } : {}),
   }
+  const droppedLines = sink.droppedLines?.() ?? 0
+  if (droppedLines > 0) summary.droppedLines = droppedLines
   if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
   if (!fatal || events > 0) sink.summary(summary)
   if (fatal) throw fatal
@@ -202,6 +238,7 @@ function liveStatus(stats: StreamStats, markets: number) {
     connected: stats.connected,
     // ProcessStatus.subscriptions counts markets ("3 markets" for ticker, trade and lifecycle sids was wrong).
     subscriptions: markets,
+    health: { staleCount: stats.health.stale.length, stale: stats.health.stale.slice(0, 5), laggingCount: stats.health.lagging.length, lagging: stats.health.lagging.slice(0, 5) },
     messages: stats.messages,
     reconnects: stats.reconnects,
     lastMessageAt: stats.lastMessageAt,
@@ -228,4 +265,8 @@ function recordLiveData(recorder: Recorder, exchange: Exchange, tickers: readonl
   })
   void feed.start()
   return feed
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
 }

@@ -2,7 +2,8 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { loadConfig as loadNeuralConfig, type LoadedConfig } from '../config/load.js'
 import type { NeuralConfig } from '../config/types.js'
 import { NeuralError, type ErrorKind } from '../errors.js'
-import { chalkFor } from '../render/color.js'
+import { chalkFor, colorLevel } from '../render/color.js'
+import { HumanFormatter, type SummaryView } from '../render/human.js'
 import { createNdjsonWriter, type NdjsonWriter } from '../render/ndjson.js'
 import { createSpinner, type Spinner } from '../render/spinner.js'
 import { openExchange as openExchangeFor, type Exchange, type OpenExchangeOptions } from '../runtime/open-exchange.js'
@@ -120,8 +121,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     let done: Promise<R> | undefined
     this.onShutdown(async () => {
       abort.abort()
-      await done?.catch(() => undefined)
-      await this.flushOutput()
+      const result = await done?.catch(() => undefined)
+      // A reader that stopped reading must not keep Ctrl-C from ending the run: stdout gets a moment,
+      // and when it cannot take the output the summary goes to stderr.
+      if (!(await this.flushOutput(SHUTDOWN_FLUSH_MS))) summaryToStderr(result, this.json)
     })
     done = session(abort.signal).then(async (result) => {
       await finish?.(result)
@@ -136,9 +139,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.writer
   }
 
-  /** Flush buffered NDJSON (shutdown handlers call this before the process exits). */
-  protected async flushOutput(): Promise<void> {
-    await this.writer?.flush()
+  /**
+   * Flush buffered NDJSON (shutdown handlers call this before the process exits). With `timeoutMs`,
+   * false when stdout did not take everything in time (a reader that stopped reading) or dropped lines.
+   */
+  protected async flushOutput(timeoutMs?: number): Promise<boolean> {
+    const flushed = (await this.writer?.flush(timeoutMs)) ?? (await stdoutDrained(timeoutMs))
+    return flushed && (this.writer?.dropped ?? 0) === 0
   }
 
   /** One JSON document on stdout (for commands that print a single result under --json). */
@@ -212,4 +219,24 @@ function hasFlag(argv: string[], flag: string): boolean {
   const end = argv.indexOf('--')
   const i = argv.indexOf(flag)
   return i !== -1 && (end === -1 || i < end)
+}
+
+/** How long Ctrl-C waits for a slow reader of stdout before the summary goes to stderr instead. */
+const SHUTDOWN_FLUSH_MS = 1500
+
+/** True once process.stdout has handed everything to the OS, false after `timeoutMs` (undefined: wait). */
+async function stdoutDrained(timeoutMs?: number): Promise<boolean> {
+  const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs
+  while (process.stdout.writableLength > 0) {
+    if (Date.now() >= deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return true
+}
+
+/** A run's summary (when its result is one) on stderr: JSON under --json, the human line otherwise. */
+function summaryToStderr(result: unknown, json: boolean): void {
+  if (typeof result !== 'object' || result === null || (result as { type?: unknown }).type !== 'summary') return
+  const view = result as SummaryView & { type: 'summary' }
+  process.stderr.write(json ? JSON.stringify(view) + '\n' : new HumanFormatter({ colorLevel: colorLevel(process.stderr), simulated: false }).summary(view) + '\n')
 }

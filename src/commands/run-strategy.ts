@@ -34,6 +34,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     speed: Flags.string({ description: 'replay speed: N times the recorded pace (default: as fast as possible)' }),
     source: Flags.string({ description: 'read the NATS bus (nats://HOST:PORT, fed by `neural stream --publish`) instead of the exchange', helpGroup: 'BUS' }),
     jetstream: Flags.string({ description: 'with --source: read this JetStream stream from now on (nothing is lost across a NATS reconnect)', helpGroup: 'BUS' }),
+    'on-strategy-fault': Flags.string({ options: ['continue', 'stop'], default: 'continue', description: 'when a strategy must be terminated (stuck, out of memory, exited): go on without it, or stop the run' }),
   }
 
   async run(): Promise<RunStrategyResult> {
@@ -59,6 +60,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
       spinner: this.spinner(),
       signal,
       status: { command: 'run-strategy', args: this.positional },
+      onStrategyFault: this.flags['on-strategy-fault'] as 'continue' | 'stop',
     }), (result) => output.summary(result.summary))
     if (failure) throw failure
     return summary

@@ -26,6 +26,7 @@ export default class Stream extends BaseCommand<typeof Stream> {
     duration: durationFlag,
     count: Flags.integer({ description: 'stop after this many market events' }),
     record: Flags.string({ description: 'write every raw frame with its receive time to this NDJSON file (for run-strategy --replay)' }),
+    'on-record-error': Flags.string({ description: 'when the record file cannot be written (full disk): stop with a summary, or continue without recording', options: ['stop', 'continue'], default: 'stop' }),
     publish: Flags.string({ description: 'also publish every event to this NATS server (nats://HOST:PORT), on subjects neural.<type>.<ticker>', helpGroup: 'BUS' }),
     source: Flags.string({ description: 'read the NATS bus (nats://HOST:PORT) instead of the exchange; targets filter markets, * = every market', helpGroup: 'BUS' }),
     jetstream: Flags.string({ description: 'with --publish: store into this JetStream stream (created when missing); with --source: replay it, then follow', helpGroup: 'BUS' }),
@@ -47,6 +48,7 @@ export default class Stream extends BaseCommand<typeof Stream> {
     const feed = bus.source ? new BusFeed({ ...bus.source, types: this.flags.channels === undefined ? undefined : busTypesFor(channels) }) : undefined
     return this.runUntilStopped((signal) => runStreamSession({
       exchange, feed, publish: bus.publish, config, targets, channels, durationMs, count, recordFile: this.flags.record,
+      onRecordError: this.flags['on-record-error'] as 'stop' | 'continue',
       sink: sinkFor(this.json, () => this.ndjson(), exchange?.simulated ?? false),
       spinner: this.spinner(),
       signal,

@@ -12,14 +12,15 @@ import { Commands } from './commands.js'
 import { Connection, type SocketFactory } from './connection.js'
 import { Emitter } from './emitter.js'
 import { PRICE_SCALE } from './fixed-point.js'
+import { MarketHealth, type HealthOptions, type HealthSummary } from './health.js'
 import { MarketStore } from './market-store.js'
 import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
 import { Subscriptions, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
-import type { Book, ConnectionEvent, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from './types.js'
+import type { Book, ConnectionEvent, Fill, LagEvent, Lifecycle, MarketEventListeners, StaleEvent, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
-import { parseFrame } from './wire.js'
+import { parseFrame, type BookDeltaMessage, type BookSnapshotMessage } from './wire.js'
 
 export { WIRE_CHANNELS, type ChannelName } from './channels.js'
 export type { SubscriptionInfo } from './subscriptions.js'
@@ -52,6 +53,8 @@ export interface MarketStreamOptions {
   rest?: RestClient
   /** Protocol trouble (malformed/unknown frames) is reported at most once per this period. @default 10000 */
   errorIntervalMs?: number
+  /** When a market counts as lagging or stale (`lag` and `stale` events). */
+  health?: HealthOptions
 }
 
 export interface SubscribeResult {
@@ -72,6 +75,10 @@ export interface StreamStats {
   markets: number
   subscriptions: number
   gaps: number
+  /** Book frames refused: on a subscription id we do not own (or for a market it does not cover), or a delta without seq. */
+  rejectedFrames: number
+  /** Watched markets silent for longer than expected, and markets whose data is late, worst first. */
+  health: HealthSummary
 }
 
 export interface StreamEvents extends MarketEventListeners {
@@ -79,6 +86,10 @@ export interface StreamEvents extends MarketEventListeners {
   frame: (raw: string, receivedAt: number) => void
   gap: (gap: Gap) => void
   subscribed: (subscription: SubscriptionInfo) => void
+  /** A market's data arrives much later than its exchange time. */
+  lag: (event: LagEvent) => void
+  /** A watched market has been silent for longer than expected (checked every second while connected). */
+  stale: (event: StaleEvent) => void
 }
 
 
@@ -86,6 +97,8 @@ export class MarketStream extends Emitter<StreamEvents> {
   /** Latest state per market; read-only views go to commands and strategies. */
   readonly store = new MarketStore()
   readonly books = new OrderBooks()
+  readonly health: MarketHealth
+  private healthTimer?: NodeJS.Timeout
 
   private readonly opts: Required<Pick<MarketStreamOptions, 'timeoutMs' | 'batchSize' | 'batchPauseMs' | 'batchBurst' | 'refreshMs' | 'errorIntervalMs'>> & MarketStreamOptions
   private readonly now: () => number
@@ -104,6 +117,7 @@ export class MarketStream extends Emitter<StreamEvents> {
   private malformed = 0
   private unknownTypes = 0
   private gaps = 0
+  private rejectedFrames = 0
   private lastMessageAt?: number
   private bucketStart = 0
   private bucketCount = 0
@@ -124,6 +138,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     } as MarketStream['opts']
     if (!Number.isInteger(this.opts.batchSize) || this.opts.batchSize < 1) throw new NeuralError('config', 'BAD_BATCH_SIZE', `subscription batch size must be a whole number ≥ 1 (got ${this.opts.batchSize})`)
     this.now = options.now ?? Date.now
+    this.health = new MarketHealth(options.health)
     this.rest = options.rest ?? (options.apiUrl ? new RestClient({ apiUrl: options.apiUrl, signer: options.signer, onRetry: (error) => this.retryNotice(error) }) : undefined)
     const channels = options.channels ?? ['ticker', 'trade']
     for (const c of channels) if (!(c in WIRE_CHANNELS)) throw new NeuralError('config', 'BAD_CHANNEL', `unknown channel "${c}" (use ${Object.keys(WIRE_CHANNELS).join(', ')})`)
@@ -168,6 +183,8 @@ export class MarketStream extends Emitter<StreamEvents> {
     })
     this.connection.on('connection', (e) => this.emit('connection', e))
     this.connection.on('error', (e) => this.emit('error', e))
+    this.healthTimer = setInterval(() => this.checkStale(), 1000)
+    this.healthTimer.unref()
     if (this.opts.refreshMs > 0) {
       this.refreshTimer = setInterval(() => void this.refreshWildcards(), this.opts.refreshMs)
       this.refreshTimer.unref()
@@ -176,6 +193,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       await this.connection.start()
     } catch (error) {
       if (this.refreshTimer) clearInterval(this.refreshTimer)
+      if (this.healthTimer) clearInterval(this.healthTimer)
       throw error
     }
   }
@@ -240,6 +258,8 @@ export class MarketStream extends Emitter<StreamEvents> {
       markets: this.store.size(),
       subscriptions: this.subs.size,
       gaps: this.gaps,
+      rejectedFrames: this.rejectedFrames,
+      health: this.health.summary(now, (t) => this.subs.desired.has(t)),
     }
   }
 
@@ -247,6 +267,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     if (this.closed) return
     this.closed = true
     if (this.refreshTimer) clearInterval(this.refreshTimer)
+    if (this.healthTimer) clearInterval(this.healthTimer)
     this.commands.interruptAll()
     await this.connection?.close()
   }
@@ -268,18 +289,26 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.emit('frame', raw, receivedAt)
     const m = parseFrame(raw, receivedAt)
     switch (m.kind) {
-      case 'tick':
+      case 'tick': {
         this.store.applyTick(m.tick)
         this.emit('tick', m.tick)
+        const lag = this.health.note(m.tick.ticker, m.tick.lastUpdate, receivedAt)
+        if (lag) this.emit('lag', lag)
         return
-      case 'trade':
+      }
+      case 'trade': {
         this.store.applyTrade(m.trade)
         this.emit('trade', m.trade)
+        const lag = this.health.note(m.trade.ticker, m.trade.ts, receivedAt)
+        if (lag) this.emit('lag', lag)
         return
+      }
       case 'book_delta':
       case 'book_snapshot': {
+        if (this.connection && !this.ownBookFrame(m)) return
         const r = m.kind === 'book_delta' ? this.books.applyDelta(m) : this.books.applySnapshot(m)
         if (r === undefined) return
+        this.health.note(m.ticker, undefined, receivedAt)
         if ('type' in r) {
           this.onGap(r)
           return
@@ -330,6 +359,12 @@ export class MarketStream extends Emitter<StreamEvents> {
     }
   }
 
+  /** Markets silent for longer than expected. Only while connected: a drop is already reported as one, not as every market going quiet. */
+  private checkStale(): void {
+    if (this.closed || !this.connection?.connected) return
+    for (const e of this.health.checkStale(this.now(), (t) => this.subs.desired.has(t))) this.emit('stale', e)
+  }
+
   /** Re-resolve every wildcard through REST: new open markets join, markets no longer open leave. */
   async refreshWildcards(): Promise<void> {
     if (!this.rest || this.wildcards.size === 0 || this.closed) return
@@ -339,6 +374,23 @@ export class MarketStream extends Emitter<StreamEvents> {
   protected override onListenerError(error: unknown, event: string): void {
     if (event === 'error') return // nowhere left to report it
     this.emit('error', new NeuralError('strategy', 'LISTENER_FAILED', `a "${event}" listener threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }))
+  }
+
+  /**
+   * Live frames change a book only on a subscription of ours that covers the market, and a delta
+   * only with its seq (without one a lost delta could not be noticed). Anything else is counted and
+   * dropped: a foreign sid once replaced a book with 0.99/0.99. Replayed records are our own frames.
+   */
+  private ownBookFrame(m: BookSnapshotMessage | BookDeltaMessage): boolean {
+    const owned = m.sid === undefined ? 'no' : this.subs.owns(m.sid, 'orderbook_delta', m.ticker)
+    if (owned === 'retired') return false
+    let why: string | undefined
+    if (owned === 'no') why = m.sid === undefined ? `${m.kind === 'book_delta' ? 'delta' : 'snapshot'} without a subscription id for ${m.ticker}` : `${m.kind === 'book_delta' ? 'delta' : 'snapshot'} on subscription ${m.sid}, which is not ours for ${m.ticker}`
+    else if (m.kind === 'book_delta' && m.seq === undefined) why = `delta without seq for ${m.ticker}`
+    if (why === undefined) return true
+    this.rejectedFrames++
+    this.protocolTrouble('REJECTED_FRAME', `book frame refused (${why})`)
+    return false
   }
 
   private onGap(gap: Gap): void {
@@ -371,6 +423,6 @@ export class MarketStream extends Emitter<StreamEvents> {
     const now = this.now()
     if (now - this.lastProtocolErrorAt < this.opts.errorIntervalMs) return
     this.lastProtocolErrorAt = now
-    this.emit('error', new NeuralError('protocol', code, `${message}; ${this.malformed} malformed and ${this.unknownTypes} unknown frames so far (ignored)`))
+    this.emit('error', new NeuralError('protocol', code, `${message}; ${this.malformed} malformed, ${this.unknownTypes} unknown and ${this.rejectedFrames} refused frames so far (ignored)`))
   }
 }

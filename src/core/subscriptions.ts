@@ -62,6 +62,8 @@ export class Subscriptions implements Wants {
   // What the exchange has on the current connection.
   private generation = 0
   private readonly subs = new Map<number, Subscription>()
+  /** Sids of this connection that we dropped or replaced. */
+  private readonly retired = new Set<number>()
   /** wire channel → ticker → state, for market channels; '' → state for global channels. */
   private readonly channelState = new Map<string, Map<string, 'pending' | 'active'>>()
   /** Sids to unsubscribe (after a gap), done by the next reconciliation. */
@@ -77,6 +79,16 @@ export class Subscriptions implements Wants {
 
   has(sid: number): boolean {
     return this.subs.has(sid)
+  }
+
+  /**
+   * Whether a data frame on `sid` for `ticker` belongs to a subscription of ours on this connection:
+   * 'yes'; 'retired' for a sid we dropped (its last frames may still be in flight); 'no' otherwise.
+   */
+  owns(sid: number, channel: string, ticker: string): 'yes' | 'retired' | 'no' {
+    const sub = this.subs.get(sid)
+    if (sub) return sub.channel === channel && sub.tickers.has(ticker) ? 'yes' : 'no'
+    return this.retired.has(sid) ? 'retired' : 'no'
   }
 
   /** Subscriptions the exchange confirmed on the current connection. */
@@ -109,11 +121,17 @@ export class Subscriptions implements Wants {
     }
   }
 
-  /** A new connection has no subscriptions: forget the old sids and restore everything. */
+  /**
+   * A new connection has no subscriptions: forget the old sids and restore everything. A channel
+   * refused on the old connection is asked for again too: what the user asked for is always asked
+   * for again after a reconnect (the refusal may have been the old connection's, e.g. a lost key).
+   */
   restore(): void {
     this.generation++
+    this.refusedChannels.clear()
     this.o.commands.interruptAll()
     this.subs.clear()
+    this.retired.clear()
     this.drops.clear()
     this.channelState.clear()
     this.o.books.reset()
@@ -177,6 +195,7 @@ export class Subscriptions implements Wants {
     const sub = this.subs.get(sid)
     if (!sub) return
     this.subs.delete(sid)
+    this.retired.add(sid)
     const state = this.stateOf(sub.channel)
     for (const t of sub.tickers) state.delete(t)
     if (sub.tickers.size === 0) state.delete('')
@@ -208,7 +227,11 @@ export class Subscriptions implements Wants {
       this.stateOf(c).set('', 'pending')
       const p = await commands.sendWithRetry('subscribe', { cmd: 'subscribe', params: { channels: [c] } }, [c], [], 1, current)
       if (!current()) return
-      if (p.error || p.timedOut) {
+      if (p.timedOut) {
+        // No reply is a transport problem, never a verdict: ask again later.
+        this.stateOf(c).delete('')
+        this.noReply('subscribe', [c], [])
+      } else if (p.error) {
         this.stateOf(c).delete('')
         this.refuseChannel(c, p)
       }
@@ -222,6 +245,7 @@ export class Subscriptions implements Wants {
       const state = this.stateOf(sub.channel)
       if (extra.length === sub.tickers.size) {
         this.subs.delete(sid)
+        this.retired.add(sid)
         for (const t of extra) state.delete(t)
         await commands.sendWithRetry('unsubscribe', { cmd: 'unsubscribe', params: { sids: [sid] } }, [], [], 1, current)
       } else {
@@ -304,12 +328,26 @@ export class Subscriptions implements Wants {
       return
     }
     if (p.timedOut) {
+      // A missing reply says nothing about the markets (a stalled link, a lost frame): they stay
+      // wanted and are asked for again, on this connection after a pause or on the next one.
       for (const c of channels) {
         const state = this.stateOf(c)
         for (const t of tickers) if (state.get(t) === 'pending') state.delete(t)
       }
-      for (const t of tickers) if (!p.failed.has(t) && !this.anyActive(t)) this.markUnknown(t, `no reply from the exchange within ${this.o.timeoutMs} ms`)
+      this.noReply('subscribe', channels, tickers)
     }
+  }
+
+  /** A command got no reply in time: report it (rate-limited by the stream) and reconcile again after a pause. */
+  private noReply(cmd: string, channels: string[], tickers: string[]): void {
+    const what = tickers.length > 0 ? `${tickers.length} market${tickers.length === 1 ? '' : 's'}` : channels.map(ourChannel).join(', ')
+    const pauseMs = Math.min(this.o.timeoutMs, 5000)
+    this.o.onRetry(new NeuralError('network', 'NO_REPLY', `no reply from the exchange to ${cmd} (${what}) within ${this.o.timeoutMs} ms; asking again in ${pauseMs} ms`))
+    const generation = this.generation
+    const timer = setTimeout(() => {
+      if (generation === this.generation) void this.reconcile()
+    }, pauseMs)
+    timer.unref()
   }
 
   private stateOf(channel: string): Map<string, 'pending' | 'active'> {
@@ -319,11 +357,6 @@ export class Subscriptions implements Wants {
       this.channelState.set(channel, m)
     }
     return m
-  }
-
-  private anyActive(ticker: string): boolean {
-    for (const c of this.o.marketChannels) if (this.stateOf(c).get(ticker) === 'active') return true
-    return false
   }
 
   private refuseChannel(channel: string, p: Pending): void {

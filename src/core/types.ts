@@ -114,6 +114,25 @@ export interface ConnectionEvent {
 
 export type MarketEvent = Tick | Trade | Book | Lifecycle | Fill
 
+/** A market's frames arrive much later than their exchange timestamps (a throttled or congested link). */
+export interface LagEvent {
+  type: 'lag'
+  ticker: string
+  /** Receive time minus exchange time of the latest frame, ms. */
+  lagMs: number
+  /** Local time, epoch ms. */
+  ts: number
+}
+
+/** A watched market has had no data for longer than expected (its usual gaps, and at least the stale threshold). */
+export interface StaleEvent {
+  type: 'stale'
+  ticker: string
+  /** Time since the market's last frame, ms. */
+  silentMs: number
+  ts: number
+}
+
 /**
  * The listeners every source of market events offers (the Kalshi stream, the NATS bus feed): one
  * map, so sessions can take either. Sources add their own events beside these.

@@ -34,7 +34,10 @@
  *   promise is reported with your strategy's name and the feed goes on. A handler slower than its
  *   `budgetMs` is reported. While an async handler is still running, newer ticks for the same market
  *   replace older ones (only the newest is delivered) and trades queue up to a bound; the feed and the
- *   other strategies are never delayed.
+ *   other strategies are never delayed. `neural run-strategy` runs each strategy file in a worker
+ *   thread of its own: `process.exit`, an endless loop (terminated after 5 s), running out of memory
+ *   (512 MB) or replacing globals end or change only that strategy, reported once; the run goes on.
+ *   A handler call may return at most 100 signals; the rest are refused with one report.
  * - **You get state you cannot corrupt.** Events, `ctx.store`, `ctx.params` and `ctx.positions()` are
  *   read-only; writing to them throws (and is reported like any other throw).
  * - **The same strategy runs live and on replay.** Read time from `ctx.clock.now()`, never from

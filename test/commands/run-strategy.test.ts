@@ -76,7 +76,15 @@ describe('neural run-strategy (end to end)', function () {
     it('fills every signal on paper, in signal order, at no more than its limit', () => {
       const { signals, orders } = byType(jsonLines(json.stdout))
       expect(orders.map((o) => [o.ticker, o.side])).to.deep.equal(signals.map((s) => [s.ticker, s.side]))
+      // The strategy runs in its own thread: the book may move between the tick it saw and the
+      // hook's turn, and then the order is left unfilled rather than filled past its limit.
+      const filled = orders.filter((o) => o.status === 'filled')
+      expect(filled.length).to.be.greaterThan(0)
       for (const [i, o] of orders.entries()) {
+        if (o.status === 'unfilled') {
+          expect(o.message).to.match(/ is above the limit /)
+          continue
+        }
         expect(o).to.include({ type: 'order', hook: 'paper', strategy: 'arb', action: 'BUY', quantity: 1, status: 'filled', filledQuantity: 1 })
         expect(units(o.priceDollars as number)).to.be.at.most(units(signals[i]!.limitPrice as number))
       }
@@ -101,14 +109,15 @@ describe('neural run-strategy (end to end)', function () {
       const signal = /^\d\d:\d\d:\d\d\.\d{3}  arb  BUY  1 (YES|NO) (KXNFLGAME-\S+) limit (0\.\d\d)  conf 0\.90  yes ask (0\.\d\d) \+ no ask (0\.\d\d) = (0\.\d\d) < 0\.98$/
       const fill = /^\d\d:\d\d:\d\d\.\d{3}  paper: filled 1\/1 (YES|NO) (KXNFLGAME-\S+) @ (0\.\d\d)$/
       const signals = lines.filter((l) => signal.test(l))
+      const unfilled = /^\d\d:\d\d:\d\d\.\d{3}  paper: unfilled (YES|NO) (KXNFLGAME-\S+) \((yes|no) ask 0\.\d{4} is above the limit 0\.\d{4}\)$/
       const fills = lines.filter((l) => fill.test(l))
       expect(signals.length).to.be.greaterThan(0)
-      expect(fills.length).to.equal(signals.length)
-      const rest = lines.filter((l) => !signal.test(l) && !fill.test(l))
+      expect(fills.length + lines.filter((l) => unfilled.test(l)).length).to.equal(signals.length)
+      const rest = lines.filter((l) => !signal.test(l) && !fill.test(l) && !unfilled.test(l))
       const spent = fills.reduce((sum, l) => sum + units(Number(fill.exec(l)![3])), 0)
       const [head, arbLine, portfolio, ...positions] = rest
       expect(head).to.match(new RegExp(`^${signals.length} signals from \\d+ events, hooks: paper$`))
-      expect(arbLine).to.match(new RegExp(`^  arb: \\d+ ticks, 0 trades, 0 books, ${signals.length} signals$`))
+      expect(arbLine).to.match(new RegExp(`^  arb: \\d+ ticks, 0 trades, 0 books, ${signals.length} signals(, \\d+ conflated)?$`))
       const cash = ((10_000_000 - spent) / 10_000).toFixed(2)
       expect(portfolio).to.match(new RegExp(`^Portfolio \\(paper\\): cash \\$${cash.replace('.', '\\.')}, realised \\$0\\.00, unrealised [+-]?\\$\\d+\\.\\d\\d, total [+-]?\\$\\d+\\.\\d\\d, ${fills.length} fills$`))
       const held = new Set(fills.map((l) => `${fill.exec(l)![2]} ${fill.exec(l)![1]}`))

@@ -122,7 +122,7 @@ describe('neural stream', function () {
 
     it('counts in the summary exactly the market events it printed', () => {
       const summary = lines.at(-1)!
-      expect(Object.keys(summary).sort()).to.deep.equal(['durationMs', 'events', 'gaps', 'malformed', 'markets', 'messages', 'ratePerSec', 'reconnects', 'type', 'unknownTypes'])
+      expect(Object.keys(summary).sort()).to.deep.equal(['durationMs', 'events', 'gaps', 'malformed', 'markets', 'messages', 'ratePerSec', 'reconnects', 'rejectedFrames', 'type', 'unknownTypes'])
       expect(summary.events).to.equal(lines.filter(isMarketEvent).length)
       expect(summary.markets).to.equal(32)
       expect(summary).to.deep.include({ reconnects: 0, malformed: 0, unknownTypes: 0, gaps: 0 })

@@ -152,7 +152,7 @@ describe('rest client', function () {
   })
 
   it('reports an unreachable host as a network error', async () => {
-    const error = await new RestClient({ apiUrl: 'http://127.0.0.1:1/trade-api/v2', retry: { ...fast, attempts: 0 } }).exchangeStatus().then(() => undefined, (e: NeuralError) => e)
+    const error = await new RestClient({ apiUrl: 'http://127.0.0.1:1/trade-api/v2', retry: { ...fast, attempts: 1 } }).exchangeStatus().then(() => undefined, (e: NeuralError) => e)
     expect(error?.kind).to.equal('network')
   })
 
@@ -198,6 +198,101 @@ describe('rest client', function () {
     expect(r).to.deep.equal({ orderId: 'o-1', status: 'resting', clientOrderId: 'c-1' })
     expect(JSON.parse(seen[0].body)).to.deep.equal({ ticker: 'A-B-C', action: 'buy', side: 'no', count: 3, type: 'limit', no_price_dollars: '0.4400', client_order_id: 'c-1' })
     expect(seen[0].method).to.equal('POST')
+  })
+
+  describe('one order path (issue 11)', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const signer = createSigner('k', privateKey)
+    const order = { ticker: 'A-B-C', action: 'buy' as const, side: 'yes' as const, count: 1, priceDollars: 0.5 }
+
+    it('gives every order a client_order_id, and retries a failed POST with the same one', async () => {
+      let n = 0
+      handler = (_req, res) => {
+        if (++n === 1) {
+          res.statusCode = 503
+          res.end('{}')
+        } else {
+          res.statusCode = 201
+          res.end(JSON.stringify({ order: { order_id: 'o-1', status: 'executed', fill_count_fp: '1.00', remaining_count_fp: '0.00' } }))
+        }
+      }
+      const r = await new RestClient({ apiUrl, signer, retry: fast }).placeOrder(order)
+      const ids = seen.map((x) => JSON.parse(x.body).client_order_id as string)
+      expect(ids).to.have.length(2)
+      expect(ids[0]).to.match(/^[0-9a-f-]{36}$/)
+      expect(ids[1]).to.equal(ids[0])
+      expect(r).to.deep.include({ orderId: 'o-1', status: 'executed', clientOrderId: ids[0], filledCount: 1, remainingCount: 0 })
+    })
+
+    it('answers a 409 on its client_order_id with the order already placed (duplicate), found in GET /portfolio/orders', async () => {
+      handler = (req, res) => {
+        if (req.method === 'POST') {
+          res.statusCode = 409
+          res.end(JSON.stringify({ error: { code: 'order_already_exists', message: 'exists' } }))
+        } else {
+          res.end(JSON.stringify({ orders: [{ order_id: 'o-7', client_order_id: 'c-7', ticker: 'A-B-C', side: 'yes', action: 'buy', status: 'executed', yes_price_dollars: '0.5000', no_price_dollars: '0.5000', initial_count_fp: '1.00', fill_count_fp: '1.00', remaining_count_fp: '0.00' }], cursor: '' }))
+        }
+      }
+      const r = await new RestClient({ apiUrl, signer, retry: fast }).placeOrder({ ...order, clientOrderId: 'c-7' })
+      expect(r).to.deep.equal({ orderId: 'o-7', status: 'executed', clientOrderId: 'c-7', filledCount: 1, remainingCount: 0, duplicate: true })
+      expect(seen.map((x) => `${x.method} ${x.url.split('?')[0]}`)).to.deep.equal(['POST /trade-api/v2/portfolio/orders', 'GET /trade-api/v2/portfolio/orders'])
+      expect(seen[1]!.url).to.include('ticker=A-B-C')
+    })
+
+    it('caps a Retry-After of an hour at maxRetryAfterMs', async () => {
+      let n = 0
+      handler = (_req, res) => {
+        if (++n === 1) {
+          res.statusCode = 429
+          res.setHeader('retry-after', '3600')
+          res.end('{}')
+        } else res.end(JSON.stringify({ exchange_active: true, trading_active: true }))
+      }
+      const started = Date.now()
+      await new RestClient({ apiUrl, retry: fast, maxRetryAfterMs: 50 }).exchangeStatus()
+      expect(seen).to.have.length(2)
+      // Capped at 50 ms: far from an hour, whatever the machine's load.
+      expect(Date.now() - started).to.be.below(4000)
+    })
+
+    it('cancels a backoff sleep when its signal aborts', async () => {
+      handler = (_req, res) => {
+        res.statusCode = 503
+        res.end('{}')
+      }
+      const abort = new AbortController()
+      const client = new RestClient({ apiUrl, retry: { attempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000, jitter: 'none' }, signal: abort.signal, onRetry: () => abort.abort() })
+      const error = await client.exchangeStatus().then(() => undefined, (e: NeuralError) => e)
+      expect(error?.code).to.equal('ABORTED')
+      expect(seen).to.have.length(1)
+    })
+
+    it('reads attempts as the WebSocket policy does: 0 retries without limit', async () => {
+      let n = 0
+      handler = (_req, res) => {
+        if (++n <= 6) {
+          res.statusCode = 503
+          res.end('{}')
+        } else res.end(JSON.stringify({ exchange_active: true, trading_active: true }))
+      }
+      await new RestClient({ apiUrl, retry: { ...fast, attempts: 0, baseDelayMs: 1, maxDelayMs: 2 } }).exchangeStatus()
+      expect(seen).to.have.length(7)
+    })
+
+    it('parses positions with Kalshi\'s sign (negative = NO) and skips flat markets', async () => {
+      handler = (_req, res) => res.end(JSON.stringify({
+        market_positions: [
+          { ticker: 'A', position_fp: '-3.00', market_exposure_dollars: '1.2000' },
+          { ticker: 'B', position: 2, market_exposure: 90 },
+          { ticker: 'C', position_fp: '0.00', market_exposure_dollars: '0.0000' },
+        ],
+        event_positions: [],
+        cursor: '',
+      }))
+      const positions = await new RestClient({ apiUrl, signer }).getPositions()
+      expect(positions).to.deep.equal([{ ticker: 'A', position: -3, exposureDollars: 1.2 }, { ticker: 'B', position: 2, exposureDollars: 0.9 }])
+      expect(seen[0]!.url).to.include('count_filter=position')
+    })
   })
 
   it('refuses to place an order without a key', async () => {

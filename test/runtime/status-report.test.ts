@@ -118,7 +118,7 @@ describe('status report', () => {
     expect(text).to.include('  environment   demo  (flag --env)')
     expect(text).to.include(`  api url       ${apiUrl}  (flag --api-url)`)
     expect(text).to.include('  api key id    not set (unsigned)')
-    expect(text).to.include('  retries       10, first after 1 s, at most 30 s apart  (default)')
+    expect(text).to.include('  retries       forever, first after 1 s, at most 30 s apart  (default)')
     expect(text).to.include('exchange active, trading inactive')
     expect(text).to.include('  42      stream KXNFLGAME  demo, connected, 3 markets, 1,200 messages, 12.5/s, last 1 s ago, 1 reconnect, up 10 s')
     expect(text).to.include('  43      run-strategy s.ts  dead (status file removed)')

@@ -1,0 +1,107 @@
+import { expect } from 'chai'
+import { MarketStore } from '../../src/core/market-store.js'
+import type { GameState, Position } from '../../src/strategy/api.js'
+import type { HookResult, OrderHook } from '../../src/strategy/hooks/hook.js'
+import { loadStrategies } from '../../src/strategy/loader.js'
+import { harness, tick } from './helpers.js'
+
+const PROBE = 'test/fixtures/strategies/context-probe.ts'
+
+/** A hook that holds whatever it is sent, so ctx.positions() has something to show. */
+function holdingHook(): OrderHook {
+  const held: Position[] = []
+  return {
+    name: 'holding',
+    handle: async (s): Promise<HookResult> => {
+      held.push({ ticker: s.ticker, side: s.side, quantity: s.quantity, avgPriceDollars: 0.5, costDollars: 0.5 * s.quantity })
+      return { status: 'filled', filledQuantity: s.quantity, priceDollars: 0.5 }
+    },
+    positions: () => held,
+  }
+}
+
+async function run(isolated: boolean): Promise<string[]> {
+  const strategies = await loadStrategies([PROBE], { isolated })
+  const h = harness([], { strategies, store: new MarketStore(), clock: 'replay', params: ['size=2'], hooks: [holdingHook()] })
+  try {
+    await h.engine.start()
+    h.feed(tick('KXTEST-B', { yesAsk: 0.61 }, 1_000))
+    await h.engine.settle()
+    h.feed(tick('KXTEST-A', { yesAsk: 0.4 }, 2_000))
+    await h.engine.settle()
+    h.feed(tick('KXTEST-A', { yesAsk: 0.41 }, 3_000))
+    await h.engine.settle()
+  } finally {
+    await h.engine.stop()
+  }
+  return h.of('signal').map((s) => `${s.quantity} ${s.reason} @${s.ts}`)
+}
+
+describe('strategies in worker threads', function () {
+  this.timeout(30_000)
+
+  it('gives a strategy in a worker the same ctx and signals as in-process, on replay', async () => {
+    const inProcess = await run(false)
+    expect(inProcess).to.deep.equal([
+      '2 B=0.61 now=2000 held=none writable=no api=1 @2000',
+      '2 B=0.61 now=3000 held=KXTEST-A:yes:2 writable=no api=1 @3000',
+    ])
+    expect(await run(true)).to.deep.equal(inProcess)
+  })
+
+  it('refuses a broken file at load with the same one-line error as in-process', async () => {
+    const inProcess = await loadStrategies(['test/fixtures/strategies/missing-name.ts']).then(() => '', (e: Error) => e.message)
+    const isolated = await loadStrategies(['test/fixtures/strategies/missing-name.ts'], { isolated: true }).then(() => '', (e: Error) => e.message)
+    expect(inProcess).to.match(/strategy has no name/)
+    expect(isolated).to.equal(inProcess)
+  })
+})
+
+describe('games for strategies in worker threads', function () {
+  this.timeout(30_000)
+  const PHI = 'KXNFLGAME-25SEP04DALPHI-PHI'
+  const TEAMS = { '25SEP04DALPHI': ['DAL', 'PHI'], '25SEP07NYGWAS': ['NYG', 'WAS'] } as const
+  const game = (id: keyof typeof TEAMS, away: number, home: number, updatedAt: number): GameState => ({
+    game: id, status: 'live', period: 2, clock: '07:15',
+    away: { team: TEAMS[id][0], points: away }, home: { team: TEAMS[id][1], points: home },
+    updatedAt, source: { kind: 'kalshi-live-data', milestoneId: `m-${id}` },
+  })
+
+  async function runGames(isolated: boolean): Promise<string[]> {
+    const strategies = await loadStrategies(['test/fixtures/strategies/game-probe.ts'], { isolated })
+    expect(strategies[0]!.worker !== undefined).to.equal(isolated)
+    const h = harness([], { strategies, store: new MarketStore(), clock: 'replay' })
+    try {
+      expect(h.engine.wantsGames()).to.equal(true)
+      await h.engine.start()
+      h.feed(tick(PHI, { yesAsk: 0.6 }, 1_000))
+      await h.engine.settle()
+      // Another game: not delivered to onGame, yet ctx.game answers for it.
+      h.engine.dispatchGame(game('25SEP07NYGWAS', 3, 0, 2_000))
+      await h.engine.settle()
+      h.engine.dispatchGame(game('25SEP04DALPHI', 7, 3, 3_000))
+      await h.engine.settle()
+      // Two states in one turn of the event loop (one batch): both reach onGame, in order.
+      h.engine.dispatchGame(game('25SEP04DALPHI', 7, 10, 4_000))
+      h.engine.dispatchGame(game('25SEP04DALPHI', 14, 10, 5_000))
+      h.feed(tick(PHI, { yesAsk: 0.55 }, 6_000))
+      await h.engine.settle()
+      expect(h.of('error')).to.deep.equal([])
+    } finally {
+      await h.engine.stop()
+    }
+    return h.of('log').map((e) => e.message)
+  }
+
+  it('delivers onGame and answers ctx.game in a worker exactly as in-process, on replay', async () => {
+    const inProcess = await runGames(false)
+    expect(inProcess).to.deep.equal([
+      'tick KXNFLGAME-25SEP04DALPHI-PHI own=none other=none',
+      'game 25SEP04DALPHI 7-3 live Q2 07:15 @3000 own=7-3 live Q2 07:15 other=3-0 live Q2 07:15 writable=no',
+      'game 25SEP04DALPHI 7-10 live Q2 07:15 @4000 own=7-10 live Q2 07:15 other=3-0 live Q2 07:15 writable=no',
+      'game 25SEP04DALPHI 14-10 live Q2 07:15 @5000 own=14-10 live Q2 07:15 other=3-0 live Q2 07:15 writable=no',
+      'tick KXNFLGAME-25SEP04DALPHI-PHI own=14-10 live Q2 07:15 other=3-0 live Q2 07:15',
+    ])
+    expect(await runGames(true)).to.deep.equal(inProcess)
+  })
+})
