@@ -146,6 +146,8 @@ export class GameFeed {
   }
 
   private problem(error: unknown): void {
+    // After stop, a read cut short (ABORTED) or failing is no news.
+    if (this.stopped) return
     const e = error instanceof NeuralError ? error : new NeuralError('network', 'NETWORK', (error as Error)?.message ?? String(error), { cause: error })
     const key = `${e.code} ${e.message}`
     if (key === this.lastProblem) return

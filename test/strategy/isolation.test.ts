@@ -1,4 +1,7 @@
 import { expect } from 'chai'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { MarketStore } from '../../src/core/market-store.js'
 import type { GameState, Position } from '../../src/strategy/api.js'
 import type { HookResult, OrderHook } from '../../src/strategy/hooks/hook.js'
@@ -103,5 +106,30 @@ describe('games for strategies in worker threads', function () {
       'tick KXNFLGAME-25SEP04DALPHI-PHI own=14-10 live Q2 07:15 other=3-0 live Q2 07:15',
     ])
     expect(await runGames(true)).to.deep.equal(inProcess)
+  })
+
+  it('while a worker is behind, a newer state of a game replaces the one waiting, counted as conflated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neural-game-blocker-'))
+    const release = join(dir, 'release')
+    const strategies = await loadStrategies(['test/fixtures/strategies/game-blocker.ts'], { isolated: true })
+    const h = harness([], { strategies, store: new MarketStore(), clock: 'replay', params: [`release=${release}`], isolation: { maxBatchesInFlight: 1, terminateAfterMs: 20_000 } })
+    try {
+      await h.engine.start()
+      h.engine.dispatchGame(game('25SEP04DALPHI', 0, 0, 1_000))
+      // Each in a later turn of the event loop, while the worker is held in the first onGame.
+      for (const [away, at] of [[3, 2_000], [7, 3_000], [10, 4_000]] as const) {
+        await new Promise((resolve) => setImmediate(resolve))
+        h.engine.dispatchGame(game('25SEP04DALPHI', away, 0, at))
+      }
+      writeFileSync(release, '')
+      await h.engine.settle()
+      expect(h.of('error')).to.deep.equal([])
+      expect(h.of('log').map((e) => e.message)).to.deep.equal(['game 0-0 ctx=0', 'game 10-0 ctx=10'])
+    } finally {
+      writeFileSync(release, '')
+      await h.engine.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+    expect(h.engine.summary().strategies[0]!.conflated).to.equal(2)
   })
 })
