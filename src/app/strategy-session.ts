@@ -140,8 +140,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
         // Live game data for the NFL games among the subscribed markets, only when a strategy has onGame.
         const games = [...new Set(result.tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))
         gameFeed = new GameFeed({
-          // Cancelled at the end of the run, so a read waiting to retry does not outlive it.
-          rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer, signal: stop.signal }),
+          // No client-wide signal: AbortSignal.any in each request would pile listeners on it (a read a second).
+          rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
           games,
           onState: (state) => engine.dispatchGame(state),
           onProblem: options.onProblem,

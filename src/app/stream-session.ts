@@ -169,7 +169,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   if (options.signal?.aborted) finish()
 
   let timer: NodeJS.Timeout | undefined
-  let gameFeed: { stop(): void } | undefined
+  let gameFeed: GameFeed | undefined
   try {
     if (options.publish) {
       spinner.start(`connecting to ${options.publish.url}`)
@@ -254,19 +254,18 @@ function noFeed(): never {
  * While recording, keep the live game data of the NFL games among the recorded markets in the same
  * file (see src/nfl/live-data-record.ts), so a replay delivers the game with the prices.
  */
-function recordLiveData(recorder: Recorder, exchange: Exchange, tickers: readonly string[], sink: EventSink): { stop(): void } | undefined {
+function recordLiveData(recorder: Recorder, exchange: Exchange, tickers: readonly string[], sink: EventSink): GameFeed | undefined {
   const games = [...new Set(tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))
   if (games.length === 0) return undefined
-  // Cancelled at stop, so a read waiting to retry does not outlive the stream.
-  const cancel = new AbortController()
   const feed = new GameFeed({
-    rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer, signal: cancel.signal }),
+    // No client-wide signal: AbortSignal.any in each request would pile listeners on it (a read a second).
+    rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
     games,
     onState: (state, _previous, live) => recorder.write(liveDataFrame(state.game, live), state.updatedAt),
     onProblem: (e) => sink.problem(e),
   })
   void feed.start()
-  return { stop: () => { feed.stop(); cancel.abort() } }
+  return feed
 }
 
 function seconds(ms: number): string {

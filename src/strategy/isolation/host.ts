@@ -1,8 +1,8 @@
 /**
  * A strategy's worker thread: imports the strategy file, validates it, and runs it with the same
  * StrategyRunner (and so the same ctx) as in-process strategies, over a store of its own that the
- * engine keeps current with batches of market events. Whatever the strategy does to this thread's
- * globals, memory or event loop stays in this thread.
+ * engine keeps current with batches of market events (and game states, for ctx.game). Whatever the
+ * strategy does to this thread's globals, memory or event loop stays in this thread.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { MarketStore } from '../../core/market-store.js'
