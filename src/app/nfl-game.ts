@@ -4,6 +4,7 @@
  */
 import { RestClient } from '../core/rest-client.js'
 import type { GameSummary, NflMarkets } from '../nfl/game-summary.js'
+import { formatScoreLine, scoreEvent, scoreMarkText, scoreOrStatusChanged } from '../nfl/game-state.js'
 import type { NflGame } from '../nfl/tickers.js'
 import { renderGamePanel } from '../render/game-panel.js'
 import type { EventSink } from '../render/event-sink.js'
@@ -11,6 +12,9 @@ import { FRAME_INTERVAL_MS, TerminalFrame, Throttle, changeKey, systemClock, typ
 import { findGameMarkets, type NflRest } from './nfl-lookup.js'
 import { runNflSession, type NflSessionOptions, type NflView } from './nfl-session.js'
 import type { StreamSummary } from './stream-session.js'
+
+/** A scoring change stays marked in the panel this long. */
+const SCORE_MARK_MS = 15_000
 
 export interface GameViewOptions {
   game: NflGame
@@ -36,7 +40,12 @@ export function createGameView(markets: NflMarkets, options: GameViewOptions): N
   const frame = new TerminalFrame(options.out ?? process.stdout)
   let lastKey: string | undefined
   let ready = false
-  const panel = (summary: GameSummary) => renderGamePanel(summary, { history: markets.getWinProbabilityHistory(game), color: options.color })
+  let mark: { text: string; untilMs: number } | undefined
+  /** Win probability when the last game state was read: the "before" of the next score. */
+  let probabilityAtLastState: { away: number; home: number } | undefined
+  const clock = options.clock ?? systemClock
+  const scoreMark = () => (mark && clock.now() < mark.untilMs ? { text: mark.text } : undefined)
+  const panel = (summary: GameSummary) => renderGamePanel(summary, { history: markets.getWinProbabilityHistory(game), color: options.color, scoreMark: scoreMark() })
   const show = () => {
     const summary = markets.getGameSummary(game)
     if (!summary) return
@@ -50,8 +59,23 @@ export function createGameView(markets: NflMarkets, options: GameViewOptions): N
     // Off a terminal each panel is followed by a blank line, so successive panels stay apart.
     sink.record(summary, mode === 'lines' ? `${panel(summary)}\n` : '')
   }
-  const throttle = new Throttle(show, options.throttleMs ?? FRAME_INTERVAL_MS, options.clock ?? systemClock)
+  const throttle = new Throttle(show, options.throttleMs ?? FRAME_INTERVAL_MS, clock)
   return {
+    game(state, previous) {
+      const now = markets.getGameWinProbability(game)
+      if (previous && scoreOrStatusChanged(previous, state)) {
+        const event = scoreEvent(previous, state, probabilityAtLastState, now && { away: now.away, home: now.home })
+        const text = scoreMarkText(event)
+        mark = { text, untilMs: clock.now() + SCORE_MARK_MS }
+        // On a terminal the mark shows in the redrawn panel; elsewhere the score is its own record.
+        if (mode !== 'tty') {
+          throttle.flush()
+          sink.record(event, `SCORE ${text}  ${formatScoreLine(state)}`)
+        }
+      }
+      probabilityAtLastState = now && { away: now.away, home: now.home }
+      if (ready) throttle.request()
+    },
     ready() {
       ready = true
       throttle.run()
@@ -73,5 +97,5 @@ export function createGameView(markets: NflMarkets, options: GameViewOptions): N
 export async function runNflGame(options: NflGameOptions): Promise<StreamSummary> {
   const rest = options.rest ?? new RestClient({ apiUrl: options.exchange.apiUrl, signer: options.exchange.signer })
   const found = await findGameMarkets(rest, options.game)
-  return runNflSession({ ...options, found, createView: (markets) => createGameView(markets, { ...options }) })
+  return runNflSession({ ...options, found, games: [options.game], createView: (markets) => createGameView(markets, { ...options }) })
 }

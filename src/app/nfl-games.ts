@@ -5,7 +5,11 @@
 import { MarketStore } from '../core/market-store.js'
 import { RestClient } from '../core/rest-client.js'
 import { NflMarkets, type GameSummary } from '../nfl/game-summary.js'
-import { parseNflTicker } from '../nfl/tickers.js'
+import { NFL_SERIES, parseGameId, parseNflTicker } from '../nfl/tickers.js'
+import type { MarketInfo } from '../core/rest-client.js'
+import { GameFeed, type LiveDataRest } from '../nfl/game-feed.js'
+import type { TeamCode } from '../nfl/teams.js'
+import type { NeuralError } from '../errors.js'
 import { formatGameRow, formatGamesHeader } from '../render/game-panel.js'
 import type { Exchange } from '../runtime/open-exchange.js'
 import type { EventSink } from '../render/event-sink.js'
@@ -24,19 +28,62 @@ export interface NflGamesSummary {
  * A summary of every game with open winner markets, by date then game id. Prices are REST quotes,
  * so each summary's `lastUpdate` is the time they were read.
  */
-export async function listNflGames(rest: NflRest): Promise<GameSummary[]> {
-  const { markets, readAt } = await listNflMarkets(rest)
+export async function listNflGames(rest: NflRest, liveData?: GameStateReading): Promise<NflGameRecord[]> {
+  const { markets: open, readAt } = await listNflMarkets(rest)
+  // Games that ended lately: their winner markets are closed or settled, no longer open.
+  const ended = liveData ? await recentlyEndedWinnerMarkets(rest, readAt) : []
+  const markets = [...open, ...ended]
   const store = new MarketStore()
   seedStore(store, markets, readAt)
   const nfl = new NflMarkets(store, markets)
   const games = new Map<string, string>()
+  const settlement = new Map<string, Settlement>()
   for (const m of markets) {
     const p = parseNflTicker(m.ticker)
-    if (p?.kind === 'winner' && p.level === 'market') games.set(p.gameId, p.date)
+    if (p?.kind !== 'winner' || p.level !== 'market') continue
+    games.set(p.gameId, p.date)
+    if (m.result === 'yes') settlement.set(p.gameId, { winner: p.team!, ticker: m.ticker, status: m.status })
+  }
+  if (liveData) {
+    const feed = new GameFeed({ rest: liveData.rest, games: [...games.keys()].map((g) => parseGameId(g)), onState: (state) => nfl.setGameState(state), onProblem: liveData.onProblem })
+    await feed.findMilestones()
+    await feed.poll()
   }
   return [...games]
     .sort(([ga, da], [gb, db]) => (da === db ? ga.localeCompare(gb) : da.localeCompare(db)))
-    .map(([game]) => nfl.getGameSummary(game)!)
+    .map(([game]) => {
+      const summary = nfl.getGameSummary(game)!
+      const s = settlement.get(game)
+      return s ? { ...summary, settlement: s } : summary
+    })
+}
+
+/** How a finished game's winner market settled. */
+export interface Settlement {
+  /** The team whose winner market resolved yes. */
+  winner: TeamCode
+  ticker: string
+  /** The market's status: closed or determined (result known), settled/finalized (paid out). */
+  status: string
+}
+
+/** A game row of `nfl games`: the summary, and for a finished game its winner market's settlement. */
+export type NflGameRecord = GameSummary & { settlement?: Settlement }
+
+export interface GameStateReading {
+  rest: LiveDataRest
+  onProblem?: (error: NeuralError) => void
+}
+
+/** Games stay listed this long after their winner markets close. */
+const ENDED_WINDOW_MS = 24 * 3_600_000
+
+async function recentlyEndedWinnerMarkets(rest: NflRest, now: number): Promise<MarketInfo[]> {
+  const lists = await Promise.all((['closed', 'settled'] as const).map((status) => rest.listAllMarkets({ series_ticker: NFL_SERIES.winner, status })))
+  return lists.flat().filter((m) => {
+    const closedAt = m.closeTime ? Date.parse(m.closeTime) : NaN
+    return Number.isFinite(closedAt) && closedAt <= now && now - closedAt <= ENDED_WINDOW_MS
+  })
 }
 
 export interface NflGamesOptions {
@@ -49,13 +96,16 @@ export interface NflGamesOptions {
   out?: { write(text: string): unknown }
   /** @default a RestClient on the exchange's REST URL */
   rest?: NflRest
+  /** Where live game data is read. @default the same RestClient */
+  liveDataRest?: LiveDataRest
 }
 
 /** List the games, write one record per game and a summary record, and return the summary. */
 export async function runNflGames(options: NflGamesOptions): Promise<NflGamesSummary> {
   const startedAt = Date.now()
-  const rest = options.rest ?? new RestClient({ apiUrl: options.exchange.apiUrl, signer: options.exchange.signer })
-  const games = await listNflGames(rest)
+  const client = new RestClient({ apiUrl: options.exchange.apiUrl, signer: options.exchange.signer })
+  const rest = options.rest ?? client
+  const games = await listNflGames(rest, { rest: options.liveDataRest ?? client, onProblem: (e) => options.sink.problem(e) })
   if (options.header) (options.out ?? process.stdout).write(`${formatGamesHeader()}\n`)
   for (const game of games) options.sink.record(game, formatGameRow(game))
   const summary: NflGamesSummary = {

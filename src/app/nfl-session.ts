@@ -11,6 +11,10 @@ import type { Exchange } from '../runtime/open-exchange.js'
 import type { EventSink } from '../render/event-sink.js'
 import { seedStore, type NflMarketsFound } from './nfl-lookup.js'
 import { runStreamSession, type StreamSummary } from './stream-session.js'
+import { RestClient } from '../core/rest-client.js'
+import { GameFeed, type LiveDataRest } from '../nfl/game-feed.js'
+import type { GameState } from '../nfl/game-state.js'
+import type { NflGame } from '../nfl/tickers.js'
 
 /** What a live `nfl` command shows, driven by the session. */
 export interface NflView {
@@ -22,6 +26,8 @@ export interface NflView {
   finish(): void
   /** Something else was written to the terminal (a notice or an error). */
   interrupted(): void
+  /** A game's live state changed (NflMarkets already has it); `previous` is undefined on the first read. */
+  game?(state: GameState, previous: GameState | undefined): void
 }
 
 export interface NflSessionOptions {
@@ -36,11 +42,16 @@ export interface NflSessionOptions {
   signal?: AbortSignal
   /** Publish a status file for `neural status`. */
   status?: { command: string; args: string[] }
+  /** Live game data: read every this often (ms). @default DEFAULT_LIVE_DATA_INTERVAL_MS */
+  liveDataIntervalMs?: number
+  /** Where live data is read. @default a RestClient on the exchange's REST URL */
+  liveDataRest?: LiveDataRest
 }
 
-export async function runNflSession(options: NflSessionOptions & { found: NflMarketsFound; createView: (markets: NflMarkets) => NflView }): Promise<StreamSummary> {
+export async function runNflSession(options: NflSessionOptions & { found: NflMarketsFound; /** Games whose live data to read (none: no reads). */ games?: readonly NflGame[]; createView: (markets: NflMarkets) => NflView }): Promise<StreamSummary> {
   const { sink: base, found } = options
   let view: NflView | undefined
+  let feed: GameFeed | undefined
   const sink: EventSink = {
     event: (e) => {
       if (e.type === 'connection') {
@@ -73,8 +84,22 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
     status: options.status,
     onStream: (stream) => {
       seedStore(stream.store, found.markets, found.readAt)
-      view = options.createView(new NflMarkets(stream.store, found.markets))
+      const markets = new NflMarkets(stream.store, found.markets)
+      view = options.createView(markets)
+      if (!options.games?.length) return
+      feed = new GameFeed({
+        rest: options.liveDataRest ?? new RestClient({ apiUrl: options.exchange.apiUrl, signer: options.exchange.signer }),
+        games: options.games,
+        intervalMs: options.liveDataIntervalMs,
+        onState: (state, previous) => {
+          markets.setGameState(state)
+          view?.game?.(state, previous)
+        },
+        onProblem: (e) => sink.problem(e),
+      })
+      // Not awaited: the markets stream while the milestones are looked up.
+      void feed.start()
     },
     onSubscribed: () => view?.ready(),
-  })
+  }).finally(() => feed?.stop())
 }

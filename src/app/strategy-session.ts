@@ -21,6 +21,10 @@ import { createMarketStream } from './stream-session.js'
 import type { MarketFeed } from '../core/market-feed.js'
 import { strategyMarkets } from '../strategy/markets.js'
 import { replayLockstep } from '../strategy/replay.js'
+import { RestClient } from '../core/rest-client.js'
+import { GameFeed } from '../nfl/game-feed.js'
+import { gameStateFromFrame, isLiveDataFrame } from '../nfl/live-data-record.js'
+import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
 
 export interface StrategySessionOptions {
   files: string[]
@@ -125,6 +129,7 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   options.signal?.addEventListener('abort', abort, { once: true })
   if (options.signal?.aborted) abort()
   let timer: NodeJS.Timeout | undefined
+  let gameFeed: GameFeed | undefined
   try {
     await engine.start()
     if (options.replay) {
@@ -137,6 +142,21 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
       const on = stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`
       options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${on}`)
       for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
+      if (!exchange && engine.wantsGames()) {
+        options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', 'onGame gets no game states from --source: live game data is read from the exchange (run without --source, or replay a record)'))
+      }
+      if (exchange && engine.wantsGames()) {
+        // Live game data for the NFL games among the subscribed markets, only when a strategy has onGame.
+        const games = [...new Set(result.tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))
+        gameFeed = new GameFeed({
+          // No client-wide signal: AbortSignal.any in each request would pile listeners on it (a read a second).
+          rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
+          games,
+          onState: (state) => engine.dispatchGame(state),
+          onProblem: options.onProblem,
+        })
+        void gameFeed.start()
+      }
       if (options.status) {
         status = await publishStatus({ ...options.status, environment: options.config.environment })
         const interval = setInterval(() => {
@@ -156,6 +176,7 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     if (error !== STOPPED && !options.signal?.aborted) failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
+    gameFeed?.stop()
     options.signal?.removeEventListener('abort', abort)
     stop.abort()
   }
@@ -173,7 +194,11 @@ async function replay(file: string, speed: number | undefined, stream: MarketStr
   let frames = 0
   await requireRecordFile(file)
   try {
-    frames = await replayLockstep(paced(readRecord(file), speed, signal), ({ frame, receivedAt }) => stream.ingest(frame, receivedAt), engine, signal)
+    frames = await replayLockstep(paced(readRecord(file), speed, signal), ({ frame, receivedAt }) => {
+      // Live game data recorded beside the frames goes to onGame at its recorded time.
+      if (isLiveDataFrame(frame)) engine.dispatchGame(gameStateFromFrame(frame, receivedAt))
+      else stream.ingest(frame, receivedAt)
+    }, engine, signal)
   } catch (error) {
     if (error instanceof NeuralError) throw error
     throw new NeuralError('input', 'BAD_RECORD', `${file}: not a neural record file (${(error as Error)?.message ?? error})`, { cause: error })

@@ -5,6 +5,10 @@
 import { MarketStream, type ChannelName, type StreamStats, type SubscribeResult } from '../core/stream.js'
 import type { HealthOptions } from '../core/health.js'
 import { Recorder } from '../core/recorder.js'
+import { RestClient } from '../core/rest-client.js'
+import { GameFeed } from '../nfl/game-feed.js'
+import { liveDataFrame } from '../nfl/live-data-record.js'
+import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
 import { parseTargets } from '../core/targets.js'
 import type { ConnectionEvent, LagEvent, MarketEvent, StaleEvent } from '../core/types.js'
 import type { NeuralConfig } from '../config/types.js'
@@ -181,6 +185,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
 
   let timer: NodeJS.Timeout | undefined
   let quietTimer: NodeJS.Timeout | undefined
+  let gameFeed: GameFeed | undefined
   try {
     if (options.publish) {
       spinner.start(`connecting to ${options.publish.url}`)
@@ -200,6 +205,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     }
     for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
     options.onSubscribed?.(result)
+    if (recorder && options.exchange && !stream.bus) gameFeed = recordLiveData(recorder, options.exchange, result.tickers, sink)
     if (options.status) {
       status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
       const refresh = () => status?.update({ ...liveStatus(stream.stats(), stream.watched().length), bus: relay?.status() ?? stream.bus?.status() })
@@ -224,6 +230,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   } finally {
     if (timer) clearTimeout(timer)
     if (quietTimer) clearTimeout(quietTimer)
+    gameFeed?.stop()
     options.signal?.removeEventListener('abort', abort)
   }
   const stats = stream.stats()
@@ -292,6 +299,24 @@ function liveStatus(stats: StreamStats, markets: number) {
 
 function noFeed(): never {
   throw new NeuralError('internal', 'NO_FEED', 'runStreamSession needs an exchange or a feed')
+}
+
+/**
+ * While recording, keep the live game data of the NFL games among the recorded markets in the same
+ * file (see src/nfl/live-data-record.ts), so a replay delivers the game with the prices.
+ */
+function recordLiveData(recorder: Recorder, exchange: Exchange, tickers: readonly string[], sink: EventSink): GameFeed | undefined {
+  const games = [...new Set(tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))
+  if (games.length === 0) return undefined
+  const feed = new GameFeed({
+    // No client-wide signal: AbortSignal.any in each request would pile listeners on it (a read a second).
+    rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
+    games,
+    onState: (state, _previous, live) => recorder.write(liveDataFrame(state.game, live), state.updatedAt),
+    onProblem: (e) => sink.problem(e),
+  })
+  void feed.start()
+  return feed
 }
 
 function seconds(ms: number): string {

@@ -2,6 +2,8 @@
 import type { ChannelName } from '../core/stream.js'
 import { WIRE_CHANNELS } from '../core/stream.js'
 import { inputError } from '../errors.js'
+import { Flags } from '@oclif/core'
+import { DEFAULT_LIVE_DATA_INTERVAL_MS, MIN_LIVE_DATA_INTERVAL_MS } from '../nfl/game-feed.js'
 
 /** "ticker,trade,orderbook" → channel names, each checked. */
 export function parseChannels(text: string): ChannelName[] {
@@ -26,4 +28,15 @@ export function positiveInteger(flag: string, value: number | undefined): number
   if (value === undefined) return undefined
   if (!Number.isInteger(value) || value < 1) throw inputError('BAD_COUNT', `--${flag}: expected a whole number ≥ 1 (e.g. --${flag} 100), got ${value}`)
   return value
+}
+
+/** `--live-data-interval`: seconds between live game data reads (one batch request each). */
+export const liveDataIntervalFlag = Flags.string({ description: `seconds between reads of live game data (score, clock), at least ${MIN_LIVE_DATA_INTERVAL_MS / 1000}; one request each [default: ${DEFAULT_LIVE_DATA_INTERVAL_MS / 1000}]` })
+
+export function liveDataInterval(value: string | undefined): number | undefined {
+  const ms = secondsToMs('live-data-interval', value)
+  if (ms !== undefined && ms < MIN_LIVE_DATA_INTERVAL_MS) {
+    throw inputError('BAD_INTERVAL', `--live-data-interval: at least ${MIN_LIVE_DATA_INTERVAL_MS / 1000} s, to stay well inside Kalshi's REST read limit (got ${value})`)
+  }
+  return ms
 }

@@ -10,6 +10,7 @@ import { AbortedError, backoffDelay, canRetry, sleep, type RetryPolicy } from '.
 import { centsToUnits, COUNT_SCALE, countToUnits, dollarsToUnits, formatDollars, dollarsNumberToUnits, PRICE_SCALE } from './fixed-point.js'
 import { bookFromLevels } from './order-book.js'
 import type { Book, Side } from './types.js'
+import { parseLiveData, parseMilestone, type LiveData, type Milestone } from './live-data.js'
 
 export type MarketStatusFilter = 'unopened' | 'open' | 'closed' | 'settled'
 
@@ -65,6 +66,21 @@ export interface MarketInfo {
   /** When the thing the market is about happens (e.g. kickoff + game length), ISO 8601. */
   occurrenceTime?: string
 }
+
+export interface MilestoneFilter {
+  relatedEventTicker?: string
+  /** e.g. "football_game". */
+  type?: string
+  category?: string
+  /** RFC 3339. */
+  minimumStartDate?: string
+  /** 1–500. @default 100 */
+  limit?: number
+  cursor?: string
+}
+
+/** Kalshi's maximum of milestone_ids per GET /live_data/batch. */
+export const LIVE_DATA_BATCH = 100
 
 export interface EventInfo {
   eventTicker: string
@@ -462,6 +478,38 @@ export class RestClient {
     return this.request('GET', path, query, on404)
   }
 
+  /** One page of milestones (GET /milestones; Kalshi requires `limit`, 1–500). */
+  async getMilestones(filter: MilestoneFilter = {}): Promise<{ milestones: Milestone[]; cursor: string }> {
+    const body = await this.request('GET', '/milestones', {
+      limit: filter.limit ?? 100,
+      related_event_ticker: filter.relatedEventTicker,
+      type: filter.type,
+      category: filter.category,
+      minimum_start_date: filter.minimumStartDate,
+      cursor: filter.cursor,
+    })
+    const list = Array.isArray(body.milestones) ? body.milestones : []
+    return { milestones: list.map(parseMilestone), cursor: typeof body.cursor === 'string' ? body.cursor : '' }
+  }
+
+  /** GET /live_data/milestone/{milestone_id}. */
+  async getLiveData(milestoneId: string): Promise<LiveData> {
+    const body = await this.request('GET', `/live_data/milestone/${encodeURIComponent(milestoneId)}`, undefined, () => notFound('UNKNOWN_MILESTONE', `no live data for milestone ${milestoneId}`))
+    const live = parseLiveData(body.live_data)
+    return live.milestoneId ? live : { ...live, milestoneId }
+  }
+
+  /** GET /live_data/batch for up to 100 milestones in one request (more are split into several). */
+  async getLiveDatas(milestoneIds: readonly string[]): Promise<LiveData[]> {
+    const out: LiveData[] = []
+    for (let i = 0; i < milestoneIds.length; i += LIVE_DATA_BATCH) {
+      const body = await this.request('GET', '/live_data/batch', { milestone_ids: milestoneIds.slice(i, i + LIVE_DATA_BATCH) })
+      const list = Array.isArray(body.live_datas) ? body.live_datas : []
+      out.push(...list.map(parseLiveData))
+    }
+    return out
+  }
+
   /** Wait for this request's slot: requests start at least 1/maxRequestsPerSec apart. */
   private async pace(signal?: AbortSignal): Promise<void> {
     const now = Date.now()
@@ -480,9 +528,15 @@ export class RestClient {
     }
   }
 
-  private async request(method: 'GET' | 'POST', path: string, query?: Record<string, string | number | undefined>, on404?: () => NeuralError, body?: unknown, callSignal?: AbortSignal): Promise<Obj> {
+  private async request(method: 'GET' | 'POST', path: string, query?: Record<string, string | number | readonly string[] | undefined>, on404?: () => NeuralError, body?: unknown, callSignal?: AbortSignal): Promise<Obj> {
     const url = new URL(this.apiUrl + path)
-    if (query) for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v))
+    if (query) {
+      for (const [k, v] of Object.entries(query)) {
+        // An array is a repeated parameter (OpenAPI style form, explode true): ?k=a&k=b.
+        if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, item)
+        else if (v !== undefined && v !== '') url.searchParams.set(k, String(v))
+      }
+    }
     const signals = [this.signal, callSignal].filter((s): s is AbortSignal => s !== undefined)
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
     // A POST that may have reached the exchange is repeated only when the exchange can tell it is a repeat.

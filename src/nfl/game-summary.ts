@@ -3,6 +3,7 @@ import type { MarketState, MarketStoreView } from '../core/market-store.js'
 import { resolveTeam, teamByCode, type TeamCode } from './teams.js'
 import { parseGameId, parseNflTicker, type NflGame, type NflMarketKind, type NflTicker } from './tickers.js'
 import { winProbability, type WinProbability } from './win-probability.js'
+import type { GameState } from './game-state.js'
 
 /** One team in a game summary. */
 export interface GameTeam {
@@ -51,6 +52,8 @@ export interface GameSummary {
   volume: number
   /** Epoch ms of the latest update to any of the game's markets. */
   lastUpdate: number
+  /** Score, clock and status from Kalshi's live data, once read (see game-state.ts). */
+  state?: GameState
 }
 
 export interface WinProbabilityPoint {
@@ -82,6 +85,19 @@ export class NflMarkets {
 
   constructor(private readonly store: MarketStoreView, knownTickers: Iterable<string | KnownMarket> = []) {
     this.addKnownTickers(knownTickers)
+  }
+
+  /** The latest live game state of each game, by game id (kept by a GameFeed). */
+  private readonly gameStates = new Map<string, GameState>()
+
+  /** Keep a game's latest state: its summary carries it from now on. */
+  setGameState(state: GameState): void {
+    this.gameStates.set(state.game, state)
+  }
+
+  /** A game's latest state, or undefined before its live data was read. */
+  getGameState(game: string | NflGame): GameState | undefined {
+    return this.gameStates.get(asGame(game).gameId)
   }
 
   /** Markets discovered over REST that may not have data yet (they count in `markets` and list as lines); with their strikes. */
@@ -210,6 +226,7 @@ export class NflMarkets {
       markets: markets.length,
       volume: volumeUnits / COUNT_SCALE,
       lastUpdate,
+      ...(this.gameStates.has(g.gameId) ? { state: this.gameStates.get(g.gameId)! } : {}),
     }
   }
 

@@ -2,6 +2,7 @@ import chalk, { Chalk, type ChalkInstance } from 'chalk'
 import type { MarketState } from '../core/market-store.js'
 import type { GameSummary } from '../nfl/game-summary.js'
 import { matchup, parseNflTicker } from '../nfl/tickers.js'
+import { formatScoreLine } from '../nfl/game-state.js'
 
 /** Human rendering of NFL games: the `nfl game` panel and the `nfl team` / `nfl games` table rows. Pure: strings in, strings out. */
 
@@ -14,6 +15,13 @@ export interface PanelOptions {
   barWidth?: number
   /** Most recent points drawn in the sparkline. @default 40 */
   sparklineWidth?: number
+  /** A scoring change to mark beside the score line (the latest one, while it is recent). */
+  scoreMark?: ScoreMark
+}
+
+/** What scored: "PHI +7", or a status change ("final"). */
+export interface ScoreMark {
+  text: string
 }
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const
@@ -85,6 +93,11 @@ export function renderGamePanel(summary: GameSummary, options: PanelOptions = {}
   const barWidth = options.barWidth ?? 20
   const lines: string[] = []
   lines.push(`${c.bold(matchup({ away: summary.away.team, home: summary.home.team }))}  ${c.dim('kickoff')} ${summary.kickoff}`)
+  if (summary.state) {
+    const paint = summary.state.status === 'live' ? c.bold : c.dim
+    const mark = options.scoreMark ? `  ${c.yellow.bold(`▲ ${options.scoreMark.text}`)}` : ''
+    lines.push(`  ${paint(formatScoreLine(summary.state))}${mark}`)
+  }
   const a = summary.away.winProbability ?? 0
   const h = summary.home.winProbability ?? 0
   const favourite = a > h ? 'away' : h > a ? 'home' : undefined
@@ -160,23 +173,25 @@ export function formatTeamMarketRow(state: Readonly<MarketState>): string {
   ].join(' ')
 }
 
-const GAME_COLUMNS = { game: 13, matchup: 9, kickoff: 10, away: 10, home: 10, markets: 7, volume: 12 } as const
+const GAME_COLUMNS = { game: 13, matchup: 9, kickoff: 10, score: 40, away: 10, home: 10, markets: 7, volume: 12 } as const
 
 /** The header of the `nfl games` table. */
 export function formatGamesHeader(): string {
   const w = GAME_COLUMNS
   return [
-    'GAME'.padEnd(w.game), 'MATCHUP'.padEnd(w.matchup), 'KICKOFF'.padEnd(w.kickoff), 'AWAY'.padEnd(w.away), 'HOME'.padEnd(w.home),
+    'GAME'.padEnd(w.game), 'MATCHUP'.padEnd(w.matchup), 'KICKOFF'.padEnd(w.kickoff), 'SCORE'.padEnd(w.score), 'AWAY'.padEnd(w.away), 'HOME'.padEnd(w.home),
     'MARKETS'.padStart(w.markets), 'VOLUME'.padStart(w.volume), 'LAST UPDATE',
   ].join(' ')
 }
 
 /** One row of the `nfl games` table from a game summary. */
-export function formatGameRow(summary: GameSummary): string {
+export function formatGameRow(summary: GameSummary & { settlement?: { winner: string } }): string {
   const w = GAME_COLUMNS
   const side = (t: GameSummary['away']) => `${t.team} ${formatPercent(t.winProbability)}`
+  // "DAL 10 – 14 PHI · Q3 08:42"; a finished game adds how its winner market settled.
+  const score = [summary.state ? formatScoreLine(summary.state) : MISSING, summary.settlement ? `${summary.settlement.winner} won` : ''].filter(Boolean).join(' · ')
   return [
-    summary.game.padEnd(w.game), matchup({ away: summary.away.team, home: summary.home.team }).padEnd(w.matchup), summary.kickoff.padEnd(w.kickoff),
+    summary.game.padEnd(w.game), matchup({ away: summary.away.team, home: summary.home.team }).padEnd(w.matchup), summary.kickoff.padEnd(w.kickoff), score.padEnd(w.score),
     side(summary.away).padEnd(w.away), side(summary.home).padEnd(w.home), String(summary.markets).padStart(w.markets),
     formatVolume(summary.volume).padStart(w.volume), formatTime(summary.lastUpdate),
   ].join(' ')

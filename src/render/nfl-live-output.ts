@@ -111,6 +111,7 @@ export class TerminalFrame {
  * A record with its update time left out, for "did anything shown change?": a tick that changes no
  * price, line or volume is not worth another line.
  */
-export function changeKey(record: { lastUpdate?: number }): string {
-  return JSON.stringify({ ...record, lastUpdate: undefined })
+export function changeKey(record: { lastUpdate?: number; state?: { updatedAt?: number } }): string {
+  // A game state re-read with nothing new (same score and clock) is not a change either.
+  return JSON.stringify({ ...record, lastUpdate: undefined, state: record.state && { ...record.state, updatedAt: undefined } })
 }

@@ -31,6 +31,13 @@ export interface SimGame {
   stage: 'open' | 'closed' | 'determined' | 'settled'
   finalAtRunMs?: number
   markets: SimMarket[]
+  /** Kalshi milestone id (a UUID) served by GET /milestones and the live-data endpoints. */
+  milestoneId: string
+  /** Wall-clock kickoff and expected end as the milestone shows them (start_date, end_date). */
+  startMs: number
+  endMs: number
+  /** Event tickers of the game: winner first (the milestone's primary event), spread, total. */
+  eventTickers: string[]
 }
 
 export interface SimMarket {
@@ -122,11 +129,18 @@ function buildNfl(ctx: BuildContext, out: Catalog): void {
     { ticker: 'KXNFLSPREAD', title: 'Pro Football Spread', category: 'Sports', frequency: 'custom', tags: ['Football'] },
     { ticker: 'KXNFLTOTAL', title: 'Pro Football Total Points', category: 'Sports', frequency: 'custom', tags: ['Football'] },
   )
-  for (const g of WEEK_ONE) {
+  for (const [index, g] of WEEK_ONE.entries()) {
     const script = scriptGame(ctx.rand)
     const kickoffSimMs = g.kickoffSec * 1000
     const durationSimMs = GAME_DURATION_SEC * 1000
-    const game: SimGame = { away: g.away, home: g.home, kickoffSimMs, durationSimMs, script, state: gameStateAt(script, -1), stage: 'open', markets: [] }
+    const game: SimGame = {
+      away: g.away, home: g.home, kickoffSimMs, durationSimMs, script, state: gameStateAt(script, -1), stage: 'open', markets: [],
+      // Not drawn from the seed's stream, so adding milestones left every other seeded value as it was.
+      milestoneId: `5e1a0000-0000-4000-9000-${(index + 1).toString(16).padStart(12, '0')}`,
+      startMs: ctx.startMs + kickoffSimMs / ctx.speed,
+      endMs: ctx.startMs + (kickoffSimMs + durationSimMs) / ctx.speed,
+      eventTickers: [],
+    }
     out.games.push(game)
     const awayName = TEAM_NAMES[g.away]!
     const homeName = TEAM_NAMES[g.home]!
@@ -138,6 +152,7 @@ function buildNfl(ctx: BuildContext, out: Catalog): void {
     const event = (series: string, title: string, exclusive: boolean): SimEvent => {
       const e: SimEvent = { ticker: `${series}-${suffix}`, seriesTicker: series, title, subTitle: `${g.away} @ ${g.home} (${g.date.slice(2, 5)} ${g.date.slice(5)})`, category: 'Sports', mutuallyExclusive: exclusive, strikeTimeMs: endMs, markets: [] }
       out.events.push(e)
+      game.eventTickers.push(e.ticker)
       return e
     }
     const add = (m: SimMarket, q: GameQuestion) => {

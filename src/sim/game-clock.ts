@@ -27,6 +27,8 @@ export interface GameState {
   awayScore: number
   /** Share of the game still to play, 1 before kickoff, 0 at the end. */
   remaining: number
+  /** Game seconds played, 0 to GAME_SECONDS (live data's quarter and clock come from it). */
+  gameSec: number
 }
 
 export function scriptGame(rand: Random): GameScript {
@@ -46,7 +48,7 @@ export function scriptGame(rand: Random): GameScript {
 }
 
 export function gameStateAt(script: GameScript, gameSec: number): GameState {
-  if (gameSec < 0) return { phase: 'pre', homeScore: 0, awayScore: 0, remaining: 1 }
+  if (gameSec < 0) return { phase: 'pre', homeScore: 0, awayScore: 0, remaining: 1, gameSec: 0 }
   let homeScore = 0
   let awayScore = 0
   for (const p of script.plays) {
@@ -55,7 +57,7 @@ export function gameStateAt(script: GameScript, gameSec: number): GameState {
     else awayScore += p.points
   }
   const remaining = Math.max(0, 1 - gameSec / GAME_SECONDS)
-  return { phase: gameSec >= GAME_SECONDS ? 'final' : 'live', homeScore, awayScore, remaining }
+  return { phase: gameSec >= GAME_SECONDS ? 'final' : 'live', homeScore, awayScore, remaining, gameSec: Math.min(gameSec, GAME_SECONDS) }
 }
 
 /** What a market on the game asks: the home team's margin above a line, or the total above a line. */
@@ -102,4 +104,31 @@ function normalCdf(z: number): number {
   const t = 1 / (1 + 0.3275911 * x)
   const y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x)
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y)
+}
+
+/** Share of a game's running time spent at half-time, when the clock stands at the end of Q2. */
+export const HALFTIME_SHARE = 0.08
+
+/**
+ * Game seconds played after `share` (0–1, or outside before kickoff / after the end) of a game's
+ * running time: the clock runs through the first half, stands still at half-time, then runs the second.
+ */
+export function gameSecondsAt(share: number): number {
+  const half = (1 - HALFTIME_SHARE) / 2
+  if (share < half) return (share / half) * (GAME_SECONDS / 2)
+  if (share < half + HALFTIME_SHARE) return GAME_SECONDS / 2
+  return GAME_SECONDS / 2 + ((share - half - HALFTIME_SHARE) / half) * (GAME_SECONDS / 2)
+}
+
+/** Four 15-minute quarters of game time. */
+export const QUARTER_SECONDS = GAME_SECONDS / 4
+
+/** Quarter (1–4) and time left in it ("MM:SS", counting down as a game clock does). */
+export function quarterClock(state: GameState): { quarter: number; clock: string } {
+  if (state.phase === 'pre') return { quarter: 1, clock: '15:00' }
+  if (state.phase === 'final') return { quarter: 4, clock: '00:00' }
+  // A quarter's last second reads 00:00 in that quarter (half-time stands at Q2 00:00).
+  const quarter = Math.min(4, Math.max(1, Math.ceil(state.gameSec / QUARTER_SECONDS)))
+  const left = Math.max(0, Math.ceil(quarter * QUARTER_SECONDS - state.gameSec))
+  return { quarter, clock: `${String(Math.floor(left / 60)).padStart(2, '0')}:${String(left % 60).padStart(2, '0')}` }
 }

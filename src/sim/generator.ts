@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { SimGame, SimMarket } from './catalog.js'
-import { GAME_SECONDS, gameStateAt, resolvesYes } from './game-clock.js'
-import { endCross, startCross, stepMarket } from './market-maker.js'
+import { GAME_SECONDS, gameSecondsAt, gameStateAt, resolvesYes } from './game-clock.js'
+import { endCross, repriceNow, startCross, stepMarket } from './market-maker.js'
 import { createRandom, type Random, randomInt } from './random.js'
 import { listedBtcEvent } from './catalog.js'
 import type { SimWorld } from './world.js'
@@ -129,12 +129,19 @@ export class Generator {
   private advanceGames(): void {
     for (const game of this.world.catalog.games) {
       if (game.stage === 'settled') continue
-      const gameSec = ((this.world.simMs - game.kickoffSimMs) / game.durationSimMs) * GAME_SECONDS
+      const gameSec = gameSecondsAt((this.world.simMs - game.kickoffSimMs) / game.durationSimMs)
+      const before = game.state
       game.state = gameStateAt(game.script, gameSec)
+      if (game.stage === 'open' && (game.state.homeScore !== before.homeScore || game.state.awayScore !== before.awayScore)) this.reprice(game)
       if (game.stage === 'open' && game.state.phase === 'final') this.close(game)
       else if (game.stage === 'closed' && this.world.runMs - game.finalAtRunMs! >= DETERMINE_AFTER_MS) this.determine(game)
       else if (game.stage === 'determined' && this.world.runMs - game.finalAtRunMs! >= SETTLE_AFTER_MS) this.settle(game)
     }
+  }
+
+  /** Someone scored: the game's open markets requote at the new fair price now. */
+  private reprice(game: SimGame): void {
+    for (const m of game.markets) if (m.status === 'active' && m.crossedUntilRunMs === 0) repriceNow(this.world, m, this.rand)
   }
 
   /** The game ended: Kalshi closes such markets early and announces the new close time. */

@@ -71,6 +71,23 @@ export function stepMarket(world: SimWorld, m: SimMarket, rand: Random): void {
   world.emitTicker(m)
 }
 
+/**
+ * Requote at once after a score: levels on the wrong side of the new fair price are pulled and a
+ * fresh level goes up at each side's new top, so the price jumps with the score instead of
+ * drifting over the next few random updates.
+ */
+export function repriceNow(world: SimWorld, m: SimMarket, rand: Random): void {
+  const top = topCents(fairOf(m))
+  for (const side of ['yes', 'no'] as const) {
+    for (const [price, qty] of [...m.book.side(side)]) if (price / CENT > top[side]) world.applyDelta(m, side, price, -qty)
+  }
+  for (const side of ['yes', 'no'] as const) {
+    const price = top[side] * CENT
+    if (m.book.quantity(side, price) === 0) world.applyDelta(m, side, price, randomInt(rand, 20, 300) * CONTRACT)
+  }
+  world.emitTicker(m)
+}
+
 /** A taker hits the best bid on one side; returns false when that side is empty. */
 function takeLiquidity(world: SimWorld, m: SimMarket, rand: Random): boolean {
   const takerSide: Side = rand() < 0.5 ? 'yes' : 'no'

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { countToUnits, dollarsToUnits, formatCount, formatDollars } from '../core/fixed-point.js'
 import type { KeyRing } from './auth.js'
-import type { MarketStatus } from './catalog.js'
+import type { MarketStatus, SimGame } from './catalog.js'
+import { liveDataJson, milestoneJson, MILESTONE_TYPE } from './live-data.js'
 import type { RestFaults } from './faults.js'
 import { placeOrder } from './orders.js'
 import { accountOf, type SimOrderRecord } from './portfolio.js'
@@ -143,7 +144,44 @@ const routes: Array<[method: string, pattern: RegExp, route: Route]> = [
   ['POST', /^\/portfolio\/orders$/, createOrder],
   ['GET', /^\/portfolio\/orders$/, listOrders],
   ['GET', /^\/portfolio\/positions$/, listPositions],
+  ['GET', /^\/milestones$/, milestones],
+  ['GET', /^\/milestones\/([^/]+)$/, (ctx, _q, [id]) => [200, { milestone: milestoneJson(gameOf(ctx, id!)) }]],
+  ['GET', /^\/live_data\/batch$/, liveDataBatch],
+  ['GET', /^\/live_data\/milestone\/([^/]+)$/, (ctx, _q, [id]) => [200, { live_data: liveDataJson(gameOf(ctx, id!)) }]],
+  // The legacy form with a type segment (OpenAPI GetLiveData), still documented.
+  ['GET', /^\/live_data\/([^/]+)\/milestone\/([^/]+)$/, (ctx, _q, [, id]) => [200, { live_data: liveDataJson(gameOf(ctx, id!)) }]],
 ]
+
+function gameOf(ctx: RestContext, milestoneId: string): SimGame {
+  const game = ctx.world.catalog.games.find((g) => g.milestoneId === milestoneId)
+  if (!game) throw notFound(`milestone ${milestoneId} not found`)
+  return game
+}
+
+/** GET /milestones: Kalshi requires limit (1–500); filters related_event_ticker, type, category, minimum_start_date. */
+function milestones(ctx: RestContext, q: URLSearchParams): [number, unknown] {
+  if (!q.get('limit')) throw badRequest('limit is required')
+  const related = q.get('related_event_ticker')
+  const type = q.get('type')
+  const category = q.get('category')
+  const minStart = q.get('minimum_start_date')
+  const minStartMs = minStart ? Date.parse(minStart) : undefined
+  if (minStartMs !== undefined && Number.isNaN(minStartMs)) throw badRequest('minimum_start_date must be an RFC 3339 time')
+  const games = ctx.world.catalog.games.filter((g) =>
+    (!related || g.eventTickers.includes(related)) && (!type || type === MILESTONE_TYPE) && (!category || category === 'Sports') &&
+    (minStartMs === undefined || g.startMs >= minStartMs))
+  const { page, cursor } = paginate(games, q, 500)
+  return [200, { milestones: page.map(milestoneJson), cursor }]
+}
+
+/** GET /live_data/batch?milestone_ids=a&milestone_ids=b (also a,b); at most 100; unknown ids are left out. */
+function liveDataBatch(ctx: RestContext, q: URLSearchParams): [number, unknown] {
+  const ids = q.getAll('milestone_ids').flatMap((v) => v.split(',')).filter(Boolean)
+  if (ids.length === 0) throw badRequest('milestone_ids is required')
+  if (ids.length > 100) throw badRequest('at most 100 milestone_ids')
+  const byId = new Map(ctx.world.catalog.games.map((g) => [g.milestoneId, g]))
+  return [200, { live_datas: ids.flatMap((id) => { const g = byId.get(id); return g ? [liveDataJson(g)] : [] }) }]
+}
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = []

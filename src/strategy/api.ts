@@ -49,8 +49,10 @@
  */
 import type { Book, Side, Tick, Trade } from '../core/types.js'
 import type { MarketStoreView } from '../core/market-store.js'
+import type { GameState } from '../nfl/game-state.js'
 
 export type { Book, Level, Side, Tick, Trade } from '../core/types.js'
+export type { GameSide, GameState, GameStatus } from '../nfl/game-state.js'
 export type { HistoryPoint, MarketState, MarketStoreView } from '../core/market-store.js'
 
 /** The version of this contract. Bumped only for a change that breaks existing strategies. */
@@ -147,6 +149,12 @@ export interface StrategyContext<P extends Params = Params> {
   readonly clock: StrategyClock
   /** Positions held by the paper or kalshi hook; empty with the `log`, `exec` and `module` hooks. */
   positions(): readonly Readonly<Position>[]
+  /**
+   * The latest state (score, clock, status) of an NFL game, by game id (`25SEP04DALPHI`), or
+   * undefined before its live data was read. Filled only while some strategy has `onGame`
+   * (neural reads live game data only then). Added in contract version 1.
+   */
+  game(gameId: string): Readonly<GameState> | undefined
 }
 
 /**
@@ -184,6 +192,14 @@ export interface Strategy<P extends Params = Params> {
   onTrade?(trade: Readonly<Trade>, ctx: StrategyContext<P>): MaybePromise<HandlerResult>
   /** The order book of one of `markets` changed (needs `books: true`). */
   onBook?(book: Readonly<Book>, ctx: StrategyContext<P>): MaybePromise<HandlerResult>
+  /**
+   * An NFL game's state changed (score, status, quarter or clock), for a game with markets in
+   * `markets` (`KXNFLGAME*` covers every game; `KXNFLGAME-25SEP04DALPHI-PHI` that one game). Live:
+   * read from Kalshi's live data about once a second; replay: the recorded snapshots at their times.
+   * While the strategy is busy, a newer state of the same game replaces an older one.
+   * Added in contract version 1 (optional).
+   */
+  onGame?(state: Readonly<GameState>, ctx: StrategyContext<P>): MaybePromise<HandlerResult>
   /** Called once on shutdown (Ctrl-C, end of replay), with a timeout. Signals returned here are handled. */
   onStop?(ctx: StrategyContext<P>): MaybePromise<HandlerResult>
 }

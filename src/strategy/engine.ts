@@ -12,6 +12,8 @@ import { IsolatedRunner, type IsolationLimits } from './isolation/isolated-runne
 import type { SharedItem } from './isolation/protocol.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
 import { strategyMarkets, type StrategyMarkets } from './markets.js'
+import { watchesGame } from './games.js'
+import type { GameState } from '../nfl/game-state.js'
 
 export interface EngineOptions {
   strategies: readonly (Strategy | LoadedStrategy)[]
@@ -77,6 +79,9 @@ export class StrategyEngine {
   private lastReportAt?: number
   private reportTimer?: NodeJS.Timeout
   private summaryCache?: SummaryEvent
+  /** Latest state of each game (ctx.game), frozen; and which runners watch each game. */
+  private readonly gameStates = new Map<string, GameState>()
+  private readonly gameRoutes = new Map<string, StrategyRunner[]>()
 
   constructor(private readonly options: EngineOptions) {
     const entries = options.strategies.map(s => ('strategy' in s && 'file' in s ? s : { strategy: s as Strategy, worker: undefined }))
@@ -97,6 +102,7 @@ export class StrategyEngine {
       positions: () => this.hooks.positions(),
       hangAfterMs: options.hangAfterMs ?? 5000,
       maxQueuedTrades: options.maxQueuedTrades ?? 1000,
+      game: (gameId: string) => this.gameStates.get(gameId),
     })
     this.runners = entries.map(({ strategy, worker }) => worker
       ? new IsolatedRunner(strategy, worker, { ...deps(strategy), now: () => this.clock.now(), onGone: (name, why) => options.onStrategyGone?.(name, why) }, options.isolation)
@@ -159,13 +165,35 @@ export class StrategyEngine {
     if (this.isolated.length > 0 && event.type !== 'fill') {
       // Every market event goes to every worker (its store stays complete; its handlers see only
       // their markets), in one batch per event-loop turn serialised once for all of them.
-      this.shared.push({ event, ts })
-      if (!this.sharedScheduled) {
-        this.sharedScheduled = true
-        setImmediate(() => this.flushShared())
-      }
+      this.share({ event, ts })
     }
     this.maybeReport(ts)
+  }
+
+  /** Whether any strategy has onGame (only then is live game data worth reading). */
+  wantsGames(): boolean {
+    return this.runners.some(r => r.wants('game'))
+  }
+
+  /**
+   * A game's state changed: kept for ctx.game, and delivered to the onGame of every strategy whose
+   * markets cover the game. Time is the state's read time (replay: its recorded time). Never waits.
+   */
+  dispatchGame(state: GameState): void {
+    if (this.stopped) return
+    this.clock.advance(state.updatedAt)
+    // A frozen copy: the caller's object stays its own, and no strategy can change what another sees.
+    const frozen = deepFreeze(structuredClone(state))
+    this.gameStates.set(state.game, frozen)
+    let route = this.gameRoutes.get(state.game)
+    if (!route) {
+      route = this.runners.filter((r): r is StrategyRunner => r instanceof StrategyRunner && watchesGame(r.strategy.markets, state.game))
+      this.gameRoutes.set(state.game, route)
+    }
+    for (const r of route) if (r.wants('game')) r.deliver('game', frozen, state.updatedAt)
+    // Every worker gets every game state, in order with the market events (its ctx.game answers for
+    // any game, as in-process); each worker decides which of them its onGame sees.
+    if (this.isolated.length > 0) this.share({ state: frozen, ts: state.updatedAt })
   }
 
   /**
@@ -216,6 +244,15 @@ export class StrategyEngine {
       summary.pnl = report
     }
     return summary
+  }
+
+  /** Queue an item for the next shared batch (one per event-loop turn). */
+  private share(item: SharedItem): void {
+    this.shared.push(item)
+    if (!this.sharedScheduled) {
+      this.sharedScheduled = true
+      setImmediate(() => this.flushShared())
+    }
   }
 
   private flushShared(): void {

@@ -5,7 +5,7 @@
 import type { Side } from '../core/types.js'
 import type { PortfolioReport } from './hooks/portfolio.js'
 
-export type HandlerName = 'onStart' | 'onTick' | 'onTrade' | 'onBook' | 'onStop'
+export type HandlerName = 'onStart' | 'onTick' | 'onTrade' | 'onBook' | 'onGame' | 'onStop'
 
 /** A valid signal returned by a strategy. */
 export interface SignalEvent {

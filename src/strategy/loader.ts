@@ -33,8 +33,8 @@ export interface LoadOptions {
   maxHeapMb?: number
 }
 
-const HANDLERS = ['onStart', 'onTick', 'onTrade', 'onBook', 'onStop'] as const
-const DATA_HANDLERS = ['onTick', 'onTrade', 'onBook'] as const
+const HANDLERS = ['onStart', 'onTick', 'onTrade', 'onBook', 'onGame', 'onStop'] as const
+const DATA_HANDLERS = ['onTick', 'onTrade', 'onBook', 'onGame'] as const
 
 function loadError(file: string, what: string, cause?: unknown): NeuralError {
   return new NeuralError('input', 'STRATEGY_LOAD', `${file}: ${what}`, { cause })
@@ -83,7 +83,7 @@ export function validateStrategy(value: unknown, label: string): { strategy: Str
     throw loadError(label, `strategy ${name}: unknown handler ${unknownHandlers.join(', ')} (handlers: ${HANDLERS.join(', ')})`)
   }
   if (!DATA_HANDLERS.some(h => typeof s[h] === 'function')) {
-    throw loadError(label, `strategy ${name}: has no handler (define onTick, onTrade or onBook)`)
+    throw loadError(label, `strategy ${name}: has no handler (define onTick, onTrade, onBook or onGame)`)
   }
   if (s.params !== undefined) {
     if (s.params === null || typeof s.params !== 'object' || Array.isArray(s.params)) {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { format } from 'node:util'
 import type { MarketStoreView } from '../core/market-store.js'
 import type { Book, Tick, Trade } from '../core/types.js'
+import type { GameState } from '../nfl/game-state.js'
 import { STRATEGY_API_VERSION, type Params, type Position, type Signal, type Strategy, type StrategyContext } from './api.js'
 import type { ClockMode } from './clock.js'
 import type { EngineEvent, HandlerName, StrategyStats } from './events.js'
@@ -18,11 +19,13 @@ export const DEFAULT_BUDGET_MS = 10
  */
 export const MAX_SIGNALS_PER_CALL = 100
 
-export type DataKind = 'tick' | 'trade' | 'book'
+export type DataKind = 'tick' | 'trade' | 'book' | 'game'
+
+type DataEvent = Tick | Trade | Book | GameState
 
 interface Job {
   handler: HandlerName
-  event?: Tick | Trade | Book
+  event?: DataEvent
   ts: number
 }
 
@@ -45,9 +48,11 @@ export interface RunnerDeps {
   positions(): Position[]
   hangAfterMs: number
   maxQueuedTrades: number
+  /** The latest state of a game (ctx.game). */
+  game?(gameId: string): Readonly<GameState> | undefined
 }
 
-const HANDLER_FOR: Record<DataKind, HandlerName> = { tick: 'onTick', trade: 'onTrade', book: 'onBook' }
+const HANDLER_FOR: Record<DataKind, HandlerName> = { tick: 'onTick', trade: 'onTrade', book: 'onBook', game: 'onGame' }
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function'
@@ -100,6 +105,7 @@ export class StrategyRunner {
       log: Object.freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
       clock: Object.freeze({ now: () => this.now() }),
       positions: () => frozenCopy(deps.positions()),
+      game: (gameId: string) => deps.game?.(gameId),
     })
   }
 
@@ -114,7 +120,7 @@ export class StrategyRunner {
   }
 
   /** Hand over a (frozen) event: run now if idle, else queue it. Never waits. */
-  deliver(kind: DataKind, event: Tick | Trade | Book, ts: number): void {
+  deliver(kind: DataKind, event: DataEvent, ts: number): void {
     if (this.closed) return
     const job: Job = { handler: HANDLER_FOR[kind], event, ts }
     if (!this.busy()) {
@@ -131,7 +137,8 @@ export class StrategyRunner {
       this.queue.set(`r${this.tradeSeq++}`, job)
       return
     }
-    const key = `${kind === 'tick' ? 't' : 'b'}:${event.ticker}`
+    // Ticks, books and game states conflate per market (per game): the newest holds everything older ones did.
+    const key = kind === 'game' ? `g:${(event as GameState).game}` : `${kind === 'tick' ? 't' : 'b'}:${(event as Tick | Book).ticker}`
     // Delete then set: the newest event takes its own place in arrival order, after trades that came first.
     if (this.queue.delete(key)) this.stats.conflated++
     this.queue.set(key, job)

@@ -199,9 +199,26 @@ describe('render game panel', () => {
     it('formats the nfl games table', () => {
       const { summary } = dalPhi()
       expect([formatGamesHeader(), formatGameRow(summary)]).to.deep.equal([
-        'GAME          MATCHUP   KICKOFF    AWAY       HOME       MARKETS       VOLUME LAST UPDATE',
-        '25SEP04DALPHI DAL @ PHI 2025-09-04 DAL 37.7%  PHI 62.3%        5     14,045.5 2025-09-04T20:00:04Z',
+        'GAME          MATCHUP   KICKOFF    SCORE                                    AWAY       HOME       MARKETS       VOLUME LAST UPDATE',
+        '25SEP04DALPHI DAL @ PHI 2025-09-04 -                                        DAL 37.7%  PHI 62.3%        5     14,045.5 2025-09-04T20:00:04Z',
       ])
+    })
+
+    it('shows the score and status in the nfl games table, and the winner of a settled game', () => {
+      const { summary } = dalPhi()
+      const state = { game: '25SEP04DALPHI', status: 'live' as const, period: 3, clock: '08:42', away: { team: 'DAL' as const, points: 10 }, home: { team: 'PHI' as const, points: 14 }, updatedAt: 0, source: { kind: 'kalshi-live-data' as const, milestoneId: 'm' } }
+      expect(formatGameRow({ ...summary, state })).to.contain(' DAL 10 – 14 PHI · Q3 08:42 ')
+      const final = { ...state, status: 'final' as const, home: { team: 'PHI' as const, points: 24 }, away: { team: 'DAL' as const, points: 20 } }
+      expect(formatGameRow({ ...summary, state: final, settlement: { winner: 'PHI' } })).to.contain(' DAL 20 – 24 PHI · final · PHI won ')
+    })
+
+    it('puts the score line above the win probabilities and marks a scoring change', () => {
+      const { summary } = dalPhi()
+      const state = { game: '25SEP04DALPHI', status: 'live' as const, period: 3, clock: '08:42', away: { team: 'DAL' as const, points: 10 }, home: { team: 'PHI' as const, points: 14 }, updatedAt: 0, source: { kind: 'kalshi-live-data' as const, milestoneId: 'm' } }
+      const lines = renderGamePanel({ ...summary, state }, { color: false, scoreMark: { text: 'PHI +7' } }).split('\n')
+      expect(lines[1]).to.equal('  DAL 10 – 14 PHI · Q3 08:42  ▲ PHI +7')
+      expect(lines[2]).to.match(/^  away  DAL/)
+      expect(renderGamePanel({ ...summary, state }, { color: false }).split('\n')[1]).to.equal('  DAL 10 – 14 PHI · Q3 08:42')
     })
   })
 })

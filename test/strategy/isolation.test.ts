@@ -1,6 +1,9 @@
 import { expect } from 'chai'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { MarketStore } from '../../src/core/market-store.js'
-import type { Position } from '../../src/strategy/api.js'
+import type { GameState, Position } from '../../src/strategy/api.js'
 import type { HookResult, OrderHook } from '../../src/strategy/hooks/hook.js'
 import { loadStrategies } from '../../src/strategy/loader.js'
 import { harness, tick } from './helpers.js'
@@ -54,5 +57,79 @@ describe('strategies in worker threads', function () {
     const isolated = await loadStrategies(['test/fixtures/strategies/missing-name.ts'], { isolated: true }).then(() => '', (e: Error) => e.message)
     expect(inProcess).to.match(/strategy has no name/)
     expect(isolated).to.equal(inProcess)
+  })
+})
+
+describe('games for strategies in worker threads', function () {
+  this.timeout(30_000)
+  const PHI = 'KXNFLGAME-25SEP04DALPHI-PHI'
+  const TEAMS = { '25SEP04DALPHI': ['DAL', 'PHI'], '25SEP07NYGWAS': ['NYG', 'WAS'] } as const
+  const game = (id: keyof typeof TEAMS, away: number, home: number, updatedAt: number): GameState => ({
+    game: id, status: 'live', period: 2, clock: '07:15',
+    away: { team: TEAMS[id][0], points: away }, home: { team: TEAMS[id][1], points: home },
+    updatedAt, source: { kind: 'kalshi-live-data', milestoneId: `m-${id}` },
+  })
+
+  async function runGames(isolated: boolean): Promise<string[]> {
+    const strategies = await loadStrategies(['test/fixtures/strategies/game-probe.ts'], { isolated })
+    expect(strategies[0]!.worker !== undefined).to.equal(isolated)
+    const h = harness([], { strategies, store: new MarketStore(), clock: 'replay' })
+    try {
+      expect(h.engine.wantsGames()).to.equal(true)
+      await h.engine.start()
+      h.feed(tick(PHI, { yesAsk: 0.6 }, 1_000))
+      await h.engine.settle()
+      // Another game: not delivered to onGame, yet ctx.game answers for it.
+      h.engine.dispatchGame(game('25SEP07NYGWAS', 3, 0, 2_000))
+      await h.engine.settle()
+      h.engine.dispatchGame(game('25SEP04DALPHI', 7, 3, 3_000))
+      await h.engine.settle()
+      // Two states in one turn of the event loop (one batch): both reach onGame, in order.
+      h.engine.dispatchGame(game('25SEP04DALPHI', 7, 10, 4_000))
+      h.engine.dispatchGame(game('25SEP04DALPHI', 14, 10, 5_000))
+      h.feed(tick(PHI, { yesAsk: 0.55 }, 6_000))
+      await h.engine.settle()
+      expect(h.of('error')).to.deep.equal([])
+    } finally {
+      await h.engine.stop()
+    }
+    return h.of('log').map((e) => e.message)
+  }
+
+  it('delivers onGame and answers ctx.game in a worker exactly as in-process, on replay', async () => {
+    const inProcess = await runGames(false)
+    expect(inProcess).to.deep.equal([
+      'tick KXNFLGAME-25SEP04DALPHI-PHI own=none other=none',
+      'game 25SEP04DALPHI 7-3 live Q2 07:15 @3000 own=7-3 live Q2 07:15 other=3-0 live Q2 07:15 writable=no',
+      'game 25SEP04DALPHI 7-10 live Q2 07:15 @4000 own=7-10 live Q2 07:15 other=3-0 live Q2 07:15 writable=no',
+      'game 25SEP04DALPHI 14-10 live Q2 07:15 @5000 own=14-10 live Q2 07:15 other=3-0 live Q2 07:15 writable=no',
+      'tick KXNFLGAME-25SEP04DALPHI-PHI own=14-10 live Q2 07:15 other=3-0 live Q2 07:15',
+    ])
+    expect(await runGames(true)).to.deep.equal(inProcess)
+  })
+
+  it('while a worker is behind, a newer state of a game replaces the one waiting, counted as conflated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neural-game-blocker-'))
+    const release = join(dir, 'release')
+    const strategies = await loadStrategies(['test/fixtures/strategies/game-blocker.ts'], { isolated: true })
+    const h = harness([], { strategies, store: new MarketStore(), clock: 'replay', params: [`release=${release}`], isolation: { maxBatchesInFlight: 1, terminateAfterMs: 20_000 } })
+    try {
+      await h.engine.start()
+      h.engine.dispatchGame(game('25SEP04DALPHI', 0, 0, 1_000))
+      // Each in a later turn of the event loop, while the worker is held in the first onGame.
+      for (const [away, at] of [[3, 2_000], [7, 3_000], [10, 4_000]] as const) {
+        await new Promise((resolve) => setImmediate(resolve))
+        h.engine.dispatchGame(game('25SEP04DALPHI', away, 0, at))
+      }
+      writeFileSync(release, '')
+      await h.engine.settle()
+      expect(h.of('error')).to.deep.equal([])
+      expect(h.of('log').map((e) => e.message)).to.deep.equal(['game 0-0 ctx=0', 'game 10-0 ctx=10'])
+    } finally {
+      writeFileSync(release, '')
+      await h.engine.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+    expect(h.engine.summary().strategies[0]!.conflated).to.equal(2)
   })
 })

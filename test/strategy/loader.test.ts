@@ -138,7 +138,7 @@ describe('strategy loader', () => {
 
   it('reports a misspelt handler name', async () => {
     const e = await loadError(`${fixtures}/misspelt-handler.ts`)
-    expect(e.message).to.equal(`${fixtures}/misspelt-handler.ts: strategy misspelt: unknown handler onTicks (handlers: onStart, onTick, onTrade, onBook, onStop)`)
+    expect(e.message).to.equal(`${fixtures}/misspelt-handler.ts: strategy misspelt: unknown handler onTicks (handlers: onStart, onTick, onTrade, onBook, onGame, onStop)`)
   })
 
   it('reports an error thrown while the module loads', async () => {

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { durationFlag } from '../../cli/common-flags.js'
 import { sinkFor } from '../../render/event-sink.js'
-import { secondsToMs } from '../../cli/flags.js'
+import { liveDataInterval, liveDataIntervalFlag, secondsToMs } from '../../cli/flags.js'
 import { liveMode } from '../../render/nfl-live-output.js'
 import { runNflGame } from '../../app/nfl-game.js'
 import type { StreamSummary } from '../../app/stream-session.js'
@@ -19,16 +19,18 @@ export default class NflGameCommand extends BaseCommand<typeof NflGameCommand> {
   ]
   static override flags = {
     duration: durationFlag,
+    'live-data-interval': liveDataIntervalFlag,
   }
 
   async run(): Promise<NflGameResult> {
     // A bad game id is refused before anything starts.
     const game = parseGameId(this.args.game)
     const durationMs = secondsToMs('duration', this.flags.duration)
+    const liveDataIntervalMs = liveDataInterval(this.flags['live-data-interval'])
     const { config } = await this.loadConfig()
     const exchange = await this.openExchange(config)
     return this.runUntilStopped((signal) => runNflGame({
-      exchange, config, game, durationMs, mode: liveMode(this.json),
+      exchange, config, game, durationMs, liveDataIntervalMs, mode: liveMode(this.json),
       sink: sinkFor(this.json, () => this.ndjson(), exchange.simulated),
       spinner: this.spinner(),
       signal,

@@ -1,8 +1,8 @@
 /**
  * A strategy's worker thread: imports the strategy file, validates it, and runs it with the same
  * StrategyRunner (and so the same ctx) as in-process strategies, over a store of its own that the
- * engine keeps current with batches of market events. Whatever the strategy does to this thread's
- * globals, memory or event loop stays in this thread.
+ * engine keeps current with batches of market events (and game states, for ctx.game). Whatever the
+ * strategy does to this thread's globals, memory or event loop stays in this thread.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { MarketStore } from '../../core/market-store.js'
@@ -12,7 +12,9 @@ import { deepFreeze, readOnlyStore } from '../read-only.js'
 import { applyToStore } from '../replay.js'
 import { StrategyRunner } from '../strategy-runner.js'
 import { describeImportError, importUserModule } from '../user-module.js'
-import type { BatchItem, FromWorker, SharedItem, ToWorker } from './protocol.js'
+import { isGameItem, type BatchItem, type FromWorker, type SharedItem, type ToWorker } from './protocol.js'
+import type { GameState } from '../../nfl/game-state.js'
+import { watchesGame } from '../games.js'
 import type { Book, Tick, Trade } from '../../core/types.js'
 
 const port = parentPort!
@@ -38,7 +40,7 @@ async function load(): Promise<Strategy | undefined> {
   }
   try {
     const { strategy, warnings } = validateStrategy(exported, label)
-    const handlers = ['onStart', 'onTick', 'onTrade', 'onBook', 'onStop'].filter((h) => typeof (strategy as unknown as Record<string, unknown>)[h] === 'function')
+    const handlers = ['onStart', 'onTick', 'onTrade', 'onBook', 'onGame', 'onStop'].filter((h) => typeof (strategy as unknown as Record<string, unknown>)[h] === 'function')
     // Only plain data crosses: copies of the fields the engine reads.
     post({
       type: 'loaded',
@@ -64,6 +66,14 @@ if (strategy) {
   const store = new MarketStore()
   let runner: StrategyRunner | undefined
   let positions: Position[] = []
+  /** The latest state of each game the engine sent (ctx.game), frozen. */
+  const games = new Map<string, GameState>()
+  const watched = new Map<string, boolean>()
+  const watches = (gameId: string) => {
+    let yes = watched.get(gameId)
+    if (yes === undefined) watched.set(gameId, (yes = watchesGame(strategy.markets, gameId)))
+    return yes
+  }
   let idleWatch = false
   const watchIdle = () => {
     if (!runner || idleWatch || runner.isIdle()) return
@@ -86,6 +96,7 @@ if (strategy) {
           positions: () => positions,
           hangAfterMs: m.hangAfterMs,
           maxQueuedTrades: m.maxQueuedTrades,
+          game: (gameId) => games.get(gameId),
         })
         break
       case 'start':
@@ -99,15 +110,24 @@ if (strategy) {
         const r = runner!
         const items: BatchItem[] = m.type === 'batch'
           ? m.items
-          : (parseJson(m.json) as SharedItem[]).map(({ event, ts }) => {
+          : (parseJson(m.json) as SharedItem[]).map((item): BatchItem => {
+              if (isGameItem(item)) return r.wants('game') && watches(item.state.game) ? { ...item, deliver: 'game' } : item
+              const { event, ts } = item
               const kind = KIND[event.type as keyof typeof KIND]
               const deliver = kind && r.wants(kind) && r.matches((event as Tick | Trade | Book).ticker) ? kind : undefined
               return { event, ts, ...(deliver ? { deliver } : {}) }
             })
         let lastProgress = performance.now()
         for (const item of items) {
-          applyToStore(store, item.event)
-          if (item.deliver) r.deliver(item.deliver, item.deliver === 'book' ? deepFreeze(item.event as never) : Object.freeze(item.event) as never, item.ts)
+          if (isGameItem(item)) {
+            // Kept before onGame runs, so ctx.game in it answers with this state (or a newer one).
+            const state = deepFreeze(item.state)
+            games.set(state.game, state)
+            if (item.deliver) r.deliver('game', state, item.ts)
+          } else {
+            applyToStore(store, item.event)
+            if (item.deliver) r.deliver(item.deliver, item.deliver === 'book' ? deepFreeze(item.event as never) : Object.freeze(item.event) as never, item.ts)
+          }
           if (performance.now() - lastProgress > PROGRESS_EVERY_MS) {
             lastProgress = performance.now()
             post({ type: 'progress' })

@@ -5,7 +5,9 @@ import type { ClockMode } from '../clock.js'
 import type { EngineEvent, StrategyStats } from '../events.js'
 import { type DataKind } from '../strategy-runner.js'
 import { marketMatcher, parseMarketPatterns } from '../../core/market-pattern.js'
-import type { BatchItem, FromWorker, SharedItem, StrategyMeta, ToWorker } from './protocol.js'
+import type { GameState } from '../../nfl/game-state.js'
+import { watchesGame } from '../games.js'
+import { isGameItem, type BatchItem, type FromWorker, type SharedItem, type StrategyMeta, type ToWorker } from './protocol.js'
 
 /** A worker whose strategy has loaded and validated, not yet running. */
 export interface StrategyWorker {
@@ -73,6 +75,7 @@ export class IsolatedRunner {
   private stopped?: (stats: StrategyStats) => void
 
   private attached = false
+  private readonly watchedGames = new Map<string, boolean>()
 
   constructor(readonly strategy: Strategy, private readonly sw: StrategyWorker, private readonly deps: IsolatedDeps, limits: Partial<IsolationLimits> = {}) {
     this.meta = sw.meta
@@ -102,7 +105,7 @@ export class IsolatedRunner {
 
   wants(kind: DataKind): boolean {
     if (kind === 'book') return this.meta.books === true && this.meta.handlers.includes('onBook')
-    return this.meta.handlers.includes(kind === 'tick' ? 'onTick' : 'onTrade')
+    return this.meta.handlers.includes(kind === 'tick' ? 'onTick' : kind === 'trade' ? 'onTrade' : 'onGame')
   }
 
   /** Every market event goes to the worker's store; `deliver` marks those its handlers see. */
@@ -130,7 +133,7 @@ export class IsolatedRunner {
         deliver ??= old.deliver
       }
     }
-    this.pending.set(key, { event, ...(deliver ? { deliver } : {}), ts })
+    this.pending.set(key, { event, ...(deliver ? { deliver: deliver as Exclude<DataKind, 'game'> } : {}), ts })
     this.schedule()
   }
 
@@ -148,15 +151,52 @@ export class IsolatedRunner {
       this.post({ type: 'shared', seq: ++this.seq, json, ...(positions ? { positions } : {}) })
       return
     }
-    for (const { event, ts } of items) {
+    for (const item of items) {
+      if (isGameItem(item)) {
+        this.feedGame(item.state, item.ts)
+        continue
+      }
+      const { event, ts } = item
       const kind = KIND[event.type]
       const ticker = (event as Tick | Trade | Book).ticker
       this.feed(event, kind && this.wants(kind) && this.matches(ticker) ? kind : undefined, ts)
     }
   }
 
-  deliver(kind: DataKind, event: Tick | Trade | Book, ts: number): void {
+  deliver(kind: Exclude<DataKind, 'game'>, event: Tick | Trade | Book, ts: number): void {
     this.feed(event, kind, ts)
+  }
+
+  /**
+   * A game's state for the worker's ctx.game, and for its onGame when the strategy's markets cover
+   * the game. While the worker is behind, a newer state of a game replaces the older one here.
+   */
+  feedGame(state: GameState, ts: number): void {
+    if (!this.attached || this.gone || this.stopped) return
+    let deliver = this.wants('game') && this.watches(state.game)
+    let key: string
+    if (deliver && this.inFlight < this.limits.maxBatchesInFlight) {
+      key = `u${++this.unique}`
+    } else {
+      key = `game:${state.game}`
+      const old = this.pending.get(key)
+      if (old) {
+        this.pending.delete(key)
+        if (old.deliver) this.hereConflated++
+        deliver ||= old.deliver !== undefined
+      }
+    }
+    this.pending.set(key, { state, ...(deliver ? { deliver: 'game' as const } : {}), ts })
+    this.schedule()
+  }
+
+  private watches(gameId: string): boolean {
+    let yes = this.watchedGames.get(gameId)
+    if (yes === undefined) {
+      yes = watchesGame(this.meta.markets, gameId)
+      this.watchedGames.set(gameId, yes)
+    }
+    return yes
   }
 
   /** Attach to the worker and call onStart; the worker acknowledges like a batch. */

@@ -1,4 +1,5 @@
 import type { Book, MarketEvent, Tick, Trade } from '../../core/types.js'
+import type { GameState } from '../../nfl/game-state.js'
 import type { Params, Position, Signal } from '../api.js'
 import type { ClockMode } from '../clock.js'
 import type { EngineEvent, StrategyStats } from '../events.js'
@@ -22,17 +23,28 @@ export interface StrategyMeta {
   warnings: string[]
 }
 
-/** A market event of a shared batch, with the time the engine's clock read for it. */
-export interface SharedItem {
-  event: MarketEvent
+/** A game's state (onGame, ctx.game) in a batch, with its read time; see isGameItem. */
+export interface GameItem {
+  state: GameState
+  /** Present when the strategy's onGame sees it; else it only updates what ctx.game returns. */
+  deliver?: 'game'
   ts: number
 }
 
+/** A market event (or a game state) of a shared batch, with the time the engine's clock read for it. */
+export type SharedItem = { event: MarketEvent; ts: number } | { state: GameState; ts: number }
+
 /** One market event; `deliver` says whether the strategy's handler sees it (else it only updates the worker's store). */
-export interface BatchItem {
+export interface MarketItem {
   event: MarketEvent
-  deliver?: DataKind
+  deliver?: Exclude<DataKind, 'game'>
   ts: number
+}
+
+export type BatchItem = MarketItem | GameItem
+
+export function isGameItem<T extends BatchItem | SharedItem>(item: T): item is Extract<T, { state: GameState }> {
+  return 'state' in item
 }
 
 export type ToWorker =
