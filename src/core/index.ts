@@ -9,3 +9,4 @@ export { Recorder, readRecord, RECORD_TYPE, RECORD_VERSION, type RecordedFrame, 
 export { OrderBook, OrderBooks, type Gap } from './order-book.js'
 export { parseFrame, WS_ERROR_CODES, wsErrorName, type WireMessage } from './wire.js'
 export { backoffDelay, backoffDelays, canRetry, sleep, AbortedError, DEFAULT_RETRY, type RetryPolicy, type Jitter } from './backoff.js'
+export { FeeSchedules, OrderFees, feeDollars, feeRate, takerFeeDollars, tradeFeeMicros, DEFAULT_FEE_SCHEDULE, MAKER_RATE, TAKER_RATE, MICROS_PER_DOLLAR, type FeeSchedule, type FeeType, type FeeUpdate, type FillFee, type Liquidity } from './fees.js'
