@@ -301,6 +301,11 @@ export class MarketStream extends Emitter<StreamEvents> {
       case 'fill':
         this.emit('fill', m.fill)
         return
+      case 'fee_update':
+        if (this.userChannels.has('market_lifecycle_v2')) this.emit('fee_update', m.update)
+        return
+      case 'ignored':
+        return
       case 'subscribed':
         this.subs.onSubscribed(m.id, m.channel, m.sid)
         return

@@ -5,6 +5,7 @@
  * These names are also the JSON field names printed by `--json`.
  */
 import type { NeuralError } from '../errors.js'
+import type { FeeUpdate } from './fees.js'
 
 export type Side = 'yes' | 'no'
 
@@ -81,6 +82,11 @@ export interface Lifecycle {
   determinationTs?: number
   settledTs?: number
   result?: string
+  /**
+   * What one YES contract pays, dollars, when the exchange says (`settlement_value` on determined,
+   * e.g. 0.5 for an NFL game that ends tied); a NO contract pays 1 − this.
+   */
+  settlementValue?: number
   receivedAt: number
 }
 
@@ -95,6 +101,8 @@ export interface Fill {
   /** Yes price in dollars. */
   price: number
   quantity: number
+  /** The fill's fee, dollars (`fee_cost`), when the exchange sent it. */
+  feeDollars?: number
   ts: number
   receivedAt: number
 }
@@ -125,6 +133,8 @@ export interface MarketEventListeners {
   book: (book: Book) => void
   lifecycle: (event: Lifecycle) => void
   fill: (fill: Fill) => void
+  /** An `event_fee_update` on the lifecycle channel (see src/core/fees.ts). */
+  fee_update: (update: FeeUpdate) => void
   connection: (event: ConnectionEvent) => void
   error: (error: NeuralError) => void
 }

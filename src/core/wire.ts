@@ -5,6 +5,7 @@
  * network (or a fuzzer) becomes a `malformed` message instead of a crash.
  */
 import { centsToUnits, COUNT_SCALE as COUNT_SCALE_IMPORT, parseScaled, PRICE_SCALE as PRICE_SCALE_IMPORT } from './fixed-point.js'
+import type { FeeUpdate } from './fees.js'
 import type { Fill, Lifecycle, Side, Tick, Trade } from './types.js'
 
 /**
@@ -52,6 +53,10 @@ export interface TickMessage { kind: 'tick'; sid?: number; seq?: number; tick: T
 export interface TradeMessage { kind: 'trade'; sid?: number; seq?: number; trade: Trade }
 export interface LifecycleMessage { kind: 'lifecycle'; sid?: number; seq?: number; lifecycle: Lifecycle }
 export interface FillMessage { kind: 'fill'; sid?: number; seq?: number; fill: Fill }
+/** `event_fee_update` (market_lifecycle_v2 channel): an event's fee override changed. */
+export interface FeeUpdateMessage { kind: 'fee_update'; sid?: number; seq?: number; update: FeeUpdate }
+/** A documented message neural has no use for (`event_lifecycle`): not an unknown type. */
+export interface IgnoredMessage { kind: 'ignored'; msgType: string }
 
 /** Full book for one market; levels are flat pairs [priceUnits, countUnits, priceUnits, countUnits, ...]. */
 export interface BookSnapshotMessage {
@@ -99,9 +104,9 @@ export interface ErrorMessage {
 export interface UnknownMessage { kind: 'unknown'; msgType: string }
 export interface MalformedMessage { kind: 'malformed'; reason: string }
 
-export type DataMessage = TickMessage | TradeMessage | LifecycleMessage | FillMessage | BookSnapshotMessage | BookDeltaMessage
+export type DataMessage = TickMessage | TradeMessage | LifecycleMessage | FillMessage | FeeUpdateMessage | BookSnapshotMessage | BookDeltaMessage
 export type ControlMessage = SubscribedMessage | UnsubscribedMessage | OkMessage | ErrorMessage
-export type WireMessage = DataMessage | ControlMessage | UnknownMessage | MalformedMessage
+export type WireMessage = DataMessage | ControlMessage | IgnoredMessage | UnknownMessage | MalformedMessage
 
 type Obj = Record<string, unknown>
 
@@ -303,7 +308,33 @@ function parseLifecycle(msg: Obj, sid: number | undefined, receivedAt: number): 
     result: typeof msg.result === 'string' && msg.result !== '' ? msg.result : undefined,
     receivedAt,
   }
+  const value = settlementValue(msg)
+  if (value !== undefined) lifecycle.settlementValue = value
   return { kind: 'lifecycle', sid, lifecycle }
+}
+
+/** `settlement_value_dollars` / a dollar-string `settlement_value`, else legacy integer cents. */
+function settlementValue(msg: Obj): number | undefined {
+  const v = msg.settlement_value
+  const units = priceUnits(msg.settlement_value_dollars ?? (typeof v === 'string' ? v : undefined), typeof v === 'number' ? v : undefined)
+  return dollars(units)
+}
+
+/** `fee_cost`: a dollar string (up to six decimals when contracts are fractional); a plain number is taken as dollars. */
+function feeCostDollars(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined
+  const micros = parseScaled(v, 6)
+  return micros === undefined || micros < 0 ? undefined : micros / 1_000_000
+}
+
+function parseFeeUpdate(msg: Obj, sid: number | undefined, receivedAt: number): FeeUpdateMessage | MalformedMessage {
+  const eventTicker = msg.event_ticker
+  if (typeof eventTicker !== 'string' || eventTicker === '') return malformed('event_fee_update: missing event_ticker')
+  const type = msg.fee_type_override
+  const multiplier = msg.fee_multiplier_override
+  const m = typeof multiplier === 'number' ? multiplier : typeof multiplier === 'string' ? Number(multiplier) : null
+  if (m !== null && !(Number.isFinite(m) && m >= 0)) return malformed('event_fee_update: fee_multiplier_override is not a number')
+  return { kind: 'fee_update', sid, update: { type: 'fee_update', eventTicker, feeType: typeof type === 'string' && type !== '' ? type : null, feeMultiplier: m, receivedAt } }
 }
 
 function parseFill(msg: Obj, sid: number | undefined, receivedAt: number): FillMessage | MalformedMessage {
@@ -333,6 +364,8 @@ function parseFill(msg: Obj, sid: number | undefined, receivedAt: number): FillM
     ts: secondsToMs(msg.ts) ?? receivedAt,
     receivedAt,
   }
+  const fee = feeCostDollars(msg.fee_cost)
+  if (fee !== undefined) fill.feeDollars = fee
   return { kind: 'fill', sid, fill }
 }
 
@@ -409,6 +442,13 @@ export function parseFrame(raw: string | Buffer, receivedAt: number): WireMessag
         if (seq !== undefined && out.kind !== 'malformed') (out as DataMessage).seq = seq
         return out
       }
+      case 'event_fee_update': {
+        const msg = frame.msg
+        if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return malformed('event_fee_update: missing msg')
+        return parseFeeUpdate(msg as Obj, sid, receivedAt)
+      }
+      case 'event_lifecycle':
+        return { kind: 'ignored', msgType: type }
       case 'subscribed': {
         const msg = frame.msg as Obj | undefined
         const s = msg && typeof msg === 'object' ? int(msg.sid) : undefined
