@@ -5,6 +5,7 @@ import type { MarketStatus } from './catalog.js'
 import type { RestFaults } from './faults.js'
 import { placeOrder } from './orders.js'
 import { eventJson, eventStatus, marketJson, orderbookJson, seriesJson, tradeJson } from './rest-shapes.js'
+import { feeCost } from './wire.js'
 import type { SimWorld } from './world.js'
 
 export const API_PREFIX = '/trade-api/v2'
@@ -143,6 +144,22 @@ const routes: Array<[method: string, pattern: RegExp, route: Route]> = [
     return [200, orderbookJson(book.yes, book.no, Number(raw ?? 0))]
   }],
   ['POST', /^\/portfolio\/orders$/, createOrder],
+  ['GET', /^\/portfolio\/fills$/, (ctx, q, _p, _req, keyId) => {
+    if (keyId === undefined) throw new HttpError(401, 'unauthorized', 'this endpoint requires a signed request')
+    const ticker = q.get('ticker')
+    const fills = ctx.world.fills(keyId).filter((f) => !ticker || f.market.ticker === ticker).slice().reverse()
+    const { page, cursor } = paginate(fills, q, 1000)
+    // Kalshi's REST Fill: fee_cost beside the price and count (OpenAPI GetFills).
+    return [200, {
+      fills: page.map((f) => ({
+        fill_id: f.trade.tradeId, trade_id: f.trade.tradeId, order_id: f.orderId, ticker: f.market.ticker, market_ticker: f.market.ticker,
+        side: f.side, action: f.action, is_taker: f.isTaker, count_fp: formatCount(f.trade.count),
+        yes_price_dollars: formatDollars(f.trade.yesPrice), no_price_dollars: formatDollars(10_000 - f.trade.yesPrice),
+        fee_cost: feeCost(f.feeMicros), created_time: new Date(f.trade.tsMs).toISOString(), ts: Math.floor(f.trade.tsMs / 1000),
+      })),
+      cursor,
+    }]
+  }],
 ]
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -192,7 +209,7 @@ async function createOrder(ctx: RestContext, _q: URLSearchParams, _p: string[], 
       yes_price_dollars: formatDollars(yes), no_price_dollars: formatDollars(10_000 - yes),
       fill_count_fp: formatCount(r.filled), remaining_count_fp: formatCount(r.remaining), initial_count_fp: formatCount(count),
       taker_fill_cost_dollars: formatDollars(Math.round(r.fillCost / 100)), maker_fill_cost_dollars: '0.0000',
-      taker_fees_dollars: '0.0000', maker_fees_dollars: '0.0000',
+      taker_fees_dollars: feeCost(r.feeMicros), maker_fees_dollars: '0.0000',
       created_time: now, last_update_time: now, expiration_time: null,
       yes_price: yes / 100, no_price: (10_000 - yes) / 100,
       fill_count: r.filled / 100, remaining_count: r.remaining / 100, initial_count: count / 100,

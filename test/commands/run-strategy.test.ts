@@ -26,7 +26,7 @@ describe('neural run-strategy (end to end)', function () {
     await ensureBuilt()
     tmp = tempDir('neural-run-strategy-')
     runtimeDir = join(tmp.dir, 'runtime')
-    sim = await startSimulator({ crossEveryMs: 100 })
+    sim = await startSimulator({ moveEveryMs: 100 })
   })
 
   after(async () => {

@@ -27,7 +27,7 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     this.timeout(120_000)
     await ensureBuilt()
     tmp = tempDir('neural-strategy-faults-')
-    sim = await startSimulator({ crossEveryMs: 100 })
+    sim = await startSimulator({ moveEveryMs: 100 })
     nflMarkets = sim.world.markets().filter((m) => m.ticker.startsWith('KXNFLGAME')).length
     const args = ['run-strategy', ...STRATEGIES, '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--hook', 'paper', '--duration', DURATION_SECONDS]
     const runtimeDir = join(tmp.dir, 'runtime')

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { createSigner, type Signer } from '../../auth/signer.js'
 import { ENDPOINTS } from '../../config/endpoints.js'
 import type { NeuralConfig } from '../../config/types.js'
-import { PRICE_SCALE, dollarsNumberToUnits, formatDollars } from '../../core/fixed-point.js'
+import { FeeSchedules, OrderFees, feeRate } from '../../core/fees.js'
+import { COUNT_SCALE, PRICE_SCALE, dollarsNumberToUnits, formatDollars } from '../../core/fixed-point.js'
 import type { MarketEvent } from '../../core/types.js'
 import { NeuralError } from '../../errors.js'
 import type { SignalEvent } from '../events.js'
@@ -28,6 +29,8 @@ export interface KalshiHookOptions {
   timeInForce?: TimeInForce
   /** @default 10000 */
   requestTimeoutMs?: number
+  /** Fee settings of the markets traded (the pre-trade cost check counts the taker fee). */
+  fees?: FeeSchedules
 }
 
 /** The POST /portfolio/orders body, as Kalshi reads it. */
@@ -43,6 +46,7 @@ export interface KalshiOrderBody {
   time_in_force: TimeInForce
 }
 
+const DEFAULT_FEES = new FeeSchedules()
 const MIN_PRICE_UNITS = 100
 const MAX_PRICE_UNITS = 9_900
 
@@ -86,7 +90,9 @@ export class KalshiHook implements OrderHook {
     if (priceUnits < MIN_PRICE_UNITS || priceUnits > MAX_PRICE_UNITS) {
       return { status: 'refused', message: `price ${formatDollars(priceUnits)} is outside 0.01–0.99` }
     }
-    const intent = { ticker: signal.ticker, action, quantity: signal.quantity, priceUnits } as const
+    // The most this order can pay in fees: all of it taking at the limit price.
+    const fee = new OrderFees().fill(action, signal.quantity * COUNT_SCALE, priceUnits, feeRate((this.options.fees ?? DEFAULT_FEES).forMarket(signal.ticker), 'taker'))
+    const intent = { ticker: signal.ticker, action, quantity: signal.quantity, priceUnits, feeUnits: Math.ceil(fee.netFeeMicros / COUNT_SCALE) } as const
     const now = ctx.now()
     const check = this.risk.check(intent, now)
     if (!check.ok) return { status: 'refused', limit: check.limit, message: check.message }
@@ -140,7 +146,8 @@ export class KalshiHook implements OrderHook {
     if (event.type !== 'fill') return
     const yesUnits = dollarsNumberToUnits(event.price)
     const units = event.side === 'yes' ? yesUnits : PRICE_SCALE - yesUnits
-    this.portfolio.apply(event.action, event.ticker, event.side, [[units, event.quantity]])
+    // The exchange's own fee for the fill (`fee_cost`), when it sent one.
+    this.portfolio.apply(event.action, event.ticker, event.side, [[units, event.quantity]], event.feeDollars === undefined ? 0 : dollarsNumberToUnits(event.feeDollars))
     this.risk.onFill(event)
   }
 
