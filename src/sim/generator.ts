@@ -14,7 +14,7 @@ export interface GeneratorOptions {
    * Mean real time between news that moves one game's prices (an injury report: the home side's
    * strength shifts), on top of every scoring play. Each move requotes the game's markets at once
    * but one, which lags for LAG_MS: that stale leg or rung is the arbitrage a real market shows.
-   * The books themselves never cross. @default 500
+   * The books themselves never cross. @default 300
    */
   moveEveryMs?: number
   /** Range of the lag, real ms, drawn from the seed per move. @default [400, 1500] */
@@ -90,7 +90,7 @@ export class Generator {
   }
 
   private moveGap(): number {
-    const mean = this.opts.moveEveryMs ?? 500
+    const mean = this.opts.moveEveryMs ?? 300
     return -Math.log(Math.max(this.rand(), 1e-9)) * mean
   }
 

@@ -38,7 +38,7 @@ export interface SimOptions {
   authWindowMs?: number
   /**
    * Mean real time between news moves of some game's prices; after each move (and each score) one of
-   * the game's markets lags for a moment. Books never cross. @default 500
+   * the game's markets lags for a moment. Books never cross. @default 300
    */
   moveEveryMs?: number
   /** How long the lagging market stays stale after a move, real ms (seeded within the range). @default [400, 1500] */
