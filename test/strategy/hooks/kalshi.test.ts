@@ -154,11 +154,18 @@ describe('kalshi hook', () => {
     expect((await hook.handle(signal({ quantity: 2, limitPrice: 0.1 }), ctx)).status).to.equal('sent')
   })
 
-  it('refuses a buy that would take the total cost past maxTotalCostDollars', async () => {
+  it('refuses a buy that would take the total cost, taker fees included, past maxTotalCostDollars', async () => {
     const { ctx, hook } = setup()
-    await hook.handle(signal({ ticker: 'A', quantity: 5, limitPrice: 0.7 }), ctx) // $3.50
-    expect(await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.51 }), ctx)).to.deep.equal({ status: 'refused', limit: 'maxTotalCostDollars', message: 'total cost would be $4.01; maxTotalCostDollars is $4.00' })
-    expect((await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.5 }), ctx)).status).to.equal('sent')
+    await hook.handle(signal({ ticker: 'A', quantity: 5, limitPrice: 0.7 }), ctx) // $3.50 + fee ceil(0.07 × 5 × 0.7 × 0.3 = 0.0735) = $0.08
+    // $0.41 + fee $0.02 would make $4.01
+    expect(await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.41 }), ctx)).to.deep.equal({ status: 'refused', limit: 'maxTotalCostDollars', message: 'total cost would be $4.01 with $0.02 fees; maxTotalCostDollars is $4.00' })
+    expect((await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.4 }), ctx)).status).to.equal('sent')
+  })
+
+  it('counts the fee_cost of its fills in its portfolio', async () => {
+    const { ctx, hook } = setup()
+    hook.onEvent({ type: 'fill', ticker: 'X', side: 'yes', action: 'buy', price: 0.5, quantity: 100, feeDollars: 1.75, ts: 0, receivedAt: 0 })
+    expect(hook.summary(ctx)).to.include({ cashDollars: -51.75, feesDollars: 1.75 })
   })
 
   it("reports Kalshi's error answer and keeps going", async () => {
