@@ -11,8 +11,9 @@
  * The fee is Kalshi's taker fee per leg (neural's fee module: ceil to the cent of 0.07 × C × P × (1 − P)).
  * Every leg is a limit order at the ask the book shows, so it fills there or not at all.
  *
- * mode=book keeps the old single-market check (yes ask + no ask < threshold). On a consistent book,
- * which Kalshi's always is, it never fires: it is here to show that, not to trade.
+ * mode=book keeps the seed's simple single-market check (yes ask + no ask < threshold, no fees, no
+ * confirmation). On a consistent book, which Kalshi's always is, it never fires: it is here to show
+ * that, and to replay old recordings of crossed quotes, not to trade.
  *
  * Signals: one BUY per leg, limited to its ask. An opportunity fires once, and again only after it
  * has closed.
@@ -48,6 +49,20 @@ const open = new Set<string>()
 const ladders = new Map<string, Map<number, string>>()
 const winners = new Map<string, Set<string>>()
 
+/** Per-ticker parse and per-(contracts, price) fee, cached: onTick runs on every tick of every NFL market. */
+const parses = new Map<string, ReturnType<typeof parseNflTicker>>()
+function parsed(ticker: string): ReturnType<typeof parseNflTicker> {
+  if (!parses.has(ticker)) parses.set(ticker, parseNflTicker(ticker))
+  return parses.get(ticker)
+}
+const feeCache = new Map<string, number>()
+function feeUnits(contracts: number, askUnits: number): number {
+  const key = `${contracts}@${askUnits}`
+  let fee = feeCache.get(key)
+  if (fee === undefined) feeCache.set(key, (fee = units(takerFeeDollars(contracts, askUnits / 10_000))))
+  return fee
+}
+
 function asks(ctx: StrategyContext<Params>, ticker: string): { yes: number; no: number } | undefined {
   const s = ctx.store.get(ticker)
   if (!s || s.yesAsk === undefined || s.yesBid === undefined) return undefined
@@ -59,7 +74,7 @@ function price(ctx: StrategyContext<Params>, legs: Leg[]): { cost: number; fees:
   const q = ctx.params.quantity
   if (!legs.every(l => l.askUnits >= 100 && l.askUnits <= 9_900)) return undefined
   const cost = legs.reduce((sum, l) => sum + l.askUnits * q, 0)
-  const fees = legs.reduce((sum, l) => sum + units(takerFeeDollars(q, l.askUnits / 10_000)), 0)
+  const fees = legs.reduce((sum, l) => sum + feeUnits(q, l.askUnits), 0)
   const edge = 10_000 * q - cost - fees
   return edge >= units(ctx.params.minEdge) * q ? { cost, fees, edge } : undefined
 }
@@ -134,6 +149,9 @@ const strategy: Strategy<Params> = {
   params: { quantity: 1, minEdge: 0.02, confirmMs: 100, mode: 'cross', threshold: 0.98 },
 
   onStart(ctx) {
+    // Warm the parser and the fee module here (onStart has its own time limit), not on the first tick.
+    parsed('KXNFLGAME-25SEP04DALPHI-PHI')
+    feeUnits(1, 5_000)
     open.clear()
     pending.clear()
     ladders.clear()
@@ -143,20 +161,17 @@ const strategy: Strategy<Params> = {
 
   onTick(tick, ctx) {
     if (ctx.params.mode === 'book') {
-      // Usually impossible: Kalshi's book never offers yes and no for less than $1 together.
+      // The seed's simple check, kept as it was (no fees, no confirmation). Usually impossible:
+      // Kalshi's book never offers yes and no for less than $1 together.
       const a = asks(ctx, tick.ticker)
-      if (a && a.yes + a.no < units(ctx.params.threshold)) {
-        watch(ctx, tick.ticker, 'yes + no on one book', () => {
-          const now = asks(ctx, tick.ticker)
-          return now && now.yes + now.no < units(ctx.params.threshold) ? [{ ticker: tick.ticker, side: 'yes', askUnits: now.yes }, { ticker: tick.ticker, side: 'no', askUnits: now.no }] : undefined
-        })
-      } else {
-        pending.delete(tick.ticker)
-        open.delete(tick.ticker)
-      }
-      return sweep(ctx)
+      if (!a || a.yes + a.no >= units(ctx.params.threshold)) return void open.delete(tick.ticker)
+      if (open.has(tick.ticker) || a.yes < 100 || a.yes > 9_900 || a.no < 100 || a.no > 9_900) return
+      open.add(tick.ticker)
+      const q = ctx.params.quantity
+      const reason = `yes ask ${dollars(a.yes)} + no ask ${dollars(a.no)} = ${dollars(a.yes + a.no)} < ${ctx.params.threshold}`
+      return (['yes', 'no'] as const).map(side => ({ action: 'BUY' as const, ticker: tick.ticker, side, quantity: q, limitPrice: a[side] / 10_000, confidence: 0.9, reason }))
     }
-    const t = parseNflTicker(tick.ticker)
+    const t = parsed(tick.ticker)
     if (t?.level === 'market' && t.kind === 'winner') {
       // The partner is the event's other winner market (as the exchange spells it: seen, not built).
       let pair = winners.get(t.eventTicker)

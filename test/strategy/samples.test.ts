@@ -62,12 +62,14 @@ describe('sample strategies', () => {
       expect(signals).to.deep.equal([`BUY yes ${SPREAD(3)} 1 @ 0.4`, `BUY no ${SPREAD(7)} 1 @ 0.54`])
     })
 
-    it('mode=book keeps the single-book check (never met on a consistent book), with quantity from params', async () => {
+    it('mode=book keeps the seed\'s single-book check (never met on a consistent book), once per excursion, quantity from params', async () => {
       const signals = await run(await sample('arb.ts'), h => {
-        // A crossed quote (only a recording or a broken feed shows one): 0.40 + 0.45 + fees.
-        h.feed(tick(PHI, { yesBid: 0.55, yesAsk: 0.4 }, 1_000), tick(PHI, { yesBid: 0.55, yesAsk: 0.4 }, 1_200))
-      }, ['mode=book', 'threshold=0.99', 'quantity=4'])
-      expect(signals).to.deep.equal([`BUY yes ${PHI} 4 @ 0.4`, `BUY no ${PHI} 4 @ 0.45`])
+        // Crossed quotes (only a recording or a broken feed shows them): 0.47 + 0.50 = 0.97.
+        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.47 }), tick(PHI, { yesBid: 0.5, yesAsk: 0.47 }))
+        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.48 })) // exactly 0.98: closed
+        h.feed(tick(PHI, { yesBid: 0.51, yesAsk: 0.46 }))
+      }, ['mode=book', 'quantity=4'])
+      expect(signals).to.deep.equal([`BUY yes ${PHI} 4 @ 0.47`, `BUY no ${PHI} 4 @ 0.5`, `BUY yes ${PHI} 4 @ 0.46`, `BUY no ${PHI} 4 @ 0.49`])
     })
   })
 
