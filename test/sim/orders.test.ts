@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { takerFeeDollars } from '../../src/core/fees.js'
 import { connect, getJson, newKeyPair, signHeaders, type TestClient } from './helpers.js'
 
 const ORDERS_PATH = '/trade-api/v2/portfolio/orders'
@@ -41,6 +42,23 @@ describe('simulator orders', () => {
     expect(trade).to.include({ market_ticker: TICKER, taker_side: 'yes', yes_price_dollars: askDollars, count_fp: '2.00', trade_id: fill.trade_id })
     const delta = (await client.waitFor((f) => f.json?.type === 'orderbook_delta')).json.msg
     expect(delta).to.include({ market_ticker: TICKER, side: 'no', price_dollars: (bestNo[0] / 10_000).toFixed(4), delta_fp: '-2.00' })
+  })
+
+  it("charges the taker fee on each of the order's fills: fee_cost on the WebSocket fill, the REST order and GET /portfolio/fills", async () => {
+    const bestNo = sim.world.book(TICKER)!.no[0]!
+    const ask = (10_000 - bestNo[0]) / 10_000
+    const { body } = await post({ ticker: TICKER, action: 'buy', side: 'yes', count: 10, yes_price_dollars: ask.toFixed(4) })
+    expect(body.order.fill_count_fp).to.equal('10.00')
+    // One fill at one price: Kalshi's fee for it (0.07 × 10 × P × (1 − P), rounded up to the cent).
+    const fee = takerFeeDollars(10, ask).toFixed(4)
+    expect(body.order.taker_fees_dollars).to.equal(fee)
+    const fill = (await client.waitFor((f) => f.json?.type === 'fill')).json.msg
+    expect(fill.fee_cost).to.equal(fee)
+    const path = '/trade-api/v2/portfolio/fills'
+    const fills = await getJson(`${sim.apiUrl}/portfolio/fills?ticker=${TICKER}`, { headers: signHeaders(key.privateKey, 'GET', path, 'trader-1') })
+    expect(fills.status).to.equal(200)
+    expect(fills.body.fills[0]).to.include({ order_id: body.order.order_id, ticker: TICKER, side: 'yes', action: 'buy', count_fp: '10.00', fee_cost: fee, is_taker: true })
+    expect((await getJson(`${sim.apiUrl}/portfolio/fills`)).status).to.equal(401)
   })
 
   it('rests the unfilled part of a non-crossing order as a bid and tells orderbook subscribers', async () => {
