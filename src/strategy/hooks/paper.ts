@@ -148,6 +148,8 @@ export class PaperHook implements OrderHook {
   onEvent(event: MarketEvent, ctx: HookContext): void {
     if (event.type !== 'lifecycle') return
     if (CLOSED_EVENTS.has(event.event)) this.closed.add(event.ticker)
+    // A deactivated (paused) market can come back.
+    else if (event.event === 'activated' && !this.settled.has(event.ticker)) this.closed.delete(event.ticker)
     if ((event.event === 'determined' || event.event === 'settled') && (event.result !== undefined || event.settlementValue !== undefined)) {
       this.settle(event.ticker, event, ctx)
     }

@@ -205,12 +205,16 @@ describe('paper hook', () => {
 
     it('takes no more fills in a market that closed, and keeps a position whose result says nothing it can pay', async () => {
       const { store, ctx, paper, reported } = await holding()
+      paper.onEvent(lifecycle('X', 'deactivated'), ctx)
+      expect(await paper.handle(signal('BUY', 'yes', 1), ctx)).to.deep.equal({ status: 'unfilled', message: 'X is no longer trading' })
+      paper.onEvent(lifecycle('X', 'activated'), ctx)
+      expect((await paper.handle(signal('BUY', 'yes', 1), ctx)).status).to.equal('filled')
       paper.onEvent(lifecycle('X', 'closed'), ctx)
       expect(await paper.handle(signal('BUY', 'yes', 1), ctx)).to.deep.equal({ status: 'unfilled', message: 'X is no longer trading' })
       paper.onEvent(lifecycle('X', 'determined', { result: 'void' }), ctx)
       expect(reported).to.have.length(1)
       expect(reported[0]).to.include({ type: 'log', level: 'warn' })
-      expect(paper.positions()).to.have.length(2)
+      expect(paper.positions().map(p => p.quantity)).to.deep.equal([3, 1])
       store.applyTick(tick('Y', { yesBid: 0.4, yesAsk: 0.45 }))
       expect((await paper.handle(signal('BUY', 'yes', 1, undefined, 'Y'), ctx)).status).to.equal('filled')
     })
