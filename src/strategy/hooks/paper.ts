@@ -23,7 +23,8 @@ const CLOSED_EVENTS = new Set(['deactivated', 'closed', 'determined', 'settled']
 
 /**
  * What one YES contract pays once a market is determined: the exchange's settlement value when it
- * sends one (a tied NFL game pays $0.50 on each team's winner market), else $1 for yes and $0 for no.
+ * sends one (a tied NFL game pays $0.50 on each team's winner market: the NFL rules for Kalshi-powered
+ * accounts, help.underdogsports.com "Prediction picks: NFL"), else $1 for yes and $0 for no.
  */
 export function yesSettlementUnits(event: Pick<Lifecycle, 'result' | 'settlementValue'>): number | undefined {
   if (event.settlementValue !== undefined) return dollarsNumberToUnits(event.settlementValue)
