@@ -17,6 +17,7 @@ import { MarketStream, type ChannelName } from '../src/core/stream.js'
 import type { MarketEvent } from '../src/core/types.js'
 import type { Strategy } from '../src/strategy/api.js'
 import { StrategyEngine } from '../src/strategy/engine.js'
+import { loadStrategies } from '../src/strategy/loader.js'
 import type { OrderHook } from '../src/strategy/hooks/hook.js'
 import arb from '../strategies/arb.js'
 import meanReversion from '../strategies/mean-reversion.js'
@@ -36,6 +37,9 @@ const { values: args } = parseArgs({
     'key-file': { type: 'string' },
     'batch-size': { type: 'string' },
     'batch-pause-ms': { type: 'string' },
+    // The samples loaded from files into worker threads, as run-strategy runs them (throughput only:
+    // the latency mark cannot reach into another thread).
+    isolated: { type: 'boolean', default: false },
   },
 })
 
@@ -82,7 +86,10 @@ function streamOptions(signer: ReturnType<typeof createSigner> | undefined) {
 
 async function userPath(signer: ReturnType<typeof createSigner> | undefined) {
   const stream = new MarketStream(streamOptions(signer))
-  const engine = new StrategyEngine({ strategies: [arb, momentum, meanReversion].map((s) => instrument(s as Strategy)), store: stream.store, hooks: [discard] })
+  const strategies = args.isolated
+    ? await loadStrategies(['arb', 'momentum', 'mean-reversion'].map((n) => new URL(`./strategies/${n}.ts`, import.meta.url).pathname), { isolated: true })
+    : [arb, momentum, meanReversion].map((s) => instrument(s as Strategy))
+  const engine = new StrategyEngine({ strategies, store: stream.store, hooks: [discard] })
   let signals = 0
   engine.onEvent((e) => {
     if (e.type === 'signal') signals++

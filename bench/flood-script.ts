@@ -41,11 +41,12 @@ export function buildFloodScript(opts: ScriptOptions): FloodScript {
   checkBenchTickers(universe.map((m) => m.ticker), opts.markets)
   const snapshots = new Map(universe.map((m) => [m.ticker, snapshotBody(m)]))
   const forward: (ScriptFrame & { undo?: string })[] = []
-  const tsSec = Math.floor(Date.now() / 1000)
+  const nowMs = Date.now()
   world.onEvent((e) => {
+    if (e.kind === 'event_created') return
     const m = e.market
-    if (e.kind === 'delta') forward.push({ channel: 'orderbook_delta', ticker: m.ticker, body: deltaBody(m, e.side, e.price, e.delta), undo: deltaBody(m, e.side, e.price, -e.delta) })
-    else if (e.kind === 'ticker') forward.push({ channel: 'ticker', ticker: m.ticker, body: tickerBody(m, tsSec) })
+    if (e.kind === 'delta') forward.push({ channel: 'orderbook_delta', ticker: m.ticker, body: deltaBody(m, e.side, e.price, e.delta, undefined, nowMs), undo: deltaBody(m, e.side, e.price, -e.delta, undefined, nowMs) })
+    else if (e.kind === 'ticker') forward.push({ channel: 'ticker', ticker: m.ticker, body: tickerBody(m, nowMs) })
     else if (e.kind === 'trade') forward.push({ channel: 'trade', ticker: m.ticker, body: tradeBody(m, e.trade) })
   })
   const rand = createRandom(opts.seed * 31 + 7)

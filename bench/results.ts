@@ -2,6 +2,7 @@
 import type { LatencySummary } from './control.js'
 
 import type { FanoutFigures } from './fanout.js'
+import type { DashboardFigures } from './dashboard.js'
 
 /** The load averages say how much else ran on the machine: tail latencies on a 2-core box follow them. */
 export interface Machine { cores: number; cpuModel: string; node: string; platform: string; totalMemoryMb: number; loadAverage1mAtStart: number; loadAverage1mAtEnd: number }
@@ -39,12 +40,16 @@ export interface Results {
   machine: Machine
   /** `ratio` is the median of `pairRatios`, each ours ÷ baseline over two runs back to back; `cpuRatio` the same per CPU-second. */
   throughput: { messages: number; markets: number; neural: ThroughputSide; bare: ThroughputSide; pairRatios: number[]; ratio: number; cpuRatio: number }
+  /** The same client with the three samples in worker threads, as run-strategy runs them; `ratioToInProcess`: median of each run ÷ the in-process run before it. */
+  isolatedStrategies?: { neural: ThroughputSide; ratioToInProcess: number; pairRatios: number[] }
   latency: { markets: number; windowMs: number; rows: LatencyRow[] }
   /** `messages`: frames each client took before its RSS was read. */
   memory: { markets: number; messages: number; neural: MemorySide; bare: MemorySide }
   connect: { markets: number; runs: number; neural: ConnectSide; neuralNoBatchPause: ConnectSide; bare: ConnectSide }
   /** One publisher → N consumers over NATS (in one process: a lower bound on separate machines). */
   fanout: FanoutFigures | { skipped: string }
+  /** `neural dashboard` with one reader ÷ `neural stream --json`, CPU-seconds per second against the same simulator. */
+  dashboard?: DashboardFigures
 }
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
@@ -57,6 +62,7 @@ export function renderTable(r: Results): string {
   const t = r.targets
   rows.push([`throughput, ${k(r.throughput.messages)} msgs unpaced (msgs/s)`, k(r.throughput.neural.medianPerSec), k(r.throughput.bare.medianPerSec), '≥ 60% of bare', `${Math.round(r.throughput.ratio * 100)}% ${ok(t.throughputRatio!.met)}`])
   rows.push(['  per CPU-second of the client (msgs)', k(r.throughput.neural.medianPerCpuSec), k(r.throughput.bare.medianPerCpuSec), '', `${Math.round(r.throughput.cpuRatio * 100)}%`])
+  if (r.isolatedStrategies) rows.push(['  strategies in worker threads (msgs/s)', k(r.isolatedStrategies.neural.medianPerSec), '', '', `${Math.round(r.isolatedStrategies.ratioToInProcess * 100)}% of in-process`])
   for (const row of r.latency.rows) {
     const label = `latency @ ${k(row.ratePerSec)}/s p50 / p99 / p99.9 (ms)`
     const side = (s: LatencySide) => `${f(s.p50Ms)} / ${f(s.p99Ms)} / ${f(s.p999Ms)}`
@@ -75,6 +81,10 @@ export function renderTable(r: Results): string {
     const fo = r.fanout
     rows.push([`bus fan-out, 1 publisher → ${fo.consumers} consumers, ${k(fo.messages)} ticks (deliveries/s)`, k(fo.deliveredPerSec), '', '', fo.lost ? `${fo.lost} lost` : 'none lost'])
     rows.push(['  publisher → consumer handler p50 / p99 (ms)', `${f(fo.p50LatencyMs)} / ${f(fo.p99LatencyMs)}`, '', '', ''])
+  }
+  if (r.dashboard) {
+    const d = r.dashboard
+    rows.push([`dashboard ÷ stream --json CPU, sim at ${k(d.simRatePerSec)} updates/s`, f(d.ratio), '', '', `${k(d.sseRecordsPerSec)} records/s to the page`])
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()

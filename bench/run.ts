@@ -19,6 +19,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Child, killAllChildren, stopAllChildren } from './children.js'
 import { fanoutFigures } from './fanout.js'
+import { dashboardFigures } from './dashboard.js'
 import type { ClientReply, FloodReply } from './control.js'
 import { renderTable, type ConnectSide, type LatencySide, type Machine, type MemorySide, type Results, type ThroughputSide } from './results.js'
 
@@ -32,8 +33,8 @@ const quick = process.argv.includes('--quick')
 const profile = process.argv.includes('--profile')
 
 const PLAN = quick
-  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, connectMarkets: 500, connectRuns: 3, fanoutConsumers: 4, fanoutMessages: 20_000 }
-  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, connectMarkets: 500, connectRuns: 5, fanoutConsumers: 4, fanoutMessages: 100_000 }
+  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, connectMarkets: 500, connectRuns: 3, fanoutConsumers: 4, fanoutMessages: 20_000, dashboardRuns: 1, dashboardWindowMs: 4_000, dashboardSimRate: 5_000 }
+  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, connectMarkets: 500, connectRuns: 5, fanoutConsumers: 4, fanoutMessages: 100_000, dashboardRuns: 3, dashboardWindowMs: 10_000, dashboardSimRate: 5_000 }
 
 const TARGET = { throughputRatio: 0.6, p99Ms: 1, peakRssMb: 150, connectMs: 150, backlogGrowthMs: 1 }
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
@@ -78,7 +79,10 @@ function latencySide(c: Counted): LatencySide {
 }
 
 interface LatencyFigures { side: LatencySide; sentPerSec: number; messages: number }
-interface StreamFigures { throughput: Record<Kind, ThroughputSide>; pairRatios: number[]; cpuRatios: number[]; latency: Map<number, Record<Kind, LatencyFigures>> }
+interface StreamFigures { throughput: Record<Kind, ThroughputSide>; pairRatios: number[]; cpuRatios: number[]; latency: Map<number, Record<Kind, LatencyFigures>>; isolated: IsolatedFigures }
+
+/** The same client with the samples in worker threads (as run-strategy runs them), run right after each in-process run. */
+interface IsolatedFigures { side: ThroughputSide; pairRatios: number[] }
 
 /**
  * Both clients connect to the flood server and take turns: warm-up, then throughput runs in pairs
@@ -91,9 +95,14 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
     const nodeArgs = kind === 'neural' && profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(BENCH_DIR, 'profiles')] : []
     clients[kind] = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.floodMarkets)], `${kind} client`, nodeArgs)
   }
+  const isolated = Child.fork('client-neural.ts', ['--mode', 'stream', '--ws-url', `${wsUrl}?client=isolated`, '--markets', String(PLAN.floodMarkets), '--isolated'], 'neural client (isolated strategies)')
+  const isolatedRuns: number[] = []
+  const isolatedCpuRuns: number[] = []
   try {
     for (const kind of KINDS) await clients[kind].next('ready', 60_000)
+    await isolated.next('ready', 60_000)
     for (const kind of KINDS) await measure(kind, clients[kind], server, PLAN.warmup, undefined, false)
+    await measure('isolated' as Kind, isolated, server, PLAN.warmup, undefined, false)
     const runs: Record<Kind, number[]> = { neural: [], bare: [] }
     const cpuRuns: Record<Kind, number[]> = { neural: [], bare: [] }
     const pairRatios: number[] = []
@@ -105,6 +114,11 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
         runs[kind].push(counted.perSec)
         cpuRuns[kind].push(counted.perCpuSec)
       }
+      const iso = await measure('isolated' as Kind, isolated, server, PLAN.throughputMessages, undefined, false)
+      if (!iso.counted.complete) throw new Error(`isolated: only ${iso.counted.received} of ${PLAN.throughputMessages} frames arrived`)
+      isolatedRuns.push(iso.counted.perSec)
+      isolatedCpuRuns.push(iso.counted.perCpuSec)
+      progress(`throughput run ${i + 1}: neural with strategies in worker threads ${iso.counted.perSec.toLocaleString('en-US')} msgs/s (${iso.counted.perCpuSec.toLocaleString('en-US')} per CPU-s)`)
       pairRatios.push(runs.neural[i]! / runs.bare[i]!)
       cpuRatios.push(cpuRuns.neural[i]! / cpuRuns.bare[i]!)
       progress(`throughput run ${i + 1}: neural ${runs.neural[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.neural[i]!.toLocaleString('en-US')} per CPU-s), bare ws ${runs.bare[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.bare[i]!.toLocaleString('en-US')} per CPU-s)`)
@@ -122,9 +136,16 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
       latency.set(rate, row)
     }
     const side = (kind: Kind): ThroughputSide => ({ runsPerSec: runs[kind], medianPerSec: median(runs[kind]), runsPerCpuSec: cpuRuns[kind], medianPerCpuSec: median(cpuRuns[kind]) })
-    return { throughput: { neural: side('neural'), bare: side('bare') }, pairRatios, cpuRatios, latency }
+    const isolatedSide: ThroughputSide = { runsPerSec: isolatedRuns, medianPerSec: median(isolatedRuns), runsPerCpuSec: isolatedCpuRuns, medianPerCpuSec: median(isolatedCpuRuns) }
+    return {
+      throughput: { neural: side('neural'), bare: side('bare') },
+      pairRatios,
+      cpuRatios,
+      latency,
+      isolated: { side: isolatedSide, pairRatios: isolatedRuns.map((x, i) => x / runs.neural[i]!) },
+    }
   } finally {
-    await Promise.all(KINDS.map((k) => clients[k].stop()))
+    await Promise.all([...KINDS.map((k) => clients[k].stop()), isolated.stop()])
   }
 }
 
@@ -200,6 +221,10 @@ async function main(): Promise<void> {
     progress(`bus fan-out: one publisher, ${PLAN.fanoutConsumers} consumers, ${PLAN.fanoutMessages.toLocaleString('en-US')} ticks`)
     const fanout = await fanoutFigures(PLAN.fanoutConsumers, PLAN.fanoutMessages)
 
+    progress(`dashboard vs stream --json: the simulator at ${PLAN.dashboardSimRate.toLocaleString('en-US')} updates/s, ${PLAN.dashboardRuns} pair(s)`)
+    const dashboard = await dashboardFigures({ runs: PLAN.dashboardRuns, windowMs: PLAN.dashboardWindowMs, simRatePerSec: PLAN.dashboardSimRate, runtimeDir: tmp })
+    progress(`dashboard ${dashboard.ratio}× the CPU of stream --json (pairs ${dashboard.pairRatios.join(', ')}), ${dashboard.sseRecordsPerSec} records/s to the browser`)
+
     // The median of back-to-back pairs: each ratio compares two runs under the same machine load.
     const ratio = median(stream.pairRatios)
     const rows = PLAN.latencyRates.map((rate) => {
@@ -222,10 +247,12 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: machine(loadAtStart),
       throughput: { messages: PLAN.throughputMessages, markets: PLAN.floodMarkets, neural: stream.throughput.neural, bare: stream.throughput.bare, pairRatios: stream.pairRatios.map((x) => round(x)), ratio: round(ratio), cpuRatio: round(median(stream.cpuRatios)) },
+      isolatedStrategies: { neural: stream.isolated.side, ratioToInProcess: round(median(stream.isolated.pairRatios)), pairRatios: stream.isolated.pairRatios.map((x) => round(x)) },
       latency: { markets: PLAN.floodMarkets, windowMs: PLAN.latencyWindowMs, rows },
       memory: { markets: PLAN.memoryMarkets, messages: PLAN.memoryMessages, neural: memory.neural, bare: memory.bare },
       connect: { markets: PLAN.connectMarkets, runs: PLAN.connectRuns, neural: conNeural, neuralNoBatchPause: conNoPause, bare: conBare },
       fanout,
+      dashboard,
     }
     const file = path.join(BENCH_DIR, 'results.json')
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n')

@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'rate_limit' // back off, then retry
   | 'protocol' // the exchange answered with an error code
   | 'strategy' // fault in user code
+  | 'io' // a local file or output could not be written (a full disk): exit 1
   | 'internal'
 
 export const EXIT_CODES = { ok: 0, runtime: 1, input: 2, auth: 3 } as const
@@ -38,3 +39,17 @@ export function exitCodeFor(kind: ErrorKind): number {
 
 export const inputError = (code: string, message: string, cause?: unknown) => new NeuralError('input', code, message, { cause })
 export const configError = (code: string, message: string, cause?: unknown) => new NeuralError('config', code, message, { cause })
+
+/** Codes of `neural history` and `neural backtest` (README error table). */
+export const HISTORY_ERROR_CODES = {
+  /** --from/--to is not a date, or --from is after --to. */
+  BAD_DATE: 'BAD_DATE',
+  /** The history database cannot be opened or written (path, permissions, not a DuckDB file). */
+  HISTORY_DB: 'HISTORY_DB',
+  /** Another process has the history database open for writing. */
+  HISTORY_DB_LOCKED: 'HISTORY_DB_LOCKED',
+  /** The store holds nothing for what backtest was asked (run `neural history` first). */
+  NO_HISTORY: 'NO_HISTORY',
+  /** A backtest selection is missing or malformed (--game or --series with --from/--to). */
+  BAD_SELECTION: 'BAD_SELECTION',
+} as const

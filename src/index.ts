@@ -7,7 +7,7 @@ export { createSigner, verifySignature, signedPath, loadPrivateKey, type AuthHea
 export { NeuralError, EXIT_CODES, exitCodeFor, type ErrorKind } from './errors.js'
 export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './config/load.js'
 export type { NeuralConfig, RiskLimits, ConfigSource } from './config/types.js'
-export { ENDPOINTS, type Environment } from './config/endpoints.js'
+export { ALSO_SUPPORTED, ENDPOINTS, kalshiEnvironmentOf, type Environment } from './config/endpoints.js'
 export {
   defineStrategy,
   STRATEGY_API_VERSION,

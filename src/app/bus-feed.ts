@@ -68,6 +68,9 @@ export class BusFeed extends Emitter<MarketFeedEvents> implements MarketFeed {
     this.source.on('fill', (e) => this.received('fill', e))
     this.source.on('connection', (e) => this.emit('connection', this.opens.number(e)))
     this.source.on('error', (e) => this.emit('error', e))
+    this.source.on('gap', (gap) => {
+      if (gap.reason === 'publisher_seq') this.lost(gap.missed ?? 0)
+    })
     const feed = this
     this.bus = {
       url: options.url,
@@ -77,6 +80,26 @@ export class BusFeed extends Emitter<MarketFeedEvents> implements MarketFeed {
         return { url: options.url, connected: s.connected, received: s.messages }
       },
     }
+  }
+
+  private lostPending = { messages: 0, subjects: 0 }
+  private lostTimer?: NodeJS.Timeout
+
+  /**
+   * Messages lost on the bus, reported in one line for the whole outage (each subject's jump shows
+   * when its next message arrives, so they are gathered for a moment first).
+   */
+  private lost(missed: number): void {
+    this.lostPending.messages += missed
+    this.lostPending.subjects++
+    if (this.lostTimer) return
+    this.lostTimer = setTimeout(() => {
+      this.lostTimer = undefined
+      const { messages, subjects } = this.lostPending
+      this.lostPending = { messages: 0, subjects: 0 }
+      this.emit('error', new NeuralError('network', 'BUS_GAP', `lost ${messages} bus message${messages === 1 ? '' : 's'} on ${subjects} subject${subjects === 1 ? '' : 's'} (the publisher's sequence jumped; without JetStream NATS does not redeliver); books wait for the publisher's next snapshot`))
+    }, 250)
+    this.lostTimer.unref()
   }
 
   /** Nothing to do: the bus connects as it subscribes (the subscriptions go with the connection). */
@@ -112,6 +135,9 @@ export class BusFeed extends Emitter<MarketFeedEvents> implements MarketFeed {
       // The bus has no per-market subscriptions: the markets it has carried stand in for them.
       subscriptions: this.store.size(),
       gaps: s.gaps,
+      rejectedFrames: 0,
+      // Lag and staleness are judged where the exchange's frames arrive: on the publishing machine.
+      health: { stale: [], lagging: [] },
     }
   }
 

@@ -16,6 +16,8 @@ export interface EventSink {
   record(value: { type: string }, human: string): void
   /** The end-of-run summary. */
   summary(value: SummaryView & { type: 'summary' }): void
+  /** Output lines dropped so far because the reader of stdout was too slow. */
+  droppedLines?(): number
 }
 
 export function jsonSink(writer: NdjsonWriter): EventSink {
@@ -24,12 +26,26 @@ export function jsonSink(writer: NdjsonWriter): EventSink {
     problem: (e) => writer.write({ type: 'error', kind: e.kind, code: e.code, message: e.message }),
     record: (value) => writer.write(value),
     summary: (value) => writer.write(value),
+    droppedLines: () => writer.dropped,
   }
 }
 
-export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStream; err?: NodeJS.WriteStream }): EventSink {
+/** Human lines waiting for a slow stdout beyond this many bytes are dropped and counted. */
+export const HUMAN_MAX_BUFFERED_BYTES = 1024 * 1024
+
+export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStream; err?: NodeJS.WriteStream; maxBufferedBytes?: number }): EventSink {
   const out = options.out ?? process.stdout
   const err = options.err ?? process.stderr
+  const maxBufferedBytes = options.maxBufferedBytes ?? HUMAN_MAX_BUFFERED_BYTES
+  let dropped = 0
+  // A reader that stopped reading: lines are dropped and counted rather than kept (the feed is never slowed).
+  const write = (line: string): void => {
+    if (out.writableLength > maxBufferedBytes) {
+      if (dropped++ === 0) err.write(`warning: stdout is not being read fast enough; dropping output lines (counted in the summary)\n`)
+      return
+    }
+    out.write(line)
+  }
   const formatter = new HumanFormatter({ colorLevel: colorLevel(out), simulated: options.simulated })
   const errFormatter = new HumanFormatter({ colorLevel: colorLevel(err), simulated: options.simulated })
   const red = chalkFor(err).red
@@ -38,7 +54,7 @@ export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStrea
   return {
     event: (e) => {
       if (e.type !== 'connection') {
-        out.write(formatter.format(e) + '\n')
+        write(formatter.format(e) + '\n')
         return
       }
       if (isNotice(e, open, everOpen)) err.write(errFormatter.format(e) + '\n')
@@ -46,8 +62,9 @@ export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStrea
       else if (e.state === 'disconnected') open = false
     },
     problem: (e) => err.write(`${red(`${e.kind}:`)} ${e.message}\n`),
-    record: (_value, human) => out.write(human + '\n'),
+    record: (_value, human) => write(human + '\n'),
     summary: (value) => out.write(formatter.summary(value) + '\n'),
+    droppedLines: () => dropped,
   }
 }
 

@@ -28,7 +28,7 @@ export async function listNflGames(rest: NflRest): Promise<GameSummary[]> {
   const { markets, readAt } = await listNflMarkets(rest)
   const store = new MarketStore()
   seedStore(store, markets, readAt)
-  const nfl = new NflMarkets(store, markets.map((m) => m.ticker))
+  const nfl = new NflMarkets(store, markets)
   const games = new Map<string, string>()
   for (const m of markets) {
     const p = parseNflTicker(m.ticker)

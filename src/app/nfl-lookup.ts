@@ -35,7 +35,13 @@ export async function findGameMarkets(rest: NflRest, game: NflGame): Promise<Nfl
   const markets = lists.flat()
   const targets = events.filter((_, i) => lists[i]!.length > 0).map(({ event }) => `${event}*`)
   const what = `game ${game.gameId} (${matchup(game)})`
-  if (markets.length === 0) throw inputError('NO_MARKETS', `no open markets for ${what} in ${SERIES_LIST}`)
+  if (markets.length === 0) {
+    // Kalshi writes AWAY then HOME: a swapped id is the usual slip, so check it before suggesting it.
+    const swapped = { ...game, gameId: `${game.gameId.slice(0, 7)}${game.home}${game.away}`, away: game.home, home: game.away }
+    const found = await rest.listAllMarkets({ event_ticker: `${NFL_SERIES.winner}-${swapped.gameId}`, status: 'open' }).catch(() => [])
+    const hint = found.length > 0 ? `; did you mean ${swapped.gameId} (${matchup(swapped)})? The away team comes first` : ''
+    throw inputError('NO_MARKETS', `no open markets for ${what} in ${SERIES_LIST}${hint}`)
+  }
   if (!events.some(({ kind }, i) => kind === 'winner' && lists[i]!.length > 0)) {
     throw inputError('NO_MARKETS', `no open winner markets for ${what} in ${NFL_SERIES.winner}, so no win probability to show`)
   }

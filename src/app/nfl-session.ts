@@ -73,7 +73,7 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
     status: options.status,
     onStream: (stream) => {
       seedStore(stream.store, found.markets, found.readAt)
-      view = options.createView(new NflMarkets(stream.store, found.markets.map((m) => m.ticker)))
+      view = options.createView(new NflMarkets(stream.store, found.markets))
     },
     onSubscribed: () => view?.ready(),
   })

@@ -14,9 +14,9 @@ export interface StrategyOutput {
   summary(summary: SummaryEvent): void
 }
 
-export function createStrategyOutput(options: { writer?: NdjsonWriter; colorLevel: 0 | 1 | 2 | 3; debug: boolean }): StrategyOutput {
+export function createStrategyOutput(options: { writer?: NdjsonWriter; colorLevel: 0 | 1 | 2 | 3; debug: boolean; simulated?: boolean }): StrategyOutput {
   const { writer, debug } = options
-  const formatter = new StrategyFormatter({ colorLevel: options.colorLevel, debug })
+  const formatter = new StrategyFormatter({ colorLevel: options.colorLevel, debug, simulated: options.simulated })
   const throttle = new ReportThrottle()
   return {
     engineEvent(reported) {

@@ -51,6 +51,8 @@ export interface StrategySessionOptions {
   signal?: AbortSignal
   status?: { command: string; args: string[] }
   cwd?: string
+  /** --on-strategy-fault: when a strategy has to be terminated, go on without it (default) or stop the run. */
+  onStrategyFault?: 'continue' | 'stop'
 }
 
 export interface StrategySessionResult {
@@ -60,7 +62,7 @@ export interface StrategySessionResult {
 }
 
 export async function runStrategySession(options: StrategySessionOptions): Promise<StrategySessionResult> {
-  const strategies = await loadStrategies(options.files, { cwd: options.cwd })
+  const strategies = await loadStrategies(options.files, { cwd: options.cwd, isolated: true })
   for (const s of strategies) for (const w of s.warnings) options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', `${s.strategy.name}: ${w}`))
   options.onLoaded?.(strategies)
   const replaying = options.replay !== undefined
@@ -96,6 +98,11 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     rcParams: options.config.strategyParams,
     hooks: [hook],
     reportEveryMs: options.reportEveryMs,
+    onStrategyGone: (name, why) => {
+      if (options.onStrategyFault !== 'stop') return
+      failure ??= new NeuralError('strategy', 'STRATEGY_TERMINATED', `strategy ${name} ${why}; the run stops (--on-strategy-fault stop)`)
+      stop.abort()
+    },
   })
   engine.onEvent(options.onEngineEvent)
   const dispatch = (event: MarketEvent) => engine.dispatch(event)
@@ -106,7 +113,7 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   stream.on('fill', dispatch)
   if (money) {
     stream.on('lifecycle', dispatch)
-    stream.on('fee_update', (update) => fees.applyUpdate(update))
+    stream.on('event_fee_update', (update) => fees.applyUpdate(update))
   }
   let failure: NeuralError | undefined
   let failed = false
@@ -120,8 +127,16 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
 
   let status: StatusPublisher | undefined
   const stop = new AbortController()
-  const abort = () => stop.abort()
+  // Closing the feed at once also ends a first connect that is still being retried.
+  const abort = () => {
+    stop.abort()
+    if (!replaying) void stream.close().catch(() => undefined)
+  }
+  const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(STOPPED), { once: true }))
+  stopped.catch(() => undefined)
+  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, stopped])
   options.signal?.addEventListener('abort', abort, { once: true })
+  if (options.signal?.aborted) abort()
   let timer: NodeJS.Timeout | undefined
   try {
     await engine.start()
@@ -129,9 +144,9 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
       await replay(options.replay.file, options.replay.speed, replayStream!, engine, stop.signal)
     } else {
       options.spinner.start(`connecting to ${stream.bus?.url ?? exchange!.wsUrl}`)
-      await stream.start()
+      await untilStopped(stream.start())
       options.spinner.update(`subscribing ${wanted.markets.join(' ')}`)
-      const result = await stream.subscribe(wanted.markets)
+      const result = await untilStopped(stream.subscribe(wanted.markets))
       const on = stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`
       options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${on}`)
       for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
@@ -152,7 +167,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     }
   } catch (error) {
     options.spinner.fail()
-    failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
+    // Stopped on purpose (Ctrl-C, SIGTERM, closed output) while starting: not a failure of the run.
+    if (error !== STOPPED && !options.signal?.aborted) failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
     options.signal?.removeEventListener('abort', abort)
@@ -163,6 +179,9 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   await status?.close()
   return { summary, failure }
 }
+
+/** Thrown into a starting step when the run is stopped (never escapes the session). */
+const STOPPED = Symbol('stopped')
 
 /** Feed a record file through the same ingest path as live frames; each event is fully handled before the next. */
 async function replay(file: string, speed: number | undefined, stream: MarketStream, engine: StrategyEngine, signal: AbortSignal): Promise<void> {

@@ -3,9 +3,10 @@
  * sink, optionally record raw frames, publish status, and stop on duration, count, abort or failure.
  */
 import { MarketStream, type ChannelName, type StreamStats, type SubscribeResult } from '../core/stream.js'
+import type { HealthOptions } from '../core/health.js'
 import { Recorder } from '../core/recorder.js'
 import { parseTargets } from '../core/targets.js'
-import type { ConnectionEvent, MarketEvent } from '../core/types.js'
+import type { ConnectionEvent, LagEvent, MarketEvent, StaleEvent } from '../core/types.js'
 import type { NeuralConfig } from '../config/types.js'
 import { NeuralError } from '../errors.js'
 import type { Exchange } from '../runtime/open-exchange.js'
@@ -31,6 +32,14 @@ export interface StreamSessionOptions {
   count?: number
   /** Write every raw frame here (NDJSON, readable by `run-strategy --replay`). */
   recordFile?: string
+  /**
+   * When the record file cannot be written (a full disk): 'stop' ends the run with its summary and
+   * the RECORD_WRITE error (exit 1); 'continue' reports RECORD_WRITE once and streams on without
+   * recording. Either way the file stays valid up to its last complete line. @default 'stop'
+   */
+  onRecordError?: 'stop' | 'continue'
+  /** When a market counts as lagging or stale (defaults in src/core/health.ts). */
+  health?: HealthOptions
   sink: EventSink
   spinner: Spinner
   /** Aborted by Ctrl-C / SIGTERM. */
@@ -39,6 +48,8 @@ export interface StreamSessionOptions {
   status?: { command: string; args: string[] }
   /** Called with the stream once it exists (e.g. to attach a publisher). */
   onStream?: (stream: MarketFeed) => void
+  /** With a bus feed: report once if nothing arrives this long after subscribing. @default 5000 */
+  busQuietMs?: number
   /** Called once the targets are subscribed (after the spinner's last line), before the run waits for its end. */
   onSubscribed?: (result: SubscribeResult) => void
 }
@@ -54,12 +65,16 @@ export interface StreamSummary {
   malformed: number
   unknownTypes: number
   gaps: number
+  /** Book frames refused (not from a subscription of ours, or a delta without seq). */
+  rejectedFrames: number
   recordFile?: string
   recordedFrames?: number
+  /** Output lines dropped because the reader of stdout was too slow (present when any were). */
+  droppedLines?: number
 }
 
 /** Builds a MarketStream from resolved config; commands and strategies share it. */
-export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[]): MarketStream {
+export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[], health?: HealthOptions): MarketStream {
   return new MarketStream({
     wsUrl: exchange.wsUrl,
     apiUrl: exchange.apiUrl,
@@ -68,6 +83,7 @@ export function createMarketStream(exchange: Exchange, config: NeuralConfig, cha
     retry: { attempts: config.retryAttempts, baseDelayMs: config.retryDelayMs, maxDelayMs: config.retryMaxDelayMs, jitter: 'full' },
     batchSize: config.subscriptionBatchSize,
     channels,
+    health,
   })
 }
 
@@ -78,11 +94,8 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   if (!options.feed?.bus) parseTargets(options.targets)
   if (options.feed?.bus && options.recordFile) throw new NeuralError('input', 'RECORD_NEEDS_EXCHANGE', '--record keeps raw exchange frames, which the bus does not carry: record on the publishing machine')
   const startedAt = Date.now()
-  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels)
+  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels, options.health)
   options.onStream?.(stream)
-  const recorder = options.recordFile
-    ? new Recorder(options.recordFile, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment } })
-    : undefined
   let status: StatusPublisher | undefined
   let events = 0
   let fatal: NeuralError | undefined
@@ -95,6 +108,19 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
       resolve()
     }
   })
+
+  const onRecordError = (error: NeuralError) => {
+    if ((options.onRecordError ?? 'stop') === 'continue') {
+      sink.problem(error)
+      return
+    }
+    // Reported once, by the command, as the reason the run stopped.
+    fatal ??= error
+    finish()
+  }
+  const recorder = options.recordFile ? openRecorder(options.recordFile, options, onRecordError) : undefined
+  // Nothing streamed yet: a record file that cannot take its first line ends the run before it connects.
+  if (recorder?.error && fatal === recorder.error) throw fatal
 
   const onEvent = (event: MarketEvent) => {
     // Frames keep arriving while the connection closes: --count 5 means 5, and nothing prints after the end.
@@ -109,8 +135,19 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   stream.on('book', onEvent)
   stream.on('lifecycle', onEvent)
   stream.on('fill', onEvent)
+  // Health warnings are the stream's own events: in-band under --json, a warning line otherwise.
+  stream.on('lag', (e: LagEvent) => {
+    if (!stopped) sink.record(e, `warning: ${e.ticker} data arrives ${seconds(e.lagMs)} after its exchange time (lag)`)
+  })
+  stream.on('stale', (e: StaleEvent) => {
+    if (!stopped) sink.record(e, `warning: ${e.ticker} has had no data for ${seconds(e.silentMs)}, longer than usual (stale)`)
+  })
   // The bus publisher's connection and errors are reported as the exchange's are.
+  let everConnected = false
+  let lastDisconnect: string | undefined
   const onConnection = (event: ConnectionEvent) => {
+    if (event.state === 'connected') everConnected = true
+    if (event.state === 'disconnected' && event.reason !== 'closed by client') lastDisconnect = event.reason
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
     if (event.state === 'failed') {
       failed = true
@@ -127,25 +164,41 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   }
   stream.on('error', onError)
   let relay: BusRelay | undefined
-  const abort = () => finish()
+  // Closing the feed at once also ends a first connect that is still being retried (with an
+  // unbounded retry policy nothing else would); `untilStopped` frees the steps awaiting it.
+  let stopRequested!: () => void
+  // Only a stop from outside frees a starting step: a failure while starting rejects the step itself, with its own error.
+  const stopping = new Promise<never>((_, reject) => (stopRequested = () => reject(STOPPED)))
+  stopping.catch(() => undefined)
+  const abort = () => {
+    stopRequested()
+    finish()
+    void stream.close().catch(() => undefined)
+  }
+  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, stopping])
   options.signal?.addEventListener('abort', abort, { once: true })
-  if (options.signal?.aborted) finish()
+  if (options.signal?.aborted) abort()
 
   let timer: NodeJS.Timeout | undefined
+  let quietTimer: NodeJS.Timeout | undefined
   try {
     if (options.publish) {
       spinner.start(`connecting to ${options.publish.url}`)
-      relay = await openBusRelay(options.publish, { connection: onConnection, error: onError })
+      relay = await untilStopped(openBusRelay(options.publish, { connection: onConnection, error: onError }))
       relay.attach(stream)
       spinner.succeed(`publishing to ${options.publish.url}${options.publish.jetstream ? ` (JetStream stream ${options.publish.jetstream.stream})` : ''}`)
     }
     spinner.start(`connecting to ${stream.bus?.url ?? options.exchange?.wsUrl}`)
-    await stream.start()
+    await untilStopped(stream.start())
     spinner.update(`resolving ${options.targets.join(' ')}`)
-    const result = await stream.subscribe(options.targets)
+    const result = await untilStopped(stream.subscribe(options.targets))
     spinner.succeed(stream.bus ? stream.bus.describe() : `subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
+    if (result.tickers.length === 0 && !stream.bus) {
+      // One line for one mistake: the reason is in the error itself, not in a problem line before it.
+      const why = result.unknown.length > 0 ? ` (the exchange knows no market ${result.unknown.map((u) => u.ticker).join(', ')}; market tickers look like KXNFLGAME-25SEP04DALPHI-PHI)` : ''
+      throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}${why}`)
+    }
     for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
-    if (result.tickers.length === 0 && !stream.bus) throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}`)
     options.onSubscribed?.(result)
     if (options.status) {
       status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
@@ -156,12 +209,21 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
       finished.then(() => clearInterval(interval), () => clearInterval(interval))
     }
     if (options.durationMs !== undefined) timer = setTimeout(finish, options.durationMs)
+    if (stream.bus) {
+      // A bus with no publisher is silent, and silence reads as a hang: say what is missing, once.
+      const quietMs = options.busQuietMs ?? BUS_QUIET_MS
+      quietTimer = setTimeout(() => {
+        if (events === 0 && !stopped) sink.problem({ kind: 'network', code: 'BUS_QUIET', message: `nothing received from ${stream.bus!.url} in ${quietMs / 1000} s: is a \`neural stream --publish ${stream.bus!.url}\` running? (still listening)` })
+      }, quietMs)
+    }
     await finished
   } catch (error) {
     spinner.fail()
-    fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
+    // Stopped on purpose (Ctrl-C, SIGTERM, closed output) while starting: not a failure of the run.
+    if (error !== STOPPED && !options.signal?.aborted) fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
     if (timer) clearTimeout(timer)
+    if (quietTimer) clearTimeout(quietTimer)
     options.signal?.removeEventListener('abort', abort)
   }
   const stats = stream.stats()
@@ -182,19 +244,45 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     malformed: stats.malformed,
     unknownTypes: stats.unknownTypes,
     gaps: stats.gaps,
-    ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.frames } : {}),
+    rejectedFrames: stats.rejectedFrames,
+    ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.writtenFrames } : {}),
   }
+  const droppedLines = sink.droppedLines?.() ?? 0
+  if (droppedLines > 0) summary.droppedLines = droppedLines
   if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
+  // The reader of stdout went away before any data could flow (`--json | head -5` with no network):
+  // the run did not succeed, and exit 0 would hide why.
+  if (options.signal?.reason === 'output-closed' && !everConnected && !options.feed?.bus) {
+    fatal ??= new NeuralError('network', 'CONNECT_FAILED', `output closed before a connection opened${lastDisconnect ? `: ${lastDisconnect}` : ''}`)
+  }
   if (!fatal || events > 0) sink.summary(summary)
   if (fatal) throw fatal
   return summary
 }
+
+/** The record file, or one clear line on why it cannot be written (a missing directory, no permission). */
+function openRecorder(file: string, options: StreamSessionOptions, onError: (error: NeuralError) => void): Recorder {
+  try {
+    return new Recorder(file, { header: { targets: options.targets, channels: options.channels, environment: options.config.environment }, onError })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error)?.message
+    throw new NeuralError('input', 'RECORD_UNWRITABLE', `--record ${file}: cannot write it (${why})`, { cause: error })
+  }
+}
+
+/** How long a bus may stay silent before `stream --source` says that nothing is publishing. */
+const BUS_QUIET_MS = 5000
+
+/** Thrown into a starting step when the run is stopped (never escapes the session). */
+const STOPPED = Symbol('stopped')
 
 function liveStatus(stats: StreamStats, markets: number) {
   return {
     connected: stats.connected,
     // ProcessStatus.subscriptions counts markets ("3 markets" for ticker, trade and lifecycle sids was wrong).
     subscriptions: markets,
+    health: { staleCount: stats.health.stale.length, stale: stats.health.stale.slice(0, 5), laggingCount: stats.health.lagging.length, lagging: stats.health.lagging.slice(0, 5) },
     messages: stats.messages,
     reconnects: stats.reconnects,
     lastMessageAt: stats.lastMessageAt,
@@ -204,4 +292,8 @@ function liveStatus(stats: StreamStats, markets: number) {
 
 function noFeed(): never {
   throw new NeuralError('internal', 'NO_FEED', 'runStreamSession needs an exchange or a feed')
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
 }

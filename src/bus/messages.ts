@@ -46,6 +46,15 @@ export interface BookDeltaMessage {
 
 export type BookMessage = BookSnapshotMessage | BookDeltaMessage
 
+/**
+ * Every message on the bus also carries `pub` (the publisher's id) and `pubSeq` (+1 per message of
+ * that publisher on that subject), which consumers read to notice loss and strip from the events.
+ */
+export interface PublisherStamp {
+  pub: string
+  pubSeq: number
+}
+
 /** Anything a consumer can receive. */
 export type BusMessage = Tick | Trade | Lifecycle | Fill | BookMessage
 
@@ -53,10 +62,16 @@ export type BusMessage = Tick | Trade | Lifecycle | Fill | BookMessage
 export interface BusGap {
   type: 'gap'
   ticker: string
-  /** 'seq': a book message was skipped; 'no_snapshot': a delta arrived before any snapshot (a late join). */
-  reason: 'seq' | 'no_snapshot'
+  /**
+   * 'seq': a book message was skipped; 'no_snapshot': a delta arrived before any snapshot (a late join);
+   * 'publisher_seq': the publisher's sequence of a subject jumped (messages lost without JetStream):
+   * every book waits for its next snapshot.
+   */
+  reason: 'seq' | 'no_snapshot' | 'publisher_seq'
   expectedSeq?: number
   receivedSeq?: number
+  /** Messages lost (reason 'publisher_seq'). */
+  missed?: number
   /** Local time, epoch ms. */
   ts: number
 }

@@ -10,6 +10,7 @@
  * publish without limit, so the publisher keeps its own bounded buffer instead (oldest dropped, counted
  * in stats().dropped); books are not buffered at all (a fresh snapshot follows the reconnect).
  */
+import { randomBytes } from 'node:crypto'
 import { nanos, type JetStreamClient, type NatsConnection, type PubAck } from 'nats'
 import { Emitter } from '../core/emitter.js'
 import type { Book, ConnectionEvent, MarketEvent } from '../core/types.js'
@@ -95,6 +96,10 @@ export class BusPublisher extends Emitter<BusPublisherEvents> {
   private readonly pending = new Set<Promise<unknown>>()
   private ackFailing = false
   private readonly counts = { published: 0, snapshots: 0, deltas: 0, dropped: 0, acked: 0, ackErrors: 0 }
+  /** This publisher's id on the bus: a restarted publisher starts its sequences afresh under a new one. */
+  readonly id = randomBytes(6).toString('hex')
+  private readonly stampTail = `,"pub":"${this.id}","pubSeq":`
+  private readonly subjectSeq = new Map<string, number>()
 
   constructor(private readonly options: BusPublisherOptions = {}) {
     super()
@@ -126,7 +131,22 @@ export class BusPublisher extends Emitter<BusPublisherEvents> {
     if (this.closed) return
     if (!this.conn) throw new NeuralError('internal', 'BUS_NOT_CONNECTED', 'publish() before connect()')
     if (event.type === 'book') this.publishBook(event)
-    else this.send(subjectFor(event.type, event.ticker), JSON.stringify(event))
+    else {
+      const subject = subjectFor(event.type, event.ticker)
+      this.send(subject, this.stamp(subject, JSON.stringify(event)))
+    }
+  }
+
+  /**
+   * Number a message in its subject's publisher sequence (`pub`, `pubSeq`): numbered when published,
+   * whether it then reaches NATS, waits in the ring or is dropped, so a consumer without JetStream
+   * sees every loss (ours while NATS was down, or its own while it was cut off) as a jump. Per
+   * subject, because a consumer receives whole subjects: its filter never makes a number look skipped.
+   */
+  private stamp(subject: string, json: string): string {
+    const seq = (this.subjectSeq.get(subject) ?? 0) + 1
+    this.subjectSeq.set(subject, seq)
+    return json.slice(0, -1) + this.stampTail + seq + '}'
   }
 
   stats(): BusPublisherStats {
@@ -174,7 +194,8 @@ export class BusPublisher extends Emitter<BusPublisherEvents> {
     m.seq++
     const delta: BookDeltaMessage = { type: 'book', kind: 'delta', ticker: m.ticker, seq: m.seq, changes, ts: m.ts }
     this.counts.deltas++
-    this.send(subjectFor('book', m.ticker), JSON.stringify(delta))
+    const subject = subjectFor('book', m.ticker)
+    this.send(subject, this.stamp(subject, JSON.stringify(delta)))
   }
 
   private sendSnapshot(m: MarketBook): void {
@@ -197,7 +218,8 @@ export class BusPublisher extends Emitter<BusPublisherEvents> {
       ts: m.ts,
     }
     this.counts.snapshots++
-    this.send(subjectFor('book', m.ticker), JSON.stringify(snapshot))
+    const subject = subjectFor('book', m.ticker)
+    this.send(subject, this.stamp(subject, JSON.stringify(snapshot)))
   }
 
   /** Periodic snapshots, so a consumer that joins late (or lost a delta) has a whole book within snapshotEveryMs, even for a quiet market. */

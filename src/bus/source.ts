@@ -30,6 +30,8 @@ export interface BusSourceStats {
   messages: number
   /** Gaps reported (each makes one market's book invalid until its next snapshot). */
   gaps: number
+  /** Messages the publishers numbered that never arrived (core NATS, no JetStream). */
+  missed: number
   /** Markets whose book is currently invalid (waiting for a snapshot). */
   invalidBooks: number
   /** Messages that were not bus JSON (ignored). */
@@ -69,7 +71,9 @@ export class BusSource extends Emitter<BusSourceEvents> {
   private readonly books = new Map<string, MarketBook>()
   private closed = false
   private malformedReported = false
-  private readonly counts = { messages: 0, gaps: 0, malformed: 0 }
+  private readonly counts = { messages: 0, gaps: 0, malformed: 0, missed: 0 }
+  /** Last publisher sequence seen per publisher and subject. */
+  private readonly pubSeqs = new Map<string, number>()
   private lastMessageAt?: number
 
   constructor(private readonly options: BusConnectionOptions = {}) {
@@ -157,6 +161,12 @@ export class BusSource extends Emitter<BusSourceEvents> {
       return this.malformed(subject, 'not JSON')
     }
     if (typeof m !== 'object' || m === null || typeof m.type !== 'string' || typeof m.ticker !== 'string') return this.malformed(subject, 'no type or ticker')
+    if ('pubSeq' in m) {
+      // The publisher's numbering is the bus's business, not part of the event.
+      const { pub, pubSeq, ...event } = m as typeof m & { pub?: unknown; pubSeq?: unknown }
+      m = event
+      if (typeof pub === 'string' && typeof pubSeq === 'number') this.notePubSeq(pub, subject, m.ticker as string, pubSeq)
+    }
     this.counts.messages++
     this.lastMessageAt = Date.now()
     switch (m.type) {
@@ -213,6 +223,28 @@ export class BusSource extends Emitter<BusSourceEvents> {
     state.seq = seq
     state.ts = ts
     this.emit('book', state.book.toBook(ticker, seq, ts))
+  }
+
+  /**
+   * Core NATS does not redeliver: a jump in a subject's publisher sequence means messages were lost
+   * (the publisher's while NATS was down, or ours while we were cut off). Say so with the count, and
+   * re-snapshot: every book waits for the publisher's next snapshot, since its deltas were likely lost too.
+   */
+  private notePubSeq(pub: string, subject: string, ticker: string, pubSeq: number): void {
+    const key = pub + ' ' + subject
+    const prev = this.pubSeqs.get(key)
+    if (prev !== undefined && pubSeq <= prev) return // a duplicate, or out of order: nothing lost
+    this.pubSeqs.set(key, pubSeq)
+    if (prev === undefined || pubSeq === prev + 1) return
+    const missed = pubSeq - prev - 1
+    this.counts.gaps++
+    this.counts.missed += missed
+    for (const state of this.books.values()) {
+      state.valid = false
+      state.gapReported = true
+      state.book = BusBook.empty()
+    }
+    this.emit('gap', { type: 'gap', ticker, reason: 'publisher_seq', expectedSeq: prev + 1, receivedSeq: pubSeq, missed, ts: Date.now() })
   }
 
   private reportGap(state: MarketBook, gap: BusGap): void {

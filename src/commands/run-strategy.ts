@@ -34,20 +34,23 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     speed: Flags.string({ description: 'replay speed: N times the recorded pace (default: as fast as possible)' }),
     source: Flags.string({ description: 'read the NATS bus (nats://HOST:PORT, fed by `neural stream --publish`) instead of the exchange', helpGroup: 'BUS' }),
     jetstream: Flags.string({ description: 'with --source: read this JetStream stream from now on (nothing is lost across a NATS reconnect)', helpGroup: 'BUS' }),
+    'on-strategy-fault': Flags.string({ options: ['continue', 'stop'], default: 'continue', description: 'when a strategy must be terminated (stuck, out of memory, exited): go on without it, or stop the run' }),
   }
 
   async run(): Promise<RunStrategyResult> {
-    if (this.positional.length === 0) this.error('give at least one strategy file or directory, e.g. neural run-strategy ./strategies/arb.ts --env sim', { exit: 2 })
+    if (this.positional.length === 0) this.error('give at least one strategy file or directory', { exit: 2 })
     const durationMs = secondsToMs('duration', this.flags.duration)
     const reportEveryMs = secondsToMs('report-every', this.flags['report-every'])
     const speed = this.flags.speed === undefined ? undefined : Number(this.flags.speed)
     if (speed !== undefined && !(speed > 0)) this.error(`--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`, { exit: 2 })
+    if (speed !== undefined && !this.flags.replay) this.printWarning('--speed is ignored without --replay: a live feed runs at the pace of the exchange')
     const startingCashDollars = Number(this.flags['starting-cash'])
     if (!(startingCashDollars >= 0)) this.error(`--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`, { exit: 2 })
     const bus = busSettings({ source: this.flags.source, jetstream: this.flags.jetstream }, 'new')
     if (bus.source && this.flags.replay) throw inputError('BAD_BUS_FLAGS', '--source and --replay cannot go together: give one feed')
     const { config } = await this.loadConfig()
-    const output = createStrategyOutput({ writer: this.json ? this.ndjson() : undefined, colorLevel: colorLevel(process.stdout), debug: this.debugEnabled })
+    // A replay's data is what the file holds; a live or bus feed under --env sim is the simulator's.
+    const output = createStrategyOutput({ writer: this.json ? this.ndjson() : undefined, colorLevel: colorLevel(process.stdout), debug: this.debugEnabled, simulated: config.environment === 'sim' && !this.flags.replay })
     const { summary, failure } = await this.runUntilStopped((signal) => runStrategySession({
       files: this.positional, config, hook: this.flags.hook, live: this.flags.live, params: this.flags.param ?? [],
       reportEveryMs, durationMs, startingCashDollars,
@@ -59,6 +62,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
       spinner: this.spinner(),
       signal,
       status: { command: 'run-strategy', args: this.positional },
+      onStrategyFault: this.flags['on-strategy-fault'] as 'continue' | 'stop',
     }), (result) => output.summary(result.summary))
     if (failure) throw failure
     return summary

@@ -1,12 +1,19 @@
 import { readFile } from 'node:fs/promises'
-import { Command, Flags } from '@oclif/core'
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { configError, inputError, NeuralError } from '../errors.js'
 import { startSimulator } from '../sim/index.js'
 
 export interface SimResult { apiUrl: string; wsUrl: string }
 
-export default class Sim extends Command {
+/** The line `sim --json` prints once it listens. */
+export interface SimListening { type: 'sim'; apiUrl: string; wsUrl: string; seed: number; markets: number }
+
+export default class Sim extends BaseCommand<typeof Sim> {
   static override summary = 'Run a simulated Kalshi exchange (REST + WebSocket) on this machine'
-  static override examples = ['<%= config.bin %> sim --port 8080 --seed 7', '<%= config.bin %> sim --rate 50000 --markets 5000 --seq-gap-every 100']
+  static override examples = ['<%= config.bin %> sim --port 8080 --seed 7', '<%= config.bin %> sim --port 0 --json', '<%= config.bin %> sim --rate 50000 --markets 5000 --seq-gap-every 100']
+  // The exchange flags (--env, --api-url, ...) would mean nothing here: only output and debugging.
+  static override baseFlags = { json: BaseCommand.baseFlags.json, debug: BaseCommand.baseFlags.debug } as unknown as typeof BaseCommand.baseFlags
   static override flags = {
     host: Flags.string({ default: '127.0.0.1', description: 'interface to listen on' }),
     port: Flags.integer({ default: 8080, description: 'port for REST and WebSocket (0 picks a free one)' }),
@@ -21,25 +28,65 @@ export default class Sim extends Command {
     'error-every': Flags.integer({ description: 'fault: answer every Nth command with an error and every Nth REST call with 429' }),
     'refuse-auth': Flags.boolean({ default: false, description: 'fault: refuse every signed handshake and REST call with 401' }),
     'silent-after': Flags.integer({ description: 'fault: go silent (no data, no pings) N seconds into each connection' }),
+    'legacy-wire': Flags.boolean({ default: false, description: 'also send the legacy integer fields (cents, whole contracts) beside the current dollar/fp strings' }),
+    'subscription-market-limit': Flags.integer({ default: 500, description: 'markets one subscription may hold (more: WebSocket error 26)' }),
+    'command-rate-limit': Flags.integer({ default: 100, description: 'WebSocket commands per second per connection (more: error 27); 0 = unlimited' }),
+    'new-event-every': Flags.integer({ default: 60, description: 'list a new KXBTCD event every N seconds (event_lifecycle on the lifecycle channel); 0 = never' }),
   }
 
-  /** Resolves when the user asks to stop (Ctrl-C, SIGTERM); tests replace it instead of signalling the test process. */
-  static waitForStop = (): Promise<void> => new Promise((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()) })
+  /**
+   * Resolves when the run should end by itself; by default never: Ctrl-C / SIGTERM stop the
+   * simulator through the shutdown handler (exit 130 / 143). Tests replace it to stop in-process.
+   */
+  static waitForStop = (): Promise<void> => new Promise(() => undefined)
 
   async run(): Promise<SimResult> {
-    const { flags } = await this.parse(Sim)
-    const publicKeys = await Promise.all((flags['public-key'] ?? []).map((file) => readFile(file, 'utf8').catch(() => this.error(`cannot read public key file ${file}`, { exit: 2 }))))
+    const { flags } = this
+    const port = flags.port
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw inputError('BAD_PORT', `--port: expected a port number from 0 to 65535 (0 picks a free one), got ${port}`)
+    for (const [flag, value] of [['rate', flags.rate], ['speed', flags.speed]] as const) {
+      if (!(value > 0)) throw inputError('BAD_COUNT', `--${flag}: expected a whole number ≥ 1, got ${value}`)
+    }
+    const publicKeys = await Promise.all((flags['public-key'] ?? []).map((file) => readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw configError('KEY_FILE_MISSING', `--public-key ${file}: cannot read it (${error.code ?? error.message})`, error)
+    })))
     const sim = await startSimulator({
-      host: flags.host, port: flags.port, seed: flags.seed, ratePerSec: flags.rate, speed: flags.speed, extraMarkets: flags.markets, publicKeys,
+      host: flags.host, port, seed: flags.seed, ratePerSec: flags.rate, speed: flags.speed, extraMarkets: flags.markets, publicKeys,
+      legacyWire: flags['legacy-wire'], subscriptionMarketLimit: flags['subscription-market-limit'], commandRateLimitPerSec: flags['command-rate-limit'], newEventEverySec: flags['new-event-every'],
       faults: { dropEverySec: flags['drop-every'], seqGapEvery: flags['seq-gap-every'], malformedEvery: flags['malformed-every'], errorEvery: flags['error-every'], refuseAuth: flags['refuse-auth'], silentAfterSec: flags['silent-after'] },
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw listenError(error, flags.host, port)
     })
-    this.log(`Simulated exchange (not Kalshi) running, seed ${flags.seed}, ${sim.world.markets().length} markets`)
-    this.log(`  REST       ${sim.apiUrl}`)
-    this.log(`  WebSocket  ${sim.wsUrl}`)
-    this.log('Press Ctrl-C to stop.')
+    let closed = false
+    const close = async () => {
+      if (closed) return
+      closed = true
+      await sim.close()
+      // stderr: under --json stdout carries only the one line, and a signal may have taken its reader.
+      process.stderr.write('Simulated exchange stopped.\n')
+    }
+    const unregister = this.onShutdown(close)
+    const markets = sim.world.markets().length
+    if (this.json) {
+      const line: SimListening = { type: 'sim', apiUrl: sim.apiUrl, wsUrl: sim.wsUrl, seed: flags.seed, markets }
+      this.printJson(line)
+    } else {
+      this.log(`Simulated exchange (not Kalshi) running, seed ${flags.seed}, ${markets} markets`)
+      this.log(`  REST       ${sim.apiUrl}`)
+      this.log(`  WebSocket  ${sim.wsUrl}`)
+      this.log('Press Ctrl-C to stop.')
+    }
     await Sim.waitForStop()
-    await sim.close()
-    this.log('Simulated exchange stopped.')
+    unregister()
+    await close()
     return { apiUrl: sim.apiUrl, wsUrl: sim.wsUrl }
   }
+}
+
+/** The listen failures a person can fix, as one line each. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): NeuralError {
+  if (error.code === 'EADDRINUSE') return inputError('PORT_IN_USE', `--port ${port}: ${host}:${port} is already in use (--port 0 picks a free one)`, error)
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return inputError('BAD_HOST', `--host ${host}: not an address of this machine (e.g. --host 127.0.0.1)`, error)
+  if (error.code === 'EACCES') return inputError('PORT_IN_USE', `--port ${port}: not allowed to listen on ${host}:${port} (ports below 1024 need privileges; --port 0 picks a free one)`, error)
+  return error instanceof NeuralError ? error : new NeuralError('internal', 'INTERNAL', error.message, { cause: error })
 }

@@ -7,6 +7,9 @@ import { runStreamSession, type StreamSummary } from '../app/stream-session.js'
 import { parseTargets } from '../core/targets.js'
 import { busSettings } from '../app/bus-flags.js'
 import { BusFeed, busTypesFor } from '../app/bus-feed.js'
+import { withSwappedGameHint } from '../app/nfl-hints.js'
+import { RestClient } from '../core/rest-client.js'
+import { checkNflTarget, expandNflAlias } from '../nfl/aliases.js'
 
 export type StreamResult = StreamSummary
 
@@ -26,6 +29,7 @@ export default class Stream extends BaseCommand<typeof Stream> {
     duration: durationFlag,
     count: Flags.integer({ description: 'stop after this many market events' }),
     record: Flags.string({ description: 'write every raw frame with its receive time to this NDJSON file (for run-strategy --replay)' }),
+    'on-record-error': Flags.string({ description: 'when the record file cannot be written (full disk): stop with a summary, or continue without recording', options: ['stop', 'continue'], default: 'stop' }),
     publish: Flags.string({ description: 'also publish every event to this NATS server (nats://HOST:PORT), on subjects neural.<type>.<ticker>', helpGroup: 'BUS' }),
     source: Flags.string({ description: 'read the NATS bus (nats://HOST:PORT) instead of the exchange; targets filter markets, * = every market', helpGroup: 'BUS' }),
     jetstream: Flags.string({ description: 'with --publish: store into this JetStream stream (created when missing); with --source: replay it, then follow', helpGroup: 'BUS' }),
@@ -35,7 +39,18 @@ export default class Stream extends BaseCommand<typeof Stream> {
   }
 
   async run(): Promise<StreamResult> {
-    const targets = this.positional
+    const bus0 = this.flags.source !== undefined
+    // The guide's spellings (KXNFLGAME-25SEP04DALPHI-WINNER) name a game's markets: say what they became.
+    const targets = this.positional.map((input) => {
+      if (bus0) return input
+      const alias = expandNflAlias(input)
+      if (alias) {
+        process.stderr.write(`note: ${alias.note}\n`)
+        return alias.target
+      }
+      checkNflTarget(input)
+      return input
+    })
     const channels = parseChannels(this.flags.channels ?? 'ticker,trade')
     const bus = busSettings(this.flags, 'all')
     const durationMs = secondsToMs('duration', this.flags.duration)
@@ -47,10 +62,13 @@ export default class Stream extends BaseCommand<typeof Stream> {
     const feed = bus.source ? new BusFeed({ ...bus.source, types: this.flags.channels === undefined ? undefined : busTypesFor(channels) }) : undefined
     return this.runUntilStopped((signal) => runStreamSession({
       exchange, feed, publish: bus.publish, config, targets, channels, durationMs, count, recordFile: this.flags.record,
+      onRecordError: this.flags['on-record-error'] as 'stop' | 'continue',
       sink: sinkFor(this.json, () => this.ndjson(), exchange?.simulated ?? false),
       spinner: this.spinner(),
       signal,
       status: { command: 'stream', args: this.positional },
+    }).catch(async (error: unknown) => {
+      throw exchange ? await withSwappedGameHint(error, targets, new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer })) : error
     }))
   }
 }

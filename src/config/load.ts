@@ -5,6 +5,7 @@ import { cosmiconfig } from 'cosmiconfig'
 import { loadPrivateKey } from '../auth/signer.js'
 import { configError, NeuralError } from '../errors.js'
 import { API_PATH, ENDPOINTS, WS_PATH, type Environment } from './endpoints.js'
+import { couldBeKeyText } from './key-text.js'
 import { maskKeyId } from './redact.js'
 import {
   DEFAULTS,
@@ -234,7 +235,7 @@ function validate<T>(key: string, from: Candidate, spec: ValueSpec<T>, value: un
 
 /** The value as quoted in an error: never the key text, the key id masked, long values cut. */
 function displayValue(key: string, raw: unknown): string {
-  if (key === 'privateKey') return ''
+  if (key === 'privateKey' || key === 'privateKeyPath') return ''
   if (key === 'apiKeyId' && typeof raw === 'string') return ` ${JSON.stringify(maskKeyId(raw))}`
   let text: string
   try {
@@ -321,11 +322,20 @@ async function readRcFile(cwd: string, configFile: string | undefined): Promise<
 }
 
 function rcParseError(file: string, error: unknown): NeuralError {
-  // cosmiconfig's messages read "JSON Error in /path:\n<reason>\n<code frame>"; keep one line.
-  const lines = String((error as Error)?.message ?? error).split('\n').map((l) => l.trim()).filter(Boolean)
-  const kind = /^(JSON|YAML) Error in /.exec(lines[0] ?? '')?.[1]
-  const reason = (kind ? lines[1] : lines[0]) ?? 'unreadable'
-  return configError('CONFIG_PARSE', `rc file ${file}: ${kind ? `invalid ${kind}: ` : ''}${reason}`, error)
+  // cosmiconfig's messages read "JSON Error in /path:\n<code frame>\n<reason>\n<code frame>" (JSON) or
+  // "YAML Error in /path:\n<reason>..."; keep one line: the reason, and where (line, column) when a frame shows it.
+  const lines = String((error as Error)?.message ?? error).split('\n')
+  const kind = /^(JSON|YAML) Error in /.exec(lines[0]?.trim() ?? '')?.[1]
+  const isFrame = (l: string) => /^\s*(>\s*)?\d*\s*\|/.test(l)
+  const reasonLine = lines.slice(kind ? 1 : 0).map((l) => l.trim()).find((l) => l && !isFrame(l)) ?? 'unreadable'
+  // Node's JSON reason ends with a position and a cut-off copy of the text; the line and column say it better.
+  const reason = reasonLine.replace(/ in JSON at position \d+.*$/, '').replace(/ while parsing .*$/, '')
+  const marked = lines.findIndex((l) => /^\s*>\s*\d+\s*\|/.test(l))
+  const lineNo = marked === -1 ? undefined : Number(/^\s*>\s*(\d+)/.exec(lines[marked]!)![1])
+  const caret = marked === -1 ? undefined : lines[marked + 1]
+  const column = caret && caret.includes('^') ? caret.indexOf('^') - caret.indexOf('|') - 1 : undefined
+  const where = lineNo !== undefined ? ` at line ${lineNo}${column !== undefined && column > 0 ? `, column ${column}` : ''}` : ''
+  return configError('CONFIG_PARSE', `rc file ${file}: ${kind ? `invalid ${kind}${where}: ` : ''}${reason}`, error)
 }
 
 function expandHome(p: string): string {
@@ -367,9 +377,15 @@ async function resolvePrivateKey(args: {
     checkPem(pem, from.label)
     return { pem, from }
   }
-  if (from.mayBePem && !looksLikePath(value)) {
-    throw configError('KEY_FORMAT', `private key from ${from.label}: neither PEM text (starting with "${PEM_PREFIX}") nor a path to a PEM file`)
+  if (from.mayBePem && (!looksLikePath(value) || couldBeKeyText(value))) {
+    throw configError('KEY_FORMAT', `private key from ${from.label}: neither whole PEM text (starting with "${PEM_PREFIX}") nor a path to a PEM file; it may be part of a key, so it is not shown`)
   }
+  if (!from.mayBePem && couldBeKeyText(value)) {
+    // Never echoed: the user pasted key text where a file name belongs.
+    throw configError('KEY_NOT_PATH', `${from.label} expects the path of a PEM file, but its value looks like key text (not shown); put the key in a file (chmod 600) and give that file's path`)
+  }
+  // What a value from a setting that may hold key text is called in messages: never its text.
+  const shown = (file: string) => (from.mayBePem ? `named by ${from.label} (path not shown: that setting may hold key text)` : file)
 
   const file = path.resolve(from.baseDir, expandHome(value.trim()))
   let pem: string
@@ -379,16 +395,20 @@ async function resolvePrivateKey(args: {
     pem = await readFile(file, 'utf8')
     if ((info.mode & 0o077) !== 0) {
       warnings.push(
-        `private key file ${file} is readable by group or others (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}): run chmod 600 ${file}`,
+        from.mayBePem
+          ? `private key file ${shown(file)} is readable by group or others (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it`
+          : `private key file ${file} is readable by group or others (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}): run chmod 600 ${file}`,
       )
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw configError('KEY_FILE_MISSING', `private key file not found: ${file} (from ${from.label})`, error)
+    // The fs error's own message holds the path: kept out of the cause when the path is not shown.
+    const cause = from.mayBePem ? undefined : error
+    if (code === 'ENOENT') throw configError('KEY_FILE_MISSING', from.mayBePem ? `private key file not found: the file ${shown(file)}` : `private key file not found: ${file} (from ${from.label})`, cause)
     const why = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'read failed')
-    throw configError('KEY_FILE_UNREADABLE', `private key file unreadable: ${file} (from ${from.label}): ${why}`, error)
+    throw configError('KEY_FILE_UNREADABLE', from.mayBePem ? `private key file unreadable: the file ${shown(file)}: ${why}` : `private key file unreadable: ${file} (from ${from.label}): ${why}`, cause)
   }
-  checkPem(pem, `file ${file} (from ${from.label})`)
+  checkPem(pem, from.mayBePem ? `the file ${shown(file)}` : `file ${file} (from ${from.label})`)
   return { pem, path: file, from }
 }
 

@@ -102,8 +102,9 @@ export const ENV_VARS = {
 export const DEFAULTS = {
   environment: 'production',
   websocketTimeoutMs: 30_000,
-  // Ten attempts with a 1 s base doubling to a 30 s cap is about four minutes of trying before giving up.
-  retryAttempts: 10,
+  // A market-data stream never gives up unless the user sets a limit (0 = forever); each retry waits
+  // 1 s doubling to at most 30 s. `connect` makes one attempt whatever this says.
+  retryAttempts: 0,
   retryDelayMs: 1_000,
   retryMaxDelayMs: 30_000,
   subscriptionBatchSize: 100,

@@ -6,6 +6,7 @@
 import { NeuralError } from '../errors.js'
 import { sleep } from './backoff.js'
 import type { ErrorMessage } from './wire.js'
+import { WS_ERROR, wsError } from './ws-errors.js'
 
 export type CommandKind = 'subscribe' | 'unsubscribe' | 'update' | 'list'
 
@@ -27,12 +28,28 @@ export interface Pending {
   resolve: (p: Pending) => void
 }
 
-/** Command errors worth another try: unable to process, channel error, internal error, command timeout, too many requests. */
-export const RETRYABLE_COMMAND_ERRORS: ReadonlySet<number> = new Set([1, 10, 17, 18, 27])
 /** Tries of a command that failed with a retryable error. */
 export const COMMAND_TRIES = 4
+/** Tries of a command refused for the command rate limit: it backs off instead of giving up early. */
+export const RATE_LIMITED_TRIES = 12
 
-export function retryPauseMs(tries: number): number {
+/** Command errors worth another try (the `retryable` column of ws-errors.ts). */
+export function isRetryable(code: number): boolean {
+  return wsError(code).retryable
+}
+
+export function isRateLimited(code: number): boolean {
+  return code === WS_ERROR.too_many_requests.code
+}
+
+/** Tries allowed for a command that keeps failing with `code`. */
+export function triesFor(code: number): number {
+  return isRateLimited(code) ? RATE_LIMITED_TRIES : COMMAND_TRIES
+}
+
+/** The pause before try `tries + 1`: short for transient errors, longer and growing for the rate limit (capped at 5 s). */
+export function retryPauseMs(tries: number, code?: number): number {
+  if (code !== undefined && isRateLimited(code)) return Math.min(5000, 250 * 2 ** (tries - 1))
   return Math.min(1000, 50 * 2 ** (tries - 1))
 }
 
@@ -43,7 +60,7 @@ export function exchangeReason(m: ErrorMessage): string {
 
 /** A command the exchange refused for now and that will be tried again: reported by name, not fatal. */
 export function commandRetryError(cmd: string, error: ErrorMessage, delayMs: number): NeuralError {
-  const kind = error.code === 27 ? 'rate_limit' : 'protocol'
+  const kind = isRateLimited(error.code) ? 'rate_limit' : 'protocol'
   return new NeuralError(kind, `WS_${error.codeName.toUpperCase()}`, `the exchange answered ${cmd} with ${exchangeReason(error)}; retrying in ${delayMs} ms`)
 }
 
@@ -84,9 +101,10 @@ export class Commands {
   async sendWithRetry(kind: CommandKind, body: Record<string, unknown>, channels: string[], tickers: string[], remaining: number, current: () => boolean): Promise<Pending> {
     for (let tries = 1; ; tries++) {
       const p = await this.send(kind, body, channels, tickers, remaining)
-      if (!p.error || !RETRYABLE_COMMAND_ERRORS.has(p.error.code) || tries >= COMMAND_TRIES || !current()) return p
-      this.options.onRetry(commandRetryError(body.cmd as string, p.error, retryPauseMs(tries)))
-      await sleep(retryPauseMs(tries))
+      if (!p.error || !isRetryable(p.error.code) || tries >= triesFor(p.error.code) || !current()) return p
+      const pauseMs = retryPauseMs(tries, p.error.code)
+      this.options.onRetry(commandRetryError(body.cmd as string, p.error, pauseMs))
+      await sleep(pauseMs)
     }
   }
 

@@ -20,6 +20,7 @@
  * 1/100 contract), with BigInt where a product can pass 2^53.
  */
 import { COUNT_SCALE, PRICE_SCALE } from './fixed-point.js'
+import type { EventFeeUpdate } from './types.js'
 
 export type Liquidity = 'taker' | 'maker'
 
@@ -139,14 +140,6 @@ export function takerFeeDollars(contracts: number, priceDollars: number, schedul
   return feeDollars(contracts, priceDollars, 'taker', schedule)
 }
 
-/** An `event_fee_update`: an event's override changed (null = cleared, back to the series'). */
-export interface FeeUpdate {
-  type: 'fee_update'
-  eventTicker: string
-  feeType: string | null
-  feeMultiplier: number | null
-  receivedAt: number
-}
 
 interface Override { feeType: string | null; multiplier: number | null }
 
@@ -168,7 +161,7 @@ export class FeeSchedules {
   }
 
   /** Set or clear one event's override. */
-  applyUpdate(update: Pick<FeeUpdate, 'eventTicker' | 'feeType' | 'feeMultiplier'>): void {
+  applyUpdate(update: Pick<EventFeeUpdate, 'eventTicker' | 'feeType' | 'feeMultiplier'>): void {
     if (update.feeType === null && update.feeMultiplier === null) this.events.delete(update.eventTicker)
     else this.events.set(update.eventTicker, { feeType: update.feeType, multiplier: update.feeMultiplier })
   }

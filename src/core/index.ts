@@ -1,6 +1,7 @@
 /** The streaming core's public API. No oclif, chalk or ora below this line. */
 export * from './types.js'
 export { MarketStore, type MarketState, type MarketStoreView, type HistoryPoint } from './market-store.js'
+export { DEFAULT_GAP_BACKOFF, type GapBackoff } from './subscriptions.js'
 export { MarketStream, WIRE_CHANNELS, type ChannelName, type MarketStreamOptions, type StreamEvents, type StreamStats, type SubscribeResult, type SubscriptionInfo } from './stream.js'
 export { Connection, defaultSocketFactory, type ConnectionOptions, type SocketFactory } from './connection.js'
 export { RestClient, parseMarket, parseEvent, type EventInfo, type ExchangeStatus, type MarketFilter, type MarketInfo, type OrderRequest, type OrderResult, type RestClientOptions } from './rest-client.js'
@@ -8,5 +9,6 @@ export { parseTarget, parseTargets, resolveTargets, targetMatches, type Target, 
 export { Recorder, readRecord, RECORD_TYPE, RECORD_VERSION, type RecordedFrame, type RecorderOptions } from './recorder.js'
 export { OrderBook, OrderBooks, type Gap } from './order-book.js'
 export { parseFrame, WS_ERROR_CODES, wsErrorName, type WireMessage } from './wire.js'
+export { WS_ERROR, WS_ERROR_TABLE, wsError, type WsErrorInfo, type WsErrorKind, type WsErrorName } from './ws-errors.js'
 export { backoffDelay, backoffDelays, canRetry, sleep, AbortedError, DEFAULT_RETRY, type RetryPolicy, type Jitter } from './backoff.js'
-export { FeeSchedules, OrderFees, feeDollars, feeRate, takerFeeDollars, tradeFeeMicros, DEFAULT_FEE_SCHEDULE, MAKER_RATE, TAKER_RATE, MICROS_PER_DOLLAR, type FeeSchedule, type FeeType, type FeeUpdate, type FillFee, type Liquidity } from './fees.js'
+export { FeeSchedules, OrderFees, feeDollars, feeRate, takerFeeDollars, tradeFeeMicros, DEFAULT_FEE_SCHEDULE, MAKER_RATE, TAKER_RATE, MICROS_PER_DOLLAR, type FeeSchedule, type FeeType, type FillFee, type Liquidity } from './fees.js'

@@ -80,6 +80,8 @@ export class OrderBook {
   sid?: number
   seq?: number
   ts = 0
+  /** Exchange time of the last delta, when Kalshi sent one. */
+  exchangeTs?: number
   private cached?: Book
 
   constructor(readonly ticker: string) {}
@@ -93,14 +95,16 @@ export class OrderBook {
     this.valid = true
     this.seq = seq
     this.ts = ts
+    this.exchangeTs = undefined
     this.cached = undefined
   }
 
   /** Apply one delta; false means the book went negative and is now invalid. */
-  apply(side: Side, priceUnits: number, deltaUnits: number, ts: number, seq?: number): boolean {
+  apply(side: Side, priceUnits: number, deltaUnits: number, ts: number, seq?: number, exchangeTs?: number): boolean {
     const ok = (side === 'yes' ? this.yes : this.no).apply(priceUnits, deltaUnits)
     this.cached = undefined
     this.ts = ts
+    if (exchangeTs !== undefined) this.exchangeTs = exchangeTs
     if (seq !== undefined) this.seq = seq
     if (!ok) this.valid = false
     return ok
@@ -128,6 +132,7 @@ export class OrderBook {
       seq: this.seq,
       ts: this.ts,
     }
+    if (this.exchangeTs !== undefined) book.exchangeTs = this.exchangeTs
     this.cached = book
     return book
   }
@@ -215,7 +220,7 @@ export class OrderBooks {
     }
     const book = this.books.get(m.ticker)
     if (!book || !book.valid) return undefined
-    if (!book.apply(m.side, m.priceUnits, m.deltaUnits, m.receivedAt, m.seq)) {
+    if (!book.apply(m.side, m.priceUnits, m.deltaUnits, m.receivedAt, m.seq, m.exchangeTs)) {
       if (book.sid !== undefined) return this.breakSid(book.sid, 'negative_quantity', m.receivedAt)
       return { type: 'gap', sid: -1, reason: 'negative_quantity', tickers: [book.ticker], ts: m.receivedAt }
     }

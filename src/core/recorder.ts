@@ -4,9 +4,9 @@
  * flushed with fs.writeSync, so a SIGINT/SIGTERM handler that calls flushSync() leaves a file in
  * which every line is valid JSON and nothing received before the signal is missing.
  */
-import { closeSync, createReadStream, fchmodSync, openSync, writeSync } from 'node:fs'
+import { closeSync, createReadStream, fchmodSync, ftruncateSync, openSync, writeSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { inputError } from '../errors.js'
+import { inputError, NeuralError } from '../errors.js'
 
 export const RECORD_TYPE = 'neural-record'
 export const RECORD_VERSION = 1
@@ -31,6 +31,11 @@ export interface RecorderOptions {
   /** Extra header fields (e.g. the targets). */
   header?: Record<string, unknown>
   now?: () => number
+  /**
+   * The first write that fails (a full disk, a file size limit, an I/O error): recording stops, the
+   * file is cut back to its last complete line, and this is called once. Without it the error is thrown.
+   */
+  onError?: (error: NeuralError) => void
 }
 
 export class Recorder {
@@ -39,18 +44,27 @@ export class Recorder {
   private bytes = 0
   private readonly bufferBytes: number
   private readonly timer?: NodeJS.Timeout
-  /** Frames written so far. */
+  /** Bytes of complete lines on disk: where the file is cut back to when a write fails. */
+  private committedBytes = 0
+  private readonly onError?: (error: NeuralError) => void
+  /** Frames handed to write() so far (buffered or on disk). */
   frames = 0
+  /** Frames whose line is complete on disk. */
+  writtenFrames = 0
+  private pendingFrames = 0
+  /** Set once a write failed: recording has stopped. */
+  error?: NeuralError
 
   constructor(readonly file: string, options: RecorderOptions = {}) {
     this.bufferBytes = options.bufferBytes ?? 65_536
+    this.onError = options.onError
     // 0600: a record can hold fills (private account data).
     this.fd = openSync(file, 'w', 0o600)
     fchmodSync(this.fd, 0o600)
     const header: RecordHeader = { ...options.header, type: RECORD_TYPE, version: RECORD_VERSION, startedAt: (options.now ?? Date.now)() }
-    writeSync(this.fd, JSON.stringify(header) + '\n')
+    this.writeLines(JSON.stringify(header) + '\n', 0)
     const interval = options.flushIntervalMs ?? 1000
-    if (interval > 0) {
+    if (interval > 0 && this.fd !== undefined) {
       this.timer = setInterval(() => this.flushSync(), interval)
       this.timer.unref()
     }
@@ -63,16 +77,19 @@ export class Recorder {
     this.chunks.push(line)
     this.bytes += line.length
     this.frames++
+    this.pendingFrames++
     if (this.bytes >= this.bufferBytes) this.flushSync()
   }
 
-  /** Write everything buffered, synchronously. Safe to call from a signal handler. */
+  /** Write everything buffered, synchronously. Safe to call from a signal handler, and never throws once onError is set. */
   flushSync(): void {
     if (this.fd === undefined || this.chunks.length === 0) return
     const text = this.chunks.join('')
+    const frames = this.pendingFrames
     this.chunks = []
     this.bytes = 0
-    writeSync(this.fd, text)
+    this.pendingFrames = 0
+    this.writeLines(text, frames)
   }
 
   /** Flush and close. Further writes are ignored. */
@@ -80,8 +97,57 @@ export class Recorder {
     if (this.fd === undefined) return
     if (this.timer) clearInterval(this.timer)
     this.flushSync()
-    closeSync(this.fd)
+    if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
+  }
+
+  /**
+   * Write whole lines. writeSync may take part of a buffer (a disk filling up) and throw on the next
+   * call: on any failure the file is cut back to the end of its last complete line, so every line a
+   * reader finds is whole, and recording stops.
+   */
+  private writeLines(text: string, frames: number): void {
+    const fd = this.fd!
+    const data = Buffer.from(text, 'utf8')
+    let done = 0
+    try {
+      while (done < data.length) done += writeSync(fd, data, done, data.length - done)
+      this.committedBytes += data.length
+      this.writtenFrames += frames
+    } catch (cause) {
+      // Whole lines that did reach the disk stay (frames counted per line), a torn one is cut.
+      const whole = data.subarray(0, done).lastIndexOf(0x0a) + 1
+      let kept = 0
+      for (let i = 0; i < whole; i++) if (data[i] === 0x0a) kept++
+      if (frames > 0) this.writtenFrames += kept
+      this.committedBytes += whole
+      try {
+        ftruncateSync(fd, this.committedBytes)
+      } catch {
+        // Nothing more can be done; the reader skips a torn last line.
+      }
+      this.fail(cause)
+    }
+  }
+
+  private fail(cause: unknown): void {
+    if (this.timer) clearInterval(this.timer)
+    this.chunks = []
+    this.bytes = 0
+    this.pendingFrames = 0
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd)
+      } catch {
+        // already unusable
+      }
+      this.fd = undefined
+    }
+    const code = (cause as NodeJS.ErrnoException)?.code
+    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EFBIG' ? 'the file size limit was reached' : code === 'EDQUOT' ? 'the disk quota is used up' : ((cause as Error)?.message ?? String(cause))
+    this.error = new NeuralError('io', 'RECORD_WRITE', `cannot write the record file ${this.file}: ${why}; it holds ${this.writtenFrames} frames up to its last complete line`, { cause })
+    if (!this.onError) throw this.error
+    this.onError(this.error)
   }
 }
 

@@ -3,9 +3,10 @@
  * contracts, epoch ms). Requests are paced under the basic-tier read limit, 429s are retried with
  * backoff, and failures become NeuralErrors grouped by what the caller should do.
  */
+import { randomUUID } from 'node:crypto'
 import type { Signer } from '../auth/signer.js'
 import { NeuralError } from '../errors.js'
-import { backoffDelay, type RetryPolicy } from './backoff.js'
+import { AbortedError, backoffDelay, canRetry, sleep, type RetryPolicy } from './backoff.js'
 import { centsToUnits, COUNT_SCALE, countToUnits, dollarsToUnits, formatDollars, dollarsNumberToUnits, PRICE_SCALE } from './fixed-point.js'
 import { bookFromLevels } from './order-book.js'
 import type { Book, Side } from './types.js'
@@ -55,6 +56,16 @@ export interface MarketInfo {
   result?: string
   /** What one YES contract pays once determined, dollars (`settlement_value_dollars`; 0.5 for a tied NFL game). */
   settlementValue?: number
+  /** How the strikes read: `greater` (YES above floorStrike), `less` (below capStrike), `between`, `structured`/`custom` (see customStrike), … */
+  strikeType?: string
+  /** Lower strike, e.g. an NFL spread or total line (`KXNFLSPREAD-…-KC7`: 6.5). */
+  floorStrike?: number
+  capStrike?: number
+  /** Structured strike, e.g. the team id of a winner market. */
+  customStrike?: Record<string, unknown>
+  rulesPrimary?: string
+  /** When the thing the market is about happens (e.g. kickoff + game length), ISO 8601. */
+  occurrenceTime?: string
 }
 
 /** A series' fee settings (see src/core/fees.ts). */
@@ -87,6 +98,10 @@ export interface OrderRequest {
   count: number
   /** Limit price in dollars of the side bought or sold (yes price for side yes, no price for side no). */
   priceDollars: number
+  /**
+   * The exchange refuses a second order with the same id, so a retried or repeated POST cannot place
+   * the order twice. A random one is made when absent.
+   */
   clientOrderId?: string
   timeInForce?: string
 }
@@ -95,6 +110,40 @@ export interface OrderResult {
   orderId: string
   status: string
   clientOrderId?: string
+  /** Contracts filled when the exchange answered. */
+  filledCount?: number
+  /** Contracts still resting when the exchange answered. */
+  remainingCount?: number
+  /**
+   * True when the exchange already had an order with this client_order_id (HTTP 409): it was placed
+   * by an earlier try or an earlier run, and the fields above describe that order.
+   */
+  duplicate?: boolean
+}
+
+/** An order as GET /portfolio/orders lists it. */
+export interface OrderInfo {
+  orderId: string
+  clientOrderId?: string
+  ticker: string
+  side: Side
+  action: 'buy' | 'sell'
+  /** resting, canceled, executed. */
+  status: string
+  /** Limit price of the order's own side, dollars. */
+  priceDollars: number
+  initialCount: number
+  filledCount: number
+  remainingCount: number
+}
+
+/** A market position as GET /portfolio/positions lists it. */
+export interface PositionInfo {
+  ticker: string
+  /** Contracts held: positive = YES, negative = NO (Kalshi's sign convention). */
+  position: number
+  /** Cost of the position held, dollars. */
+  exposureDollars: number
 }
 
 export interface RestClientOptions {
@@ -111,9 +160,15 @@ export interface RestClientOptions {
   random?: () => number
   /** Told of each failed try that will be retried (429, 5xx, network), before the backoff sleep. */
   onRetry?: (error: NeuralError, delayMs: number) => void
+  /** Aborts requests in flight and every pacing or backoff sleep (Ctrl-C). */
+  signal?: AbortSignal
+  /** A `Retry-After` longer than this is cut to it: a server cannot park us for an hour. @default 30000 */
+  maxRetryAfterMs?: number
 }
 
+/** `attempts` as in the WebSocket policy: retries after the first try (0 = no limit). */
 const DEFAULT_REST_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4000, jitter: 'equal' }
+const DEFAULT_MAX_RETRY_AFTER_MS = 30_000
 
 type Obj = Record<string, unknown>
 
@@ -124,6 +179,25 @@ function str(v: unknown): string | undefined {
 function priceOf(o: Obj, key: string): number | undefined {
   const u = dollarsToUnits(o[`${key}_dollars`]) ?? centsToUnits(o[key])
   return u === undefined ? undefined : u / PRICE_SCALE
+}
+
+/** Kalshi shows an empty side as a $0 bid and a $1 ask: "none", not a price (and an untraded market's last price as $0). */
+function bidOf(o: Obj, key: string): number | undefined {
+  const p = priceOf(o, key)
+  return p === 0 ? undefined : p
+}
+function askOf(o: Obj, key: string): number | undefined {
+  const p = priceOf(o, key)
+  return p === 1 ? undefined : p
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v)
+    return Number.isFinite(n) ? n : undefined
+  }
+  return undefined
 }
 
 function countOf(o: Obj, key: string): number | undefined {
@@ -156,15 +230,21 @@ function marketFields(o: Obj, ticker: string, eventTicker: string): MarketInfo {
     status: str(o.status) ?? 'unknown',
     openTime: str(o.open_time),
     closeTime: str(o.close_time),
-    yesBid: priceOf(o, 'yes_bid'),
-    yesAsk: priceOf(o, 'yes_ask'),
-    noBid: priceOf(o, 'no_bid'),
-    noAsk: priceOf(o, 'no_ask'),
-    lastPrice: priceOf(o, 'last_price'),
+    yesBid: bidOf(o, 'yes_bid'),
+    yesAsk: askOf(o, 'yes_ask'),
+    noBid: bidOf(o, 'no_bid'),
+    noAsk: askOf(o, 'no_ask'),
+    lastPrice: bidOf(o, 'last_price'),
     volume: countOf(o, 'volume'),
     volume24h: countOf(o, 'volume_24h'),
     openInterest: countOf(o, 'open_interest'),
     result: str(o.result),
+    strikeType: str(o.strike_type),
+    floorStrike: num(o.floor_strike),
+    capStrike: num(o.cap_strike),
+    customStrike: o.custom_strike && typeof o.custom_strike === 'object' && !Array.isArray(o.custom_strike) ? (o.custom_strike as Record<string, unknown>) : undefined,
+    rulesPrimary: str(o.rules_primary),
+    occurrenceTime: str(o.occurrence_datetime),
   }
 }
 
@@ -207,6 +287,8 @@ export class RestClient {
   private readonly timeoutMs: number
   private readonly random: () => number
   private readonly onRetry?: (error: NeuralError, delayMs: number) => void
+  private readonly signal?: AbortSignal
+  private readonly maxRetryAfterMs: number
   private nextSlotAt = 0
   /** Requests sent (including retries). */
   requests = 0
@@ -221,6 +303,8 @@ export class RestClient {
     this.timeoutMs = options.timeoutMs ?? 15_000
     this.random = options.random ?? Math.random
     this.onRetry = options.onRetry
+    this.signal = options.signal
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
   }
 
   async exchangeStatus(): Promise<ExchangeStatus> {
@@ -314,12 +398,17 @@ export class RestClient {
     throw new NeuralError('protocol', 'BAD_RESPONSE', `the exchange sent no order book for ${ticker}`)
   }
 
-  /** POST /portfolio/orders (signed). */
-  async placeOrder(order: OrderRequest): Promise<OrderResult> {
+  /**
+   * POST /portfolio/orders (signed). Always carries a client_order_id, so the POST may be retried
+   * after a network error or a 5xx: a try that did reach the exchange makes the retry answer 409,
+   * and the order placed is then looked up and returned with `duplicate: true`.
+   */
+  async placeOrder(order: OrderRequest, options: { signal?: AbortSignal } = {}): Promise<OrderResult> {
     if (!this.signer) throw new NeuralError('auth', 'NO_KEY', 'placing orders needs an API key (set KALSHI_API_KEY_ID and a private key)')
     if (!Number.isInteger(order.count) || order.count <= 0) throw new NeuralError('input', 'BAD_ORDER', `order count must be a positive whole number (got ${order.count})`)
     const units = dollarsNumberToUnits(order.priceDollars)
     if (!(units > 0 && units < PRICE_SCALE)) throw new NeuralError('input', 'BAD_ORDER', `order price must be between 0 and 1 dollar exclusive (got ${order.priceDollars})`)
+    const clientOrderId = order.clientOrderId || randomUUID()
     const body: Record<string, unknown> = {
       ticker: order.ticker,
       action: order.action,
@@ -327,29 +416,110 @@ export class RestClient {
       count: order.count,
       type: 'limit',
       [order.side === 'yes' ? 'yes_price_dollars' : 'no_price_dollars']: formatDollars(units),
+      client_order_id: clientOrderId,
     }
-    if (order.clientOrderId) body.client_order_id = order.clientOrderId
     if (order.timeInForce) body.time_in_force = order.timeInForce
-    const res = await this.request('POST', '/portfolio/orders', undefined, () => notFound('UNKNOWN_MARKET', `unknown market ${order.ticker}`), body)
+    let res: Obj
+    try {
+      res = await this.request('POST', '/portfolio/orders', undefined, () => notFound('UNKNOWN_MARKET', `unknown market ${order.ticker}`), body, options.signal)
+    } catch (error) {
+      if (!(error instanceof NeuralError && error.code === 'ORDER_EXISTS')) throw error
+      const placed = (await this.getOrders({ ticker: order.ticker }, options.signal)).find((o) => o.clientOrderId === clientOrderId)
+      if (!placed) throw new NeuralError('protocol', 'ORDER_EXISTS', `the exchange says an order with client_order_id ${clientOrderId} exists, but does not list it`)
+      return { orderId: placed.orderId, status: placed.status, clientOrderId, filledCount: placed.filledCount, remainingCount: placed.remainingCount, duplicate: true }
+    }
     const o = (res.order ?? {}) as Obj
     const orderId = str(o.order_id)
     if (!orderId) throw new NeuralError('protocol', 'BAD_RESPONSE', 'the exchange accepted the order but sent no order_id')
-    return { orderId, status: str(o.status) ?? 'unknown', clientOrderId: str(o.client_order_id) }
+    return {
+      orderId,
+      status: str(o.status) ?? 'unknown',
+      clientOrderId: str(o.client_order_id) ?? clientOrderId,
+      ...optionalCount('filledCount', countOf(o, 'fill_count')),
+      ...optionalCount('remainingCount', countOf(o, 'remaining_count')),
+    }
+  }
+
+  /** GET /portfolio/orders (signed), every page. */
+  async getOrders(filter: { ticker?: string; status?: 'resting' | 'canceled' | 'executed' } = {}, signal?: AbortSignal): Promise<OrderInfo[]> {
+    const out: OrderInfo[] = []
+    const seen = new Set<string>()
+    let cursor: string | undefined
+    for (;;) {
+      const body = await this.request('GET', '/portfolio/orders', { ticker: filter.ticker, status: filter.status, limit: 1000, cursor }, undefined, undefined, signal)
+      for (const raw of Array.isArray(body.orders) ? body.orders : []) {
+        const parsed = parseOrder(raw)
+        if (parsed) out.push(parsed)
+      }
+      const next = typeof body.cursor === 'string' ? body.cursor : ''
+      if (!next) return out
+      if (seen.has(next)) throw new NeuralError('protocol', 'BAD_CURSOR', 'the exchange repeated a pagination cursor')
+      seen.add(next)
+      cursor = next
+    }
+  }
+
+  /** GET /portfolio/positions (signed), every page; markets with no position left out. */
+  async getPositions(signal?: AbortSignal): Promise<PositionInfo[]> {
+    const out: PositionInfo[] = []
+    const seen = new Set<string>()
+    let cursor: string | undefined
+    for (;;) {
+      const body = await this.request('GET', '/portfolio/positions', { count_filter: 'position', limit: 1000, cursor }, undefined, undefined, signal)
+      for (const raw of Array.isArray(body.market_positions) ? body.market_positions : []) {
+        if (!raw || typeof raw !== 'object') continue
+        const o = raw as Obj
+        const ticker = str(o.ticker)
+        const position = countOf(o, 'position')
+        if (!ticker || position === undefined || position === 0) continue
+        // market_exposure_dollars, or the older market_exposure in cents.
+        const exposure = priceOf(o, 'market_exposure') ?? 0
+        out.push({ ticker, position, exposureDollars: exposure })
+      }
+      const next = typeof body.cursor === 'string' ? body.cursor : ''
+      if (!next) return out
+      if (seen.has(next)) throw new NeuralError('protocol', 'BAD_CURSOR', 'the exchange repeated a pagination cursor')
+      seen.add(next)
+      cursor = next
+    }
+  }
+
+  /**
+   * GET any path under the API base with the client's pacing, signing and 429/5xx back-off; for
+   * endpoint modules beside this one (src/core/history-api.ts). `on404` turns a 404 into an error of the caller's choosing.
+   */
+  async getJson(path: string, query?: Record<string, string | number | undefined>, on404?: () => NeuralError): Promise<Record<string, unknown>> {
+    return this.request('GET', path, query, on404)
   }
 
   /** Wait for this request's slot: requests start at least 1/maxRequestsPerSec apart. */
-  private async pace(): Promise<void> {
+  private async pace(signal?: AbortSignal): Promise<void> {
     const now = Date.now()
     const at = Math.max(now, this.nextSlotAt)
     this.nextSlotAt = at + this.intervalMs
-    if (at > now) await new Promise((r) => setTimeout(r, at - now))
+    if (at > now) await this.sleep(at - now, signal)
   }
 
-  private async request(method: 'GET' | 'POST', path: string, query?: Record<string, string | number | undefined>, on404?: () => NeuralError, body?: unknown): Promise<Obj> {
+  /** A sleep that the client's signal or the call's signal cuts short with an 'ABORTED' error. */
+  private async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    try {
+      await sleep(ms, signal)
+    } catch (error) {
+      if (error instanceof AbortedError) throw new NeuralError('network', 'ABORTED', 'the request was cancelled', { cause: error })
+      throw error
+    }
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, query?: Record<string, string | number | undefined>, on404?: () => NeuralError, body?: unknown, callSignal?: AbortSignal): Promise<Obj> {
     const url = new URL(this.apiUrl + path)
     if (query) for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v))
+    const signals = [this.signal, callSignal].filter((s): s is AbortSignal => s !== undefined)
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]
+    // A POST that may have reached the exchange is repeated only when the exchange can tell it is a repeat.
+    const idempotent = method === 'GET' || (typeof (body as Obj | undefined)?.client_order_id === 'string' && (body as Obj).client_order_id !== '')
+    const mayRetry = (attempt: number) => idempotent && canRetry(this.retry, attempt + 1)
     for (let attempt = 0; ; attempt++) {
-      await this.pace()
+      await this.pace(signal)
       const headers: Record<string, string> = { accept: 'application/json' }
       if (body !== undefined) headers['content-type'] = 'application/json'
       // Kalshi signs the path without its query string.
@@ -357,13 +527,15 @@ export class RestClient {
       let res: Response
       this.requests++
       try {
-        res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) })
+        const timeout = AbortSignal.timeout(this.timeoutMs)
+        res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: signal ? AbortSignal.any([timeout, signal]) : timeout })
       } catch (error) {
+        if (signal?.aborted) throw new NeuralError('network', 'ABORTED', 'the request was cancelled', { cause: error })
         const e = new NeuralError('network', 'NETWORK', `could not reach ${url.origin}: ${(error as Error).message}`, { cause: error })
-        if (attempt < this.retry.attempts) {
+        if (mayRetry(attempt)) {
           const delay = backoffDelay(this.retry, attempt + 1, this.random)
           this.onRetry?.(e, delay)
-          await new Promise((r) => setTimeout(r, delay))
+          await this.sleep(delay, signal)
           continue
         }
         throw e
@@ -379,17 +551,21 @@ export class RestClient {
       }
       const text = await res.text().catch(() => '')
       const exchangeMessage = errorMessage(text)
-      if ((res.status === 429 || res.status >= 500) && attempt < this.retry.attempts) {
+      if ((res.status === 429 || res.status >= 500) && mayRetry(attempt)) {
         const retryAfterMs = Number(res.headers.get('retry-after')) * 1000
-        const delay = Math.max(backoffDelay(this.retry, attempt + 1, this.random), Number.isFinite(retryAfterMs) ? retryAfterMs : 0)
+        const asked = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.min(retryAfterMs, this.maxRetryAfterMs) : 0
+        const delay = Math.max(backoffDelay(this.retry, attempt + 1, this.random), asked)
         this.onRetry?.(
           res.status === 429
             ? new NeuralError('rate_limit', 'RATE_LIMITED', `the exchange is rate limiting requests (HTTP 429 on ${method} ${path}); retrying in ${delay} ms`)
             : new NeuralError('network', 'EXCHANGE_UNAVAILABLE', `the exchange failed ${method} ${path} with HTTP ${res.status}; retrying in ${delay} ms`),
           delay,
         )
-        await new Promise((r) => setTimeout(r, delay))
+        await this.sleep(delay, signal)
         continue
+      }
+      if (res.status === 409 && method === 'POST' && path === '/portfolio/orders') {
+        throw new NeuralError('protocol', 'ORDER_EXISTS', `the exchange already has an order with this client_order_id${exchangeMessage ? ` (${exchangeMessage})` : ''}`)
       }
       if (res.status === 429) throw new NeuralError('rate_limit', 'RATE_LIMITED', `the exchange kept rate limiting requests (HTTP 429 after ${attempt + 1} tries)`)
       if (res.status === 401 || res.status === 403) throw new NeuralError('auth', 'AUTH_REJECTED', `the exchange refused the API key (HTTP ${res.status}${exchangeMessage ? `: ${exchangeMessage}` : ''})`)
@@ -397,6 +573,34 @@ export class RestClient {
       if (res.status >= 500) throw new NeuralError('network', 'EXCHANGE_UNAVAILABLE', `the exchange failed ${method} ${path} with HTTP ${res.status}${exchangeMessage ? `: ${exchangeMessage}` : ''}`)
       throw new NeuralError('input', 'BAD_REQUEST', `the exchange rejected ${method} ${path} with HTTP ${res.status}${exchangeMessage ? `: ${exchangeMessage}` : ''}`)
     }
+  }
+}
+
+function optionalCount<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>)
+}
+
+/** One order of GET /portfolio/orders; undefined when it lacks what we need. */
+export function parseOrder(raw: unknown): OrderInfo | undefined {
+  if (!raw || typeof raw !== 'object') return undefined
+  const o = raw as Obj
+  const orderId = str(o.order_id)
+  const ticker = str(o.ticker)
+  const side = o.side === 'yes' || o.side === 'no' ? o.side : undefined
+  const action = o.action === 'buy' || o.action === 'sell' ? o.action : undefined
+  if (!orderId || !ticker || !side || !action) return undefined
+  const price = priceOf(o, side === 'yes' ? 'yes_price' : 'no_price')
+  return {
+    orderId,
+    clientOrderId: str(o.client_order_id),
+    ticker,
+    side,
+    action,
+    status: str(o.status) ?? 'unknown',
+    priceDollars: price ?? 0,
+    initialCount: countOf(o, 'initial_count') ?? 0,
+    filledCount: countOf(o, 'fill_count') ?? 0,
+    remainingCount: countOf(o, 'remaining_count') ?? 0,
   }
 }
 

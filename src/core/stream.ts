@@ -12,14 +12,15 @@ import { Commands } from './commands.js'
 import { Connection, type SocketFactory } from './connection.js'
 import { Emitter } from './emitter.js'
 import { PRICE_SCALE } from './fixed-point.js'
+import { MarketHealth, type HealthOptions, type HealthSummary } from './health.js'
 import { MarketStore } from './market-store.js'
 import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
-import { Subscriptions, type SubscriptionInfo } from './subscriptions.js'
+import { Subscriptions, type GapBackoff, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
-import type { Book, ConnectionEvent, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from './types.js'
+import type { Book, ConnectionEvent, EventLifecycle, Fill, LagEvent, Lifecycle, MarketEventListeners, StaleEvent, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
-import { parseFrame } from './wire.js'
+import { parseFrame, type BookDeltaMessage, type BookSnapshotMessage } from './wire.js'
 
 export { WIRE_CHANNELS, type ChannelName } from './channels.js'
 export type { SubscriptionInfo } from './subscriptions.js'
@@ -52,6 +53,10 @@ export interface MarketStreamOptions {
   rest?: RestClient
   /** Protocol trouble (malformed/unknown frames) is reported at most once per this period. @default 10000 */
   errorIntervalMs?: number
+  /** When a market counts as lagging or stale (`lag` and `stale` events). */
+  health?: HealthOptions
+  /** How re-snapshots after sequence gaps back off per market. @default DEFAULT_GAP_BACKOFF */
+  gapBackoff?: GapBackoff
 }
 
 export interface SubscribeResult {
@@ -72,6 +77,10 @@ export interface StreamStats {
   markets: number
   subscriptions: number
   gaps: number
+  /** Book frames refused: on a subscription id we do not own (or for a market it does not cover), or a delta without seq. */
+  rejectedFrames: number
+  /** Watched markets silent for longer than expected, and markets whose data is late, worst first. */
+  health: HealthSummary
 }
 
 export interface StreamEvents extends MarketEventListeners {
@@ -79,6 +88,12 @@ export interface StreamEvents extends MarketEventListeners {
   frame: (raw: string, receivedAt: number) => void
   gap: (gap: Gap) => void
   subscribed: (subscription: SubscriptionInfo) => void
+  /** A market's data arrives much later than its exchange time. */
+  lag: (event: LagEvent) => void
+  /** A watched market has been silent for longer than expected (checked every second while connected). */
+  stale: (event: StaleEvent) => void
+  /** An event was created (market_lifecycle_v2 channel). */
+  event_lifecycle: (event: EventLifecycle) => void
 }
 
 
@@ -86,6 +101,8 @@ export class MarketStream extends Emitter<StreamEvents> {
   /** Latest state per market; read-only views go to commands and strategies. */
   readonly store = new MarketStore()
   readonly books = new OrderBooks()
+  readonly health: MarketHealth
+  private healthTimer?: NodeJS.Timeout
 
   private readonly opts: Required<Pick<MarketStreamOptions, 'timeoutMs' | 'batchSize' | 'batchPauseMs' | 'batchBurst' | 'refreshMs' | 'errorIntervalMs'>> & MarketStreamOptions
   private readonly now: () => number
@@ -104,6 +121,7 @@ export class MarketStream extends Emitter<StreamEvents> {
   private malformed = 0
   private unknownTypes = 0
   private gaps = 0
+  private rejectedFrames = 0
   private lastMessageAt?: number
   private bucketStart = 0
   private bucketCount = 0
@@ -124,6 +142,7 @@ export class MarketStream extends Emitter<StreamEvents> {
     } as MarketStream['opts']
     if (!Number.isInteger(this.opts.batchSize) || this.opts.batchSize < 1) throw new NeuralError('config', 'BAD_BATCH_SIZE', `subscription batch size must be a whole number ≥ 1 (got ${this.opts.batchSize})`)
     this.now = options.now ?? Date.now
+    this.health = new MarketHealth(options.health)
     this.rest = options.rest ?? (options.apiUrl ? new RestClient({ apiUrl: options.apiUrl, signer: options.signer, onRetry: (error) => this.retryNotice(error) }) : undefined)
     const channels = options.channels ?? ['ticker', 'trade']
     for (const c of channels) if (!(c in WIRE_CHANNELS)) throw new NeuralError('config', 'BAD_CHANNEL', `unknown channel "${c}" (use ${Object.keys(WIRE_CHANNELS).join(', ')})`)
@@ -145,6 +164,8 @@ export class MarketStream extends Emitter<StreamEvents> {
       batchPauseMs: this.opts.batchPauseMs,
       batchBurst: this.opts.batchBurst,
       timeoutMs: this.opts.timeoutMs,
+      now: this.now,
+      gapBackoff: options.gapBackoff,
       onError: (error) => this.emit('error', error),
       onRetry: (error) => this.retryNotice(error),
       onSubscribed: (subscription) => this.emit('subscribed', subscription),
@@ -168,6 +189,8 @@ export class MarketStream extends Emitter<StreamEvents> {
     })
     this.connection.on('connection', (e) => this.emit('connection', e))
     this.connection.on('error', (e) => this.emit('error', e))
+    this.healthTimer = setInterval(() => this.checkStale(), 1000)
+    this.healthTimer.unref()
     if (this.opts.refreshMs > 0) {
       this.refreshTimer = setInterval(() => void this.refreshWildcards(), this.opts.refreshMs)
       this.refreshTimer.unref()
@@ -176,6 +199,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       await this.connection.start()
     } catch (error) {
       if (this.refreshTimer) clearInterval(this.refreshTimer)
+      if (this.healthTimer) clearInterval(this.healthTimer)
       throw error
     }
   }
@@ -240,6 +264,8 @@ export class MarketStream extends Emitter<StreamEvents> {
       markets: this.store.size(),
       subscriptions: this.subs.size,
       gaps: this.gaps,
+      rejectedFrames: this.rejectedFrames,
+      health: this.health.summary(now, (t) => this.subs.desired.has(t)),
     }
   }
 
@@ -247,6 +273,8 @@ export class MarketStream extends Emitter<StreamEvents> {
     if (this.closed) return
     this.closed = true
     if (this.refreshTimer) clearInterval(this.refreshTimer)
+    if (this.healthTimer) clearInterval(this.healthTimer)
+    this.subs.cancelGapTimers()
     this.commands.interruptAll()
     await this.connection?.close()
   }
@@ -256,6 +284,8 @@ export class MarketStream extends Emitter<StreamEvents> {
    * parsed message and the event object.
    */
   ingest(raw: string, receivedAt: number): void {
+    // close() means no more data: frames already read from the socket while it closes are dropped.
+    if (this.closed) return
     this.messages++
     this.lastMessageAt = receivedAt
     if (receivedAt - this.bucketStart >= 1000) {
@@ -268,18 +298,26 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.emit('frame', raw, receivedAt)
     const m = parseFrame(raw, receivedAt)
     switch (m.kind) {
-      case 'tick':
+      case 'tick': {
         this.store.applyTick(m.tick)
         this.emit('tick', m.tick)
+        const lag = this.health.note(m.tick.ticker, m.tick.lastUpdate, receivedAt)
+        if (lag) this.emit('lag', lag)
         return
-      case 'trade':
+      }
+      case 'trade': {
         this.store.applyTrade(m.trade)
         this.emit('trade', m.trade)
+        const lag = this.health.note(m.trade.ticker, m.trade.ts, receivedAt)
+        if (lag) this.emit('lag', lag)
         return
+      }
       case 'book_delta':
       case 'book_snapshot': {
+        if (this.connection && !this.ownBookFrame(m)) return
         const r = m.kind === 'book_delta' ? this.books.applyDelta(m) : this.books.applySnapshot(m)
         if (r === undefined) return
+        this.health.note(m.ticker, undefined, receivedAt)
         if ('type' in r) {
           this.onGap(r)
           return
@@ -301,10 +339,11 @@ export class MarketStream extends Emitter<StreamEvents> {
       case 'fill':
         this.emit('fill', m.fill)
         return
-      case 'fee_update':
-        if (this.userChannels.has('market_lifecycle_v2')) this.emit('fee_update', m.update)
+      case 'event_lifecycle':
+        this.onEventLifecycle(m.event)
         return
-      case 'ignored':
+      case 'event_fee_update':
+        this.emit('event_fee_update', m.fee)
         return
       case 'subscribed':
         this.subs.onSubscribed(m.id, m.channel, m.sid)
@@ -322,6 +361,12 @@ export class MarketStream extends Emitter<StreamEvents> {
         this.commands.replied(m.id, m.subscriptions)
         return
       case 'error':
+        // A subscription-scoped error takes a number in its subscription's sequence: note it, or the
+        // next delta reads as a gap (seen on real Kalshi: an error took seq 4 between deltas 3 and 5).
+        if (m.sid !== undefined && m.seq !== undefined && this.subs.channelOf(m.sid) === WIRE_CHANNELS.orderbook) {
+          const gap = this.books.noteSeq(m.sid, m.seq, receivedAt)
+          if (gap) this.onGap(gap)
+        }
         this.subs.onExchangeError(m)
         return
       case 'unknown':
@@ -335,6 +380,12 @@ export class MarketStream extends Emitter<StreamEvents> {
     }
   }
 
+  /** Markets silent for longer than expected. Only while connected: a drop is already reported as one, not as every market going quiet. */
+  private checkStale(): void {
+    if (this.closed || !this.connection?.connected) return
+    for (const e of this.health.checkStale(this.now(), (t) => this.subs.desired.has(t))) this.emit('stale', e)
+  }
+
   /** Re-resolve every wildcard through REST: new open markets join, markets no longer open leave. */
   async refreshWildcards(): Promise<void> {
     if (!this.rest || this.wildcards.size === 0 || this.closed) return
@@ -346,11 +397,28 @@ export class MarketStream extends Emitter<StreamEvents> {
     this.emit('error', new NeuralError('strategy', 'LISTENER_FAILED', `a "${event}" listener threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }))
   }
 
+  /**
+   * Live frames change a book only on a subscription of ours that covers the market, and a delta
+   * only with its seq (without one a lost delta could not be noticed). Anything else is counted and
+   * dropped: a foreign sid once replaced a book with 0.99/0.99. Replayed records are our own frames.
+   */
+  private ownBookFrame(m: BookSnapshotMessage | BookDeltaMessage): boolean {
+    const owned = m.sid === undefined ? 'no' : this.subs.owns(m.sid, 'orderbook_delta', m.ticker)
+    if (owned === 'retired') return false
+    let why: string | undefined
+    if (owned === 'no') why = m.sid === undefined ? `${m.kind === 'book_delta' ? 'delta' : 'snapshot'} without a subscription id for ${m.ticker}` : `${m.kind === 'book_delta' ? 'delta' : 'snapshot'} on subscription ${m.sid}, which is not ours for ${m.ticker}`
+    else if (m.kind === 'book_delta' && m.seq === undefined) why = `delta without seq for ${m.ticker}`
+    if (why === undefined) return true
+    this.rejectedFrames++
+    this.protocolTrouble('REJECTED_FRAME', `book frame refused (${why})`)
+    return false
+  }
+
   private onGap(gap: Gap): void {
     this.gaps++
     for (const t of gap.tickers) this.store.dropBook(t)
     this.emit('gap', gap)
-    if (gap.sid >= 0 && this.subs.has(gap.sid)) this.subs.resubscribe(gap.sid, true)
+    if (gap.sid >= 0 && this.subs.has(gap.sid)) this.subs.resubscribeAfterGap(gap.sid, gap.tickers)
   }
 
   private onLifecycle(event: Lifecycle): void {
@@ -362,6 +430,12 @@ export class MarketStream extends Emitter<StreamEvents> {
       this.store.applyLifecycle(event)
       this.emit('lifecycle', event)
     }
+  }
+
+  /** A new event: when a wildcard covers it, look its markets up now rather than at the next refresh. */
+  private onEventLifecycle(event: EventLifecycle): void {
+    if (this.wildcards.size > 0 && this.wildcards.coversEvent(event.eventTicker)) void this.refreshWildcards()
+    this.emit('event_lifecycle', event)
   }
 
   /** Transient trouble that is being retried: reported at most once per code per errorIntervalMs, so a flaky exchange does not flood the output. */
@@ -376,6 +450,6 @@ export class MarketStream extends Emitter<StreamEvents> {
     const now = this.now()
     if (now - this.lastProtocolErrorAt < this.opts.errorIntervalMs) return
     this.lastProtocolErrorAt = now
-    this.emit('error', new NeuralError('protocol', code, `${message}; ${this.malformed} malformed and ${this.unknownTypes} unknown frames so far (ignored)`))
+    this.emit('error', new NeuralError('protocol', code, `${message}; ${this.malformed} malformed, ${this.unknownTypes} unknown and ${this.rejectedFrames} refused frames so far (ignored)`))
   }
 }

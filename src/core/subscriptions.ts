@@ -8,11 +8,12 @@
 import { NeuralError } from '../errors.js'
 import { sleep } from './backoff.js'
 import { MARKET_CHANNELS, ourChannel } from './channels.js'
-import { COMMAND_TRIES, RETRYABLE_COMMAND_ERRORS, commandRetryError, exchangeReason, retryPauseMs, type Commands, type Pending } from './commands.js'
+import { commandRetryError, exchangeReason, isRateLimited, isRetryable, retryPauseMs, triesFor, type Commands, type Pending } from './commands.js'
 import type { OrderBooks } from './order-book.js'
 import type { Target } from './targets.js'
 import type { Wants, Wildcards } from './wildcards.js'
 import type { ErrorMessage } from './wire.js'
+import { WS_ERROR, wsError } from './ws-errors.js'
 
 export interface SubscriptionInfo {
   channel: string
@@ -20,8 +21,26 @@ export interface SubscriptionInfo {
   tickers: string[]
 }
 
-/** Errors after which Kalshi drops the subscription: the user must resubscribe (AsyncAPI: 10, 17, 25). */
-const TERMINAL_SUBSCRIPTION_ERRORS = new Set([10, 17, 25])
+/**
+ * Re-snapshots after gaps back off per market: the first at once, then 0.5 s doubling up to
+ * GAP_MAX_DELAY_MS. A market quiet for GAP_RESET_MS starts over. A market that gapped
+ * GAP_REPORT_AFTER times in a row is reported once as an error.
+ */
+export const GAP_FIRST_DELAY_MS = 500
+export const GAP_MAX_DELAY_MS = 30_000
+export const GAP_RESET_MS = 60_000
+export const GAP_REPORT_AFTER = 4
+
+interface GapHistory { count: number; lastAt: number; reported: boolean }
+
+export interface GapBackoff {
+  firstDelayMs: number
+  maxDelayMs: number
+  resetMs: number
+  reportAfter: number
+}
+
+export const DEFAULT_GAP_BACKOFF: GapBackoff = { firstDelayMs: GAP_FIRST_DELAY_MS, maxDelayMs: GAP_MAX_DELAY_MS, resetMs: GAP_RESET_MS, reportAfter: GAP_REPORT_AFTER }
 
 interface Subscription {
   channel: string
@@ -44,6 +63,9 @@ export interface SubscriptionsOptions {
   batchBurst: number
   /** Command-reply timeout (for the reason given when a market got no reply). */
   timeoutMs: number
+  /** Clock for the gap backoff. @default Date.now */
+  now?: () => number
+  gapBackoff?: GapBackoff
   onError: (error: NeuralError) => void
   /** Transient trouble that is being retried. */
   onRetry: (error: NeuralError) => void
@@ -62,11 +84,18 @@ export class Subscriptions implements Wants {
   // What the exchange has on the current connection.
   private generation = 0
   private readonly subs = new Map<number, Subscription>()
+  /** Sids of this connection that we dropped or replaced. */
+  private readonly retired = new Set<number>()
   /** wire channel → ticker → state, for market channels; '' → state for global channels. */
   private readonly channelState = new Map<string, Map<string, 'pending' | 'active'>>()
   /** Sids to unsubscribe (after a gap), done by the next reconciliation. */
   private readonly drops = new Set<number>()
   private chain: Promise<unknown> = Promise.resolve()
+  /** Largest batch the exchange accepted after refusing a bigger one with error 26 (subscription market limit). */
+  private batchLimit = Infinity
+  private readonly gapHistory = new Map<string, GapHistory>()
+  /** Re-subscriptions waiting out their gap backoff, by sid (of the current connection). */
+  private readonly gapTimers = new Map<number, NodeJS.Timeout>()
 
   constructor(private readonly o: SubscriptionsOptions) {}
 
@@ -77,6 +106,21 @@ export class Subscriptions implements Wants {
 
   has(sid: number): boolean {
     return this.subs.has(sid)
+  }
+
+  /**
+   * Whether a data frame on `sid` for `ticker` belongs to a subscription of ours on this connection:
+   * 'yes'; 'retired' for a sid we dropped (its last frames may still be in flight); 'no' otherwise.
+   */
+  owns(sid: number, channel: string, ticker: string): 'yes' | 'retired' | 'no' {
+    const sub = this.subs.get(sid)
+    if (sub) return sub.channel === channel && sub.tickers.has(ticker) ? 'yes' : 'no'
+    return this.retired.has(sid) ? 'retired' : 'no'
+  }
+
+  /** The wire channel of a confirmed subscription. */
+  channelOf(sid: number): string | undefined {
+    return this.subs.get(sid)?.channel
   }
 
   /** Subscriptions the exchange confirmed on the current connection. */
@@ -109,11 +153,18 @@ export class Subscriptions implements Wants {
     }
   }
 
-  /** A new connection has no subscriptions: forget the old sids and restore everything. */
+  /**
+   * A new connection has no subscriptions: forget the old sids and restore everything. A channel
+   * refused on the old connection is asked for again too: what the user asked for is always asked
+   * for again after a reconnect (the refusal may have been the old connection's, e.g. a lost key).
+   */
   restore(): void {
     this.generation++
+    this.refusedChannels.clear()
+    this.cancelGapTimers()
     this.o.commands.interruptAll()
     this.subs.clear()
+    this.retired.clear()
     this.drops.clear()
     this.channelState.clear()
     this.o.books.reset()
@@ -166,7 +217,50 @@ export class Subscriptions implements Wants {
     // Not a reply to a command of ours: the exchange reports trouble with a live subscription.
     const sub = m.sid === undefined ? undefined : this.subs.get(m.sid)
     this.o.onError(new NeuralError('protocol', `WS_${m.codeName.toUpperCase()}`, `the exchange reported ${m.codeName} (code ${m.code})${m.message ? `: ${m.message}` : ''}`))
-    if (sub && m.sid !== undefined && TERMINAL_SUBSCRIPTION_ERRORS.has(m.code)) this.resubscribe(m.sid, false)
+    if (sub && m.sid !== undefined && wsError(m.code).terminal) this.resubscribe(m.sid, false)
+  }
+
+  /**
+   * A gap broke the books of `sid`: re-subscribe (which brings fresh snapshots), at once the first
+   * time, later when its markets keep gapping, so a bad book cannot turn into a subscribe storm.
+   */
+  resubscribeAfterGap(sid: number, tickers: readonly string[]): void {
+    if (this.gapTimers.has(sid) || !this.subs.has(sid)) return
+    const now = (this.o.now ?? Date.now)()
+    const b = this.o.gapBackoff ?? DEFAULT_GAP_BACKOFF
+    let delayMs = 0
+    for (const t of tickers) {
+      let h = this.gapHistory.get(t)
+      if (!h || now - h.lastAt > b.resetMs) {
+        h = { count: 0, lastAt: now, reported: false }
+        this.gapHistory.set(t, h)
+      }
+      h.count++
+      h.lastAt = now
+      const d = h.count <= 1 ? 0 : Math.min(b.maxDelayMs, b.firstDelayMs * 2 ** (h.count - 2))
+      delayMs = Math.max(delayMs, d)
+      if (h.count >= b.reportAfter && !h.reported) {
+        h.reported = true
+        this.o.onError(new NeuralError('protocol', 'BOOK_KEEPS_GAPPING', `the order book of ${t} keeps losing messages (${h.count} gaps); re-snapshotting it at most every ${b.maxDelayMs / 1000} s`))
+      }
+    }
+    if (delayMs === 0) {
+      this.resubscribe(sid, true)
+      return
+    }
+    const generation = this.generation
+    const timer = setTimeout(() => {
+      this.gapTimers.delete(sid)
+      if (generation === this.generation) this.resubscribe(sid, true)
+    }, delayMs)
+    timer.unref?.()
+    this.gapTimers.set(sid, timer)
+  }
+
+  /** Nothing more to re-subscribe (the stream closes, or the connection with these sids is gone). */
+  cancelGapTimers(): void {
+    for (const t of this.gapTimers.values()) clearTimeout(t)
+    this.gapTimers.clear()
   }
 
   /**
@@ -177,6 +271,7 @@ export class Subscriptions implements Wants {
     const sub = this.subs.get(sid)
     if (!sub) return
     this.subs.delete(sid)
+    this.retired.add(sid)
     const state = this.stateOf(sub.channel)
     for (const t of sub.tickers) state.delete(t)
     if (sub.tickers.size === 0) state.delete('')
@@ -208,7 +303,11 @@ export class Subscriptions implements Wants {
       this.stateOf(c).set('', 'pending')
       const p = await commands.sendWithRetry('subscribe', { cmd: 'subscribe', params: { channels: [c] } }, [c], [], 1, current)
       if (!current()) return
-      if (p.error || p.timedOut) {
+      if (p.timedOut) {
+        // No reply is a transport problem, never a verdict: ask again later.
+        this.stateOf(c).delete('')
+        this.noReply('subscribe', [c], [])
+      } else if (p.error) {
         this.stateOf(c).delete('')
         this.refuseChannel(c, p)
       }
@@ -222,6 +321,7 @@ export class Subscriptions implements Wants {
       const state = this.stateOf(sub.channel)
       if (extra.length === sub.tickers.size) {
         this.subs.delete(sid)
+        this.retired.add(sid)
         for (const t of extra) state.delete(t)
         await commands.sendWithRetry('unsubscribe', { cmd: 'unsubscribe', params: { sids: [sid] } }, [], [], 1, current)
       } else {
@@ -248,13 +348,14 @@ export class Subscriptions implements Wants {
       else groups.set(key, [t])
     }
     let sent = 0
+    const size = Math.min(batchSize, this.batchLimit)
     for (const [key, tickers] of groups) {
       const chans = key.split(',')
-      for (let i = 0; i < tickers.length; i += batchSize) {
+      for (let i = 0; i < tickers.length; i += size) {
         if (sent >= batchBurst && batchPauseMs > 0) await sleep(batchPauseMs)
         sent++
         if (!current()) return
-        const batch = tickers.slice(i, i + batchSize).filter((t) => this.desired.has(t))
+        const batch = tickers.slice(i, i + size).filter((t) => this.desired.has(t))
         if (batch.length === 0) continue
         await this.subscribeBatch(chans, batch, current)
         if (!current()) return
@@ -271,7 +372,10 @@ export class Subscriptions implements Wants {
     }
     // send_initial_snapshot: Kalshi then sends each market's current ticker at once, so a quiet market
     // shows its quote without waiting for a change (and quotes are current again after a reconnect).
-    const params = channels.includes('ticker') ? { channels, market_tickers: tickers, send_initial_snapshot: true } : { channels, market_tickers: tickers }
+    // use_yes_price: Kalshi says its default will flip (NO levels priced as the YES ask); say which we mean.
+    const params: Record<string, unknown> = { channels, market_tickers: tickers }
+    if (channels.includes('ticker')) params.send_initial_snapshot = true
+    if (channels.includes('orderbook_delta')) params.use_yes_price = false
     const p = await this.o.commands.send('subscribe', { cmd: 'subscribe', params }, channels, tickers, channels.length)
     if (p.interrupted || !current()) return
     for (const [t, reason] of p.failed) this.markUnknown(t, reason)
@@ -281,18 +385,42 @@ export class Subscriptions implements Wants {
         for (const t of tickers) if (state.get(t) === 'pending') state.delete(t)
       }
       const code = p.error.code
-      if (RETRYABLE_COMMAND_ERRORS.has(code) && tries < COMMAND_TRIES) {
-        this.o.onRetry(commandRetryError('subscribe', p.error, retryPauseMs(tries)))
-        await sleep(retryPauseMs(tries))
+      if (code === WS_ERROR.subscription_market_limit_exceeded.code) {
+        // Too many markets in one subscription (Kalshi publishes no number): halve until it fits, and
+        // send no bigger batch afterwards.
+        if (tickers.length > 1) {
+          const half = Math.ceil(tickers.length / 2)
+          this.batchLimit = Math.min(this.batchLimit, half)
+          this.o.onRetry(new NeuralError('rate_limit', 'WS_SUBSCRIPTION_MARKET_LIMIT_EXCEEDED', `the exchange refused ${tickers.length} markets in one subscription; sending ${half} at a time`))
+          await this.subscribeBatch(channels, tickers.slice(0, half).filter((t) => this.desired.has(t)), current)
+          if (current()) await this.subscribeBatch(channels, tickers.slice(half).filter((t) => this.desired.has(t)), current)
+        } else {
+          this.o.onError(new NeuralError('rate_limit', 'WS_SUBSCRIPTION_MARKET_LIMIT_EXCEEDED', `the exchange refused even one more market (${tickers[0]}): ${exchangeReason(p.error)}`))
+        }
+        return
+      }
+      if (isRetryable(code) && tries < triesFor(code)) {
+        const pauseMs = retryPauseMs(tries, code)
+        this.o.onRetry(commandRetryError('subscribe', p.error, pauseMs))
+        await sleep(pauseMs)
         if (current()) await this.subscribeBatch(channels, tickers.filter((t) => this.desired.has(t)), current, tries + 1)
         return
       }
-      if (code === 8 || code === 9) {
+      if (isRateLimited(code)) {
+        // Still rate limited after backing off: the markets stay wanted and are tried again later.
+        this.o.onError(new NeuralError('rate_limit', 'WS_TOO_MANY_REQUESTS', `the exchange still rate-limits subscribe after ${tries} tries; ${tickers.length} market(s) are tried again in ${GAP_MAX_DELAY_MS / 1000} s`))
+        const generation = this.generation
+        setTimeout(() => {
+          if (generation === this.generation) void this.reconcile()
+        }, GAP_MAX_DELAY_MS).unref?.()
+        return
+      }
+      if (code === WS_ERROR.unknown_channel_name.code || code === WS_ERROR.authentication_required.code) {
         // The channel itself is refused (unknown, or needs a key): stop asking for it.
         this.refuseChannel(channels.length === 1 ? channels[0] : guessRefusedChannel(channels, code), p)
         return
       }
-      if (tickers.length > 1 && (code === 16 || code === 11)) {
+      if (tickers.length > 1 && (code === WS_ERROR.market_not_found.code || code === WS_ERROR.invalid_parameter.code)) {
         // Kalshi named no market: find the bad one(s) by asking one market at a time.
         for (const t of tickers) {
           if (!current()) return
@@ -304,12 +432,26 @@ export class Subscriptions implements Wants {
       return
     }
     if (p.timedOut) {
+      // A missing reply says nothing about the markets (a stalled link, a lost frame): they stay
+      // wanted and are asked for again, on this connection after a pause or on the next one.
       for (const c of channels) {
         const state = this.stateOf(c)
         for (const t of tickers) if (state.get(t) === 'pending') state.delete(t)
       }
-      for (const t of tickers) if (!p.failed.has(t) && !this.anyActive(t)) this.markUnknown(t, `no reply from the exchange within ${this.o.timeoutMs} ms`)
+      this.noReply('subscribe', channels, tickers)
     }
+  }
+
+  /** A command got no reply in time: report it (rate-limited by the stream) and reconcile again after a pause. */
+  private noReply(cmd: string, channels: string[], tickers: string[]): void {
+    const what = tickers.length > 0 ? `${tickers.length} market${tickers.length === 1 ? '' : 's'}` : channels.map(ourChannel).join(', ')
+    const pauseMs = Math.min(this.o.timeoutMs, 5000)
+    this.o.onRetry(new NeuralError('network', 'NO_REPLY', `no reply from the exchange to ${cmd} (${what}) within ${this.o.timeoutMs} ms; asking again in ${pauseMs} ms`))
+    const generation = this.generation
+    const timer = setTimeout(() => {
+      if (generation === this.generation) void this.reconcile()
+    }, pauseMs)
+    timer.unref()
   }
 
   private stateOf(channel: string): Map<string, 'pending' | 'active'> {
@@ -319,11 +461,6 @@ export class Subscriptions implements Wants {
       this.channelState.set(channel, m)
     }
     return m
-  }
-
-  private anyActive(ticker: string): boolean {
-    for (const c of this.o.marketChannels) if (this.stateOf(c).get(ticker) === 'active') return true
-    return false
   }
 
   private refuseChannel(channel: string, p: Pending): void {
@@ -348,6 +485,6 @@ export class Subscriptions implements Wants {
 
 /** With several channels in one refused command, the private one is the likely culprit for code 9. */
 function guessRefusedChannel(channels: string[], code: number): string {
-  if (code === 9) return channels.find((c) => c === 'orderbook_delta' || c === 'fill') ?? channels[0]
+  if (code === WS_ERROR.authentication_required.code) return channels.find((c) => c === 'orderbook_delta' || c === 'fill') ?? channels[0]
   return channels[channels.length - 1]
 }

@@ -5,7 +5,6 @@
  * These names are also the JSON field names printed by `--json`.
  */
 import type { NeuralError } from '../errors.js'
-import type { FeeUpdate } from './fees.js'
 
 export type Side = 'yes' | 'no'
 
@@ -17,6 +16,10 @@ export interface Tick {
   yesBid?: number
   /** Best yes ask in dollars (= 1 - best no bid), undefined when the book has no no bids. */
   yesAsk?: number
+  /** Contracts at the best yes bid (Kalshi's `yes_bid_size_fp`), when sent. */
+  yesBidSize?: number
+  /** Contracts at the best yes ask (`yes_ask_size_fp`), when sent. */
+  yesAskSize?: number
   /** Last traded yes price in dollars. */
   yesPrice?: number
   /** Last traded no price in dollars (= 1 - yesPrice). */
@@ -36,13 +39,15 @@ export interface Trade {
   type: 'trade'
   ticker: string
   tradeId?: string
-  /** The taker's side. */
+  /** The taker's side: `taker_outcome_side` (or `taker_book_side`: bid = yes, ask = no), else the deprecated `taker_side`. */
   side: Side
   quantity: number
   /** Yes price in dollars. */
   price: number
   /** No price in dollars (= 1 - price). */
   noPrice: number
+  /** Matched off book as a block trade (`is_block_trade`), when sent. */
+  isBlockTrade?: boolean
   /** Exchange time, epoch ms. */
   ts: number
   receivedAt: number
@@ -69,9 +74,11 @@ export interface Book {
   seq?: number
   /** Local time of the last change, epoch ms. */
   ts: number
+  /** Exchange time of the last delta (`ts_ms`, else `ts`), epoch ms; absent when Kalshi sent none. */
+  exchangeTs?: number
 }
 
-export type LifecycleEvent = 'created' | 'activated' | 'deactivated' | 'close_date_updated' | 'determined' | 'settled'
+export type LifecycleEvent = 'created' | 'activated' | 'deactivated' | 'close_date_updated' | 'determined' | 'settled' | 'price_level_structure_updated' | 'metadata_updated'
 
 export interface Lifecycle {
   type: 'lifecycle'
@@ -90,13 +97,41 @@ export interface Lifecycle {
   receivedAt: number
 }
 
+/**
+ * An event was created (Kalshi's `event_lifecycle`, sent on the market_lifecycle_v2 channel). Its
+ * markets follow as market lifecycle `created` messages.
+ */
+export interface EventLifecycle {
+  type: 'event_lifecycle'
+  eventTicker: string
+  seriesTicker?: string
+  title?: string
+  subtitle?: string
+  /** Epoch ms, when the event has a strike date. */
+  strikeDate?: number
+  receivedAt: number
+}
+
+/** An event's fee override was set or cleared (Kalshi's `event_fee_update`; null = cleared). */
+export interface EventFeeUpdate {
+  type: 'event_fee_update'
+  eventTicker: string
+  feeType: string | null
+  feeMultiplier: number | null
+  receivedAt: number
+}
+
+/** Kalshi's fill actions; '' when Kalshi sends none. */
+export type FillAction = 'buy' | 'sell' | 'sell_partial' | 'sell_to_close' | ''
+
 export interface Fill {
   type: 'fill'
   ticker: string
   tradeId?: string
   orderId?: string
-  side: Side
-  action: 'buy' | 'sell'
+  /** The side bought or sold (`side`, else `outcome_side`/`purchased_side`); Kalshi deprecates `side`, so it may be missing. */
+  side?: Side
+  action: FillAction
   isTaker?: boolean
   /** Yes price in dollars. */
   price: number
@@ -122,6 +157,25 @@ export interface ConnectionEvent {
 
 export type MarketEvent = Tick | Trade | Book | Lifecycle | Fill
 
+/** A market's frames arrive much later than their exchange timestamps (a throttled or congested link). */
+export interface LagEvent {
+  type: 'lag'
+  ticker: string
+  /** Receive time minus exchange time of the latest frame, ms. */
+  lagMs: number
+  /** Local time, epoch ms. */
+  ts: number
+}
+
+/** A watched market has had no data for longer than expected (its usual gaps, and at least the stale threshold). */
+export interface StaleEvent {
+  type: 'stale'
+  ticker: string
+  /** Time since the market's last frame, ms. */
+  silentMs: number
+  ts: number
+}
+
 /**
  * The listeners every source of market events offers (the Kalshi stream, the NATS bus feed): one
  * map, so sessions can take either. Sources add their own events beside these.
@@ -133,8 +187,8 @@ export interface MarketEventListeners {
   book: (book: Book) => void
   lifecycle: (event: Lifecycle) => void
   fill: (fill: Fill) => void
-  /** An `event_fee_update` on the lifecycle channel (see src/core/fees.ts). */
-  fee_update: (update: FeeUpdate) => void
+  /** An event's fee override changed (`event_fee_update`, market_lifecycle_v2 channel; see src/core/fees.ts). */
+  event_fee_update: (update: EventFeeUpdate) => void
   connection: (event: ConnectionEvent) => void
   error: (error: NeuralError) => void
 }

@@ -104,6 +104,12 @@ export class Wildcards {
     return changed
   }
 
+  /** A new event (event_lifecycle) that a wildcard covers: its markets are worth looking up. */
+  coversEvent(eventTicker: string): boolean {
+    for (const w of this.byText.values()) if (w.target.value === eventTicker || targetMatches(w.target, eventTicker)) return true
+    return false
+  }
+
   private matching(ticker: string): Wildcard | undefined {
     for (const w of this.byText.values()) if (targetMatches(w.target, ticker)) return w
     return undefined

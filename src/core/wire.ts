@@ -5,58 +5,22 @@
  * network (or a fuzzer) becomes a `malformed` message instead of a crash.
  */
 import { centsToUnits, COUNT_SCALE as COUNT_SCALE_IMPORT, parseScaled, PRICE_SCALE as PRICE_SCALE_IMPORT } from './fixed-point.js'
-import type { FeeUpdate } from './fees.js'
-import type { Fill, Lifecycle, Side, Tick, Trade } from './types.js'
+import type { EventFeeUpdate, EventLifecycle, Fill, FillAction, Lifecycle, Side, Tick, Trade } from './types.js'
+import { WS_ERROR_TABLE, wsError } from './ws-errors.js'
 
-/**
- * Kalshi WebSocket error codes (docs.kalshi.com AsyncAPI, "Error Codes Reference"). Codes 14+ were
- * checked against copies of that table: 14 market ticker required … 27 too many requests; 28 and 29
- * appear in newer client code (nautilus_kalshi) only. Code 6 is retired and no longer sent.
- */
-export const WS_ERROR_CODES: Readonly<Record<number, string>> = {
-  1: 'unable_to_process',
-  2: 'params_required',
-  3: 'channels_required',
-  4: 'subscription_ids_required',
-  5: 'unknown_command',
-  6: 'already_subscribed',
-  7: 'unknown_subscription_id',
-  8: 'unknown_channel_name',
-  9: 'authentication_required',
-  10: 'channel_error',
-  11: 'invalid_parameter',
-  12: 'exactly_one_subscription_id_required',
-  13: 'unsupported_action',
-  14: 'market_ticker_required',
-  15: 'action_required',
-  16: 'market_not_found',
-  17: 'internal_error',
-  18: 'command_timeout',
-  19: 'invalid_shard_factor',
-  20: 'shard_factor_required',
-  21: 'invalid_shard_key',
-  22: 'shard_factor_too_large',
-  23: 'match_ids_required',
-  24: 'index_ids_required',
-  25: 'subscription_buffer_overflow',
-  26: 'subscription_market_limit_exceeded',
-  27: 'too_many_requests',
-  28: 'underlying_tickers_required',
-  29: 'invalid_update_interval',
-}
+/** code → name, from the one table in ws-errors.ts (kept for the library's users). */
+export const WS_ERROR_CODES: Readonly<Record<number, string>> = Object.fromEntries(WS_ERROR_TABLE.map((e) => [e.code, e.name]))
 
 export function wsErrorName(code: number): string {
-  return WS_ERROR_CODES[code] ?? `code_${code}`
+  return wsError(code).name
 }
 
 export interface TickMessage { kind: 'tick'; sid?: number; seq?: number; tick: Tick }
 export interface TradeMessage { kind: 'trade'; sid?: number; seq?: number; trade: Trade }
 export interface LifecycleMessage { kind: 'lifecycle'; sid?: number; seq?: number; lifecycle: Lifecycle }
 export interface FillMessage { kind: 'fill'; sid?: number; seq?: number; fill: Fill }
-/** `event_fee_update` (market_lifecycle_v2 channel): an event's fee override changed. */
-export interface FeeUpdateMessage { kind: 'fee_update'; sid?: number; seq?: number; update: FeeUpdate }
-/** A documented message neural has no use for (`event_lifecycle`): not an unknown type. */
-export interface IgnoredMessage { kind: 'ignored'; msgType: string }
+export interface EventLifecycleMessage { kind: 'event_lifecycle'; sid?: number; seq?: number; event: EventLifecycle }
+export interface EventFeeMessage { kind: 'event_fee_update'; sid?: number; seq?: number; fee: EventFeeUpdate }
 
 /** Full book for one market; levels are flat pairs [priceUnits, countUnits, priceUnits, countUnits, ...]. */
 export interface BookSnapshotMessage {
@@ -79,6 +43,8 @@ export interface BookDeltaMessage {
   priceUnits: number
   deltaUnits: number
   receivedAt: number
+  /** Exchange time of the change (`ts_ms`, else `ts`), epoch ms. */
+  exchangeTs?: number
 }
 
 export interface SubscribedMessage { kind: 'subscribed'; id?: number; channel: string; sid: number }
@@ -95,7 +61,9 @@ export interface OkMessage {
 export interface ErrorMessage {
   kind: 'error'
   id?: number
+  /** A subscription-scoped error names its subscription and takes a place in its sequence. */
   sid?: number
+  seq?: number
   code: number
   codeName: string
   message: string
@@ -104,9 +72,9 @@ export interface ErrorMessage {
 export interface UnknownMessage { kind: 'unknown'; msgType: string }
 export interface MalformedMessage { kind: 'malformed'; reason: string }
 
-export type DataMessage = TickMessage | TradeMessage | LifecycleMessage | FillMessage | FeeUpdateMessage | BookSnapshotMessage | BookDeltaMessage
+export type DataMessage = TickMessage | TradeMessage | LifecycleMessage | FillMessage | BookSnapshotMessage | BookDeltaMessage | EventLifecycleMessage | EventFeeMessage
 export type ControlMessage = SubscribedMessage | UnsubscribedMessage | OkMessage | ErrorMessage
-export type WireMessage = DataMessage | ControlMessage | IgnoredMessage | UnknownMessage | MalformedMessage
+export type WireMessage = DataMessage | ControlMessage | UnknownMessage | MalformedMessage
 
 type Obj = Record<string, unknown>
 
@@ -182,15 +150,41 @@ function dollars(units: number | undefined): number | undefined {
   return units === undefined ? undefined : units / PRICE_SCALE
 }
 
-/** Kalshi data timestamps are Unix seconds. */
+/** Kalshi's older data timestamps are Unix seconds. */
 function secondsToMs(ts: unknown): number | undefined {
   // Found by fuzzing: a huge number times 1000 is Infinity, which prints as null.
   const ms = typeof ts === 'number' ? Math.round(ts * 1000) : NaN
   return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined
 }
 
+/**
+ * The exchange time of a message: `ts_ms` (milliseconds, current) first, then the deprecated `ts`,
+ * which is Unix seconds on ticker and trade and an RFC 3339 string on orderbook_delta.
+ */
+function exchangeMs(tsMs: unknown, ts: unknown): number | undefined {
+  if (typeof tsMs === 'number' && Number.isSafeInteger(tsMs) && tsMs >= 0) return tsMs
+  if (typeof ts === 'string') {
+    const ms = Date.parse(ts)
+    return Number.isFinite(ms) && ms >= 0 ? ms : undefined
+  }
+  return secondsToMs(ts)
+}
+
+/** Kalshi reports an empty side as a bid of $0 and an ask of $1 (ticker and REST): "none", not a price. */
+function bidOrNone(units: number | undefined): number | undefined {
+  return units === undefined || units === 0 ? undefined : units
+}
+function askOrNone(units: number | undefined): number | undefined {
+  return units === undefined || units === PRICE_SCALE ? undefined : units
+}
+
 function side(v: unknown): Side | undefined {
   return v === 'yes' || v === 'no' ? v : undefined
+}
+
+/** Kalshi's book vocabulary: a bid buys yes, an ask buys no. */
+function bookSide(v: unknown): Side | undefined {
+  return v === 'bid' ? 'yes' : v === 'ask' ? 'no' : undefined
 }
 
 function parseTick(msg: Obj, sid: number | undefined, receivedAt: number): TickMessage | MalformedMessage {
@@ -201,17 +195,28 @@ function parseTick(msg: Obj, sid: number | undefined, receivedAt: number): TickM
   const yesPrice = last === 0 ? undefined : last
   const volume = countUnits(msg.volume_fp, msg.volume)
   const openInterest = countUnits(msg.open_interest_fp, msg.open_interest)
+  const yesBid = bidOrNone(priceUnits(msg.yes_bid_dollars, msg.yes_bid))
+  const yesAsk = askOrNone(priceUnits(msg.yes_ask_dollars, msg.yes_ask))
   const tick: Tick = {
     type: 'ticker',
     ticker,
-    yesBid: dollars(priceUnits(msg.yes_bid_dollars, msg.yes_bid)),
-    yesAsk: dollars(priceUnits(msg.yes_ask_dollars, msg.yes_ask)),
+    yesBid: dollars(yesBid),
+    yesAsk: dollars(yesAsk),
     yesPrice: dollars(yesPrice),
     noPrice: yesPrice === undefined ? undefined : (PRICE_SCALE - yesPrice) / PRICE_SCALE,
     volume: volume === undefined ? undefined : volume / COUNT_SCALE,
     openInterest: openInterest === undefined ? undefined : openInterest / COUNT_SCALE,
-    lastUpdate: secondsToMs(msg.ts) ?? receivedAt,
+    lastUpdate: exchangeMs(msg.ts_ms, msg.ts) ?? receivedAt,
     receivedAt,
+  }
+  // A size belongs to a price: none for a placeholder side.
+  if (yesBid !== undefined && msg.yes_bid_size_fp !== undefined) {
+    const size = countUnits(msg.yes_bid_size_fp, undefined)
+    if (size !== undefined) tick.yesBidSize = size / COUNT_SCALE
+  }
+  if (yesAsk !== undefined && msg.yes_ask_size_fp !== undefined) {
+    const size = countUnits(msg.yes_ask_size_fp, undefined)
+    if (size !== undefined) tick.yesAskSize = size / COUNT_SCALE
   }
   return { kind: 'tick', sid, tick }
 }
@@ -226,8 +231,9 @@ function parseTrade(msg: Obj, sid: number | undefined, receivedAt: number): Trad
   if (no === undefined) no = PRICE_SCALE - yesUnits
   const count = countUnits(msg.count_fp, msg.count)
   if (count === undefined) return malformed('trade: missing count_fp')
-  const taker = side(msg.taker_side)
-  if (!taker) return malformed('trade: taker_side is not "yes" or "no"')
+  // taker_outcome_side / taker_book_side replace the deprecated taker_side (bid = yes, ask = no).
+  const taker = side(msg.taker_outcome_side) ?? bookSide(msg.taker_book_side) ?? side(msg.taker_side)
+  if (!taker) return malformed('trade: no taker_outcome_side, taker_book_side or taker_side')
   const trade: Trade = {
     type: 'trade',
     ticker,
@@ -236,9 +242,10 @@ function parseTrade(msg: Obj, sid: number | undefined, receivedAt: number): Trad
     quantity: count / COUNT_SCALE,
     price: yesUnits / PRICE_SCALE,
     noPrice: no / PRICE_SCALE,
-    ts: secondsToMs(msg.ts) ?? receivedAt,
+    ts: exchangeMs(msg.ts_ms, msg.ts) ?? receivedAt,
     receivedAt,
   }
+  if (typeof msg.is_block_trade === 'boolean') trade.isBlockTrade = msg.is_block_trade
   return { kind: 'trade', sid, trade }
 }
 
@@ -290,7 +297,10 @@ function parseDelta(msg: Obj, sid: number | undefined, seq: number | undefined, 
   if (p === undefined) return malformed('orderbook_delta: missing price_dollars')
   const d = countUnits(msg.delta_fp, msg.delta, true)
   if (d === undefined) return malformed('orderbook_delta: missing delta_fp')
-  return { kind: 'book_delta', sid, seq, ticker, side: s, priceUnits: p, deltaUnits: d, receivedAt }
+  const out: BookDeltaMessage = { kind: 'book_delta', sid, seq, ticker, side: s, priceUnits: p, deltaUnits: d, receivedAt }
+  const ts = exchangeMs(msg.ts_ms, msg.ts)
+  if (ts !== undefined) out.exchangeTs = ts
+  return out
 }
 
 function parseLifecycle(msg: Obj, sid: number | undefined, receivedAt: number): LifecycleMessage | MalformedMessage {
@@ -327,22 +337,16 @@ function feeCostDollars(v: unknown): number | undefined {
   return micros === undefined || micros < 0 ? undefined : micros / 1_000_000
 }
 
-function parseFeeUpdate(msg: Obj, sid: number | undefined, receivedAt: number): FeeUpdateMessage | MalformedMessage {
-  const eventTicker = msg.event_ticker
-  if (typeof eventTicker !== 'string' || eventTicker === '') return malformed('event_fee_update: missing event_ticker')
-  const type = msg.fee_type_override
-  const multiplier = msg.fee_multiplier_override
-  const m = typeof multiplier === 'number' ? multiplier : typeof multiplier === 'string' ? Number(multiplier) : null
-  if (m !== null && !(Number.isFinite(m) && m >= 0)) return malformed('event_fee_update: fee_multiplier_override is not a number')
-  return { kind: 'fee_update', sid, update: { type: 'fee_update', eventTicker, feeType: typeof type === 'string' && type !== '' ? type : null, feeMultiplier: m, receivedAt } }
-}
+const FILL_ACTIONS: ReadonlySet<string> = new Set<FillAction>(['buy', 'sell', 'sell_partial', 'sell_to_close', ''])
 
 function parseFill(msg: Obj, sid: number | undefined, receivedAt: number): FillMessage | MalformedMessage {
   const ticker = msg.market_ticker
   if (typeof ticker !== 'string' || ticker === '') return malformed('fill: missing market_ticker')
-  const s = side(msg.side)
-  if (!s) return malformed('fill: side is not "yes" or "no"')
-  if (msg.action !== 'buy' && msg.action !== 'sell') return malformed('fill: action is not "buy" or "sell"')
+  // `side` is deprecated and may be missing; `action` has more values than buy/sell, or none.
+  const action = msg.action === undefined || msg.action === null ? '' : msg.action
+  if (typeof action !== 'string' || !FILL_ACTIONS.has(action)) return malformed(`fill: unknown action ${JSON.stringify(msg.action)}`)
+  if (msg.side !== undefined && msg.side !== null && !side(msg.side)) return malformed('fill: side is not "yes" or "no"')
+  const s = side(msg.side) ?? side(msg.outcome_side) ?? side(msg.purchased_side) ?? bookSide(msg.book_side)
   let p = priceUnits(msg.yes_price_dollars, msg.yes_price)
   if (p === undefined) {
     const no = priceUnits(msg.no_price_dollars, msg.no_price)
@@ -357,16 +361,39 @@ function parseFill(msg: Obj, sid: number | undefined, receivedAt: number): FillM
     tradeId: typeof msg.trade_id === 'string' ? msg.trade_id : undefined,
     orderId: typeof msg.order_id === 'string' ? msg.order_id : undefined,
     side: s,
-    action: msg.action,
+    action: action as FillAction,
     isTaker: typeof msg.is_taker === 'boolean' ? msg.is_taker : undefined,
     price: p / PRICE_SCALE,
     quantity: count / COUNT_SCALE,
-    ts: secondsToMs(msg.ts) ?? receivedAt,
+    ts: exchangeMs(msg.ts_ms, msg.ts) ?? receivedAt,
     receivedAt,
   }
   const fee = feeCostDollars(msg.fee_cost)
   if (fee !== undefined) fill.feeDollars = fee
   return { kind: 'fill', sid, fill }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function parseEventLifecycle(msg: Obj, sid: number | undefined, receivedAt: number): EventLifecycleMessage | MalformedMessage {
+  const eventTicker = str(msg.event_ticker)
+  if (!eventTicker) return malformed('event_lifecycle: missing event_ticker')
+  const event: EventLifecycle = { type: 'event_lifecycle', eventTicker, seriesTicker: str(msg.series_ticker), title: str(msg.title), subtitle: str(msg.subtitle) ?? str(msg.sub_title), strikeDate: secondsToMs(msg.strike_date), receivedAt }
+  return { kind: 'event_lifecycle', sid, event }
+}
+
+function parseEventFee(msg: Obj, sid: number | undefined, receivedAt: number): EventFeeMessage | MalformedMessage {
+  const eventTicker = str(msg.event_ticker)
+  if (!eventTicker) return malformed('event_fee_update: missing event_ticker')
+  const feeType = typeof msg.fee_type_override === 'string' ? msg.fee_type_override : null
+  // A multiplier sent as a string (dollar-style fields are strings) is read too; a negative or
+  // non-numeric one is bad input, not a cleared override.
+  const m = msg.fee_multiplier_override
+  const feeMultiplier = typeof m === 'number' ? m : typeof m === 'string' && m !== '' ? Number(m) : null
+  if (feeMultiplier !== null && !(Number.isFinite(feeMultiplier) && feeMultiplier >= 0)) return malformed('event_fee_update: fee_multiplier_override is not a number')
+  return { kind: 'event_fee_update', sid, fee: { type: 'event_fee_update', eventTicker, feeType, feeMultiplier, receivedAt } }
 }
 
 function parseOk(o: Obj): OkMessage {
@@ -397,6 +424,7 @@ function parseError(o: Obj): ErrorMessage | MalformedMessage {
     kind: 'error',
     id: int(o.id),
     sid: int(o.sid),
+    seq: int(o.seq),
     code,
     codeName: wsErrorName(code),
     message: typeof m.msg === 'string' ? m.msg : '',
@@ -428,6 +456,8 @@ export function parseFrame(raw: string | Buffer, receivedAt: number): WireMessag
       case 'orderbook_snapshot':
       case 'orderbook_delta':
       case 'market_lifecycle_v2':
+      case 'event_lifecycle':
+      case 'event_fee_update':
       case 'fill': {
         const msg = frame.msg
         if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return malformed(`${type}: missing msg`)
@@ -438,17 +468,12 @@ export function parseFrame(raw: string | Buffer, receivedAt: number): WireMessag
         else if (type === 'orderbook_snapshot') return parseSnapshot(m, sid, seq, receivedAt)
         else if (type === 'orderbook_delta') return parseDelta(m, sid, seq, receivedAt)
         else if (type === 'market_lifecycle_v2') out = parseLifecycle(m, sid, receivedAt)
+        else if (type === 'event_lifecycle') out = parseEventLifecycle(m, sid, receivedAt)
+        else if (type === 'event_fee_update') out = parseEventFee(m, sid, receivedAt)
         else out = parseFill(m, sid, receivedAt)
         if (seq !== undefined && out.kind !== 'malformed') (out as DataMessage).seq = seq
         return out
       }
-      case 'event_fee_update': {
-        const msg = frame.msg
-        if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return malformed('event_fee_update: missing msg')
-        return parseFeeUpdate(msg as Obj, sid, receivedAt)
-      }
-      case 'event_lifecycle':
-        return { kind: 'ignored', msgType: type }
       case 'subscribed': {
         const msg = frame.msg as Obj | undefined
         const s = msg && typeof msg === 'object' ? int(msg.sid) : undefined

@@ -16,7 +16,7 @@ export interface GameTeam {
 export interface SpreadLine {
   ticker: string
   team: TeamCode
-  /** The number in the ticker (see tickers.ts on the half point). */
+  /** YES pays if `team` wins by more than this: the market's floor_strike (KC7 → 6.5); without one, the ticker's number − 0.5. */
   line: number
   yesBid?: number
   yesAsk?: number
@@ -25,6 +25,7 @@ export interface SpreadLine {
 
 export interface TotalLine {
   ticker: string
+  /** YES pays if more points than this are scored: floor_strike (48 → 47.5); without one, the ticker's number − 0.5. */
   line: number
   yesBid?: number
   yesAsk?: number
@@ -66,18 +67,41 @@ const KIND_ORDER: Record<NflMarketKind, number> = { winner: 0, spread: 1, total:
  * stream keeps up to date plus the tickers discovered over REST. Games with no data yet give undefined,
  * never an error; a malformed game id or an unknown team throws NeuralError('input').
  */
+/** A market as REST describes it: enough to know its strike. */
+export interface KnownMarket {
+  ticker: string
+  floorStrike?: number
+}
+
 export class NflMarkets {
   private readonly known = new Set<string>()
+  /** floor_strike by ticker, from REST: the line a spread or total market is about. */
+  private readonly strikes = new Map<string, number>()
   /** Parse cache: the same few hundred tickers are looked at on every call. */
   private readonly parsed = new Map<string, NflTicker | null>()
 
-  constructor(private readonly store: MarketStoreView, knownTickers: Iterable<string> = []) {
+  constructor(private readonly store: MarketStoreView, knownTickers: Iterable<string | KnownMarket> = []) {
     this.addKnownTickers(knownTickers)
   }
 
-  /** Tickers discovered over REST that may not have data yet (they count in `markets` and list as lines). */
-  addKnownTickers(tickers: Iterable<string>): void {
-    for (const t of tickers) this.known.add(t)
+  /** Markets discovered over REST that may not have data yet (they count in `markets` and list as lines); with their strikes. */
+  addKnownTickers(tickers: Iterable<string | KnownMarket>): void {
+    for (const t of tickers) {
+      if (typeof t === 'string') {
+        this.known.add(t)
+        continue
+      }
+      this.known.add(t.ticker)
+      if (t.floorStrike !== undefined) this.strikes.set(t.ticker, t.floorStrike)
+    }
+  }
+
+  /**
+   * The line of a spread or total market: its floor_strike when REST gave one, else the ticker's number
+   * − 0.5 (Kalshi's numbering: KXNFLSPREAD-…-KC7 is "wins by over 6.5", KXNFLTOTAL-…-48 is "over 47.5").
+   */
+  lineOf(p: NflTicker): number | undefined {
+    return this.strikes.get(p.ticker) ?? (p.line === undefined ? undefined : p.line - 0.5)
   }
 
   /** Game ids with at least one market with data, by date then id. */
@@ -177,11 +201,11 @@ export class NflMarkets {
       home: { team: g.home, name: teamByCode(g.home).name, winProbability: p?.home },
       spread: states
         .filter(({ p }) => p.kind === 'spread')
-        .map(({ p, s }) => ({ ticker: p.ticker, team: p.team!, line: p.line!, ...prices(s) }))
+        .map(({ p, s }) => ({ ticker: p.ticker, team: p.team!, line: this.lineOf(p)!, ...prices(s) }))
         .sort((a, b) => (a.team === b.team ? a.line - b.line : a.team.localeCompare(b.team))),
       total: states
         .filter(({ p }) => p.kind === 'total')
-        .map(({ p, s }) => ({ ticker: p.ticker, line: p.line!, ...prices(s) }))
+        .map(({ p, s }) => ({ ticker: p.ticker, line: this.lineOf(p)!, ...prices(s) }))
         .sort((a, b) => a.line - b.line),
       markets: markets.length,
       volume: volumeUnits / COUNT_SCALE,

@@ -169,8 +169,21 @@ export function printable(input: string): string {
 /** "DAL (Dallas Cowboys)". */
 export const describeTeam = (t: Team): string => `${t.code} (${t.name})`
 
+/**
+ * Teams an abbreviation may be meant for: codes it begins (NY → NYG, NYJ) or a city's initials
+ * (LA → LA, LAC; KC). Empty when it is neither; then the nearest spelling is the better guess.
+ */
+export function teamsAbbreviated(input: string): Team[] {
+  const q = input.trim().toUpperCase()
+  if (q.length < 2 || !/^[A-Z]+$/.test(q)) return []
+  const initials = (city: string) => city.split(/\s+/).map((w) => w[0]).join('').toUpperCase()
+  return TEAMS.filter((t) => t.code.startsWith(q) || t.altCodes.some((c) => c.startsWith(q)) || (q.length >= 2 && initials(t.city) === q))
+}
+
 /** The one-line message for an input that names no team. */
 export function unknownTeamMessage(input: string): string {
+  const abbreviated = teamsAbbreviated(input)
+  if (abbreviated.length > 0) return `unknown team '${printable(input)}'; did you mean ${abbreviated.map(describeTeam).join(' or ')}?`
   const s = suggestTeam(input)
   return s
     ? `unknown team '${printable(input)}'; did you mean ${describeTeam(s)}?`

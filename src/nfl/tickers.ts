@@ -12,9 +12,9 @@ import { KALSHI_SPELLINGS, TICKER_CODES, describeTeam, printable, suggestTeam, t
  *
  * The spread/total series names and market suffixes match tickers quoted in public code
  * (e.g. `KXNFLSPREAD-26SEP09NESEA-SEA7`, `KXNFLTOTAL-26OCT08TBDAL-47`). `line` is the number
- * as written in the ticker. The market's exact strike is a half point away from it (its title reads
- * "wins by over 6.5 points" or "over 46.5 points"); public sources disagree on which direction, so the
- * exact strike should be taken from the market's `floor_strike` over REST, not guessed from here.
+ * as written in the ticker. The market's strike is its REST `floor_strike`, N − 0.5 on real markets
+ * (`…-KC7`: "Kansas City wins by over 6.5 points?"; `…-48`: "over 47.5 points scored?"); NflMarkets.lineOf
+ * reads the strike and falls back to N − 0.5 only when REST gave none.
  */
 
 export const NFL_SERIES = { winner: 'KXNFLGAME', spread: 'KXNFLSPREAD', total: 'KXNFLTOTAL' } as const

@@ -17,7 +17,8 @@ export interface PanelOptions {
 }
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const
-const MISSING = '-'
+// The same mark as the stream's lines ("last      —"): one spelling of "not known" across the CLI.
+const MISSING = '—'
 
 /**
  * chalk 5 decides on colour from the terminal and FORCE_COLOR but does not read NO_COLOR
@@ -98,11 +99,11 @@ export function renderGamePanel(summary: GameSummary, options: PanelOptions = {}
     `${c.dim('bid')} ${formatPrice(q.yesBid).padStart(4)}  ${c.dim('ask')} ${formatPrice(q.yesAsk).padStart(4)}  ${c.dim('last')} ${formatPrice(q.yesPrice).padStart(4)}`
   if (summary.spread.length) {
     lines.push(`  ${c.dim('spread')}`)
-    for (const s of summary.spread) lines.push(`    ${`${s.team} ${s.line}`.padEnd(9)}  ${quote(s)}  ${c.dim(s.ticker)}`)
+    for (const s of summary.spread) lines.push(`    ${spreadLabel(s.team, s.line).padEnd(9)}  ${quote(s)}  ${c.dim(s.ticker)}`)
   }
   if (summary.total.length) {
     lines.push(`  ${c.dim('total')}`)
-    for (const s of summary.total) lines.push(`    ${String(s.line).padEnd(9)}  ${quote(s)}  ${c.dim(s.ticker)}`)
+    for (const s of summary.total) lines.push(`    ${totalLabel(s.line).padEnd(9)}  ${quote(s)}  ${c.dim(s.ticker)}`)
   }
   lines.push(`  ${c.dim('markets')} ${summary.markets}  ${c.dim('volume')} ${formatVolume(summary.volume)}  ${c.dim('last update')} ${formatTime(summary.lastUpdate)}`)
   const history = options.history ?? []
@@ -119,6 +120,16 @@ export function renderGamePanel(summary: GameSummary, options: PanelOptions = {}
 }
 
 const TEAM_COLUMNS = { ticker: 32, game: 13, market: 14, yesBid: 7, yesAsk: 7, last: 7, volume: 12 } as const
+
+/** A spread as bettors write it: the team giving the points, "KC −6.5" (YES: KC wins by more than 6.5). */
+export function spreadLabel(team: string, line: number): string {
+  return line < 0 ? `${team} +${-line}` : `${team} \u2212${line}`
+}
+
+/** A total as bettors write it: "o47.5" (YES: more than 47.5 points). */
+export function totalLabel(line: number): string {
+  return `o${line}`
+}
 
 /** "winner DAL", "spread PHI 7", "total 47". */
 export function marketLabel(ticker: string): string {

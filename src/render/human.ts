@@ -24,6 +24,8 @@ export interface SummaryView {
   markets: number
   /** Messages per second over the run; computed from messages and durationMs when absent. */
   ratePerSec?: number
+  /** Output lines dropped because stdout was not read fast enough. */
+  droppedLines?: number
 }
 
 export const SIMULATED_MARKER = '[sim]'
@@ -79,7 +81,7 @@ export class HumanFormatter {
     const seconds = view.durationMs / 1000
     const rate = view.ratePerSec ?? (seconds > 0 ? view.messages / seconds : 0)
     const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`
-    const text = `${plural(view.messages, 'message')} in ${seconds.toFixed(1)} s (${rate.toFixed(1)}/s), ${plural(view.markets, 'market')}, ${plural(view.reconnects, 'reconnect')}`
+    const text = `${plural(view.messages, 'message')} in ${seconds.toFixed(1)} s (${rate.toFixed(1)}/s), ${plural(view.markets, 'market')}, ${plural(view.reconnects, 'reconnect')}${view.droppedLines ? `, ${plural(view.droppedLines, 'output line')} dropped (stdout too slow)` : ''}`
     return this.marker() + this.c.bold(text)
   }
 
@@ -111,7 +113,7 @@ export class HumanFormatter {
 
   private fill(f: Fill): string {
     const taker = f.isTaker === undefined ? '' : f.isTaker ? ' taker' : ' maker'
-    return `${f.action} ${f.side} ${formatCount(f.quantity)} @ ${formatPrice(f.price)}${taker}`
+    return `${f.action || 'fill'}${f.side ? ` ${f.side}` : ''} ${formatCount(f.quantity)} @ ${formatPrice(f.price)}${taker}`
   }
 
   private connection(e: ConnectionEvent): string {

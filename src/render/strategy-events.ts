@@ -5,19 +5,30 @@
 import { Chalk } from 'chalk'
 import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
 import { formatPortfolio } from '../strategy/hooks/portfolio.js'
-import { formatPrice } from './human.js'
+import { formatPrice, SIMULATED_MARKER } from './human.js'
 
 export class StrategyFormatter {
   private readonly c: InstanceType<typeof Chalk>
-  constructor(options: { colorLevel: 0 | 1 | 2 | 3; debug?: boolean }, private readonly debug = options.debug ?? false) {
+  private readonly simulated: boolean
+  /** `simulated`: the feed is the simulator, so every line is marked `[sim]` as `stream`'s are. */
+  constructor(options: { colorLevel: 0 | 1 | 2 | 3; debug?: boolean; simulated?: boolean }, private readonly debug = options.debug ?? false) {
     this.c = new Chalk({ level: options.colorLevel })
+    this.simulated = options.simulated ?? false
   }
 
   /** One or more lines for an engine event; `stream` says where it belongs. */
   format(event: EngineEvent & { suppressed?: number }): { stream: 'out' | 'err'; text: string } {
     const line = this.line(event)
     if (event.suppressed) line.text += this.c.dim(` (${event.suppressed} more like it held back)`)
+    line.text = this.mark(line.text)
     return line
+  }
+
+  /** Every line of `text` starts with the simulated-data marker when the feed is simulated. */
+  private mark(text: string): string {
+    if (!this.simulated) return text
+    const marker = `${this.c.magenta(SIMULATED_MARKER)} `
+    return text.split('\n').map((l) => marker + l).join('\n')
   }
 
   private line(event: EngineEvent): { stream: 'out' | 'err'; text: string } {
@@ -63,6 +74,6 @@ export class StrategyFormatter {
       lines.push(`  ${s.name}: ${s.ticks} ticks, ${s.trades} trades, ${s.books} books, ${s.signals} signals${extra ? `, ${extra}` : ''}`)
     }
     if (summary.pnl) lines.push(formatPortfolio(summary.pnl, summary.hooks.find((h) => h !== 'log') ?? 'paper'))
-    return lines.join('\n')
+    return this.mark(lines.join('\n'))
   }
 }

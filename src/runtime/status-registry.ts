@@ -31,10 +31,19 @@ export interface ProcessStatus {
   /** Epoch ms of the last data message. */
   lastMessageAt?: number
   reconnects: number
+  /** Markets with no data for longer than expected, and markets whose data arrives late (at most 5 of each named, worst first). */
+  health?: StatusHealth
   /** The NATS bus connection, when the process publishes to it (`--publish`) or reads from it (`--source`). */
   bus?: BusStatus
   /** Epoch ms of this file's last write. */
   updatedAt: number
+}
+
+export interface StatusHealth {
+  staleCount: number
+  stale: { ticker: string; silentMs: number }[]
+  laggingCount: number
+  lagging: { ticker: string; lagMs: number }[]
 }
 
 /** A process's NATS bus connection: a publisher counts messages published, a consumer messages received. */
@@ -46,7 +55,7 @@ export interface BusStatus {
 }
 
 /** The fields a running process changes as it goes. */
-export type LiveStatus = Pick<ProcessStatus, 'connected' | 'subscriptions' | 'messages' | 'reconnects'> & Partial<Pick<ProcessStatus, 'lastMessageAt' | 'ratePerSec' | 'bus'>>
+export type LiveStatus = Pick<ProcessStatus, 'connected' | 'subscriptions' | 'messages' | 'reconnects'> & Partial<Pick<ProcessStatus, 'lastMessageAt' | 'ratePerSec' | 'bus' | 'health'>>
 
 export interface ListedProcess extends ProcessStatus {
   /** False when the pid no longer exists; the file has then been removed. */

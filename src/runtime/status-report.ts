@@ -7,7 +7,7 @@ import { Chalk } from 'chalk'
 import type { LoadedConfig } from '../config/load.js'
 import { redactConfig, type RedactedConfig } from '../config/redact.js'
 import type { Exchange } from './open-exchange.js'
-import { listProcesses, type BusStatus, type ListedProcess } from './status-registry.js'
+import { listProcesses, type BusStatus, type ListedProcess, type StatusHealth } from './status-registry.js'
 import { formatCount, SIMULATED_MARKER } from '../render/human.js'
 
 export interface ExchangeCheck {
@@ -115,7 +115,6 @@ export function formatStatusReport(report: StatusReport, options: { colorLevel: 
   const { config, exchange } = report
   const origin = (key: string) => (config.origins[key] ? c.dim(`(${config.origins[key]})`) : '')
   const row = (label: string, value: string, key?: string) => `  ${label.padEnd(14)}${value}${key ? `  ${origin(key)}` : ''}`
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`
 
   const lines = [c.bold('config')]
   lines.push(row('environment', config.environment, 'environment'))
@@ -165,8 +164,20 @@ export function formatStatusReport(report: StatusReport, options: { colorLevel: 
     ]
     lines.push(`${head}  ${details.join(', ')}`)
     if (p.bus) lines.push(`${' '.repeat(10)}${formatBus(p.bus, c)}`)
+    if (p.health && (p.health.staleCount > 0 || p.health.laggingCount > 0)) lines.push(`${' '.repeat(10)}${formatHealth(p.health, c)}`)
   }
   return lines.join('\n')
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`
+
+/** "stale 2 (KX-A 45.0 s silent, KX-B 40.0 s silent), lagging 1 (KX-C 120.0 s behind)" */
+function formatHealth(health: StatusHealth, c: InstanceType<typeof Chalk>): string {
+  const parts: string[] = []
+  const more = (shown: number, count: number) => (count > shown ? `, +${count - shown} more` : '')
+  if (health.staleCount > 0) parts.push(c.yellow(`stale ${health.staleCount}`) + ` (${health.stale.map((m) => `${m.ticker} ${seconds(m.silentMs)} silent`).join(', ')}${more(health.stale.length, health.staleCount)})`)
+  if (health.laggingCount > 0) parts.push(c.yellow(`lagging ${health.laggingCount}`) + ` (${health.lagging.map((m) => `${m.ticker} ${seconds(m.lagMs)} behind`).join(', ')}${more(health.lagging.length, health.laggingCount)})`)
+  return parts.join(', ')
 }
 
 /** "bus nats://127.0.0.1:4222 connected, 1,234 published" */

@@ -1,3 +1,4 @@
+import { teamFromTickerCode } from '../nfl/teams.js'
 import { OrderBook } from './order-book.js'
 import { type Random, randomUuid } from './random.js'
 import { WEEK_ONE, TEAM_NAMES, GAME_DURATION_SEC } from './schedule.js'
@@ -55,6 +56,8 @@ export interface SimMarket {
   result: '' | 'yes' | 'no'
   /** Last trade, price units; 0 before the first trade. */
   lastPrice: number
+  /** Count units of the last trade. */
+  lastTradeCount?: number
   previousPrice: number
   /** Count units. */
   volume: number
@@ -72,6 +75,12 @@ export interface SimMarket {
   closeTs?: number
   determinationTs?: number
   settledTs?: number
+  /** Kalshi's strike fields: winners `structured` with a team id, spreads and totals `greater` than floorStrike. */
+  strikeType?: 'greater' | 'structured'
+  floorStrike?: number
+  customStrike?: Record<string, string>
+  /** When the game is expected to end (Kalshi's occurrence_datetime). */
+  occurrenceMs?: number
 }
 
 export interface Catalog {
@@ -144,32 +153,48 @@ function buildNfl(ctx: BuildContext, out: Catalog): void {
       game.markets.push(m)
     }
 
-    const winner = event('KXNFLGAME', `${matchup} Winner?`, true)
+    // Kalshi titles a game event by code and nickname, away first: "IND Colts vs KC Chiefs".
+    const nick = (code: string) => teamFromTickerCode(code)?.nickname ?? code
+    const eventTitle = `${g.away} ${nick(g.away)} vs ${g.home} ${nick(g.home)}`
+    const winner = event('KXNFLGAME', eventTitle, true)
     for (const team of [g.away, g.home]) {
       const name = TEAM_NAMES[team]!
       const m = newMarket(ctx, winner, team, { title: `${matchup} Winner?`, yes: name, no: name, rules: `If ${name} wins the ${matchup} professional football game originally scheduled for ${g.date}, then the market resolves to Yes.` }, closeMs)
+      m.strikeType = 'structured'
+      m.customStrike = { football_team: randomUuid(ctx.rand) }
+      m.occurrenceMs = endMs
       add(m, { kind: 'margin', home: team === g.home, line: 0 })
     }
 
-    const spread = event('KXNFLSPREAD', `${matchup}: Spread`, false)
+    const spread = event('KXNFLSPREAD', `${eventTitle}: Spread`, false)
     const margin = expectedHomeMargin(script)
     const favorite = margin >= 0 ? g.home : g.away
     const underdog = favorite === g.home ? g.away : g.home
     const base = Math.max(1, Math.round(Math.abs(margin)))
     const favLines = [...new Set([Math.max(1, base - 3), base + 1, base + 4])]
+    // Kalshi's numbering: a market ending in N pays if the team wins by more than N − 0.5 (KC7: "wins by over 6.5 points").
     for (const [team, line] of [...favLines.map((l) => [favorite, l] as const), [underdog, 3] as const]) {
       const name = TEAM_NAMES[team]!
-      const text = `${name} wins by over ${line}.5 points`
-      const m = newMarket(ctx, spread, `${team}${line}`, { title: `${matchup}: Spread`, yes: text, no: text, rules: `If ${name} wins the ${matchup} game by over ${line}.5 points, then the market resolves to Yes.` }, closeMs)
-      add(m, { kind: 'margin', home: team === g.home, line: line + 0.5 })
+      const strike = line + 0.5
+      const text = `${name} wins by over ${strike} points`
+      const m = newMarket(ctx, spread, `${team}${line + 1}`, { title: `${text}?`, yes: text, no: text, rules: `If ${name} wins by more than ${strike} points in the ${matchup} professional football game originally scheduled for ${g.date}, then the market resolves to Yes.` }, closeMs)
+      m.strikeType = 'greater'
+      m.floorStrike = strike
+      m.occurrenceMs = endMs
+      add(m, { kind: 'margin', home: team === g.home, line: strike })
     }
 
-    const total = event('KXNFLTOTAL', `${matchup}: Total Points`, false)
+    const total = event('KXNFLTOTAL', `${eventTitle}: Total Points`, false)
     const center = Math.round(expectedTotal())
+    // KXNFLTOTAL-…-48 pays if more than 47.5 points are scored.
     for (const line of [center - 6, center - 3, center, center + 3]) {
-      const text = `Over ${line}.5 points scored`
-      const m = newMarket(ctx, total, String(line), { title: `${matchup}: Total Points`, yes: text, no: text, rules: `If over ${line}.5 points are scored in the ${matchup} game, then the market resolves to Yes.` }, closeMs)
-      add(m, { kind: 'total', line: line + 0.5 })
+      const strike = line + 0.5
+      const text = `Over ${strike} points scored`
+      const m = newMarket(ctx, total, String(line + 1), { title: `${matchup}: ${text}?`, yes: text, no: text, rules: `If more than ${strike} points are scored in the ${matchup} professional football game originally scheduled for ${g.date}, then the market resolves to Yes.` }, closeMs)
+      m.strikeType = 'greater'
+      m.floorStrike = strike
+      m.occurrenceMs = endMs
+      add(m, { kind: 'total', line: strike })
     }
   }
 }
@@ -209,6 +234,28 @@ function buildOthers(ctx: BuildContext, out: Catalog, extraMarkets: number): voi
         Array.from({ length: count }, (_, i) => [`M${String(first + i + 1).padStart(5, '0')}`, `Benchmark outcome ${first + i + 1}`, 0.1 + 0.8 * ctx.rand()] as [string, string, number]))
     }
   }
+}
+
+/**
+ * A Bitcoin event listed while the simulator runs (Kalshi lists new hourly events all day): number
+ * `n` closes `n` hours after `startMs`. Its markets are active at once.
+ */
+export function listedBtcEvent(rand: Random, startMs: number, n: number): SimEvent {
+  const ctx: BuildContext = { rand, startMs, speed: 1 }
+  const out: Catalog = { series: [], events: [], markets: [], games: [] }
+  const closeMs = startMs + n * 3_600_000
+  const hour = new Date(closeMs)
+  const tag = `${String(hour.getUTCFullYear()).slice(2)}${['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'][hour.getUTCMonth()]}${String(hour.getUTCDate()).padStart(2, '0')}${String(hour.getUTCHours()).padStart(2, '0')}`
+  randomWalkEvent(ctx, out, 'KXBTCD', `KXBTCD-${tag}`, `Bitcoin price at ${hour.toISOString().slice(11, 16)} UTC?`, 'Crypto', [
+    ['T110000', '$110,000 or above', 0.6], ['T112000', '$112,000 or above', 0.35],
+  ])
+  const e = out.events[0]!
+  e.strikeTimeMs = closeMs
+  for (const m of e.markets) {
+    m.closeTimeMs = closeMs
+    m.expirationTimeMs = closeMs + DAY_MS
+  }
+  return e
 }
 
 /** Everything listed by REST, built deterministically from the seed. */

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks'
 import type { SimGame, SimMarket } from './catalog.js'
 import { GAME_SECONDS, gameStateAt, resolvesYes } from './game-clock.js'
 import { requote, stepMarket } from './market-maker.js'
-import { type Random, gaussian, randomInt } from './random.js'
+import { createRandom, gaussian, type Random, randomInt } from './random.js'
+import { listedBtcEvent } from './catalog.js'
 import type { SimWorld } from './world.js'
 
 export interface GeneratorOptions {
@@ -19,6 +20,8 @@ export interface GeneratorOptions {
   moveEveryMs?: number
   /** Range of the lag, real ms, drawn from the seed per move. @default [400, 1500] */
   lagMs?: readonly [number, number]
+  /** Real time between new events listed while running (event_lifecycle on the lifecycle channel); 0 = none. @default 0 */
+  newEventEveryMs?: number
   /** Called around each batch so the server can cork sockets and write each tick's frames in one go. */
   onBatchStart?: () => void
   onBatchEnd?: () => void
@@ -43,9 +46,13 @@ export class Generator {
   private readonly lagging = new Set<SimMarket>()
   /** Points scored per game when last seen, to notice a scoring play. */
   private readonly points = new Map<SimGame, number>()
+  private listed = 0
+  /** Its own random source, so listing events leaves the seeded market updates as they were. */
+  private readonly listRandom: Random
 
   constructor(private readonly world: SimWorld, private readonly rand: Random, private readonly opts: GeneratorOptions) {
     this.nextMoveRunMs = this.moveGap()
+    this.listRandom = createRandom(0x11575)
   }
 
   get running(): boolean { return this.timer !== undefined }
@@ -72,6 +79,7 @@ export class Generator {
       this.world.simMs += elapsedMs * this.opts.speed
       this.advanceGames()
       this.advanceMoves()
+      this.listEvents()
       this.budget += (this.opts.ratePerSec * elapsedMs) / 1000
       const n = Math.floor(this.budget)
       this.budget -= n
@@ -132,6 +140,14 @@ export class Generator {
       this.lagging.add(stale)
     }
     for (const m of active) if (m.lagUntilRunMs === 0) requote(this.world, m, this.rand)
+  }
+
+  private listEvents(): void {
+    const every = this.opts.newEventEveryMs ?? 0
+    if (every <= 0 || this.world.runMs < (this.listed + 1) * every) return
+    this.listed++
+    this.world.listEvent(listedBtcEvent(this.listRandom, this.world.startMs, this.listed), this.listRandom)
+    this.liveDirty = true
   }
 
   private advanceGames(): void {

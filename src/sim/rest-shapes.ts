@@ -66,6 +66,14 @@ export function marketJson(m: SimMarket): Record<string, unknown> {
     rules_secondary: '',
     price_level_structure: 'linear_cent',
     price_ranges: [{ start: '0.0000', end: '1.0000', step: '0.0100' }],
+    tick_size: 1,
+    fractional_trading_enabled: false,
+    ...(m.strikeType ? { strike_type: m.strikeType } : {}),
+    ...(m.floorStrike !== undefined ? { floor_strike: m.floorStrike } : {}),
+    ...(m.customStrike ? { custom_strike: m.customStrike } : {}),
+    occurrence_datetime: m.occurrenceMs === undefined ? null : iso(m.occurrenceMs),
+    ...(m.result !== '' ? { settlement_value_dollars: m.result === 'yes' ? '1.0000' : '0.0000' } : {}),
+    ...(m.settledTs !== undefined ? { settlement_ts: iso(m.settledTs * 1000) } : {}),
     // Legacy twins (cents, whole contracts).
     yes_bid: cents(yesBid),
     yes_ask: cents(yesAsk),
@@ -126,7 +134,8 @@ export function orderbookJson(yesBestFirst: LevelUnits[], noBestFirst: LevelUnit
   }
 }
 
-export function tradeJson(t: TradeRecord): Record<string, unknown> {
+/** A trade as GET /markets/trades lists it (`taker_book_side` is OpenAPI BookSide bid|ask: the taker's side of the yes book, so buying yes = bid). */
+export function tradeJson(t: Pick<TradeRecord, 'tradeId' | 'ticker' | 'yesPrice' | 'count' | 'takerSide' | 'tsMs'>): Record<string, unknown> {
   return {
     trade_id: t.tradeId,
     ticker: t.ticker,
@@ -135,6 +144,7 @@ export function tradeJson(t: TradeRecord): Record<string, unknown> {
     no_price_dollars: formatDollars(10_000 - t.yesPrice),
     taker_side: t.takerSide,
     taker_outcome_side: t.takerSide,
+    taker_book_side: t.takerSide === 'yes' ? 'bid' : 'ask',
     created_time: iso(t.tsMs),
     is_block_trade: false,
     count: whole(t.count),

@@ -4,7 +4,9 @@ import type { KeyRing } from './auth.js'
 import type { MarketStatus } from './catalog.js'
 import type { RestFaults } from './faults.js'
 import { placeOrder } from './orders.js'
-import { eventJson, eventStatus, marketJson, orderbookJson, seriesJson, tradeJson } from './rest-shapes.js'
+import { accountOf, type SimOrderRecord } from './portfolio.js'
+import { eventJson, eventStatus, marketJson, orderbookJson, seriesJson } from './rest-shapes.js'
+import { HistoryHttpError, historyRoutes } from './history-rest.js'
 import { feeCost } from './wire.js'
 import type { SimWorld } from './world.js'
 
@@ -125,12 +127,8 @@ const routes: Array<[method: string, pattern: RegExp, route: Route]> = [
     const { page, cursor } = paginate(markets, q, 1000)
     return [200, { markets: page.map(marketJson), cursor }]
   }],
-  ['GET', /^\/markets\/trades$/, (ctx, q) => {
-    const ticker = q.get('ticker')
-    const trades = ctx.world.trades().filter((t) => !ticker || t.ticker === ticker).reverse()
-    const { page, cursor } = paginate(trades, q, 1000)
-    return [200, { trades: page.map(tradeJson), cursor }]
-  }],
+  // History (trades, candlesticks, the historical tier) lives in history-rest.ts.
+  ...historyRoutes.map(([method, pattern, route]): [string, RegExp, Route] => [method, pattern, (ctx, q, params) => route(ctx.world, q, params)]),
   ['GET', /^\/markets\/([^/]+)$/, (ctx, _q, [ticker]) => {
     const m = ctx.world.market(ticker!)
     if (!m) throw notFound(`market ${ticker} not found`)
@@ -160,6 +158,8 @@ const routes: Array<[method: string, pattern: RegExp, route: Route]> = [
       cursor,
     }]
   }],
+  ['GET', /^\/portfolio\/orders$/, listOrders],
+  ['GET', /^\/portfolio\/positions$/, listPositions],
 ]
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -197,23 +197,86 @@ async function createOrder(ctx: RestContext, _q: URLSearchParams, _p: string[], 
   if (!Number.isInteger(price) || price < 100 || price > 9_900 || price % 100 !== 0) throw badRequest('price must be a whole cent from 0.01 to 0.99')
   if (market.status !== 'active') throw new HttpError(400, 'market_closed', `market ${market.ticker} is not open for trading`)
   const clientOrderId = typeof body.client_order_id === 'string' ? body.client_order_id : undefined
+  const account = accountOf(ctx.world, keyId)
+  // Kalshi answers a reused client_order_id with 409 Conflict (CreateOrder in its OpenAPI document).
+  if (clientOrderId && account.find(clientOrderId)) throw new HttpError(409, 'order_already_exists', `an order with client_order_id ${clientOrderId} already exists`)
 
   const r = placeOrder(ctx.world, { keyId, market, action: body.action, side: body.side, count, price, clientOrderId, timeInForce: tif })
-  const sidePrice = price
-  const yes = body.side === 'yes' ? sidePrice : 10_000 - sidePrice
-  const now = new Date().toISOString()
-  return [201, {
-    order: {
-      order_id: r.orderId, user_id: keyId, client_order_id: clientOrderId ?? '', ticker: market.ticker,
-      side: body.side, action: body.action, outcome_side: body.side, type: 'limit', status: r.status,
-      yes_price_dollars: formatDollars(yes), no_price_dollars: formatDollars(10_000 - yes),
-      fill_count_fp: formatCount(r.filled), remaining_count_fp: formatCount(r.remaining), initial_count_fp: formatCount(count),
-      taker_fill_cost_dollars: formatDollars(Math.round(r.fillCost / 100)), maker_fill_cost_dollars: '0.0000',
-      taker_fees_dollars: feeCost(r.feeMicros), maker_fees_dollars: '0.0000',
-      created_time: now, last_update_time: now, expiration_time: null,
-      yes_price: yes / 100, no_price: (10_000 - yes) / 100,
-      fill_count: r.filled / 100, remaining_count: r.remaining / 100, initial_count: count / 100,
-    },
+  const yes = body.side === 'yes' ? price : 10_000 - price
+  const record: SimOrderRecord = {
+    orderId: r.orderId, clientOrderId: clientOrderId ?? '', ticker: market.ticker, side: body.side, action: body.action, status: r.status,
+    yesPrice: yes, initial: count, filled: r.filled, remaining: r.remaining, fillCost: r.fillCost, feeMicros: r.feeMicros, createdMs: Date.now(),
+  }
+  account.record(record, r.filled > 0 ? Math.round(r.fillCost / r.filled) : price)
+  return [201, { order: orderJson(record, keyId) }]
+}
+
+/** An order with the fields of Kalshi's Order schema (fixed-point strings, legacy integer twins). */
+function orderJson(o: SimOrderRecord, keyId: string): Record<string, unknown> {
+  const created = new Date(o.createdMs).toISOString()
+  return {
+    order_id: o.orderId, user_id: keyId, client_order_id: o.clientOrderId, ticker: o.ticker,
+    side: o.side, action: o.action, outcome_side: (o.action === 'buy') === (o.side === 'yes') ? 'yes' : 'no', type: 'limit', status: o.status,
+    yes_price_dollars: formatDollars(o.yesPrice), no_price_dollars: formatDollars(10_000 - o.yesPrice),
+    fill_count_fp: formatCount(o.filled), remaining_count_fp: formatCount(o.remaining), initial_count_fp: formatCount(o.initial),
+    taker_fill_cost_dollars: formatDollars(Math.round(o.fillCost / 100)), maker_fill_cost_dollars: '0.0000',
+    // The simulator's fills are all taker fills (orders.ts), so every fee is a taker fee.
+    taker_fees_dollars: feeCost(o.feeMicros), maker_fees_dollars: '0.0000',
+    created_time: created, last_update_time: created, expiration_time: null,
+    yes_price: o.yesPrice / 100, no_price: (10_000 - o.yesPrice) / 100,
+    fill_count: o.filled / 100, remaining_count: o.remaining / 100, initial_count: o.initial / 100,
+  }
+}
+
+function signedOnly(keyId: string | undefined): string {
+  if (keyId === undefined) throw new HttpError(401, 'unauthorized', 'this endpoint requires a signed request')
+  return keyId
+}
+
+/** GET /portfolio/orders: newest first, filtered by ticker, event_ticker and status as Kalshi's GetOrders. */
+function listOrders(ctx: RestContext, q: URLSearchParams, _p: string[], _req: IncomingMessage, keyId?: string): [number, unknown] {
+  const key = signedOnly(keyId)
+  const status = q.get('status')
+  if (status && !['resting', 'canceled', 'executed'].includes(status)) throw badRequest('status must be one of resting, canceled, executed')
+  const ticker = q.get('ticker')
+  const events = q.get('event_ticker') ? new Set(q.get('event_ticker')!.split(',')) : undefined
+  const orders = accountOf(ctx.world, key).orders.filter((o) =>
+    (!status || o.status === status) && (!ticker || o.ticker === ticker) && (!events || events.has(ctx.world.market(o.ticker)?.eventTicker ?? ''))).reverse()
+  const { page, cursor } = paginate(orders, q, 1000)
+  return [200, { orders: page.map((o) => orderJson(o, key)), cursor }]
+}
+
+/** GET /portfolio/positions: market_positions (and event_positions) as Kalshi's GetPositions. */
+function listPositions(ctx: RestContext, q: URLSearchParams, _p: string[], _req: IncomingMessage, keyId?: string): [number, unknown] {
+  const key = signedOnly(keyId)
+  const ticker = q.get('ticker')
+  const event = q.get('event_ticker')
+  const filter = q.get('count_filter')
+  if (filter && !filter.split(',').every((f) => f === 'position' || f === 'total_traded')) throw badRequest('count_filter accepts position, total_traded')
+  const all = [...accountOf(ctx.world, key).positions.values()].filter((p) =>
+    (!ticker || p.ticker === ticker) && (!event || ctx.world.market(p.ticker)?.eventTicker === event) &&
+    (!filter || filter.split(',').some((f) => (f === 'position' ? p.position !== 0 : p.traded !== 0))))
+  const { page, cursor } = paginate(all, q, 1000)
+  const resting = (t: string) => accountOf(ctx.world, key).orders.filter((o) => o.ticker === t && o.status === 'resting').reduce((s, o) => s + o.remaining, 0)
+  const events = new Map<string, number>()
+  for (const p of page) {
+    const e = ctx.world.market(p.ticker)?.eventTicker ?? ''
+    events.set(e, (events.get(e) ?? 0) + p.exposure)
+  }
+  return [200, {
+    market_positions: page.map((p) => ({
+      ticker: p.ticker,
+      total_traded_dollars: formatDollars(Math.round(p.traded)), position_fp: formatCount(p.position),
+      market_exposure_dollars: formatDollars(Math.round(p.exposure)), realized_pnl_dollars: '0.0000',
+      resting_orders_count: Math.round(resting(p.ticker) / 100), fees_paid_dollars: feeCost(p.feeMicros), last_updated_ts: new Date(p.lastUpdatedMs).toISOString(),
+      // Legacy twins (cents, whole contracts).
+      position: Math.round(p.position / 100), market_exposure: Math.round(p.exposure / 100), total_traded: Math.round(p.traded / 100),
+    })),
+    event_positions: [...events].map(([e, exposure]) => ({
+      event_ticker: e, total_cost_dollars: formatDollars(Math.round(exposure)), total_cost_shares_fp: '0.00',
+      event_exposure_dollars: formatDollars(Math.round(exposure)), realized_pnl_dollars: '0.0000', fees_paid_dollars: '0.0000',
+    })),
+    cursor,
   }]
 }
 
@@ -236,7 +299,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, ctx:
     }
     throw notFound(`no route for ${req.method} ${url.pathname}`)
   } catch (error) {
-    if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message)
+    if (error instanceof HttpError || error instanceof HistoryHttpError) return sendError(res, error.status, error.code, error.message)
     sendError(res, 500, 'internal_server_error', String(error))
   }
 }

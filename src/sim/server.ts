@@ -45,7 +45,20 @@ export interface SimOptions {
   lagMs?: readonly [number, number]
   /** Non-Kalshi: add "sent_at_ms" (epoch ms, sub-ms precision) to every data message, for latency benchmarks. @default false */
   benchTimestamps?: boolean
+  /** Also send the legacy integer fields (cents, whole contracts) beside the current ones. @default false */
+  legacyWire?: boolean
+  /** use_yes_price for an orderbook subscribe that does not say (Kalshi announced its default will flip). @default false */
+  useYesPriceDefault?: boolean
+  /** Markets one subscription may hold; a bigger subscribe or add_markets gets error 26. Kalshi publishes no number. @default 500 */
+  subscriptionMarketLimit?: number
+  /** WebSocket commands per second per connection before error 27; 0 = unlimited. @default 100 */
+  commandRateLimitPerSec?: number
+  /** List a new KXBTCD event this often (event_lifecycle, then its markets' lifecycle); 0 = never. @default 60 */
+  newEventEverySec?: number
 }
+
+export const DEFAULT_SUBSCRIPTION_MARKET_LIMIT = 500
+export const DEFAULT_COMMAND_RATE_LIMIT_PER_SEC = 100
 
 export interface Simulator {
   /** http://HOST:PORT/trade-api/v2 */
@@ -78,7 +91,8 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   for (const pem of opts.publicKeys ?? []) keys.register(pem)
   const index = new SubscriptionIndex()
   const sessions = new Set<Session>()
-  world.onEvent((e) => publish(index, e))
+  const legacyWire = opts.legacyWire ?? false
+  world.onEvent((e) => publish(index, e, legacyWire))
 
   const corked: WebSocket[] = []
   const generator = new Generator(world, createRandom(seed * 7919 + 17), {
@@ -86,6 +100,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     speed,
     moveEveryMs: opts.moveEveryMs,
     lagMs: opts.lagMs,
+    newEventEveryMs: (opts.newEventEverySec ?? 60) * 1000,
     // Cork every socket for the batch so each tick's frames leave in a few large writes.
     onBatchStart: () => {
       for (const s of sessions) {
@@ -117,7 +132,11 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     const auth = keys.check(req.headers, 'GET', WS_PATH, { windowMs: authWindowMs, refuseAll: faults.refuseAuth ?? false })
     if (auth.kind === 'refused') return refuseUpgrade(socket, 401, 'Unauthorized', auth.reason)
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(ws, { world, index, faults, benchTimestamps: opts.benchTimestamps ?? false }, auth.kind === 'signed', auth.kind === 'signed' ? auth.keyId : undefined)
+      const context = {
+        world, index, faults, benchTimestamps: opts.benchTimestamps ?? false, legacyWire, useYesPriceDefault: opts.useYesPriceDefault ?? false,
+        subscriptionMarketLimit: opts.subscriptionMarketLimit ?? DEFAULT_SUBSCRIPTION_MARKET_LIMIT, commandsPerSec: opts.commandRateLimitPerSec ?? DEFAULT_COMMAND_RATE_LIMIT_PER_SEC,
+      }
+      const session = new Session(ws, context, auth.kind === 'signed', auth.kind === 'signed' ? auth.keyId : undefined)
       sessions.add(session)
       ws.on('message', (data, isBinary) => session.handleText(isBinary ? '' : data.toString()))
       ws.on('error', () => ws.terminate())

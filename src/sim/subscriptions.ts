@@ -11,6 +11,8 @@ export class Subscription {
   seq = 0
   /** Orderbook deltas generated for this sid, for the seq-gap fault. */
   deltas = 0
+  /** Orderbook: NO levels priced as the YES price they offer (the subscribe's use_yes_price). */
+  useYesPrice = false
   constructor(readonly session: Session, readonly sid: number, readonly channel: string, readonly all: boolean, readonly tickers: Set<string>) {}
 }
 

@@ -2,7 +2,8 @@ import type { Side } from '../core/types.js'
 import { type Catalog, type MarketStatus, type SimEvent, type SimMarket, type SimSeries, buildCatalog } from './catalog.js'
 import type { LevelUnits } from './order-book.js'
 import { seedBook } from './market-maker.js'
-import { createRandom } from './random.js'
+import { createRandom, type Random } from './random.js'
+import { buildPastWeek, type PastWeek } from './past-week.js'
 
 export type { SimMarket, SimEvent, SimSeries, MarketStatus } from './catalog.js'
 
@@ -25,6 +26,7 @@ export type WorldEvent =
   | { kind: 'delta'; market: SimMarket; side: Side; price: number; delta: number; clientOrderId?: string }
   | { kind: 'ticker'; market: SimMarket }
   | { kind: 'trade'; market: SimMarket; trade: TradeRecord }
+  | { kind: 'event_created'; event: SimEvent; market?: undefined }
   | { kind: 'lifecycle'; market: SimMarket; eventType: LifecycleType }
   | FillEvent
 
@@ -40,6 +42,8 @@ const TRADE_HISTORY = 10_000
 export class SimWorld {
   readonly catalog: Catalog
   readonly startMs: number
+  /** The settled week before the live one, served by the history endpoints (src/sim/history-rest.ts). */
+  readonly past: PastWeek
   /** Simulated milliseconds elapsed; advances only while the generator runs (pause() freezes games too). */
   simMs = 0
   /** Real milliseconds the generator has run (price-move lags and settlement delays use it, so they ignore `speed`). */
@@ -59,6 +63,10 @@ export class SimWorld {
     for (const e of this.catalog.events) this.eventsByTicker.set(e.ticker, e)
     const bookRandom = createRandom(seed ^ 0x5eed)
     for (const m of this.catalog.markets) seedBook(m, bookRandom)
+    // After the books are seeded: settled markets have none, and the live world's draws stay as they were.
+    this.past = buildPastWeek(this.catalog, seed)
+    for (const e of this.catalog.events) this.eventsByTicker.set(e.ticker, e)
+    for (const m of this.catalog.markets) this.byTicker.set(m.ticker, m)
   }
 
   series(): SimSeries[] { return this.catalog.series }
@@ -92,6 +100,25 @@ export class SimWorld {
   /** A key's recent fills, oldest first. */
   fills(keyId: string): readonly FillEvent[] { return this.fillLog.get(keyId) ?? [] }
 
+  /**
+   * List a new event while running: Kalshi then sends `event_lifecycle` on the lifecycle channel,
+   * followed by `created` and `activated` market lifecycle messages for its markets.
+   */
+  listEvent(e: SimEvent, bookRandom: Random): void {
+    this.catalog.events.push(e)
+    this.eventsByTicker.set(e.ticker, e)
+    for (const m of e.markets) {
+      this.catalog.markets.push(m)
+      this.byTicker.set(m.ticker, m)
+      seedBook(m, bookRandom)
+    }
+    this.emit({ kind: 'event_created', event: e })
+    for (const m of e.markets) {
+      this.emit({ kind: 'lifecycle', market: m, eventType: 'created' })
+      this.emit({ kind: 'lifecycle', market: m, eventType: 'activated' })
+    }
+  }
+
   /** Change resting quantity and tell orderbook subscribers. */
   applyDelta(market: SimMarket, side: Side, price: number, delta: number, clientOrderId?: string): void {
     if (delta === 0) return
@@ -104,9 +131,10 @@ export class SimWorld {
   /** Record an execution (the caller has already taken the quantity off the book). */
   recordTrade(market: SimMarket, yesPrice: number, count: number, takerSide: Side): TradeRecord {
     const seq = ++this.tradeSeq
-    const trade: TradeRecord = { seq, tradeId: tradeIdOf(seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
+    const trade: TradeRecord = { seq, tradeId: tradeIdOf(this.startMs, seq), ticker: market.ticker, yesPrice, count, takerSide, tsMs: Date.now() }
     market.previousPrice = market.lastPrice || yesPrice
     market.lastPrice = yesPrice
+    market.lastTradeCount = count
     market.volume += count
     market.openInterest += count
     this.tradeLog.push(trade)
@@ -121,7 +149,8 @@ export class SimWorld {
   }
 }
 
-function tradeIdOf(seq: number): string {
+/** Unique across simulator runs too (the start time leads), so history downloaded from two runs never confuses their trades. */
+function tradeIdOf(startMs: number, seq: number): string {
   const hex = seq.toString(16).padStart(12, '0')
-  return `5e1a0000-0000-4000-8000-${hex}`
+  return `${(startMs >>> 0).toString(16).padStart(8, '0')}-5e1a-4000-8000-${hex}`
 }

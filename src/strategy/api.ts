@@ -34,7 +34,10 @@
  *   promise is reported with your strategy's name and the feed goes on. A handler slower than its
  *   `budgetMs` is reported. While an async handler is still running, newer ticks for the same market
  *   replace older ones (only the newest is delivered) and trades queue up to a bound; the feed and the
- *   other strategies are never delayed.
+ *   other strategies are never delayed. `neural run-strategy` runs each strategy file in a worker
+ *   thread of its own: `process.exit`, an endless loop (terminated after 5 s), running out of memory
+ *   (512 MB) or replacing globals end or change only that strategy, reported once; the run goes on.
+ *   A handler call may return at most 100 signals; the rest are refused with one report.
  * - **You get state you cannot corrupt.** Events, `ctx.store`, `ctx.params` and `ctx.positions()` are
  *   read-only; writing to them throws (and is reported like any other throw).
  * - **The same strategy runs live and on replay.** Read time from `ctx.clock.now()`, never from
@@ -90,7 +93,11 @@ export type HandlerResult = void | undefined | null | Signal | readonly Signal[]
 /** A handler may be sync or async. */
 export type MaybePromise<T> = T | Promise<T>
 
-/** Log lines are printed to stderr prefixed with the strategy's name (`[momentum] ...`). */
+/**
+ * `ctx.log.info('tick %s', t.ticker)` (also `warn`, `error`; printf-style arguments). run-strategy
+ * prints each on stderr as `HH:MM:SS.mmm  <strategy> <level>: <message>` (prefixed `[sim] ` on a
+ * simulated feed), and under --json writes `{"type":"log","source","level","message","ts"}`.
+ */
 export interface StrategyLog {
   info(message: string, ...args: unknown[]): void
   warn(message: string, ...args: unknown[]): void
@@ -134,7 +141,7 @@ export interface StrategyContext<P extends Params = Params> {
   readonly store: MarketStoreView
   /** Parameters: your defaults, overridden by the rc file, overridden by `--param key=value`. */
   readonly params: Readonly<P>
-  /** Prints to stderr prefixed with the strategy's name. */
+  /** `ctx.log.info|warn|error(message, ...args)`: a line on stderr with the time, the strategy's name and the level (see StrategyLog). */
   readonly log: StrategyLog
   /** Time: use this, not `Date.now()`, so replays are repeatable. */
   readonly clock: StrategyClock

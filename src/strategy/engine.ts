@@ -8,6 +8,8 @@ import { createLogHook, type OrderHook } from './hooks/hook.js'
 import type { LoadedStrategy } from './loader.js'
 import { resolveParams } from './params.js'
 import { deepFreeze, readOnlyStore } from './read-only.js'
+import { IsolatedRunner, type IsolationLimits } from './isolation/isolated-runner.js'
+import type { SharedItem } from './isolation/protocol.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
 
 export interface EngineOptions {
@@ -36,7 +38,16 @@ export interface EngineOptions {
   maxPendingSignals?: number
   /** Emit a portfolio event this often (event time on replay); 0 = never. @default 0 */
   reportEveryMs?: number
+  /** Limits of strategies loaded `isolated` (in worker threads). */
+  isolation?: Partial<IsolationLimits>
+  /**
+   * Called when an isolated strategy is terminated (stuck, out of memory, exited). The engine goes
+   * on without it; a caller that prefers to stop the run does so here.
+   */
+  onStrategyGone?: (strategy: string, reason: string) => void
 }
+
+type Runner = StrategyRunner | IsolatedRunner
 
 const KIND: Partial<Record<MarketEvent['type'], DataKind>> = { ticker: 'tick', trade: 'trade', book: 'book' }
 
@@ -49,11 +60,15 @@ type Listener = (event: EngineEvent) => void
  * say arrives at `onEvent` listeners as typed objects (see events.ts).
  */
 export class StrategyEngine {
-  private readonly runners: StrategyRunner[]
+  private readonly runners: Runner[]
+  /** Isolated runners get every market event for their own store, matched or not. */
+  private readonly isolated: IsolatedRunner[]
   private readonly hooks: HookRunner
   private readonly clock: EventClock
   private readonly listeners = new Set<Listener>()
-  private readonly routes = new Map<string, StrategyRunner[]>()
+  private readonly routes = new Map<string, Runner[]>()
+  private shared: SharedItem[] = []
+  private sharedScheduled = false
   private dispatched = 0
   private signalCount = 0
   private started = false
@@ -63,7 +78,8 @@ export class StrategyEngine {
   private summaryCache?: SummaryEvent
 
   constructor(private readonly options: EngineOptions) {
-    const strategies = options.strategies.map(s => ('strategy' in s && 'file' in s ? s.strategy : s) as Strategy)
+    const entries = options.strategies.map(s => ('strategy' in s && 'file' in s ? s : { strategy: s as Strategy, worker: undefined }))
+    const strategies = entries.map(e => e.strategy)
     const params = resolveParams(strategies, options.params ?? [], options.rcParams ?? {})
     this.clock = new EventClock(options.clock ?? 'live')
     this.hooks = new HookRunner(
@@ -72,16 +88,19 @@ export class StrategyEngine {
       { hookTimeoutMs: options.hookTimeoutMs ?? 10_000, maxPendingSignals: options.maxPendingSignals ?? 1000 },
     )
     const store = readOnlyStore(options.store)
-    this.runners = strategies.map(strategy => new StrategyRunner(strategy, {
-      store,
+    const deps = (strategy: Strategy) => ({
       params: params.get(strategy.name)!,
       clockMode: this.clock.mode,
-      emit: e => this.emit(e),
-      onSignals: (name, signals, ts) => this.onSignals(name, signals, ts),
+      emit: (e: EngineEvent) => this.emit(e),
+      onSignals: (name: string, signals: Signal[], ts: number) => this.onSignals(name, signals, ts),
       positions: () => this.hooks.positions(),
       hangAfterMs: options.hangAfterMs ?? 5000,
       maxQueuedTrades: options.maxQueuedTrades ?? 1000,
-    }))
+    })
+    this.runners = entries.map(({ strategy, worker }) => worker
+      ? new IsolatedRunner(strategy, worker, { ...deps(strategy), now: () => this.clock.now(), onGone: (name, why) => options.onStrategyGone?.(name, why) }, options.isolation)
+      : new StrategyRunner(strategy, { ...deps(strategy), store }))
+    this.isolated = this.runners.filter((r): r is IsolatedRunner => r instanceof IsolatedRunner)
   }
 
   /** Listen to everything the engine reports; returns the unsubscribe function. */
@@ -138,11 +157,20 @@ export class StrategyEngine {
       const ticker = (event as Tick | Trade | Book).ticker
       let frozen: Tick | Trade | Book | undefined
       for (const r of this.route(ticker)) {
-        if (!r.wants(kind)) continue
+        if (!r.wants(kind) || r instanceof IsolatedRunner) continue
         // Frozen once, in place: no strategy can change what another (or the store) sees.
         // Ticks and trades are flat, so one freeze does; a book's level arrays need the deep walk.
         frozen ??= kind === 'book' ? deepFreeze(event as Book) : Object.freeze(event as Tick | Trade)
         r.deliver(kind, frozen, ts)
+      }
+    }
+    if (this.isolated.length > 0 && event.type !== 'fill') {
+      // Every market event goes to every worker (its store stays complete; its handlers see only
+      // their markets), in one batch per event-loop turn serialised once for all of them.
+      this.shared.push({ event, ts })
+      if (!this.sharedScheduled) {
+        this.sharedScheduled = true
+        setImmediate(() => this.flushShared())
       }
     }
     this.maybeReport(ts)
@@ -153,6 +181,7 @@ export class StrategyEngine {
    * A replay awaits this after each event so async strategies see events exactly as a sync one would.
    */
   async settle(): Promise<void> {
+    this.flushShared()
     do {
       await Promise.all(this.runners.map(r => r.idle()))
       await this.hooks.idle()
@@ -173,6 +202,7 @@ export class StrategyEngine {
     this.stopped = true
     if (this.reportTimer) clearInterval(this.reportTimer)
     const timeoutMs = this.options.stopTimeoutMs ?? 2000
+    this.flushShared()
     await Promise.all(this.runners.map(r => r.stop(timeoutMs)))
     await this.hooks.close(timeoutMs)
     this.summaryCache = this.summary()
@@ -196,6 +226,15 @@ export class StrategyEngine {
     return summary
   }
 
+  private flushShared(): void {
+    this.sharedScheduled = false
+    if (this.shared.length === 0) return
+    const items = this.shared
+    this.shared = []
+    const json = JSON.stringify(items)
+    for (const r of this.isolated) r.feedShared(json, items)
+  }
+
   private emit(event: EngineEvent): void {
     for (const l of this.listeners) {
       try {
@@ -207,7 +246,7 @@ export class StrategyEngine {
     }
   }
 
-  private route(ticker: string): StrategyRunner[] {
+  private route(ticker: string): Runner[] {
     let list = this.routes.get(ticker)
     if (!list) {
       // One entry per market ever seen: bounded by the markets the feed carries.

@@ -28,7 +28,7 @@ export interface SignalEvent {
  * that is not a valid signal), STOP_TIMEOUT (onStop did not finish in time), HOOK_ERROR (a hook
  * failed: command exited, module threw, request failed).
  */
-export type EngineErrorCode = 'HANDLER_ERROR' | 'INVALID_SIGNAL' | 'STOP_TIMEOUT' | 'HOOK_ERROR'
+export type EngineErrorCode = 'HANDLER_ERROR' | 'INVALID_SIGNAL' | 'STOP_TIMEOUT' | 'HOOK_ERROR' | 'TOO_MANY_SIGNALS' | 'STRATEGY_TERMINATED'
 
 /** A fault in user code or in a hook, reported; the feed and the other strategies go on. */
 export interface StrategyErrorEvent {

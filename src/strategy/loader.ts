@@ -3,6 +3,8 @@ import path from 'node:path'
 import { NeuralError } from '../errors.js'
 import type { Strategy } from './api.js'
 import { describeValue } from './signal.js'
+import type { StrategyWorker } from './isolation/isolated-runner.js'
+import { spawnStrategyWorker, strategyFromMeta } from './isolation/spawn.js'
 import { describeImportError, importUserModule, USER_MODULE_EXTENSIONS } from './user-module.js'
 
 /** A strategy read from a file, validated, with advice that did not stop it from loading. */
@@ -11,11 +13,23 @@ export interface LoadedStrategy {
   /** Absolute path of the file. */
   file: string
   warnings: string[]
+  /**
+   * Set when the strategy was loaded in a worker thread of its own (loadStrategies with
+   * `isolated`): `strategy` then holds only its data fields, and the engine runs it in that worker.
+   */
+  worker?: StrategyWorker
 }
 
 export interface LoadOptions {
   /** Relative paths are read from here. @default process.cwd() */
   cwd?: string
+  /**
+   * Load and later run each strategy in a worker thread of its own, so that it can neither exit,
+   * hang, starve nor poison the feed or another strategy. @default false
+   */
+  isolated?: boolean
+  /** Heap limit of each isolated strategy. @default 512 */
+  maxHeapMb?: number
 }
 
 const HANDLERS = ['onStart', 'onTick', 'onTrade', 'onBook', 'onStop'] as const
@@ -96,6 +110,10 @@ export async function loadStrategyFile(file: string, options: LoadOptions = {}):
   if (!USER_MODULE_EXTENSIONS.includes(path.extname(abs).toLowerCase())) {
     throw loadError(label, `not a strategy file (expected ${USER_MODULE_EXTENSIONS.join(', ')})`)
   }
+  if (options.isolated) {
+    const sw = await spawnStrategyWorker(abs, label, { maxHeapMb: options.maxHeapMb })
+    return { strategy: strategyFromMeta(sw.meta), file: abs, warnings: sw.meta.warnings, worker: sw }
+  }
   let ns: Record<string, unknown>
   try {
     ns = await importUserModule(abs)
@@ -139,14 +157,20 @@ export async function loadStrategies(paths: readonly string[], options: LoadOpti
   }
   const loaded: LoadedStrategy[] = []
   const byName = new Map<string, string>()
-  for (const f of files) {
-    const l = await loadStrategyFile(f, { cwd })
-    const other = byName.get(l.strategy.name)
-    if (other !== undefined) {
-      throw loadError(display(f, cwd), `strategy name ${l.strategy.name} is already used by ${display(other, cwd)}; names must be unique`)
+  try {
+    for (const f of files) {
+      const l = await loadStrategyFile(f, { ...options, cwd })
+      loaded.push(l)
+      const other = byName.get(l.strategy.name)
+      if (other !== undefined) {
+        throw loadError(display(f, cwd), `strategy name ${l.strategy.name} is already used by ${display(other, cwd)}; names must be unique`)
+      }
+      byName.set(l.strategy.name, f)
     }
-    byName.set(l.strategy.name, f)
-    loaded.push(l)
+  } catch (error) {
+    // Workers of the strategies loaded so far would keep the process alive.
+    await Promise.all(loaded.map((l) => l.worker?.worker.terminate()))
+    throw error
   }
   return loaded
 }

@@ -10,6 +10,12 @@ import { collectSignals } from './signal.js'
 
 export const DEFAULT_BUDGET_MS = 10
 
+/**
+ * Signals one handler call may return. More is a runaway loop, not a trading decision: the first
+ * MAX_SIGNALS_PER_CALL are kept and the rest refused with one report, before any of them is validated.
+ */
+export const MAX_SIGNALS_PER_CALL = 100
+
 export type DataKind = 'tick' | 'trade' | 'book'
 
 interface Job {
@@ -45,7 +51,7 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function'
 }
 
-function matcher(patterns: readonly string[]): (ticker: string) => boolean {
+export function matcher(patterns: readonly string[]): (ticker: string) => boolean {
   const exact = new Set(patterns.filter(p => !p.endsWith('*')))
   const prefixes = patterns.filter(p => p.endsWith('*')).map(p => p.slice(0, -1))
   return ticker => exact.has(ticker) || prefixes.some(p => ticker.startsWith(p))
@@ -301,6 +307,11 @@ export class StrategyRunner {
   }
 
   private finish(job: Job, value: unknown): void {
+    if (Array.isArray(value) && value.length > MAX_SIGNALS_PER_CALL) {
+      this.stats.errors++
+      this.deps.emit({ type: 'error', code: 'TOO_MANY_SIGNALS', strategy: this.name, handler: job.handler, message: `${job.handler} returned ${value.length} signals; the first ${MAX_SIGNALS_PER_CALL} are kept, ${value.length - MAX_SIGNALS_PER_CALL} refused`, ts: this.now() })
+      value = value.slice(0, MAX_SIGNALS_PER_CALL)
+    }
     const { signals, problems } = collectSignals(value)
     for (const p of problems) {
       this.stats.errors++

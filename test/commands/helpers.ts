@@ -28,7 +28,7 @@ function newest(dir: string, ext: string): number {
 }
 
 /**
- * `npm run build` once per test run when dist is missing or older than src (`npm test` has just
+ * `npm run build` (tsc, then the oclif manifest) once per test run when dist is missing or older than src (`npm test` has just
  * built, so this usually costs nothing). tsc emits even when files outside ours fail to typecheck,
  * so only a missing command file counts as a failed build.
  */
@@ -38,7 +38,7 @@ export function ensureBuilt(): Promise<void> {
     const fresh = existsSync(join(dist, 'commands', 'stream.js')) && newest(join(ROOT, 'src'), '.ts') <= newest(dist, '.js')
     if (fresh) return
     // Async: a blocked event loop would starve any simulator this process is running.
-    await new Promise<void>((resolve) => spawn('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' }).on('close', () => resolve()))
+    await new Promise<void>((resolve) => spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).on('close', () => resolve()))
     if (!existsSync(join(dist, 'commands', 'stream.js'))) throw new Error('npm run build did not produce dist/commands/stream.js')
   })()
   return built

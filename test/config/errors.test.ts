@@ -125,7 +125,13 @@ describe('loadConfig: bad values name the key, its source and what is allowed', 
 
   it('reports an rc file that is not valid JSON in one line', async () => {
     const file = project.write('.neuralrc.json', '{"environment": "demo",}')
-    await expectConfigError(load({}), 'CONFIG_PARSE', new RegExp(`^rc file ${file.replace(/[.]/g, '\\.')}: invalid JSON: `))
+    // The reason and where, not a cut-off code frame (issue 14).
+    await expectConfigError(load({}), 'CONFIG_PARSE', `rc file ${file}: invalid JSON at line 1, column 24: Expected double-quoted property name`)
+  })
+
+  it('names the line and column of a JSON mistake further down the file', async () => {
+    const file = project.write('.neuralrc.json', '{\n  "environment": "sim",\n  "retryAttempts": 3 3\n}\n')
+    await expectConfigError(load({}), 'CONFIG_PARSE', `rc file ${file}: invalid JSON at line 3, column 22: Expected ',' or '}' after property value`)
   })
 
   it('reports an rc file that is not valid YAML in one line', async () => {

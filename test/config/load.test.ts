@@ -18,7 +18,7 @@ describe('loadConfig: precedence and sources', () => {
     expect(config.apiUrl).to.equal(ENDPOINTS.production.apiUrl)
     expect(config.wsUrl).to.equal(ENDPOINTS.production.wsUrl)
     expect(config.websocketTimeoutMs).to.equal(30_000)
-    expect(config.retryAttempts).to.equal(10)
+    expect(config.retryAttempts).to.equal(0)
     expect(config.retryDelayMs).to.equal(1_000)
     expect(config.retryMaxDelayMs).to.equal(30_000)
     expect(config.subscriptionBatchSize).to.equal(100)
@@ -281,7 +281,7 @@ describe('loadConfig: private key', () => {
     const error = await expectConfigError(
       loadConfig({ env: { KALSHI_API_KEY_ID: 'key-id-123456', KALSHI_API_SECRET: body }, cwd: project.dir }),
       'KEY_FORMAT',
-      'private key from env KALSHI_API_SECRET: neither PEM text (starting with "-----BEGIN") nor a path to a PEM file',
+      'private key from env KALSHI_API_SECRET: neither whole PEM text (starting with "-----BEGIN") nor a path to a PEM file; it may be part of a key, so it is not shown',
     )
     expect(error.message).not.to.include(body.slice(10, 40))
   })

@@ -32,6 +32,10 @@ export interface FakeKalshiOptions {
   snapshots?: boolean
   /** Ignore all commands (never reply). */
   mute?: boolean
+  /** Refuse a subscribe of more markets than this with error 26 (subscription market limit). */
+  marketLimit?: number
+  /** Answer this many subscribe commands with error 27 (too many requests) first. */
+  rateLimitSubscribes?: number
 }
 
 interface Sub {
@@ -141,6 +145,15 @@ export class FakeKalshi {
     if (c.cmd === 'subscribe') {
       const channels = p.channels as string[]
       const tickers = (p.market_tickers as string[] | undefined) ?? []
+      if (this.options.rateLimitSubscribes) {
+        this.options.rateLimitSubscribes--
+        reply({ id: c.id, type: 'error', msg: { code: 27, msg: 'Too many requests' } })
+        return
+      }
+      if (this.options.marketLimit !== undefined && tickers.length > this.options.marketLimit) {
+        reply({ id: c.id, type: 'error', msg: { code: 26, msg: 'Subscription market limit exceeded' } })
+        return
+      }
       const bad = tickers.filter((t) => this.options.unknownMarkets?.includes(t))
       for (const t of bad) reply({ id: c.id, type: 'error', msg: { code: 16, msg: 'Market not found', market_ticker: t } })
       const good = tickers.filter((t) => !bad.includes(t))

@@ -72,7 +72,7 @@ describe('core against the simulator', function () {
     const r = await stream.subscribe(['KXNFLGAME-25SEP04DALPHI-PHI', 'KXNFLGAME-25SEP04DALPHI-XXX', 'KXNFLGAME-25SEP04DALPHI-DAL'])
     expect(r.tickers).to.deep.equal(['KXNFLGAME-25SEP04DALPHI-PHI', 'KXNFLGAME-25SEP04DALPHI-DAL'])
     expect(r.unknown.map((u) => u.ticker)).to.deep.equal(['KXNFLGAME-25SEP04DALPHI-XXX'])
-    expect(r.unknown[0].message).to.match(/^invalid_parameter \(code 11\)/)
+    expect(r.unknown[0].message).to.match(/^market_not_found \(code 16\)/)
   })
 
   it('re-snapshots after sequence gaps so books still equal the exchange', async () => {

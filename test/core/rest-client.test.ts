@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createSigner, verifySignature } from '../../src/auth/signer.js'
-import { RestClient } from '../../src/core/rest-client.js'
+import { RestClient, parseMarket } from '../../src/core/rest-client.js'
 import type { NeuralError } from '../../src/errors.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
@@ -165,7 +165,7 @@ describe('rest client', function () {
   })
 
   it('reports an unreachable host as a network error', async () => {
-    const error = await new RestClient({ apiUrl: 'http://127.0.0.1:1/trade-api/v2', retry: { ...fast, attempts: 0 } }).exchangeStatus().then(() => undefined, (e: NeuralError) => e)
+    const error = await new RestClient({ apiUrl: 'http://127.0.0.1:1/trade-api/v2', retry: { ...fast, attempts: 1 } }).exchangeStatus().then(() => undefined, (e: NeuralError) => e)
     expect(error?.kind).to.equal('network')
   })
 
@@ -213,9 +213,119 @@ describe('rest client', function () {
     expect(seen[0].method).to.equal('POST')
   })
 
+  describe('one order path (issue 11)', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const signer = createSigner('k', privateKey)
+    const order = { ticker: 'A-B-C', action: 'buy' as const, side: 'yes' as const, count: 1, priceDollars: 0.5 }
+
+    it('gives every order a client_order_id, and retries a failed POST with the same one', async () => {
+      let n = 0
+      handler = (_req, res) => {
+        if (++n === 1) {
+          res.statusCode = 503
+          res.end('{}')
+        } else {
+          res.statusCode = 201
+          res.end(JSON.stringify({ order: { order_id: 'o-1', status: 'executed', fill_count_fp: '1.00', remaining_count_fp: '0.00' } }))
+        }
+      }
+      const r = await new RestClient({ apiUrl, signer, retry: fast }).placeOrder(order)
+      const ids = seen.map((x) => JSON.parse(x.body).client_order_id as string)
+      expect(ids).to.have.length(2)
+      expect(ids[0]).to.match(/^[0-9a-f-]{36}$/)
+      expect(ids[1]).to.equal(ids[0])
+      expect(r).to.deep.include({ orderId: 'o-1', status: 'executed', clientOrderId: ids[0], filledCount: 1, remainingCount: 0 })
+    })
+
+    it('answers a 409 on its client_order_id with the order already placed (duplicate), found in GET /portfolio/orders', async () => {
+      handler = (req, res) => {
+        if (req.method === 'POST') {
+          res.statusCode = 409
+          res.end(JSON.stringify({ error: { code: 'order_already_exists', message: 'exists' } }))
+        } else {
+          res.end(JSON.stringify({ orders: [{ order_id: 'o-7', client_order_id: 'c-7', ticker: 'A-B-C', side: 'yes', action: 'buy', status: 'executed', yes_price_dollars: '0.5000', no_price_dollars: '0.5000', initial_count_fp: '1.00', fill_count_fp: '1.00', remaining_count_fp: '0.00' }], cursor: '' }))
+        }
+      }
+      const r = await new RestClient({ apiUrl, signer, retry: fast }).placeOrder({ ...order, clientOrderId: 'c-7' })
+      expect(r).to.deep.equal({ orderId: 'o-7', status: 'executed', clientOrderId: 'c-7', filledCount: 1, remainingCount: 0, duplicate: true })
+      expect(seen.map((x) => `${x.method} ${x.url.split('?')[0]}`)).to.deep.equal(['POST /trade-api/v2/portfolio/orders', 'GET /trade-api/v2/portfolio/orders'])
+      expect(seen[1]!.url).to.include('ticker=A-B-C')
+    })
+
+    it('caps a Retry-After of an hour at maxRetryAfterMs', async () => {
+      let n = 0
+      handler = (_req, res) => {
+        if (++n === 1) {
+          res.statusCode = 429
+          res.setHeader('retry-after', '3600')
+          res.end('{}')
+        } else res.end(JSON.stringify({ exchange_active: true, trading_active: true }))
+      }
+      const started = Date.now()
+      await new RestClient({ apiUrl, retry: fast, maxRetryAfterMs: 50 }).exchangeStatus()
+      expect(seen).to.have.length(2)
+      // Capped at 50 ms: far from an hour, whatever the machine's load.
+      expect(Date.now() - started).to.be.below(4000)
+    })
+
+    it('cancels a backoff sleep when its signal aborts', async () => {
+      handler = (_req, res) => {
+        res.statusCode = 503
+        res.end('{}')
+      }
+      const abort = new AbortController()
+      const client = new RestClient({ apiUrl, retry: { attempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000, jitter: 'none' }, signal: abort.signal, onRetry: () => abort.abort() })
+      const error = await client.exchangeStatus().then(() => undefined, (e: NeuralError) => e)
+      expect(error?.code).to.equal('ABORTED')
+      expect(seen).to.have.length(1)
+    })
+
+    it('reads attempts as the WebSocket policy does: 0 retries without limit', async () => {
+      let n = 0
+      handler = (_req, res) => {
+        if (++n <= 6) {
+          res.statusCode = 503
+          res.end('{}')
+        } else res.end(JSON.stringify({ exchange_active: true, trading_active: true }))
+      }
+      await new RestClient({ apiUrl, retry: { ...fast, attempts: 0, baseDelayMs: 1, maxDelayMs: 2 } }).exchangeStatus()
+      expect(seen).to.have.length(7)
+    })
+
+    it('parses positions with Kalshi\'s sign (negative = NO) and skips flat markets', async () => {
+      handler = (_req, res) => res.end(JSON.stringify({
+        market_positions: [
+          { ticker: 'A', position_fp: '-3.00', market_exposure_dollars: '1.2000' },
+          { ticker: 'B', position: 2, market_exposure: 90 },
+          { ticker: 'C', position_fp: '0.00', market_exposure_dollars: '0.0000' },
+        ],
+        event_positions: [],
+        cursor: '',
+      }))
+      const positions = await new RestClient({ apiUrl, signer }).getPositions()
+      expect(positions).to.deep.equal([{ ticker: 'A', position: -3, exposureDollars: 1.2 }, { ticker: 'B', position: 2, exposureDollars: 0.9 }])
+      expect(seen[0]!.url).to.include('count_filter=position')
+    })
+  })
+
   it('refuses to place an order without a key', async () => {
     const error = await new RestClient({ apiUrl }).placeOrder({ ticker: 'A-B-C', action: 'buy', side: 'yes', count: 1, priceDollars: 0.5 }).then(() => undefined, (e: NeuralError) => e)
     expect(error?.kind).to.equal('auth')
     expect(seen.length).to.equal(0)
+  })
+})
+
+describe('parseMarket on Kalshi market objects', () => {
+  it('reads an empty side ($0 bid, $1 ask) as none and keeps the strike fields', () => {
+    // Field values as Kalshi's REST markets carry them (see test/fixtures/kalshi/README.md on placeholders).
+    const m = parseMarket({
+      ticker: 'KXNFLSPREAD-26SEP14DENKC-KC7', event_ticker: 'KXNFLSPREAD-26SEP14DENKC', title: 'Kansas City wins by over 6.5 points?', yes_sub_title: 'Kansas City wins by over 6.5 points',
+      status: 'active', strike_type: 'greater', floor_strike: 6.5, rules_primary: 'If Kansas City wins by more than 6.5 points …', occurrence_datetime: '2026-09-15T03:30:00Z',
+      yes_bid_dollars: '0.0000', yes_ask_dollars: '1.0000', no_bid_dollars: '0.0000', no_ask_dollars: '1.0000', last_price_dollars: '0.0000', volume_fp: '0.00',
+    })
+    expect(m).to.deep.include({ yesBid: undefined, yesAsk: undefined, noBid: undefined, noAsk: undefined, lastPrice: undefined, volume: 0 })
+    expect(m).to.deep.include({ strikeType: 'greater', floorStrike: 6.5, capStrike: undefined, rulesPrimary: 'If Kansas City wins by more than 6.5 points …', occurrenceTime: '2026-09-15T03:30:00Z' })
+    const winner = parseMarket({ ticker: 'KXNFLGAME-26SEP14DENKC-KC', strike_type: 'structured', custom_strike: { football_team: 'abc' }, yes_bid_dollars: '0.6100', yes_ask_dollars: '0.6300' })
+    expect(winner).to.deep.include({ strikeType: 'structured', customStrike: { football_team: 'abc' }, yesBid: 0.61, yesAsk: 0.63 })
   })
 })

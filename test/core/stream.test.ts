@@ -65,7 +65,7 @@ describe('market stream', function () {
     await s.start()
     await s.subscribe(['A-B-1'])
     const params = server.commands.filter((c) => c.cmd === 'subscribe').map((c) => c.params)
-    expect(params).to.deep.equal([{ channels: ['market_lifecycle_v2'] }, { channels: ['orderbook_delta'], market_tickers: ['A-B-1'] }])
+    expect(params).to.deep.equal([{ channels: ['market_lifecycle_v2'] }, { channels: ['orderbook_delta'], market_tickers: ['A-B-1'], use_yes_price: false }])
     expect(s.subscriptions().map((x) => x.channel).sort()).to.deep.equal(['lifecycle', 'orderbook'])
   })
 
@@ -252,7 +252,7 @@ describe('market stream', function () {
     await waitFor(() => s.subscriptions().length === 1)
     expect(r.unknown).to.deep.equal([])
     expect(errors.map((e) => [e.kind, e.code])).to.deep.equal([['auth', 'AUTH_REQUIRED']])
-    expect(server.commands.map((c) => c.params)).to.deep.equal([{ channels: ['ticker', 'orderbook_delta'], market_tickers: ['A-B-1'], send_initial_snapshot: true }, { channels: ['ticker'], market_tickers: ['A-B-1'], send_initial_snapshot: true }])
+    expect(server.commands.map((c) => c.params)).to.deep.equal([{ channels: ['ticker', 'orderbook_delta'], market_tickers: ['A-B-1'], send_initial_snapshot: true, use_yes_price: false }, { channels: ['ticker'], market_tickers: ['A-B-1'], send_initial_snapshot: true }])
   })
 
   it('sends markets subscribed before start once the connection opens', async () => {
@@ -372,11 +372,11 @@ describe('market stream', function () {
       expect(events.map((e) => `${e.ticker}:${e.event}`)).to.deep.equal(['KXNFLGAME-25SEP04DALPHI-TIE:activated', 'KXNFLGAME-25SEP04DALPHI-DAL:settled'])
     })
 
-    it('emits event_fee_update from the lifecycle channel, and passes over event_lifecycle without a protocol error', async () => {
+    it('emits event_fee_update from the lifecycle channel, and takes event_lifecycle without a protocol error', async () => {
       const s = make({ apiUrl, channels: ['ticker', 'lifecycle'] })
       const updates: unknown[] = []
       const errors: NeuralError[] = []
-      s.on('fee_update', (u) => updates.push(u))
+      s.on('event_fee_update', (u) => updates.push(u))
       s.on('error', (e) => errors.push(e))
       await s.start()
       await s.subscribe(['KXNFLGAME-25SEP04DALPHI*'])
@@ -384,7 +384,7 @@ describe('market stream', function () {
       server.send({ type: 'event_lifecycle', sid: lifeSid, msg: { event_ticker: 'KXNFLGAME-25SEP04DALPHI', series_ticker: 'KXNFLGAME' } })
       server.send({ type: 'event_fee_update', sid: lifeSid, msg: { event_ticker: 'KXNFLGAME-25SEP04DALPHI', fee_type_override: null, fee_multiplier_override: 0.5 } })
       await waitFor(() => updates.length === 1, 2000, 'the fee update')
-      expect(updates[0]).to.deep.include({ type: 'fee_update', eventTicker: 'KXNFLGAME-25SEP04DALPHI', feeType: null, feeMultiplier: 0.5 })
+      expect(updates[0]).to.deep.include({ type: 'event_fee_update', eventTicker: 'KXNFLGAME-25SEP04DALPHI', feeType: null, feeMultiplier: 0.5 })
       expect(errors).to.deep.equal([])
     })
 

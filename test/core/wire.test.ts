@@ -95,7 +95,8 @@ describe('wire: parseFrame', () => {
 
     it('reads a delta with a negative fixed-point change', () => {
       const m = parse({ type: 'orderbook_delta', sid: 4, seq: 2, msg: { market_ticker: 'A-B-C', market_id: 'x', side: 'yes', price_dollars: '0.0800', delta_fp: '-12.50', ts: 1 } })
-      expect(m).to.deep.equal({ kind: 'book_delta', sid: 4, seq: 2, ticker: 'A-B-C', side: 'yes', priceUnits: 800, deltaUnits: -1250, receivedAt: AT })
+      // A numeric ts is read as seconds (the exchange time of the change).
+      expect(m).to.deep.equal({ kind: 'book_delta', sid: 4, seq: 2, ticker: 'A-B-C', side: 'yes', priceUnits: 800, deltaUnits: -1250, receivedAt: AT, exchangeTs: 1000 })
     })
 
     it('reads a legacy-only delta (price in cents, integer delta)', () => {
@@ -140,14 +141,17 @@ describe('wire: parseFrame', () => {
     expect(legacy.kind === 'lifecycle' && legacy.lifecycle.settlementValue).to.equal(1)
   })
 
-  it('reads event_fee_update (an event\'s fee override; null clears it) and passes over event_lifecycle quietly', () => {
+  it('reads event_fee_update (an event\'s fee override; null clears it; a string multiplier too) and refuses a bad one', () => {
     expect(parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'KXNFLGAME-25SEP04DALPHI', fee_type_override: 'quadratic', fee_multiplier_override: 0.5 } })).to.deep.equal({
-      kind: 'fee_update', sid: 3, update: { type: 'fee_update', eventTicker: 'KXNFLGAME-25SEP04DALPHI', feeType: 'quadratic', feeMultiplier: 0.5, receivedAt: AT },
+      kind: 'event_fee_update', sid: 3, fee: { type: 'event_fee_update', eventTicker: 'KXNFLGAME-25SEP04DALPHI', feeType: 'quadratic', feeMultiplier: 0.5, receivedAt: AT },
     })
     const cleared = parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'E-1', fee_type_override: null, fee_multiplier_override: null } })
-    expect(cleared.kind === 'fee_update' && cleared.update).to.include({ feeType: null, feeMultiplier: null })
+    expect(cleared.kind === 'event_fee_update' && cleared.fee).to.include({ feeType: null, feeMultiplier: null })
+    const text = parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'E-1', fee_type_override: null, fee_multiplier_override: '0.25' } })
+    expect(text.kind === 'event_fee_update' && text.fee.feeMultiplier).to.equal(0.25)
     expect(parse({ type: 'event_fee_update', sid: 3, msg: { fee_multiplier_override: 1 } }).kind).to.equal('malformed')
-    expect(parse({ type: 'event_lifecycle', sid: 3, msg: { event_ticker: 'E-1' } })).to.deep.equal({ kind: 'ignored', msgType: 'event_lifecycle' })
+    expect(parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'E-1', fee_multiplier_override: -1 } }).kind).to.equal('malformed')
+    expect(parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'E-1', fee_multiplier_override: 'x' } }).kind).to.equal('malformed')
   })
 
   describe('control replies', () => {
@@ -181,6 +185,7 @@ describe('wire: parseFrame', () => {
         kind: 'error',
         id: 5,
         sid: undefined,
+        seq: undefined,
         code: 16,
         codeName: 'market_not_found',
         message: 'Market not found',

@@ -46,21 +46,28 @@ describe('nfl game summary', () => {
   it('lists spread lines by team then line, with no prices for known markets without data', () => {
     const s = new NflMarkets(filledStore(), [SPREAD_PHI3]).getGameSummary('25SEP04DALPHI')!
     expect(s.spread).to.deep.equal([
-      { ticker: SPREAD_DAL3, team: 'DAL', line: 3, yesBid: 0.2, yesAsk: 0.2225, yesPrice: undefined },
-      { ticker: SPREAD_PHI3, team: 'PHI', line: 3, yesBid: undefined, yesAsk: undefined, yesPrice: undefined },
-      { ticker: SPREAD_PHI7, team: 'PHI', line: 7, yesBid: 0.3, yesAsk: 0.32, yesPrice: 0.31 },
+      { ticker: SPREAD_DAL3, team: 'DAL', line: 2.5, yesBid: 0.2, yesAsk: 0.2225, yesPrice: undefined },
+      { ticker: SPREAD_PHI3, team: 'PHI', line: 2.5, yesBid: undefined, yesAsk: undefined, yesPrice: undefined },
+      { ticker: SPREAD_PHI7, team: 'PHI', line: 6.5, yesBid: 0.3, yesAsk: 0.32, yesPrice: 0.31 },
     ])
+  })
+
+  it('takes a line from the market’s floor_strike, not from the ticker, when REST gave one', () => {
+    // Kalshi: KXNFLSPREAD-…-KC7 is "Kansas City wins by over 6.5 points?" (strike_type greater, floor_strike 6.5).
+    const s = new NflMarkets(filledStore(), [{ ticker: SPREAD_PHI3, floorStrike: 3.5 }, { ticker: TOTAL_44, floorStrike: 43.5 }]).getGameSummary('25SEP04DALPHI')!
+    expect(s.spread.find((l) => l.ticker === SPREAD_PHI3)?.line).to.equal(3.5)
+    expect(s.total.find((l) => l.ticker === TOTAL_44)?.line).to.equal(43.5)
   })
 
   it('lists total lines by line', () => {
     const s = new NflMarkets(filledStore(), [TOTAL_44]).getGameSummary('25SEP04DALPHI')!
-    expect(s.total.map((t) => [t.ticker, t.line, t.yesBid])).to.deep.equal([[TOTAL_44, 44, undefined], [TOTAL_47, 47, 0.5]])
+    expect(s.total.map((t) => [t.ticker, t.line, t.yesBid])).to.deep.equal([[TOTAL_44, 43.5, undefined], [TOTAL_47, 46.5, 0.5]])
   })
 
   it('omits absent prices from the JSON', () => {
     const s = new NflMarkets(filledStore(), [SPREAD_PHI3]).getGameSummary('25SEP04DALPHI')!
     const json = JSON.parse(JSON.stringify(s))
-    expect(json.spread[1]).to.deep.equal({ ticker: SPREAD_PHI3, team: 'PHI', line: 3 })
+    expect(json.spread[1]).to.deep.equal({ ticker: SPREAD_PHI3, team: 'PHI', line: 2.5 })
   })
 
   it('accepts the dashed game spelling and lower case', () => {

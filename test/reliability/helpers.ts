@@ -6,6 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { expect } from 'chai'
 import { createSigner } from '../../src/auth/signer.js'
+import type { HealthOptions } from '../../src/core/health.js'
 import type { ChannelName, MarketStream } from '../../src/core/stream.js'
 import type { ConnectionEvent, MarketEvent } from '../../src/core/types.js'
 import type { NeuralConfig } from '../../src/config/types.js'
@@ -28,6 +29,8 @@ export interface RunningSession {
   stream: MarketStream
   events: (MarketEvent | ConnectionEvent)[]
   problems: Problem[]
+  /** Other records the session wrote (lag and stale warnings, ...). */
+  records: { type: string }[]
   /** Raw frames with their receive time, in order. */
   frames: { raw: string; at: number }[]
   /** Resolves with the summary (or rejects with the fatal error) once stopped. */
@@ -42,6 +45,10 @@ export interface SessionOptions {
   batchSize?: number
   recordFile?: string
   status?: boolean
+  /** When a market counts as lagging or stale. */
+  health?: HealthOptions
+  /** Reach the exchange's WebSocket here (e.g. through a fault proxy) instead of the simulator's own URL. */
+  wsUrl?: string
 }
 
 export function config(options: { timeoutMs?: number; batchSize?: number } = {}): NeuralConfig {
@@ -60,11 +67,12 @@ export function config(options: { timeoutMs?: number; batchSize?: number } = {})
 export async function startSession(sim: Simulator, options: SessionOptions): Promise<RunningSession> {
   const events: RunningSession['events'] = []
   const problems: Problem[] = []
+  const records: RunningSession['records'] = []
   const frames: RunningSession['frames'] = []
   const sink: EventSink = {
     event: (e) => events.push(e),
     problem: (e) => problems.push({ kind: e.kind, code: e.code, message: e.message }),
-    record: () => undefined,
+    record: (value) => records.push(value),
     summary: () => undefined,
   }
   const abort = new AbortController()
@@ -72,11 +80,12 @@ export async function startSession(sim: Simulator, options: SessionOptions): Pro
   let subscribed!: () => void
   const ready = new Promise<void>((resolve) => (subscribed = resolve))
   const done = runStreamSession({
-    exchange: { apiUrl: sim.apiUrl, wsUrl: sim.wsUrl, signer, simulated: true, close: async () => undefined },
+    exchange: { apiUrl: sim.apiUrl, wsUrl: options.wsUrl ?? sim.wsUrl, signer, simulated: true, close: async () => undefined },
     config: config(options),
     targets: options.targets,
     channels: options.channels,
     recordFile: options.recordFile,
+    health: options.health,
     sink,
     spinner: {
       ...createSpinner({ json: true }),
@@ -100,6 +109,7 @@ export async function startSession(sim: Simulator, options: SessionOptions): Pro
     stream: stream!,
     events,
     problems,
+    records,
     frames,
     done,
     stop: () => {

@@ -28,7 +28,7 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     await ensureBuilt()
     tmp = tempDir('neural-strategy-faults-')
     sim = await startSimulator({ moveEveryMs: 100 })
-    nflMarkets = sim.world.markets().filter((m) => m.ticker.startsWith('KXNFLGAME')).length
+    nflMarkets = sim.world.markets().filter((m) => m.ticker.startsWith('KXNFLGAME') && !sim.world.past.has(m.ticker)).length
     const args = ['run-strategy', ...STRATEGIES, '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--hook', 'paper', '--duration', DURATION_SECONDS]
     const runtimeDir = join(tmp.dir, 'runtime')
     ;[json, human] = await Promise.all([

@@ -29,10 +29,10 @@ const PLAIN_PANEL = [
   '  away  DAL  Dallas Cowboys        37.7%  ████████░░░░░░░░░░░░',
   '  home  PHI  Philadelphia Eagles   62.3%  ████████████░░░░░░░░',
   '  spread',
-  '    DAL 3      bid    -  ask    -  last    -  KXNFLSPREAD-25SEP04DALPHI-DAL3',
-  '    PHI 7      bid 0.30  ask 0.32  last 0.31  KXNFLSPREAD-25SEP04DALPHI-PHI7',
+  '    DAL \u22122.5   bid    —  ask    —  last    —  KXNFLSPREAD-25SEP04DALPHI-DAL3',
+  '    PHI \u22126.5   bid 0.30  ask 0.32  last 0.31  KXNFLSPREAD-25SEP04DALPHI-PHI7',
   '  total',
-  '    47         bid 0.50  ask 0.5225  last    -  KXNFLTOTAL-25SEP04DALPHI-47',
+  '    o46.5      bid 0.50  ask 0.5225  last    —  KXNFLTOTAL-25SEP04DALPHI-47',
   '  markets 5  volume 14,045.5  last update 2025-09-04T20:00:04Z',
   '  PHI win probability  ▁▃█  low 60.0%  high 62.3%  now 62.3%',
 ].join('\n')
@@ -44,13 +44,13 @@ describe('render game panel', () => {
       expect(formatPrice(0.5)).to.equal('0.50')
       expect(formatPrice(0.5225)).to.equal('0.5225')
       expect(formatPrice(1)).to.equal('1.00')
-      expect(formatPrice(undefined)).to.equal('-')
+      expect(formatPrice(undefined)).to.equal('—')
     })
 
     it('formats percentages to one decimal', () => {
       expect(formatPercent(0.39215686)).to.equal('39.2%')
       expect(formatPercent(1)).to.equal('100.0%')
-      expect(formatPercent(undefined)).to.equal('-')
+      expect(formatPercent(undefined)).to.equal('—')
     })
 
     it('formats volumes with thousands separators and up to two decimals', () => {
@@ -59,12 +59,12 @@ describe('render game panel', () => {
       expect(formatVolume(1234567)).to.equal('1,234,567')
       expect(formatVolume(14045.5)).to.equal('14,045.5')
       expect(formatVolume(250.25)).to.equal('250.25')
-      expect(formatVolume(undefined)).to.equal('-')
+      expect(formatVolume(undefined)).to.equal('—')
     })
 
     it('formats times as UTC ISO seconds, and never-updated as a dash', () => {
       expect(formatTime(T0 + 4123)).to.equal('2025-09-04T20:00:04Z')
-      expect(formatTime(0)).to.equal('-')
+      expect(formatTime(0)).to.equal('—')
     })
 
     it('draws bars of the given width', () => {
@@ -105,7 +105,7 @@ describe('render game panel', () => {
     it('contains the expected numbers', () => {
       const { summary } = dalPhi()
       const out = renderGamePanel(summary, { color: false })
-      for (const s of ['DAL @ PHI', 'kickoff 2025-09-04', '37.7%', '62.3%', 'PHI 7', 'bid 0.30', 'ask 0.5225', 'markets 5', 'volume 14,045.5', '2025-09-04T20:00:04Z']) {
+      for (const s of ['DAL @ PHI', 'kickoff 2025-09-04', '37.7%', '62.3%', 'PHI \u22126.5', 'o46.5', 'bid 0.30', 'ask 0.5225', 'markets 5', 'volume 14,045.5', '2025-09-04T20:00:04Z']) {
         expect(out).to.contain(s)
       }
     })
@@ -131,8 +131,8 @@ describe('render game panel', () => {
       }
       expect(renderGamePanel(summary, { color: false, barWidth: 4 })).to.equal([
         'GB @ DET  kickoff 2025-09-07',
-        '  away  GB   Green Bay Packers       -  ░░░░',
-        '  home  DET  Detroit Lions           -  ░░░░',
+        '  away  GB   Green Bay Packers       —  ░░░░',
+        '  home  DET  Detroit Lions           —  ░░░░',
         '  markets 2  volume 0  last update 2025-09-04T20:00:00Z',
         '  DET win probability  no history yet',
       ].join('\n'))
@@ -175,7 +175,7 @@ describe('render game panel', () => {
       expect(marketLabel('KXNFLGAME-25SEP04DALPHI-DAL')).to.equal('winner DAL')
       expect(marketLabel('KXNFLSPREAD-25SEP04DALPHI-PHI7')).to.equal('spread PHI 7')
       expect(marketLabel('KXNFLTOTAL-25SEP04DALPHI-47')).to.equal('total 47')
-      expect(marketLabel('KXNBAGAME-25NOV28DALLAL-LAL')).to.equal('-')
+      expect(marketLabel('KXNBAGAME-25NOV28DALLAL-LAL')).to.equal('—')
     })
 
     it('formats the nfl team table with aligned columns', () => {
@@ -186,13 +186,13 @@ describe('render game panel', () => {
         'KXNFLGAME-25SEP04DALPHI-DAL      25SEP04DALPHI winner DAL        0.38    0.42    0.40        1,000',
         'KXNFLGAME-25SEP04DALPHI-PHI      25SEP04DALPHI winner PHI        0.65    0.67    0.66       12,345',
         'KXNFLSPREAD-25SEP04DALPHI-PHI7   25SEP04DALPHI spread PHI 7      0.30    0.32    0.31          400',
-        'KXNFLTOTAL-25SEP04DALPHI-47      25SEP04DALPHI total 47          0.50  0.5225       -        300.5',
+        'KXNFLTOTAL-25SEP04DALPHI-47      25SEP04DALPHI total 47          0.50  0.5225       —        300.5',
       ])
     })
 
     it('formats a row for a market that has only a ticker', () => {
       expect(formatTeamMarketRow({ ticker: 'KXNFLGAME-25SEP04DALPHI-DAL', lastUpdate: 0 })).to.equal(
-        'KXNFLGAME-25SEP04DALPHI-DAL      25SEP04DALPHI winner DAL           -       -       -            -',
+        'KXNFLGAME-25SEP04DALPHI-DAL      25SEP04DALPHI winner DAL           —       —       —            —',
       )
     })
 

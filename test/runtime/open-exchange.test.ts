@@ -70,6 +70,6 @@ describe('openExchange', () => {
     const { config } = await loadConfig({ flags: { env: 'demo' }, env: {}, cwd: project.dir })
     const exchange = await openExchange(config)
     expect(exchange.signer).to.equal(undefined)
-    expect(exchange.apiUrl).to.equal('https://demo-api.kalshi.co/trade-api/v2')
+    expect(exchange.apiUrl).to.equal('https://external-api.demo.kalshi.co/trade-api/v2')
   })
 })

@@ -96,7 +96,7 @@ describe('status report', () => {
       apiKeyId: 'a1b2…',
       privateKey: `file ${keyFile}`,
       apiUrl,
-      wsUrl: 'wss://demo-api.kalshi.co/trade-api/ws/v2',
+      wsUrl: 'wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2',
       strategies: [],
     })
     expect(json.config.origins).to.deep.include({ environment: 'env KALSHI_ENVIRONMENT', apiUrl: 'flag --api-url', wsUrl: 'default', apiKeyId: 'env KALSHI_API_KEY_ID', privateKey: 'env KALSHI_PRIVATE_KEY_PATH' })
@@ -118,7 +118,7 @@ describe('status report', () => {
     expect(text).to.include('  environment   demo  (flag --env)')
     expect(text).to.include(`  api url       ${apiUrl}  (flag --api-url)`)
     expect(text).to.include('  api key id    not set (unsigned)')
-    expect(text).to.include('  retries       10, first after 1 s, at most 30 s apart  (default)')
+    expect(text).to.include('  retries       forever, first after 1 s, at most 30 s apart  (default)')
     expect(text).to.include('exchange active, trading inactive')
     expect(text).to.include('  42      stream KXNFLGAME  demo, connected, 3 markets, 1,200 messages, 12.5/s, last 1 s ago, 1 reconnect, up 10 s')
     expect(text).to.include('  43      run-strategy s.ts  dead (status file removed)')

@@ -75,6 +75,33 @@ describe('simulator orders', () => {
     expect(body.order).to.include({ status: 'canceled', fill_count_fp: '0.00' })
   })
 
+  it('answers a reused client_order_id with 409 and lists orders and positions per key as Kalshi does', async () => {
+    const keyId = 'trader-portfolio'
+    const headers = (method: string, path: string) => signHeaders(key.privateKey, method, path, keyId)
+    const order = { ticker: TICKER, action: 'buy', side: 'no', count: 1, type: 'limit', no_price_dollars: '0.9900', client_order_id: 'p-1' }
+    // A NO buy at 0.99 crosses the best YES bid: 1 NO held.
+    expect((await post(order, headers('POST', ORDERS_PATH))).status).to.equal(201)
+    const again = await post(order, headers('POST', ORDERS_PATH))
+    expect(again.status).to.equal(409)
+    expect(again.body.error.code).to.equal('order_already_exists')
+    await post({ ticker: TICKER, action: 'buy', side: 'yes', count: 3, yes_price_dollars: '0.0200', client_order_id: 'p-2' }, headers('POST', ORDERS_PATH))
+    const get = (path: string, query = '') => getJson(`${sim.apiUrl}${path}${query}`, { headers: headers('GET', `/trade-api/v2${path}`) })
+    const resting = await get('/portfolio/orders', '?status=resting')
+    expect(resting.status).to.equal(200)
+    expect(resting.body.orders.map((o: { client_order_id: string }) => o.client_order_id)).to.deep.equal(['p-2'])
+    expect(resting.body.orders[0]).to.include({ remaining_count_fp: '3.00', yes_price_dollars: '0.0200', status: 'resting' })
+    expect(resting.body.cursor).to.equal('')
+    const positions = await get('/portfolio/positions', '?count_filter=position')
+    expect(positions.body.market_positions).to.have.length(1)
+    // Negative position_fp: NO contracts (Kalshi's sign), at the 1 − best yes bid paid.
+    expect(positions.body.market_positions[0]).to.include({ ticker: TICKER, position_fp: '-1.00', resting_orders_count: 3 })
+    expect(positions.body.event_positions).to.be.an('array')
+    // Another key sees nothing of it; an unsigned request is refused.
+    const other = await getJson(`${sim.apiUrl}/portfolio/positions`, { headers: signHeaders(key.privateKey, 'GET', '/trade-api/v2/portfolio/positions', 'someone-else') })
+    expect(other.body.market_positions).to.deep.equal([])
+    expect((await getJson(`${sim.apiUrl}/portfolio/orders`)).status).to.equal(401)
+  })
+
   it('refuses an unsigned order with 401', async () => {
     const { status, body } = await post({ ticker: TICKER, action: 'buy', side: 'yes', count: 1, yes_price_dollars: '0.5000' }, {})
     expect(status).to.equal(401)

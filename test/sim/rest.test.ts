@@ -24,9 +24,9 @@ describe('simulator REST', () => {
   })
 
   it('lists the 16 week-one game events of a series', async () => {
-    const { body } = await getJson(`${sim.apiUrl}/events?series_ticker=KXNFLGAME&limit=200`)
+    const { body } = await getJson(`${sim.apiUrl}/events?series_ticker=KXNFLGAME&status=open&limit=200`)
     expect(body.events).to.have.length(16)
-    expect(body.events[0]).to.include({ event_ticker: 'KXNFLGAME-25SEP04DALPHI', series_ticker: 'KXNFLGAME', title: 'Dallas at Philadelphia Winner?', mutually_exclusive: true })
+    expect(body.events[0]).to.include({ event_ticker: 'KXNFLGAME-25SEP04DALPHI', series_ticker: 'KXNFLGAME', title: 'DAL Cowboys vs PHI Eagles', mutually_exclusive: true })
     expect(body.events[0].markets).to.equal(undefined)
     expect(body.cursor).to.equal('')
   })
@@ -40,8 +40,11 @@ describe('simulator REST', () => {
   it('filters events by status', async () => {
     const open = await getJson(`${sim.apiUrl}/events?status=open&limit=200`)
     const settled = await getJson(`${sim.apiUrl}/events?status=settled&limit=200`)
-    expect(open.body.events).to.have.length(sim.world.events().length)
-    expect(settled.body.events).to.deep.equal([])
+    // The settled ones are the previous week's games (src/sim/past-week.ts).
+    const past = sim.world.events().filter((e) => e.markets.every((m) => m.status === 'finalized'))
+    expect(past).to.have.length(48)
+    expect(open.body.events).to.have.length(sim.world.events().length - past.length)
+    expect(settled.body.events.map((e: any) => e.event_ticker)).to.deep.equal(past.map((e) => e.ticker))
   })
 
   it('returns one event with its markets', async () => {
@@ -58,14 +61,14 @@ describe('simulator REST', () => {
     let cursor = ''
     let pages = 0
     do {
-      const { status, body } = await getJson(`${sim.apiUrl}/markets?series_ticker=KXNFLGAME&limit=5${cursor ? `&cursor=${cursor}` : ''}`)
+      const { status, body } = await getJson(`${sim.apiUrl}/markets?series_ticker=KXNFLGAME&status=open&limit=5${cursor ? `&cursor=${cursor}` : ''}`)
       expect(status).to.equal(200)
       expect(body.markets.length).to.be.at.most(5)
       seen.push(...body.markets.map((m: any) => m.ticker))
       cursor = body.cursor
       pages++
     } while (cursor !== '')
-    const expected = sim.world.markets().filter((m) => m.seriesTicker === 'KXNFLGAME').map((m) => m.ticker)
+    const expected = sim.world.markets().filter((m) => m.seriesTicker === 'KXNFLGAME' && m.status === 'active').map((m) => m.ticker)
     expect(expected).to.have.length(32)
     expect(seen).to.deep.equal(expected)
     expect(pages).to.equal(7)
@@ -78,16 +81,33 @@ describe('simulator REST', () => {
   })
 
   it('filters markets by tickers=A,B', async () => {
-    const { body } = await getJson(`${sim.apiUrl}/markets?tickers=KXNFLTOTAL-25SEP04DALPHI-43,KXBTCD-25SEP0717-T110000`)
-    expect(body.markets.map((m: any) => m.ticker)).to.deep.equal(['KXNFLTOTAL-25SEP04DALPHI-43', 'KXBTCD-25SEP0717-T110000'])
+    const { body } = await getJson(`${sim.apiUrl}/markets?tickers=KXNFLTOTAL-25SEP04DALPHI-44,KXBTCD-25SEP0717-T110000`)
+    expect(body.markets.map((m: any) => m.ticker)).to.deep.equal(['KXNFLTOTAL-25SEP04DALPHI-44', 'KXBTCD-25SEP0717-T110000'])
   })
 
   it('maps the status filter open to active markets and unopened to none', async () => {
     const open = await getJson(`${sim.apiUrl}/markets?status=open&limit=1000`)
     const unopened = await getJson(`${sim.apiUrl}/markets?status=unopened`)
-    expect(open.body.markets).to.have.length(sim.world.markets().length)
+    expect(open.body.markets).to.have.length(sim.world.markets().filter((m) => m.status === 'active').length)
     expect(open.body.markets.every((m: any) => m.status === 'active')).to.equal(true)
     expect(unopened.body.markets).to.deep.equal([])
+  })
+
+  it('describes spread, total and winner markets with Kalshi strike fields and numbering (N is over N − 0.5)', async () => {
+    const { body } = await getJson(`${sim.apiUrl}/markets?event_ticker=KXNFLSPREAD-25SEP04DALPHI`)
+    expect(body.markets.length).to.be.greaterThan(0)
+    for (const m of body.markets) {
+      const n = Number(/(\d+)$/.exec(m.ticker)![1])
+      expect(m).to.include({ strike_type: 'greater', floor_strike: n - 0.5, fractional_trading_enabled: false, tick_size: 1 })
+      expect(m.title).to.match(new RegExp(`wins by over ${n - 0.5} points\\?$`))
+      expect(m.yes_sub_title).to.match(new RegExp(`wins by over ${n - 0.5} points$`))
+      expect(Date.parse(m.occurrence_datetime)).to.be.a('number').and.not.NaN
+    }
+    const totals = (await getJson(`${sim.apiUrl}/markets?event_ticker=KXNFLTOTAL-25SEP04DALPHI`)).body.markets
+    for (const m of totals) expect(m).to.include({ strike_type: 'greater', floor_strike: Number(/(\d+)$/.exec(m.ticker)![1]) - 0.5 })
+    const winner = (await getJson(`${sim.apiUrl}/markets/KXNFLGAME-25SEP04DALPHI-PHI`)).body.market
+    expect(winner.strike_type).to.equal('structured')
+    expect(winner.custom_strike.football_team).to.match(/^[0-9a-f-]{36}$/)
   })
 
   it('returns a market with dollar strings, fp counts and legacy twins', async () => {
@@ -130,7 +150,7 @@ describe('simulator REST', () => {
     expect(body.trades.length).to.be.at.least(1)
     expect(body.trades.every((t: any) => t.ticker === ticker)).to.equal(true)
     expect(body.trades[body.trades.length - 1].trade_id).to.equal(expected[0]!.tradeId)
-    expect(body.trades[0]).to.have.keys('trade_id', 'ticker', 'count_fp', 'yes_price_dollars', 'no_price_dollars', 'taker_side', 'taker_outcome_side', 'created_time', 'is_block_trade', 'count', 'yes_price', 'no_price')
+    expect(body.trades[0]).to.have.keys('trade_id', 'ticker', 'count_fp', 'yes_price_dollars', 'no_price_dollars', 'taker_side', 'taker_outcome_side', 'taker_book_side', 'created_time', 'is_block_trade', 'count', 'yes_price', 'no_price')
   })
 
   for (const path of ['/markets/KXNFLGAME-25SEP04DALPHI-XXX', '/events/KXNFLGAME-25SEP99AAABBB', '/series/KXNOPE', '/markets/NOPE/orderbook', '/nonsense']) {

@@ -20,7 +20,7 @@ describe('neural sim command', () => {
       process.stdout.write = write
     }
     const text = lines.join('')
-    expect(text).to.match(/Simulated exchange \(not Kalshi\) running, seed 7, 181 markets/)
+    expect(text).to.match(/Simulated exchange \(not Kalshi\) running, seed 7, 277 markets/)
     const apiUrl = /REST\s+(\S+)/.exec(text)![1]!
     expect(/WebSocket\s+(\S+)/.exec(text)![1]).to.equal(apiUrl.replace('http://', 'ws://').replace('/trade-api/v2', '/trade-api/ws/v2'))
     expect((await fetch(`${apiUrl}/series/KXSIMBENCH`)).status).to.equal(200)

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { readFileSync } from 'node:fs'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { COUNT, DOLLARS, connect, getJson, newKeyPair, signHeaders, type TestClient } from './helpers.js'
 
@@ -11,8 +12,9 @@ class ReferenceBook {
   yes = new Map<number, number>()
   no = new Map<number, number>()
   snapshot(msg: any): void {
-    this.yes = new Map(msg.yes_dollars_fp.map(([p, q]: [string, string]) => [units(p), countUnits(q)]))
-    this.no = new Map(msg.no_dollars_fp.map(([p, q]: [string, string]) => [units(p), countUnits(q)]))
+    // An empty side has no key at all.
+    this.yes = new Map((msg.yes_dollars_fp ?? []).map(([p, q]: [string, string]) => [units(p), countUnits(q)]))
+    this.no = new Map((msg.no_dollars_fp ?? []).map(([p, q]: [string, string]) => [units(p), countUnits(q)]))
   }
   delta(msg: any): void {
     const side = msg.side === 'yes' ? this.yes : this.no
@@ -43,16 +45,18 @@ describe('simulator WebSocket channels', () => {
   })
   afterEach(() => client.close())
 
-  it('sends ticker messages with dollar strings, fp counts, legacy twins and seconds timestamps', async () => {
+  it('sends ticker messages with exactly the fields of the AsyncAPI document (no legacy integers)', async () => {
     await client.command('subscribe', { channels: ['ticker'] })
     const msg = (await client.waitFor((f) => f.json?.type === 'ticker')).json
     expect(msg.sid).to.equal(1)
-    expect(msg.msg).to.have.keys('market_ticker', 'market_id', 'price', 'yes_bid', 'yes_ask', 'price_dollars', 'yes_bid_dollars', 'yes_ask_dollars', 'volume', 'volume_fp', 'open_interest', 'open_interest_fp', 'dollar_volume', 'dollar_open_interest', 'ts')
+    // The AsyncAPI ticker example's keys (test/fixtures/kalshi/asyncapi-examples.jsonl, line 1).
+    const example = JSON.parse(readFileSync(new URL('../fixtures/kalshi/asyncapi-examples.jsonl', import.meta.url), 'utf8').split('\n')[0]!).msg
+    expect(msg.msg).to.have.keys(Object.keys(example))
     for (const f of ['price_dollars', 'yes_bid_dollars', 'yes_ask_dollars']) expect(msg.msg[f], f).to.match(DOLLARS)
-    for (const f of ['volume_fp', 'open_interest_fp']) expect(msg.msg[f], f).to.match(COUNT)
-    expect(msg.msg.yes_bid).to.equal(units(msg.msg.yes_bid_dollars) / 100)
-    expect(msg.msg.volume).to.equal(countUnits(msg.msg.volume_fp) / 100)
-    expect(Math.abs(msg.msg.ts - Date.now() / 1000)).to.be.below(5)
+    for (const f of ['volume_fp', 'open_interest_fp', 'yes_bid_size_fp', 'yes_ask_size_fp', 'last_trade_size_fp']) expect(msg.msg[f], f).to.match(COUNT)
+    expect(Math.abs(msg.msg.ts_ms - Date.now())).to.be.below(5000)
+    expect(msg.msg.ts).to.equal(Math.floor(msg.msg.ts_ms / 1000))
+    expect(Date.parse(msg.msg.time)).to.equal(msg.msg.ts_ms)
     expect(msg.sent_at_ms).to.equal(undefined)
   })
 
@@ -71,14 +75,17 @@ describe('simulator WebSocket channels', () => {
   it('sends trade messages with the reference fields and matching yes/no prices', async () => {
     await client.command('subscribe', { channels: ['trade'] })
     const msg = (await client.waitFor((f) => f.json?.type === 'trade')).json.msg
-    expect(msg).to.have.keys('trade_id', 'market_ticker', 'yes_price', 'no_price', 'yes_price_dollars', 'no_price_dollars', 'count', 'count_fp', 'taker_side', 'ts')
+    // The AsyncAPI trade schema's required fields.
+    expect(msg).to.have.keys('trade_id', 'market_ticker', 'yes_price_dollars', 'no_price_dollars', 'count_fp', 'taker_side', 'taker_outcome_side', 'taker_book_side', 'is_block_trade', 'ts', 'ts_ms')
+    expect(Math.floor((msg.ts_ms as number) / 1000)).to.equal(msg.ts)
     expect(units(msg.yes_price_dollars) + units(msg.no_price_dollars)).to.equal(10_000)
     expect(msg.count_fp).to.match(COUNT)
-    expect(['yes', 'no']).to.include(msg.taker_side)
+    expect(['yes', 'no']).to.include(msg.taker_outcome_side)
+    expect(msg.taker_book_side).to.equal(msg.taker_outcome_side === 'yes' ? 'bid' : 'ask')
   })
 
   it('starts orderbook_delta with a snapshot per market, then deltas that name the market, seq +1 per message per sid', async () => {
-    const tickers = ['KXNFLGAME-25SEP04DALPHI-PHI', 'KXNFLGAME-25SEP04DALPHI-DAL', 'KXNFLTOTAL-25SEP04DALPHI-43']
+    const tickers = ['KXNFLGAME-25SEP04DALPHI-PHI', 'KXNFLGAME-25SEP04DALPHI-DAL', 'KXNFLTOTAL-25SEP04DALPHI-44']
     const { msg: { sid } } = await client.command('subscribe', { channels: ['orderbook_delta'], market_tickers: tickers })
     await client.until(() => client.data('orderbook_delta').length >= 30, 5000)
     const book = client.frames.filter((f) => f.json?.sid === sid).map((f) => f.json)
@@ -89,7 +96,8 @@ describe('simulator WebSocket channels', () => {
       expect(tickers).to.include(m.msg.market_ticker)
       expect(m.msg.price_dollars).to.match(DOLLARS)
       expect(m.msg.delta_fp).to.match(/^-?\d+\.\d{2}$/)
-      expect(m.msg.delta).to.equal(countUnits(m.msg.delta_fp) / 100)
+      expect(m.msg.delta).to.equal(undefined)
+      expect(Date.parse(m.msg.ts)).to.equal(m.msg.ts_ms)
     }
   })
 

@@ -76,7 +76,7 @@ describe('simulator WebSocket commands', () => {
     ['an unknown command', { id: 9, cmd: 'dance', params: {} }, 5],
     ['an unsubscribe of an unknown sid', { id: 9, cmd: 'unsubscribe', params: { sids: [42] } }, 7],
     ['an unknown channel', { id: 9, cmd: 'subscribe', params: { channels: ['ticker_v3'] } }, 8],
-    ['an unknown market ticker', { id: 9, cmd: 'subscribe', params: { channels: ['ticker'], market_tickers: ['KXNOPE-1'] } }, 11],
+    ['an unknown market ticker', { id: 9, cmd: 'subscribe', params: { channels: ['ticker'], market_tickers: ['KXNOPE-1'] } }, 16],
     ['market_tickers of the wrong type', { id: 9, cmd: 'subscribe', params: { channels: ['ticker'], market_tickers: PHI } }, 11],
     ['orderbook_delta without market tickers', { id: 9, cmd: 'subscribe', params: { channels: ['orderbook_delta'] } }, 14],
     ['update_subscription with two sids', { id: 9, cmd: 'update_subscription', params: { sids: [1, 2], market_tickers: [PHI], action: 'add_markets' } }, 12],

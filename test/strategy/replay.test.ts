@@ -71,8 +71,11 @@ describe('replay', () => {
     const list = events(600)
     const first = await replayOnce(list)
     const second = await replayOnce(list)
-    expect(JSON.stringify(second.emitted)).to.equal(JSON.stringify(first.emitted))
-    expect(second.summary).to.deep.equal(first.summary)
+    // What a handler's wall time says (slow, hung) depends on the machine's load, not on the events.
+    const timed = (e: EngineEvent) => e.type === 'slow' || e.type === 'hung'
+    const untimed = (s: typeof first.summary) => ({ ...s, strategies: s.strategies.map((x) => ({ ...x, slow: 0, hung: 0 })) })
+    expect(JSON.stringify(second.emitted.filter((e) => !timed(e)))).to.equal(JSON.stringify(first.emitted.filter((e) => !timed(e))))
+    expect(untimed(second.summary)).to.deep.equal(untimed(first.summary))
     // The run must have exercised what it claims to: signals from every strategy, fills, periodic reports.
     const byStrategy = Object.fromEntries(first.summary.strategies.map(s => [s.name, s.signals]))
     for (const name of ['arb', 'momentum', 'mean-reversion', 'jittery']) expect(byStrategy[name], name).to.be.above(0)

@@ -18,7 +18,8 @@ export default class NflGamesCommand extends BaseCommand<typeof NflGamesCommand>
   }
 
   async run(): Promise<NflGamesResult> {
-    secondsToMs('duration', this.flags.duration)
+    // Checked, then said to do nothing: a silent no-op reads as if the list would follow the games.
+    if (secondsToMs('duration', this.flags.duration) !== undefined) this.printWarning('--duration is ignored: nfl games prints the list once and exits (nfl game and nfl team follow live)')
     const { config } = await this.loadConfig()
     const exchange = await this.openExchange(config)
     const sink = sinkFor(this.json, () => this.ndjson(), exchange.simulated)

@@ -1,10 +1,13 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { SignalEvent } from '../events.js'
+import { childEnv } from './child-env.js'
 import type { HookContext, HookResult, OrderHook } from './hook.js'
 
 export interface ExecOptions {
   cwd?: string
+  /** The environment credentials are stripped from (see child-env.ts). @default process.env */
+  env?: NodeJS.ProcessEnv
   /** How long close() waits for the command to exit after its input ends, before SIGTERM. @default 2000 */
   closeTimeoutMs?: number
 }
@@ -26,7 +29,7 @@ export class ExecHook implements OrderHook {
   }
 
   start(ctx: HookContext): void {
-    const child = spawn(this.command, { shell: true, cwd: this.options.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(this.command, { shell: true, cwd: this.options.cwd, env: childEnv(this.options.env ?? process.env), stdio: ['pipe', 'pipe', 'pipe'] })
     this.child = child
     const fail = (reason: string, cause?: unknown, consequence = '') => {
       this.down ??= reason

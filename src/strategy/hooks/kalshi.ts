@@ -1,16 +1,17 @@
-import { randomUUID } from 'node:crypto'
 import { createSigner, type Signer } from '../../auth/signer.js'
 import { ENDPOINTS } from '../../config/endpoints.js'
 import type { NeuralConfig } from '../../config/types.js'
 import { FeeSchedules, OrderFees, feeRate } from '../../core/fees.js'
 import { COUNT_SCALE, PRICE_SCALE, dollarsNumberToUnits, formatDollars } from '../../core/fixed-point.js'
-import type { MarketEvent } from '../../core/types.js'
+import { RestClient, type OrderResult } from '../../core/rest-client.js'
+import type { MarketEvent, Side } from '../../core/types.js'
 import { NeuralError } from '../../errors.js'
 import type { SignalEvent } from '../events.js'
 import type { HookContext, HookResult, OrderHook } from './hook.js'
+import { OrderIds } from './order-id.js'
 import { liquidityFor } from './paper.js'
 import { Portfolio, type PortfolioReport } from './portfolio.js'
-import { RiskGuard, requireRiskLimits } from './risk.js'
+import { RiskGuard, requireRiskLimits, type OrderIntent } from './risk.js'
 
 export type TimeInForce = 'immediate_or_cancel' | 'fill_or_kill' | 'good_till_canceled'
 
@@ -33,19 +34,6 @@ export interface KalshiHookOptions {
   fees?: FeeSchedules
 }
 
-/** The POST /portfolio/orders body, as Kalshi reads it. */
-export interface KalshiOrderBody {
-  ticker: string
-  action: 'buy' | 'sell'
-  side: 'yes' | 'no'
-  count: number
-  type: 'limit'
-  yes_price_dollars?: string
-  no_price_dollars?: string
-  client_order_id: string
-  time_in_force: TimeInForce
-}
-
 const DEFAULT_FEES = new FeeSchedules()
 const MIN_PRICE_UNITS = 100
 const MAX_PRICE_UNITS = 9_900
@@ -53,15 +41,26 @@ const MAX_PRICE_UNITS = 9_900
 /**
  * `--hook kalshi --live`: real limit orders, signed, after every risk limit has passed. Never a market
  * order: the price is the signal's limit, else the current ask (buy) or bid (sell) of its side.
- * Positions come from the account's fills on the feed.
+ * At start, positions and resting orders come from the exchange (GET /portfolio/positions and
+ * /portfolio/orders), so the limits count what earlier runs and other processes on the account hold;
+ * while running, positions follow the account's fills on the feed. Orders go through
+ * RestClient.placeOrder with a client_order_id derived from the signal (order-id.ts).
  */
 export class KalshiHook implements OrderHook {
   readonly name = 'kalshi'
   readonly risk: RiskGuard
+  readonly rest: RestClient
   private readonly portfolio = new Portfolio(0)
-  private readonly ordersUrl: string
-  private readonly signer: Signer
-  private readonly fetchFn: typeof fetch
+  private readonly ids = new OrderIds()
+  private readonly abort = new AbortController()
+  /** Contracts of sells sent whose fills have not arrived yet, by `ticker side`: not sellable twice. */
+  private readonly selling = new Map<string, number>()
+  /** Sell orders answered as filled, waiting for their fills on the feed: order id → contracts. */
+  private readonly awaitingFills = new Map<string, { key: string; contracts: number }>()
+  /** Fills that arrived before the answer to their order. */
+  private readonly earlyFills = new Map<string, number>()
+  /** Set when the account's state could not be read: every signal is refused. */
+  private down?: string
 
   constructor(private readonly options: KalshiHookOptions) {
     if (!options.live) throw new NeuralError('input', 'LIVE_REQUIRED', 'live orders need --live')
@@ -69,14 +68,54 @@ export class KalshiHook implements OrderHook {
     this.risk = new RiskGuard(requireRiskLimits(config.risk))
     const apiUrl = config.apiUrl ?? (config.environment === 'sim' ? undefined : ENDPOINTS[config.environment].apiUrl)
     if (!apiUrl) throw new NeuralError('config', 'API_URL', 'live orders need an API URL (KALSHI_API_URL)')
-    this.ordersUrl = `${apiUrl.replace(/\/+$/, '')}/portfolio/orders`
-    if (options.signer) this.signer = options.signer
-    else if (config.apiKeyId && config.privateKeyPem) this.signer = createSigner(config.apiKeyId, config.privateKeyPem)
+    let signer: Signer
+    if (options.signer) signer = options.signer
+    else if (config.apiKeyId && config.privateKeyPem) signer = createSigner(config.apiKeyId, config.privateKeyPem)
     else throw new NeuralError('config', 'API_KEY', 'live orders need an API key id and private key')
-    this.fetchFn = options.fetch ?? fetch
+    this.rest = new RestClient({
+      apiUrl,
+      signer,
+      fetch: options.fetch,
+      timeoutMs: options.requestTimeoutMs ?? 10_000,
+      // Two quick retries: every POST carries a client_order_id, so a retry cannot place a second order.
+      retry: { attempts: 2, baseDelayMs: 200, maxDelayMs: 1000, jitter: 'equal' },
+      maxRetryAfterMs: 5000,
+      signal: this.abort.signal,
+    })
+  }
+
+  /** Read the account: positions held and resting orders count toward the limits from the start. */
+  async start(ctx: HookContext): Promise<void> {
+    try {
+      const [positions, resting] = await Promise.all([this.rest.getPositions(), this.rest.getOrders({ status: 'resting' })])
+      const exposure = new Map<string, number>()
+      let costUnits = 0
+      for (const p of positions) {
+        const side: Side = p.position > 0 ? 'yes' : 'no'
+        const contracts = Math.abs(p.position)
+        const cost = dollarsNumberToUnits(p.exposureDollars)
+        exposure.set(p.ticker, (exposure.get(p.ticker) ?? 0) + contracts)
+        costUnits += cost
+        this.portfolio.apply('buy', p.ticker, side, [[Math.round(cost / contracts), contracts]])
+      }
+      for (const o of resting) {
+        if (o.action !== 'buy') continue
+        exposure.set(o.ticker, (exposure.get(o.ticker) ?? 0) + o.remainingCount)
+        costUnits += dollarsNumberToUnits(o.priceDollars) * o.remainingCount
+      }
+      for (const o of resting) {
+        if (o.action === 'sell') this.reserve(`${o.ticker} ${o.side}`, o.remainingCount)
+      }
+      this.risk.seed(exposure, costUnits)
+      ctx.report({ type: 'log', source: this.name, level: 'info', message: `account: ${positions.length} position${positions.length === 1 ? '' : 's'}, ${resting.length} resting order${resting.length === 1 ? '' : 's'} counted toward the risk limits`, ts: ctx.now() })
+    } catch (error) {
+      this.down = `the account's positions and orders could not be read (${error instanceof Error ? error.message : String(error)}); no order is sent without them`
+      throw new NeuralError('network', 'ACCOUNT_STATE', this.down, { cause: error })
+    }
   }
 
   async handle(signal: SignalEvent, ctx: HookContext): Promise<HookResult> {
+    if (this.down) return { status: 'refused', message: this.down }
     const action = signal.action === 'BUY' ? 'buy' : 'sell'
     let priceUnits: number | undefined
     if (signal.limitPrice !== undefined) priceUnits = dollarsNumberToUnits(signal.limitPrice)
@@ -92,63 +131,91 @@ export class KalshiHook implements OrderHook {
     }
     // The most this order can pay in fees: all of it taking at the limit price.
     const fee = new OrderFees().fill(action, signal.quantity * COUNT_SCALE, priceUnits, feeRate((this.options.fees ?? DEFAULT_FEES).forMarket(signal.ticker), 'taker'))
-    const intent = { ticker: signal.ticker, action, quantity: signal.quantity, priceUnits, feeUnits: Math.ceil(fee.netFeeMicros / COUNT_SCALE) } as const
+    const intent: OrderIntent = { ticker: signal.ticker, action, quantity: signal.quantity, priceUnits, feeUnits: Math.ceil(fee.netFeeMicros / COUNT_SCALE) }
     const now = ctx.now()
     const check = this.risk.check(intent, now)
     if (!check.ok) return { status: 'refused', limit: check.limit, message: check.message }
+    const key = `${signal.ticker} ${signal.side}`
+    if (action === 'sell') {
+      // A sale closes what is held; beyond that it would open the other side (Kalshi nets a sale of yes with no bought).
+      const sellable = this.portfolio.held(signal.ticker, signal.side) - (this.selling.get(key) ?? 0)
+      if (signal.quantity > sellable) {
+        return { status: 'refused', limit: 'position', message: `sell of ${signal.quantity} ${signal.side} in ${signal.ticker} is more than the ${Math.max(0, sellable)} held and not already being sold` }
+      }
+      this.reserve(key, signal.quantity)
+    }
     this.risk.record(intent, now)
 
-    const body: KalshiOrderBody = {
-      ticker: signal.ticker,
-      action,
-      side: signal.side,
-      count: signal.quantity,
-      type: 'limit',
-      ...(signal.side === 'yes' ? { yes_price_dollars: formatDollars(priceUnits) } : { no_price_dollars: formatDollars(priceUnits) }),
-      client_order_id: randomUUID(),
-      time_in_force: this.options.timeInForce ?? 'immediate_or_cancel',
-    }
-    const path = new URL(this.ordersUrl).pathname
+    const clientOrderId = this.ids.next(signal, now)
     const priceDollars = priceUnits / PRICE_SCALE
-    let response: Response
+    let placed: OrderResult
     try {
-      response = await this.fetchFn(this.ordersUrl, {
-        method: 'POST',
-        headers: { ...this.signer('POST', path), 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
+      placed = await this.rest.placeOrder({
+        ticker: signal.ticker,
+        action,
+        side: signal.side,
+        count: signal.quantity,
+        priceDollars,
+        clientOrderId,
+        timeInForce: this.options.timeInForce ?? 'immediate_or_cancel',
       })
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
-      return { status: 'failed', priceDollars, message: `order request failed (it may still have been placed): ${reason}` }
+      // Unknown outcome after a network failure: the limits keep counting it, the sale stays reserved.
+      if (error instanceof NeuralError && (error.kind === 'network' || error.kind === 'rate_limit')) {
+        return { status: 'failed', priceDollars, message: `order request failed (it may still have been placed; client_order_id ${clientOrderId}): ${reason}` }
+      }
+      // The exchange refused it: nothing was placed.
+      this.risk.release(intent, signal.quantity)
+      if (action === 'sell') this.reserve(key, -signal.quantity)
+      return { status: 'failed', priceDollars, message: reason }
     }
-    const text = await response.text()
-    let json: { order?: { order_id?: string; status?: string }; error?: { code?: string; message?: string } } = {}
-    try {
-      json = JSON.parse(text)
-    } catch {
-      // An error page or empty body: the status line says enough.
+    const filled = placed.filledCount ?? (placed.status === 'executed' ? signal.quantity : 0)
+    if (placed.duplicate) {
+      // Placed by an earlier run: the account state read at start already counts it.
+      this.risk.release(intent, signal.quantity)
+      if (action === 'sell') this.reserve(key, -signal.quantity)
+      return { status: 'sent', priceDollars, orderId: placed.orderId, message: `already placed by an earlier run (client_order_id ${clientOrderId}, ${placed.status}); not sent again` }
     }
-    if (!response.ok) {
-      const detail = json.error ? `${json.error.code ?? ''}${json.error.message ? `: ${json.error.message}` : ''}` : text.slice(0, 120)
-      return { status: 'failed', priceDollars, message: `Kalshi answered ${response.status}${detail ? ` ${detail}` : ''}` }
+    const unfilled = placed.status === 'resting' ? 0 : signal.quantity - filled
+    this.risk.release(intent, unfilled)
+    if (action === 'sell') {
+      this.reserve(key, -unfilled)
+      const early = this.earlyFills.get(placed.orderId) ?? 0
+      this.earlyFills.delete(placed.orderId)
+      const waiting = (placed.status === 'resting' ? signal.quantity : filled) - early
+      this.reserve(key, -Math.min(early, signal.quantity))
+      if (waiting > 0) this.awaitingFills.set(placed.orderId, { key, contracts: waiting })
     }
     return {
       status: 'sent',
-      filledQuantity: signal.quantity,
+      filledQuantity: filled,
       priceDollars,
-      ...(json.order?.order_id ? { orderId: json.order.order_id } : {}),
-      ...(json.order?.status ? { message: `order ${json.order.status}` } : {}),
+      orderId: placed.orderId,
+      message: `order ${placed.status}`,
     }
   }
 
   onEvent(event: MarketEvent): void {
     if (event.type !== 'fill') return
+    // Kalshi's partial and closing sells are sells; a fill without action or side cannot be booked.
+    const action = event.action === 'buy' ? 'buy' : event.action === '' ? undefined : 'sell'
+    if (action === undefined || event.side === undefined) return
     const yesUnits = dollarsNumberToUnits(event.price)
     const units = event.side === 'yes' ? yesUnits : PRICE_SCALE - yesUnits
     // The exchange's own fee for the fill (`fee_cost`), when it sent one.
-    this.portfolio.apply(event.action, event.ticker, event.side, [[units, event.quantity]], event.feeDollars === undefined ? 0 : dollarsNumberToUnits(event.feeDollars))
+    this.portfolio.apply(action, event.ticker, event.side, [[units, event.quantity]], event.feeDollars === undefined ? 0 : dollarsNumberToUnits(event.feeDollars))
     this.risk.onFill(event)
+    if (event.action !== 'sell' || !event.orderId) return
+    const waiting = this.awaitingFills.get(event.orderId)
+    if (!waiting) {
+      this.earlyFills.set(event.orderId, (this.earlyFills.get(event.orderId) ?? 0) + event.quantity)
+      return
+    }
+    const n = Math.min(waiting.contracts, event.quantity)
+    this.reserve(waiting.key, -n)
+    waiting.contracts -= n
+    if (waiting.contracts <= 0) this.awaitingFills.delete(event.orderId)
   }
 
   positions() {
@@ -157,6 +224,17 @@ export class KalshiHook implements OrderHook {
 
   summary(ctx: HookContext): PortfolioReport {
     return this.portfolio.report(ctx.store, ctx.now())
+  }
+
+  /** Stop: a request or retry sleep still running is cancelled. */
+  async close(): Promise<void> {
+    this.abort.abort()
+  }
+
+  private reserve(key: string, contracts: number): void {
+    const left = Math.max(0, (this.selling.get(key) ?? 0) + contracts)
+    if (left === 0) this.selling.delete(key)
+    else this.selling.set(key, left)
   }
 }
 

@@ -80,9 +80,27 @@ export class RiskGuard {
     }
   }
 
+  /**
+   * Start from what the exchange holds for the account: contracts per market (held plus resting
+   * buys) and the cost of both, so limits hold across restarts and other processes.
+   */
+  seed(exposure: ReadonlyMap<string, number>, costUnits: number): void {
+    for (const [ticker, contracts] of exposure) this.exposure.set(ticker, (this.exposure.get(ticker) ?? 0) + contracts)
+    this.costUnits += costUnits
+  }
+
+  /** Give back the part of a recorded buy that will never fill (cancelled remainder, or an order the exchange already had). */
+  release(order: OrderIntent, contracts: number): void {
+    if (order.action !== 'buy' || contracts <= 0) return
+    this.exposure.set(order.ticker, Math.max(0, (this.exposure.get(order.ticker) ?? 0) - contracts))
+    // The fee counted for the contracts that never fill is given back with them (pro rata).
+    const feeUnits = order.feeUnits && order.quantity > 0 ? Math.floor((order.feeUnits * Math.min(contracts, order.quantity)) / order.quantity) : 0
+    this.costUnits = Math.max(0, this.costUnits - order.priceUnits * contracts - feeUnits)
+  }
+
   /** A sell that filled lowers the position it closed. */
   onFill(fill: Fill): void {
-    if (fill.action !== 'sell') return
+    if (fill.action === 'buy' || fill.action === '') return
     const left = Math.max(0, (this.exposure.get(fill.ticker) ?? 0) - fill.quantity)
     this.exposure.set(fill.ticker, left)
   }

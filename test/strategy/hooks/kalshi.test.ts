@@ -35,12 +35,23 @@ describe('kalshi hook', () => {
   const orders: Recorded[] = []
   /** The next answer, when a test wants an error. */
   let reply: { status: number; body: unknown } | undefined
+  /** What GET /portfolio/positions and GET /portfolio/orders answer. */
+  let account: { market_positions: unknown[]; orders: unknown[] } = { market_positions: [], orders: [] }
+  const reads: string[] = []
 
   before(async () => {
     server = createServer((req, res) => {
       let text = ''
       req.on('data', chunk => { text += chunk })
       req.on('end', () => {
+        if (req.method === 'GET') {
+          reads.push(req.url!)
+          const body = req.url!.startsWith('/trade-api/v2/portfolio/positions')
+            ? { market_positions: account.market_positions, event_positions: [], cursor: '' }
+            : { orders: account.orders, cursor: '' }
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+          return
+        }
         const ts = String(req.headers['kalshi-access-timestamp'])
         const sig = String(req.headers['kalshi-access-signature'])
         orders.push({
@@ -59,7 +70,7 @@ describe('kalshi hook', () => {
     apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trade-api/v2`
   })
   after(() => new Promise<void>(resolve => server.close(() => resolve())))
-  beforeEach(() => { orders.length = 0; reply = undefined })
+  beforeEach(() => { orders.length = 0; reads.length = 0; reply = undefined; account = { market_positions: [], orders: [] } })
 
   function config(risk: Partial<RiskLimits> | null = limits): NeuralConfig {
     return {
@@ -69,10 +80,11 @@ describe('kalshi hook', () => {
     }
   }
 
-  function setup(now = { t: 1_000_000 }) {
+  async function setup(now = { t: 1_000_000 }) {
     const store = new MarketStore()
     const ctx: HookContext = { store, now: () => now.t, report: () => {} }
     const hook = createKalshiHook({ config: config(), live: true })
+    await hook.start(ctx)
     return { store, ctx, hook, now }
   }
 
@@ -87,27 +99,27 @@ describe('kalshi hook', () => {
   }
 
   it('sends a signed limit order with the body Kalshi reads', async () => {
-    const { ctx, hook } = setup()
+    const { ctx, hook } = await setup()
     const result = await hook.handle(signal({ quantity: 2, limitPrice: 0.56 }), ctx)
     expect(result).to.deep.equal({ status: 'sent', filledQuantity: 2, priceDollars: 0.56, orderId: 'ord-1', message: 'order executed' })
     expect(orders).to.have.length(1)
     const [o] = orders
     expect(o).to.include({ method: 'POST', path: '/trade-api/v2/portfolio/orders', verified: true, keyId: 'key-1' })
-    expect(o!.body.client_order_id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(o!.body.client_order_id).to.match(/^nrl-[0-9a-f]{32}$/)
     expect({ ...o!.body, client_order_id: 'uuid' }).to.deep.equal({
       ticker: 'X', action: 'buy', side: 'yes', count: 2, type: 'limit', yes_price_dollars: '0.5600', client_order_id: 'uuid', time_in_force: 'immediate_or_cancel',
     })
   })
 
   it('prices a no order in no_price_dollars', async () => {
-    const { ctx, hook } = setup()
-    await hook.handle(signal({ action: 'SELL', side: 'no', limitPrice: 0.3 }), ctx)
-    expect(orders[0]!.body).to.include({ action: 'sell', side: 'no', no_price_dollars: '0.3000' })
+    const { ctx, hook } = await setup()
+    await hook.handle(signal({ side: 'no', limitPrice: 0.3 }), ctx)
+    expect(orders[0]!.body).to.include({ action: 'buy', side: 'no', no_price_dollars: '0.3000' })
     expect(orders[0]!.body).to.not.have.property('yes_price_dollars')
   })
 
   it('uses the current ask of the side as the limit when the signal has none', async () => {
-    const { store, ctx, hook } = setup()
+    const { store, ctx, hook } = await setup()
     store.applyTick(tick('X', { yesBid: 0.4, yesAsk: 0.45 }))
     const { limitPrice: _omit, ...rest } = signal({ side: 'no' })
     await hook.handle(rest as SignalEvent, ctx)
@@ -115,20 +127,20 @@ describe('kalshi hook', () => {
   })
 
   it('refuses a signal with no limit and no quote rather than sending a market order', async () => {
-    const { ctx, hook } = setup()
+    const { ctx, hook } = await setup()
     const { limitPrice: _omit, ...rest } = signal()
     expect(await hook.handle(rest as SignalEvent, ctx)).to.deep.equal({ status: 'refused', message: 'no limit price and no yes ask for X' })
     expect(orders).to.have.length(0)
   })
 
   it('refuses a signal over maxContractsPerOrder without sending it', async () => {
-    const { ctx, hook } = setup()
+    const { ctx, hook } = await setup()
     expect(await hook.handle(signal({ quantity: 6 }), ctx)).to.deep.equal({ status: 'refused', limit: 'maxContractsPerOrder', message: '6 contracts is over maxContractsPerOrder 5' })
     expect(orders).to.have.length(0)
   })
 
   it('refuses the order past maxOrdersPerMinute, and allows it a minute later', async () => {
-    const { ctx, hook, now } = setup()
+    const { ctx, hook, now } = await setup()
     for (let i = 0; i < 3; i++) expect((await hook.handle(signal({ ticker: `M${i}`, limitPrice: 0.1 }), ctx)).status).to.equal('sent')
     now.t += 59_999
     expect(await hook.handle(signal({ ticker: 'M9', limitPrice: 0.1 }), ctx)).to.deep.equal({ status: 'refused', limit: 'maxOrdersPerMinute', message: '3 orders in the last minute; maxOrdersPerMinute is 3' })
@@ -138,24 +150,77 @@ describe('kalshi hook', () => {
   })
 
   it('refuses a buy that would take the position in a market past maxPositionPerMarket', async () => {
-    const { ctx, hook } = setup()
+    const { ctx, hook } = await setup()
     await hook.handle(signal({ quantity: 4, limitPrice: 0.1 }), ctx)
     expect(await hook.handle(signal({ side: 'no', quantity: 3, limitPrice: 0.1 }), ctx)).to.deep.equal({ status: 'refused', limit: 'maxPositionPerMarket', message: 'position in X would be 7 contracts; maxPositionPerMarket is 6' })
     expect((await hook.handle(signal({ ticker: 'Y', quantity: 3, limitPrice: 0.1 }), ctx)).status).to.equal('sent')
     expect(orders).to.have.length(2)
   })
 
-  it('counts a sell toward the position only once its fill arrives', async () => {
-    const { ctx, hook } = setup()
+  it('sells only what is held and not already being sold, and counts a sell toward the position once its fill arrives', async () => {
+    const { ctx, hook } = await setup()
     await hook.handle(signal({ quantity: 5, limitPrice: 0.1 }), ctx)
-    await hook.handle(signal({ action: 'SELL', quantity: 5, limitPrice: 0.2 }), ctx)
+    // Held only once the fill arrives on the feed.
+    expect(await hook.handle(signal({ action: 'SELL', quantity: 1, limitPrice: 0.2 }), ctx)).to.include({ status: 'refused', limit: 'position' })
+    hook.onEvent({ type: 'fill', ticker: 'X', orderId: 'ord-1', side: 'yes', action: 'buy', price: 0.1, quantity: 5, ts: 0, receivedAt: 0 })
+    expect((await hook.handle(signal({ action: 'SELL', quantity: 5, limitPrice: 0.2 }), ctx)).status).to.equal('sent')
+    // The 5 are being sold: not again, and no sale of the no side that is not held (no accidental short).
+    expect(await hook.handle(signal({ action: 'SELL', quantity: 1, limitPrice: 0.2 }), ctx)).to.deep.equal({ status: 'refused', limit: 'position', message: 'sell of 1 yes in X is more than the 0 held and not already being sold' })
+    expect(await hook.handle(signal({ action: 'SELL', side: 'no', quantity: 1, limitPrice: 0.2 }), ctx)).to.include({ status: 'refused', limit: 'position' })
     expect((await hook.handle(signal({ quantity: 2, limitPrice: 0.1 }), ctx)).limit).to.equal('maxPositionPerMarket')
-    hook.onEvent({ type: 'fill', ticker: 'X', side: 'yes', action: 'sell', price: 0.2, quantity: 5, ts: 0, receivedAt: 0 })
+    hook.onEvent({ type: 'fill', ticker: 'X', orderId: 'ord-2', side: 'yes', action: 'sell', price: 0.2, quantity: 5, ts: 0, receivedAt: 0 })
     expect((await hook.handle(signal({ quantity: 2, limitPrice: 0.1 }), ctx)).status).to.equal('sent')
+    expect(orders.map(o => o.body.action)).to.deep.equal(['buy', 'sell', 'buy'])
+  })
+
+  it('counts sells toward maxContractsPerOrder and maxOrdersPerMinute', async () => {
+    account.market_positions = [{ ticker: 'X', position_fp: '20.00', market_exposure_dollars: '2.0000' }]
+    const { ctx, hook } = await setup()
+    expect(await hook.handle(signal({ action: 'SELL', quantity: 6, limitPrice: 0.2 }), ctx)).to.include({ status: 'refused', limit: 'maxContractsPerOrder' })
+    for (let i = 0; i < 3; i++) expect((await hook.handle(signal({ action: 'SELL', quantity: 1, limitPrice: 0.2 }), ctx)).status).to.equal('sent')
+    expect(await hook.handle(signal({ action: 'SELL', quantity: 1, limitPrice: 0.2 }), ctx)).to.include({ status: 'refused', limit: 'maxOrdersPerMinute' })
+  })
+
+  it('starts from the positions and resting orders the exchange holds for the account', async () => {
+    // 4 NO held in X (negative position_fp), a resting buy of 1 in X, $3.00 spent: 1 more contract in X, $0.50 more in all.
+    account.market_positions = [{ ticker: 'X', position_fp: '-4.00', market_exposure_dollars: '2.8000' }]
+    account.orders = [{ order_id: 'r-1', client_order_id: 'c', ticker: 'X', side: 'yes', action: 'buy', status: 'resting', yes_price_dollars: '0.2000', no_price_dollars: '0.8000', initial_count_fp: '1.00', fill_count_fp: '0.00', remaining_count_fp: '1.00' }]
+    const { ctx, hook } = await setup()
+    expect(reads.map(r => r.split('?')[0]).sort()).to.deep.equal(['/trade-api/v2/portfolio/orders', '/trade-api/v2/portfolio/positions'])
+    expect(reads.find(r => r.includes('/orders'))).to.include('status=resting')
+    expect(hook.positions()).to.deep.equal([{ ticker: 'X', side: 'no', quantity: 4, avgPriceDollars: 0.7, costDollars: 2.8 }])
+    expect(await hook.handle(signal({ quantity: 2, limitPrice: 0.1 }), ctx)).to.include({ status: 'refused', limit: 'maxPositionPerMarket' })
+    expect((await hook.handle(signal({ quantity: 1, limitPrice: 0.1 }), ctx)).status).to.equal('sent')
+    expect(await hook.handle(signal({ ticker: 'Y', quantity: 1, limitPrice: 0.91 }), ctx)).to.include({ status: 'refused', limit: 'maxTotalCostDollars' })
+    expect((await hook.handle(signal({ action: 'SELL', side: 'no', quantity: 4, limitPrice: 0.5 }), ctx)).status).to.equal('sent')
+  })
+
+  it('refuses every signal when the account cannot be read at start', async () => {
+    const hook = createKalshiHook({ config: { ...config(), apiUrl: 'http://127.0.0.1:9/trade-api/v2' }, live: true })
+    const ctx: HookContext = { store: new MarketStore(), now: () => 0, report: () => {} }
+    const e = await refuseToStart(() => hook.start(ctx))
+    expect(e.code).to.equal('ACCOUNT_STATE')
+    expect((await hook.handle(signal(), ctx)).status).to.equal('refused')
+    await hook.close()
+  })
+
+  it('gives the same signal the same client_order_id in a restarted run, and treats a 409 as already placed', async () => {
+    const first = await setup()
+    await first.hook.handle(signal({ quantity: 2 }), first.ctx)
+    await first.hook.handle(signal({ quantity: 2 }), first.ctx)
+    const second = await setup()
+    const id = orders[0]!.body.client_order_id
+    reply = { status: 409, body: { error: { code: 'order_already_exists', message: 'exists' } } }
+    account.orders = [{ order_id: 'ord-1', client_order_id: id, ticker: 'X', side: 'yes', action: 'buy', status: 'executed', yes_price_dollars: '0.4500', no_price_dollars: '0.5500', initial_count_fp: '2.00', fill_count_fp: '2.00', remaining_count_fp: '0.00' }]
+    const again = await second.hook.handle(signal({ quantity: 2 }), second.ctx)
+    expect(orders[2]!.body.client_order_id).to.equal(id)
+    expect(orders[1]!.body.client_order_id).to.not.equal(id)
+    expect(again).to.deep.include({ status: 'sent', orderId: 'ord-1' })
+    expect(again.message).to.match(/^already placed by an earlier run/)
   })
 
   it('refuses a buy that would take the total cost, taker fees included, past maxTotalCostDollars', async () => {
-    const { ctx, hook } = setup()
+    const { ctx, hook } = await setup()
     await hook.handle(signal({ ticker: 'A', quantity: 5, limitPrice: 0.7 }), ctx) // $3.50 + fee ceil(0.07 × 5 × 0.7 × 0.3 = 0.0735) = $0.08
     // $0.41 + fee $0.02 would make $4.01
     expect(await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.41 }), ctx)).to.deep.equal({ status: 'refused', limit: 'maxTotalCostDollars', message: 'total cost would be $4.01 with $0.02 fees; maxTotalCostDollars is $4.00' })
@@ -163,20 +228,20 @@ describe('kalshi hook', () => {
   })
 
   it('counts the fee_cost of its fills in its portfolio', async () => {
-    const { ctx, hook } = setup()
+    const { ctx, hook } = await setup()
     hook.onEvent({ type: 'fill', ticker: 'X', side: 'yes', action: 'buy', price: 0.5, quantity: 100, feeDollars: 1.75, ts: 0, receivedAt: 0 })
     expect(hook.summary(ctx)).to.include({ cashDollars: -51.75, feesDollars: 1.75 })
   })
 
   it("reports Kalshi's error answer and keeps going", async () => {
-    const { ctx, hook } = setup()
+    const { ctx, hook } = await setup()
     reply = { status: 400, body: { error: { code: 'invalid_order', message: 'price not on tick' } } }
-    expect(await hook.handle(signal(), ctx)).to.deep.equal({ status: 'failed', priceDollars: 0.45, message: 'Kalshi answered 400 invalid_order: price not on tick' })
+    expect(await hook.handle(signal(), ctx)).to.deep.equal({ status: 'failed', priceDollars: 0.45, message: 'the exchange rejected POST /portfolio/orders with HTTP 400: price not on tick' })
     expect((await hook.handle(signal(), ctx)).status).to.equal('sent')
   })
 
-  it('keeps positions from the fills on the feed', () => {
-    const { ctx, hook } = setup()
+  it('keeps positions from the fills on the feed', async () => {
+    const { ctx, hook } = await setup()
     hook.onEvent({ type: 'fill', ticker: 'X', side: 'no', action: 'buy', price: 0.35, quantity: 2, ts: 0, receivedAt: 0 })
     expect(hook.positions()).to.deep.equal([{ ticker: 'X', side: 'no', quantity: 2, avgPriceDollars: 0.65, costDollars: 1.3 }])
     expect(hook.summary(ctx).cashDollars).to.equal(-1.3)

@@ -1,0 +1,149 @@
+/**
+ * The `neural dashboard` loop, outside oclif: a stream session over the targets (every event into the
+ * hub, and each NFL game's summary once per frame), a strategy session beside it when strategies are
+ * given (signals, orders and the paper portfolio into the hub), and the HTTP server that shows the
+ * hub to browsers. Both sessions stop together: on duration, on abort, or when either fails.
+ */
+import type { NeuralConfig } from '../config/types.js'
+import type { ChannelName } from '../core/stream.js'
+import type { MarketEvent } from '../core/types.js'
+import { DashboardHub, type DashboardRecord } from '../dashboard/hub.js'
+import { startDashboardServer, type DashboardServer } from '../dashboard/server.js'
+import { NeuralError } from '../errors.js'
+import { NflMarkets } from '../nfl/game-summary.js'
+import { parseNflTicker } from '../nfl/tickers.js'
+import { createSpinner, type Spinner } from '../render/spinner.js'
+import type { Exchange } from '../runtime/open-exchange.js'
+import type { SummaryEvent } from '../strategy/events.js'
+import type { EventSink } from './event-sink.js'
+import type { MarketFeed } from './market-feed.js'
+import { runStrategySession } from './strategy-session.js'
+import { runStreamSession, type StreamSummary } from './stream-session.js'
+
+/** Hooks a dashboard may run: it shows, it never places an order. */
+export const DASHBOARD_HOOKS = ['log', 'paper'] as const
+
+export interface DashboardSessionOptions {
+  config: NeuralConfig
+  /** Markets for the board and the market view. */
+  targets: string[]
+  strategies: string[]
+  hook: string
+  params?: string[]
+  startingCashDollars?: number
+  /** The exchange both sessions read (opened once by the caller), unless `feed` is given. */
+  exchange?: Exchange
+  /** Read the NATS bus instead: one feed for the board, one for the strategies. */
+  feed?: (channels: ChannelName[]) => MarketFeed
+  host?: string
+  port?: number
+  frameMs?: number
+  durationMs?: number
+  /** Called once the page is being served. */
+  onListening: (server: DashboardServer) => void
+  /** Connection notices and problems (stderr in human mode). */
+  sink: EventSink
+  spinner: Spinner
+  signal?: AbortSignal
+  status?: { command: string; args: string[] }
+  cwd?: string
+}
+
+export interface DashboardSummary {
+  stream: StreamSummary
+  strategies?: SummaryEvent
+  /** Records the hub took in and frames it sent to browsers. */
+  records: number
+  frames: number
+}
+
+const CHANNELS: ChannelName[] = ['ticker', 'trade', 'orderbook', 'lifecycle']
+
+export async function runDashboardSession(options: DashboardSessionOptions): Promise<DashboardSummary> {
+  if (!(DASHBOARD_HOOKS as readonly string[]).includes(options.hook)) {
+    throw new NeuralError('input', 'HOOK', `--hook ${options.hook}: the dashboard only shows, it never places orders; use log or paper here, and run-strategy for the others`)
+  }
+  const hub = new DashboardHub()
+  const server = await startDashboardServer({ hub, host: options.host, port: options.port, frameMs: options.frameMs })
+  const stop = new AbortController()
+  const abort = () => stop.abort()
+  options.signal?.addEventListener('abort', abort, { once: true })
+  if (options.signal?.aborted) stop.abort()
+  let timer: NodeJS.Timeout | undefined
+  if (options.durationMs !== undefined) timer = setTimeout(abort, options.durationMs)
+  try {
+    options.onListening(server)
+    const games = new Set<string>()
+    let nfl: NflMarkets | undefined
+    hub.onBeforeFlush(() => {
+      for (const game of games) {
+        const summary = nfl?.getGameSummary(game)
+        if (summary) hub.publish(summary as unknown as DashboardRecord)
+      }
+      games.clear()
+    })
+    const sink: EventSink = {
+      event: (e) => {
+        if (e.type !== 'connection') {
+          const p = parseNflTicker((e as MarketEvent).ticker)
+          if (p?.level === 'market') games.add(p.gameId)
+        }
+        hub.publish(e as unknown as DashboardRecord)
+        if (e.type === 'connection') options.sink.event(e)
+      },
+      problem: (e) => {
+        hub.publish({ type: 'error', kind: e.kind, code: e.code, message: e.message, ts: Date.now() })
+        options.sink.problem(e)
+      },
+      record: (value) => hub.publish(value as DashboardRecord),
+      summary: (value) => hub.publish(value as unknown as DashboardRecord),
+    }
+    const streamRun = runStreamSession({
+      exchange: options.exchange,
+      feed: options.feed?.(CHANNELS),
+      config: options.config,
+      targets: options.targets,
+      channels: CHANNELS,
+      sink,
+      spinner: options.spinner,
+      signal: stop.signal,
+      status: options.status,
+      onStream: (stream) => {
+        nfl = new NflMarkets(stream.store)
+      },
+    })
+    const strategyRun = options.strategies.length === 0
+      ? undefined
+      : runStrategySession({
+        files: options.strategies,
+        config: options.config,
+        hook: options.hook,
+        live: false,
+        params: options.params ?? [],
+        // The equity curve: one portfolio point a second.
+        reportEveryMs: options.hook === 'paper' ? 1000 : undefined,
+        startingCashDollars: options.startingCashDollars,
+        exchange: options.exchange ? async () => options.exchange! : undefined,
+        feed: options.feed,
+        onEngineEvent: (event) => hub.publish(event as unknown as DashboardRecord),
+        onProblem: sink.problem,
+        spinner: quietSpinner,
+        signal: stop.signal,
+        cwd: options.cwd,
+      })
+    // Whichever ends first (failure, or the stream's own end) ends the other; both are awaited.
+    const [stream, strategies] = await Promise.allSettled([streamRun.finally(abort), strategyRun?.finally(abort)])
+    if (strategies.status === 'fulfilled' && strategies.value) hub.publish(strategies.value.summary as unknown as DashboardRecord)
+    if (stream.status === 'rejected') throw stream.reason
+    if (strategies.status === 'rejected') throw strategies.reason
+    if (strategies.value?.failure) throw strategies.value.failure
+    return { stream: stream.value, strategies: strategies.value?.summary, records: hub.received, frames: hub.frames }
+  } finally {
+    if (timer) clearTimeout(timer)
+    options.signal?.removeEventListener('abort', abort)
+    await server.close()
+  }
+}
+
+/** The strategy session runs beside the stream session, whose spinner already tells the story. */
+const quietSpinner: Spinner = createSpinner({ json: true })

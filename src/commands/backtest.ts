@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { NeuralError, HISTORY_ERROR_CODES } from '../errors.js'
+import { runBacktest, type BacktestReport } from '../history/backtest.js'
+import { checkRange, parseDateFlag } from '../history/dates.js'
+import { FeeSchedules } from '../core/fees.js'
+import { equityChart, formatBacktest, htmlReport } from '../history/report.js'
+import { HistoryStore, defaultDbPath } from '../history/store.js'
+import { loadStrategies } from '../strategy/loader.js'
+
+export type BacktestResult = BacktestReport
+
+export default class Backtest extends BaseCommand<typeof Backtest> {
+  static override summary = 'Run a strategy over the history stored by `neural history`'
+  static override args = { strategy: Args.string({ description: 'strategy file (.ts/.js)', required: true }) }
+  static override examples = [
+    '<%= config.bin %> backtest strategies/momentum.ts --series KXNFLGAME',
+    '<%= config.bin %> backtest strategies/mean-reversion.ts --game 25SEP04DALPHI --json',
+    '<%= config.bin %> backtest strategies/momentum.ts --series KXNFLGAME --from 2025-09-04 --to 2025-09-09 --report week1.html',
+  ]
+  static override flags = {
+    game: Flags.string({ multiple: true, description: 'game id (25SEP04DALPHI) or event ticker; repeatable' }),
+    series: Flags.string({ description: 'every stored game of this series (KXNFLGAME)' }),
+    from: Flags.string({ description: 'with --series: from this date (2025-09-04, UTC) or time' }),
+    to: Flags.string({ description: 'with --series: up to this date (inclusive) or time' }),
+    db: Flags.string({ description: 'database file [default: $XDG_DATA_HOME/neural/history.duckdb]' }),
+    param: Flags.string({ multiple: true, description: 'strategy parameter key=value (repeatable)' }),
+    report: Flags.string({ description: 'also write a self-contained HTML page (equity curve, per-game table) to this file' }),
+  }
+
+  async run(): Promise<BacktestResult> {
+    const fromMs = parseDateFlag('from', this.flags.from)
+    const toMs = parseDateFlag('to', this.flags.to)
+    checkRange(fromMs, toMs)
+    const { config } = await this.loadConfig()
+    const strategies = await loadStrategies([this.args.strategy])
+    for (const s of strategies) for (const w of s.warnings) this.printWarning(`${s.strategy.name}: ${w}`)
+    const dbFile = this.flags.db ?? defaultDbPath()
+    // Opening would create an empty database: say what to run instead.
+    if (!existsSync(dbFile)) throw new NeuralError('input', HISTORY_ERROR_CODES.NO_HISTORY, `no history database at ${dbFile} (download first: neural history 'KXNFLGAME*')`)
+    const store = await HistoryStore.open(dbFile)
+    let detail
+    try {
+      detail = await runBacktest({
+        store, strategies,
+        // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),
+        // which is what every backtest fill pays (they are all taker fills).
+        fees: new FeeSchedules(),
+        params: this.flags.param ?? [], rcParams: config.strategyParams,
+        selection: { games: this.flags.game, series: this.flags.series, fromMs, toMs },
+        onEngineEvent: (e) => {
+          if (e.type === 'error' || e.type === 'hung') process.stderr.write(`${e.type}: ${e.strategy}: ${'message' in e ? e.message : e.handler}\n`)
+        },
+      })
+    } finally {
+      store.close()
+    }
+    if (this.flags.report) {
+      await writeFile(this.flags.report, htmlReport(detail)).catch((error: Error) => {
+        throw new NeuralError('input', 'REPORT_FILE', `cannot write ${this.flags.report}: ${error.message}`, { cause: error })
+      })
+    }
+    if (detail.unsettled.length) process.stderr.write(`note: ${detail.unsettled.length} market(s) without a result keep open positions, not counted in P&L: ${detail.unsettled.join(', ')}\n`)
+    if (this.json) this.ndjson().write(detail.report)
+    else {
+      this.log(formatBacktest(detail.report))
+      if (process.stdout.isTTY) this.log(`\nEquity (realised P&L)\n${equityChart(detail.curve)}`)
+      if (this.flags.report) this.log(`report written to ${this.flags.report}`)
+    }
+    return detail.report
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The local history store: one DuckDB file (@duckdb/node-api: prebuilt bindings from npm, no
+ * build step). Everything is keyed (trade_id; ticker+period+end; ticker) so nothing is ever stored
+ * twice, and each downloaded page is written in one transaction together with the place to resume
+ * from, so a killed download leaves the file exactly as after its last whole page.
+ */
+import { mkdirSync } from 'node:fs'
+import { homedir } from 'node:os'
+import path from 'node:path'
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import type { MarketInfo } from '../core/rest-client.js'
+import { NeuralError, HISTORY_ERROR_CODES as E } from '../errors.js'
+import type { Candle, HistoryTrade, Ohlc, PeriodMinutes } from './api.js'
+
+/** `$XDG_DATA_HOME/neural/history.duckdb`, else `~/.local/share/neural/history.duckdb`. */
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(homedir(), '.local', 'share')
+  return path.join(base, 'neural', 'history.duckdb')
+}
+
+export interface StoredMarket {
+  ticker: string
+  eventTicker: string
+  seriesTicker: string
+  title: string
+  yesSubTitle: string
+  status: string
+  /** 'yes' | 'no' once determined, '' before (also 'void' and scalar results on some markets). */
+  result: string
+  openMs?: number
+  closeMs?: number
+}
+
+/** A download window in progress, Unix seconds inclusive, and the cursor of its next page. */
+export interface SyncState {
+  coveredFromTs?: number
+  coveredToTs?: number
+  window?: { fromTs: number; toTs: number; historical: boolean; cursor: string }
+}
+
+export interface StoreCounts { markets: number; trades: number; candles: number }
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS markets (ticker VARCHAR PRIMARY KEY, event_ticker VARCHAR NOT NULL, series_ticker VARCHAR NOT NULL, title VARCHAR NOT NULL,
+     yes_sub_title VARCHAR NOT NULL, status VARCHAR NOT NULL, result VARCHAR NOT NULL, open_ms BIGINT, close_ms BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS trades (trade_id VARCHAR PRIMARY KEY, ticker VARCHAR NOT NULL, created_ms BIGINT NOT NULL,
+     yes_price_units INTEGER NOT NULL, count_units BIGINT NOT NULL, taker_side VARCHAR NOT NULL, is_block_trade BOOLEAN NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS candles (ticker VARCHAR NOT NULL, period_minutes INTEGER NOT NULL, end_period_ts BIGINT NOT NULL,
+     yes_bid_open INTEGER, yes_bid_low INTEGER, yes_bid_high INTEGER, yes_bid_close INTEGER,
+     yes_ask_open INTEGER, yes_ask_low INTEGER, yes_ask_high INTEGER, yes_ask_close INTEGER,
+     price_open INTEGER, price_low INTEGER, price_high INTEGER, price_close INTEGER,
+     volume_units BIGINT NOT NULL, open_interest_units BIGINT NOT NULL, PRIMARY KEY (ticker, period_minutes, end_period_ts))`,
+  `CREATE TABLE IF NOT EXISTS sync (ticker VARCHAR NOT NULL, kind VARCHAR NOT NULL, covered_from_ts BIGINT, covered_to_ts BIGINT,
+     window_from_ts BIGINT, window_to_ts BIGINT, window_historical BOOLEAN, window_cursor VARCHAR, PRIMARY KEY (ticker, kind))`,
+]
+
+const num = (v: DuckDBValue): number | undefined => (v === null || v === undefined ? undefined : Number(v as number | bigint))
+const text = (v: DuckDBValue): string => (v === null || v === undefined ? '' : String(v))
+
+function sqlLiteral(v: string | number | boolean | null): string {
+  if (v === null) return 'NULL'
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new NeuralError('internal', E.HISTORY_DB, `refusing to store a non-integer number ${v}`)
+    return String(v)
+  }
+  return `'${v.replaceAll("'", "''")}'`
+}
+
+function ohlcParams(o: Ohlc | undefined): (number | null)[] {
+  return o ? [o.open, o.low, o.high, o.close] : [null, null, null, null]
+}
+
+export class HistoryStore {
+  private constructor(readonly file: string, private readonly instance: DuckDBInstance, private readonly db: DuckDBConnection) {}
+
+  static async open(file: string): Promise<HistoryStore> {
+    try {
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+    } catch (error) {
+      throw new NeuralError('config', E.HISTORY_DB, `cannot create the directory of ${file}: ${(error as Error).message}`, { cause: error })
+    }
+    let instance: DuckDBInstance
+    try {
+      instance = await DuckDBInstance.create(file)
+    } catch (error) {
+      const message = (error as Error).message ?? String(error)
+      if (/lock/i.test(message)) throw new NeuralError('config', E.HISTORY_DB_LOCKED, `${file} is in use by another process (one neural history or backtest at a time per file)`, { cause: error })
+      throw new NeuralError('config', E.HISTORY_DB, `cannot open the history database ${file}: ${message.split('\n')[0]}`, { cause: error })
+    }
+    const db = await instance.connect()
+    const store = new HistoryStore(file, instance, db)
+    try {
+      for (const sql of SCHEMA) await db.run(sql)
+    } catch (error) {
+      store.close()
+      throw new NeuralError('config', E.HISTORY_DB, `${file} is not a neural history database: ${((error as Error).message ?? '').split('\n')[0]}`, { cause: error })
+    }
+    return store
+  }
+
+  close(): void {
+    this.db.closeSync()
+    this.instance.closeSync()
+  }
+
+  /** Run `fn` in one transaction: all of it is stored, or none. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.db.run('BEGIN TRANSACTION')
+    try {
+      const out = await fn()
+      await this.db.run('COMMIT')
+      return out
+    } catch (error) {
+      await this.db.run('ROLLBACK').catch(() => undefined)
+      throw error
+    }
+  }
+
+  async upsertMarkets(markets: readonly MarketInfo[]): Promise<void> {
+    if (markets.length === 0) return
+    const ms = (iso?: string) => (iso ? Date.parse(iso) : NaN)
+    await this.insertRows(
+      'INSERT OR REPLACE INTO markets VALUES',
+      markets.map((m) => [m.ticker, m.eventTicker, m.seriesTicker ?? m.eventTicker.split('-')[0]!, m.title, m.yesSubTitle, m.status, m.result ?? '',
+        Number.isFinite(ms(m.openTime)) ? ms(m.openTime) : null, Number.isFinite(ms(m.closeTime)) ? ms(m.closeTime) : null]),
+    )
+  }
+
+  /** Insert trades not stored yet; returns how many were new. */
+  async addTrades(trades: readonly HistoryTrade[]): Promise<number> {
+    if (trades.length === 0) return 0
+    const before = await this.count('trades')
+    await this.insertRows(
+      'INSERT OR IGNORE INTO trades VALUES',
+      trades.map((t) => [t.tradeId, t.ticker, t.createdMs, t.yesPriceUnits, t.countUnits, t.takerSide, t.isBlockTrade]),
+    )
+    return (await this.count('trades')) - before
+  }
+
+  /** Candles replace earlier copies of the same period (the last one of an open market still changes). */
+  async putCandles(candles: readonly Candle[]): Promise<void> {
+    if (candles.length === 0) return
+    await this.insertRows(
+      'INSERT OR REPLACE INTO candles VALUES',
+      candles.map((c) => [c.ticker, c.periodMinutes, c.endPeriodTs, ...ohlcParams(c.yesBid), ...ohlcParams(c.yesAsk), ...ohlcParams(c.price), c.volumeUnits, c.openInterestUnits]),
+    )
+  }
+
+  async getSync(ticker: string, kind: string): Promise<SyncState> {
+    const r = await this.db.runAndReadAll('SELECT covered_from_ts, covered_to_ts, window_from_ts, window_to_ts, window_historical, window_cursor FROM sync WHERE ticker = $1 AND kind = $2', [ticker, kind])
+    const row = r.getRows()[0]
+    if (!row) return {}
+    const [cf, ct, wf, wt, wh, wc] = row
+    return {
+      coveredFromTs: num(cf!), coveredToTs: num(ct!),
+      window: wf === null ? undefined : { fromTs: num(wf!)!, toTs: num(wt!)!, historical: wh === true, cursor: text(wc!) },
+    }
+  }
+
+  async setSync(ticker: string, kind: string, s: SyncState): Promise<void> {
+    await this.db.run('INSERT OR REPLACE INTO sync VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+      ticker, kind, s.coveredFromTs ?? null, s.coveredToTs ?? null,
+      s.window?.fromTs ?? null, s.window?.toTs ?? null, s.window?.historical ?? null, s.window?.cursor ?? null,
+    ])
+  }
+
+  async counts(): Promise<StoreCounts> {
+    return { markets: await this.count('markets'), trades: await this.count('trades'), candles: await this.count('candles') }
+  }
+
+  /** What the store holds for these markets. */
+  async countsFor(tickers: readonly string[]): Promise<StoreCounts> {
+    if (tickers.length === 0) return { markets: 0, trades: 0, candles: 0 }
+    const params: DuckDBValue[] = [...tickers]
+    const list = tickers.map((_, i) => `$${i + 1}`).join(', ')
+    const one = async (table: string) => Number((await this.db.runAndReadAll(`SELECT count(*) FROM ${table} WHERE ticker IN (${list})`, params)).getRows()[0]![0] as bigint)
+    return { markets: await one('markets'), trades: await one('trades'), candles: await one('candles') }
+  }
+
+  async markets(where: { series?: string; eventTickers?: string[] } = {}): Promise<StoredMarket[]> {
+    const clauses: string[] = []
+    const params: DuckDBValue[] = []
+    if (where.series) { params.push(where.series); clauses.push(`series_ticker = $${params.length}`) }
+    if (where.eventTickers) {
+      if (where.eventTickers.length === 0) return []
+      clauses.push(`event_ticker IN (${where.eventTickers.map((e) => { params.push(e); return `$${params.length}` }).join(', ')})`)
+    }
+    const r = await this.db.runAndReadAll(`SELECT ticker, event_ticker, series_ticker, title, yes_sub_title, status, result, open_ms, close_ms FROM markets ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY ticker`, params)
+    return r.getRows().map(([ticker, eventTicker, seriesTicker, title, yes, status, result, open, close]) => ({
+      ticker: text(ticker!), eventTicker: text(eventTicker!), seriesTicker: text(seriesTicker!), title: text(title!), yesSubTitle: text(yes!),
+      status: text(status!), result: text(result!), openMs: num(open!), closeMs: num(close!),
+    }))
+  }
+
+  /** Trades of these markets in [fromMs, toMs], oldest first (ties by ticker, then id: a fixed order). */
+  async trades(tickers: readonly string[], fromMs = 0, toMs = Number.MAX_SAFE_INTEGER): Promise<HistoryTrade[]> {
+    if (tickers.length === 0) return []
+    const params: DuckDBValue[] = [fromMs, toMs]
+    const list = tickers.map((t) => { params.push(t); return `$${params.length}` }).join(', ')
+    const r = await this.db.runAndReadAll(`SELECT trade_id, ticker, created_ms, yes_price_units, count_units, taker_side, is_block_trade FROM trades
+      WHERE created_ms BETWEEN $1 AND $2 AND ticker IN (${list}) ORDER BY created_ms, ticker, trade_id`, params)
+    return r.getRows().map(([id, ticker, created, price, count, side, block]) => ({
+      tradeId: text(id!), ticker: text(ticker!), createdMs: num(created!)!, yesPriceUnits: num(price!)!, countUnits: num(count!)!,
+      takerSide: text(side!) === 'no' ? 'no' : 'yes', isBlockTrade: block === true,
+    }))
+  }
+
+  async candles(tickers: readonly string[], periodMinutes: PeriodMinutes): Promise<Candle[]> {
+    if (tickers.length === 0) return []
+    const params: DuckDBValue[] = [periodMinutes]
+    const list = tickers.map((t) => { params.push(t); return `$${params.length}` }).join(', ')
+    const r = await this.db.runAndReadAll(`SELECT * FROM candles WHERE period_minutes = $1 AND ticker IN (${list}) ORDER BY end_period_ts, ticker`, params)
+    const o = (a: DuckDBValue, b: DuckDBValue, c: DuckDBValue, d: DuckDBValue): Ohlc | undefined =>
+      a === null ? undefined : { open: num(a)!, low: num(b)!, high: num(c)!, close: num(d)! }
+    return r.getRows().map((row) => ({
+      ticker: text(row[0]!), periodMinutes, endPeriodTs: num(row[2]!)!,
+      yesBid: o(row[3]!, row[4]!, row[5]!, row[6]!), yesAsk: o(row[7]!, row[8]!, row[9]!, row[10]!), price: o(row[11]!, row[12]!, row[13]!, row[14]!),
+      volumeUnits: num(row[15]!)!, openInterestUnits: num(row[16]!)!,
+    }))
+  }
+
+  /** Every table's rows in a fixed order, as text: two stores hold the same history exactly when their dumps are equal. */
+  async dump(): Promise<string> {
+    const out: string[] = []
+    for (const [table, order] of [['markets', 'ticker'], ['trades', 'trade_id'], ['candles', 'ticker, period_minutes, end_period_ts']] as const) {
+      const r = await this.db.runAndReadAll(`SELECT * FROM ${table} ORDER BY ${order}`)
+      for (const row of r.getRows()) out.push(`${table}\t${row.map((v) => (v === null ? '∅' : String(v))).join('\t')}`)
+    }
+    return out.join('\n')
+  }
+
+  private async count(table: 'markets' | 'trades' | 'candles'): Promise<number> {
+    const r = await this.db.runAndReadAll(`SELECT count(*) FROM ${table}`)
+    return Number(r.getRows()[0]![0] as bigint)
+  }
+
+  /**
+   * Multi-row VALUES as SQL literals, in chunks: binding thousands of parameters costs DuckDB far
+   * more than parsing literals. Every value is one our parsers produced: strings are quoted with ''
+   * doubled, numbers must be finite integers.
+   */
+  private async insertRows(head: string, rows: (string | number | boolean | null)[][]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 2000) {
+      const tuples = rows.slice(i, i + 2000).map((row) => `(${row.map(sqlLiteral).join(',')})`)
+      await this.db.run(`${head} ${tuples.join(',')}`)
+    }
+  }
+}

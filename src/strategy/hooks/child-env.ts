@@ -1,0 +1,27 @@
+/**
+ * The environment an `--hook exec:` command gets: ours minus every credential. A hook is a user
+ * command that reads signals; it has no need for the Kalshi key, and a script that logs its
+ * environment (or a dependency that reports crashes with it) must not carry the key away.
+ */
+
+/** Names that are credentials wherever they appear: Kalshi's own, and the usual words for secrets. */
+const CREDENTIAL_NAME = /^KALSHI_(API_KEY_ID|API_SECRET|PRIVATE_KEY|PRIVATE_KEY_PATH)$|SECRET|TOKEN|PASSWORD|PASSWD|CRED|PRIVATE_KEY|API_KEY|ACCESS_KEY|KEY_ID|NKEY|SEED/i
+
+/** The variable listing names a user passes to hook commands on purpose (comma separated). */
+export const PASS_ENV_VAR = 'NEURAL_HOOK_PASS_ENV'
+
+export function isCredentialName(name: string): boolean {
+  return CREDENTIAL_NAME.test(name)
+}
+
+/** `env` without credentials, except the names listed in NEURAL_HOOK_PASS_ENV. */
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const pass = new Set((env[PASS_ENV_VAR] ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  const out: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue
+    if (isCredentialName(name) && !pass.has(name)) continue
+    out[name] = value
+  }
+  return out
+}

@@ -1,0 +1,319 @@
+import { Worker } from 'node:worker_threads'
+import type { Book, MarketEvent, Tick, Trade } from '../../core/types.js'
+import type { Params, Position, Signal, Strategy } from '../api.js'
+import type { ClockMode } from '../clock.js'
+import type { EngineEvent, StrategyStats } from '../events.js'
+import { matcher, type DataKind } from '../strategy-runner.js'
+import type { BatchItem, FromWorker, SharedItem, StrategyMeta, ToWorker } from './protocol.js'
+
+/** A worker whose strategy has loaded and validated, not yet running. */
+export interface StrategyWorker {
+  worker: Worker
+  meta: StrategyMeta
+  /** Messages that arrived before the engine took the worker over. */
+  early: FromWorker[]
+}
+
+export interface IsolationLimits {
+  /** V8 old-space limit of one strategy's worker. @default 512 */
+  maxHeapMb: number
+  /** The worker's thread may be silent (a handler running synchronously) this long before it is terminated. @default 5000 */
+  terminateAfterMs: number
+  /** Batches sent and not yet handled before new events are held back (conflated) on the engine's side. @default 8 */
+  maxBatchesInFlight: number
+}
+
+const KIND: Partial<Record<MarketEvent['type'], DataKind>> = { ticker: 'tick', trade: 'trade', book: 'book' }
+
+export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, terminateAfterMs: 5000, maxBatchesInFlight: 8 }
+
+export interface IsolatedDeps {
+  params: Readonly<Params>
+  clockMode: ClockMode
+  emit(event: EngineEvent): void
+  onSignals(strategy: string, signals: Signal[], ts: number): void
+  positions(): Position[]
+  hangAfterMs: number
+  maxQueuedTrades: number
+  now(): number
+  /** Called once when the worker is gone for good (terminated, exited, out of memory). */
+  onGone(strategy: string, reason: string): void
+}
+
+/**
+ * The engine's side of one strategy running in a worker thread: same surface as StrategyRunner.
+ * Events are batched per event-loop turn; while the worker is behind, ticks and books wait here
+ * conflated per market and trades up to a bound, so a busy strategy costs bounded memory and the
+ * feed never waits. A worker silent for `terminateAfterMs` in the middle of a batch (a synchronous
+ * handler far over its budget) is terminated; so is one that exits or runs out of memory. Each is
+ * reported once and the run goes on without it.
+ */
+export class IsolatedRunner {
+  readonly name: string
+  readonly budgetMs: number
+  readonly matches: (ticker: string) => boolean
+  readonly stats: StrategyStats
+  private readonly worker: Worker
+  private readonly meta: StrategyMeta
+  private readonly limits: IsolationLimits
+  /** Items for the next batch: market events for the store, conflated per key while the worker is behind. */
+  private readonly pending = new Map<string, BatchItem>()
+  private pendingTrades = 0
+  private unique = 0
+  private seq = 0
+  private inFlight = 0
+  private flushScheduled = false
+  private workerIdle = true
+  private gone?: string
+  private lastHeard = performance.now()
+  private watchdog?: NodeJS.Timeout
+  private lastPositions = ''
+  private waiters: (() => boolean)[] = []
+  private stopped?: (stats: StrategyStats) => void
+
+  private attached = false
+
+  constructor(readonly strategy: Strategy, private readonly sw: StrategyWorker, private readonly deps: IsolatedDeps, limits: Partial<IsolationLimits> = {}) {
+    this.meta = sw.meta
+    this.worker = sw.worker
+    this.limits = { ...DEFAULT_ISOLATION, ...limits }
+    this.name = sw.meta.name
+    this.budgetMs = sw.meta.budgetMs ?? 10
+    this.matches = matcher(sw.meta.markets)
+    this.stats = { name: this.name, ticks: 0, trades: 0, books: 0, signals: 0, errors: 0, slow: 0, hung: 0, conflated: 0, dropped: 0 }
+  }
+
+  /** Take the worker over: only an engine that starts does, so an engine built to read subscriptions costs nothing. */
+  private attach(): void {
+    if (this.attached) return
+    this.attached = true
+    this.worker.on('message', (m: FromWorker) => this.onMessage(m))
+    this.worker.on('error', (error: Error & { code?: string }) => {
+      const why = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory (limit ${this.limits.maxHeapMb} MB) and was stopped` : `crashed: ${error.message}`
+      this.fail(why)
+    })
+    this.worker.on('exit', (code) => this.fail(`exited (code ${code}) and was stopped: a strategy cannot end the run`))
+    for (const m of this.sw.early) this.onMessage(m)
+    this.post({ type: 'run', params: { ...this.deps.params }, clockMode: this.deps.clockMode, hangAfterMs: this.deps.hangAfterMs, maxQueuedTrades: this.deps.maxQueuedTrades, positions: this.positionsIfChanged() ?? [] })
+    this.watchdog = setInterval(() => this.watch(), Math.max(50, Math.min(1000, this.limits.terminateAfterMs / 5)))
+    this.watchdog.unref()
+  }
+
+  wants(kind: DataKind): boolean {
+    if (kind === 'book') return this.meta.books === true && this.meta.handlers.includes('onBook')
+    return this.meta.handlers.includes(kind === 'tick' ? 'onTick' : 'onTrade')
+  }
+
+  /** Every market event goes to the worker's store; `deliver` marks those its handlers see. */
+  feed(event: MarketEvent, deliver: DataKind | undefined, ts: number): void {
+    if (!this.attached || this.gone || this.stopped) return
+    const ticker = (event as Tick | Trade | Book).ticker
+    let key: string
+    if (event.type === 'trade') {
+      if (this.pendingTrades >= this.deps.maxQueuedTrades) {
+        if (deliver) this.hereDropped++
+        return
+      }
+      this.pendingTrades++
+      key = `r${this.seq}:${this.pendingTrades}`
+    } else if (deliver && this.inFlight < this.limits.maxBatchesInFlight) {
+      // The worker keeps up: every tick it would see goes in the next batch.
+      key = `u${++this.unique}`
+    } else {
+      key = `${event.type}:${ticker}`
+      const old = this.pending.get(key)
+      if (old) {
+        this.pending.delete(key)
+        // A tick the strategy would have seen is replaced by a newer one: counted like the runner's conflation.
+        if (old.deliver) this.hereConflated++
+        deliver ??= old.deliver
+      }
+    }
+    this.pending.set(key, { event, ...(deliver ? { deliver } : {}), ts })
+    this.schedule()
+  }
+
+  /**
+   * A batch the engine serialised once for every worker. Sent as is while the worker keeps up;
+   * while it is behind, its events wait here, conflated, and go later as a batch of its own.
+   */
+  feedShared(json: string, items: readonly SharedItem[]): void {
+    if (!this.attached || this.gone || this.stopped) return
+    if (this.inFlight < this.limits.maxBatchesInFlight && this.pending.size === 0) {
+      if (this.inFlight === 0) this.lastHeard = performance.now()
+      this.inFlight++
+      this.workerIdle = false
+      const positions = this.positionsIfChanged()
+      this.post({ type: 'shared', seq: ++this.seq, json, ...(positions ? { positions } : {}) })
+      return
+    }
+    for (const { event, ts } of items) {
+      const kind = KIND[event.type]
+      const ticker = (event as Tick | Trade | Book).ticker
+      this.feed(event, kind && this.wants(kind) && this.matches(ticker) ? kind : undefined, ts)
+    }
+  }
+
+  deliver(kind: DataKind, event: Tick | Trade | Book, ts: number): void {
+    this.feed(event, kind, ts)
+  }
+
+  /** Attach to the worker and call onStart; the worker acknowledges like a batch. */
+  start(ts: number): void {
+    this.attach()
+    if (this.gone) return
+    this.lastHeard = performance.now()
+    this.inFlight++
+    this.workerIdle = false
+    this.post({ type: 'start', ts })
+  }
+
+  async stop(timeoutMs: number): Promise<boolean> {
+    if (this.watchdog) clearInterval(this.watchdog)
+    this.pending.clear()
+    if (!this.attached) {
+      await this.worker.terminate()
+      return true
+    }
+    if (this.gone) return true
+    const done = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs * 2 + 500)
+      this.stopped = (stats) => {
+        clearTimeout(timer)
+        this.absorb(stats)
+        resolve(true)
+      }
+      this.post({ type: 'stop', timeoutMs })
+    })
+    if (!done) this.deps.emit({ type: 'error', code: 'STOP_TIMEOUT', strategy: this.name, handler: 'onStop', message: `the strategy did not stop within ${timeoutMs * 2 + 500} ms; its thread was terminated`, ts: this.deps.now() })
+    // Ended by us: its exit is not a fault.
+    this.gone = 'stopped'
+    await this.worker.terminate()
+    this.wake()
+    return done
+  }
+
+  idle(timeoutMs?: number): Promise<boolean> {
+    if (this.isIdle()) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined
+      const waiter = () => {
+        if (!this.isIdle()) return false
+        clearTimeout(timer)
+        resolve(true)
+        return true
+      }
+      this.waiters.push(waiter)
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter)
+          resolve(false)
+        }, timeoutMs)
+        timer.unref()
+      }
+    })
+  }
+
+  isIdle(): boolean {
+    return this.gone !== undefined || (this.pending.size === 0 && this.inFlight === 0 && this.workerIdle)
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled || this.inFlight >= this.limits.maxBatchesInFlight) return
+    this.flushScheduled = true
+    // One batch per event-loop turn: every event the feed emitted from one read of the socket.
+    setImmediate(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  private flush(): void {
+    if (this.gone || this.pending.size === 0 || this.inFlight >= this.limits.maxBatchesInFlight) return
+    const items = [...this.pending.values()]
+    this.pending.clear()
+    this.pendingTrades = 0
+    // The silence clock starts when the worker owes an answer.
+    if (this.inFlight === 0) this.lastHeard = performance.now()
+    this.inFlight++
+    this.workerIdle = false
+    const positions = this.positionsIfChanged()
+    this.post({ type: 'batch', seq: ++this.seq, items, ...(positions ? { positions } : {}) })
+  }
+
+  private positionsIfChanged(): Position[] | undefined {
+    const positions = this.deps.positions()
+    const text = JSON.stringify(positions)
+    if (text === this.lastPositions) return undefined
+    this.lastPositions = text
+    return positions
+  }
+
+  private post(m: ToWorker): void {
+    if (this.gone) return
+    this.worker.postMessage(m)
+  }
+
+  private onMessage(m: FromWorker): void {
+    // Once stopped or given up, nothing more from it may reach the run (the summary may be printed already).
+    if (this.gone) return
+    this.lastHeard = performance.now()
+    switch (m.type) {
+      case 'event':
+        this.deps.emit(m.event)
+        break
+      case 'signals':
+        this.deps.onSignals(this.name, m.signals, m.ts)
+        break
+      case 'ack':
+        this.inFlight--
+        this.absorb(m.stats)
+        this.workerIdle = m.idle
+        if (this.pending.size > 0) this.schedule()
+        this.wake()
+        break
+      case 'idle':
+        this.absorb(m.stats)
+        this.workerIdle = true
+        this.wake()
+        break
+      case 'stopped':
+        this.stopped?.(m.stats)
+        break
+      default:
+        break
+    }
+  }
+
+  // Conflation and drops on this side are counted apart from the worker's and added to its counts.
+  private hereConflated = 0
+  private hereDropped = 0
+  private absorb(stats: StrategyStats): void {
+    Object.assign(this.stats, stats, { conflated: stats.conflated + this.hereConflated, dropped: stats.dropped + this.hereDropped })
+  }
+
+  /** A worker that owes an answer and has said nothing for terminateAfterMs is stuck in synchronous code. */
+  private watch(): void {
+    // Only a worker that owes an acknowledgement: one waiting on its own promise (hung) answers batches.
+    if (this.gone || this.inFlight === 0) return
+    const silentMs = performance.now() - this.lastHeard
+    if (silentMs < this.limits.terminateAfterMs) return
+    this.fail(`was terminated: its thread ran synchronous code for over ${this.limits.terminateAfterMs} ms (budget ${this.budgetMs} ms)`)
+    void this.worker.terminate()
+  }
+
+  private fail(why: string): void {
+    if (this.gone) return
+    this.gone = why
+    if (this.watchdog) clearInterval(this.watchdog)
+    this.pending.clear()
+    this.stats.errors++
+    this.deps.emit({ type: 'error', code: 'STRATEGY_TERMINATED', strategy: this.name, message: `strategy ${this.name} ${why}; the run goes on without it`, ts: this.deps.now() })
+    this.deps.onGone(this.name, why)
+    this.wake()
+  }
+
+  private wake(): void {
+    this.waiters = this.waiters.filter((w) => !w())
+  }
+}

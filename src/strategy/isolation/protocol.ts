@@ -1,0 +1,61 @@
+import type { Book, MarketEvent, Tick, Trade } from '../../core/types.js'
+import type { Params, Position, Signal } from '../api.js'
+import type { ClockMode } from '../clock.js'
+import type { EngineEvent, StrategyStats } from '../events.js'
+import type { DataKind } from '../strategy-runner.js'
+
+/**
+ * Messages between the engine (main thread) and a strategy's worker. Events cross in batches: one
+ * postMessage per batch and per worker, because a structured clone costs far more per message
+ * than per event.
+ */
+
+/** What the engine needs to know of a strategy without running its code. */
+export interface StrategyMeta {
+  name: string
+  markets: string[]
+  params?: Params
+  books?: boolean
+  budgetMs?: number
+  /** Handlers the strategy defines. */
+  handlers: string[]
+  warnings: string[]
+}
+
+/** A market event of a shared batch, with the time the engine's clock read for it. */
+export interface SharedItem {
+  event: MarketEvent
+  ts: number
+}
+
+/** One market event; `deliver` says whether the strategy's handler sees it (else it only updates the worker's store). */
+export interface BatchItem {
+  event: MarketEvent
+  deliver?: DataKind
+  ts: number
+}
+
+export type ToWorker =
+  | { type: 'run'; params: Params; clockMode: ClockMode; hangAfterMs: number; maxQueuedTrades: number; positions: Position[] }
+  | { type: 'batch'; seq: number; items: BatchItem[]; positions?: Position[] }
+  /**
+   * The same batch for every worker: market events as one JSON text, serialised once by the engine
+   * however many workers there are; each worker decides which of them its handlers see.
+   */
+  | { type: 'shared'; seq: number; json: string; positions?: Position[] }
+  | { type: 'start'; ts: number }
+  | { type: 'stop'; timeoutMs: number }
+
+export type FromWorker =
+  | { type: 'loaded'; meta: StrategyMeta }
+  | { type: 'load-error'; message: string }
+  | { type: 'event'; event: EngineEvent }
+  | { type: 'signals'; signals: Signal[]; ts: number }
+  /** A batch handled (its synchronous part), with the counts so far and whether anything is still pending. */
+  | { type: 'ack'; seq: number; stats: StrategyStats; idle: boolean }
+  /** Still working on a batch (a long one): proves the thread is not stuck. */
+  | { type: 'progress' }
+  | { type: 'idle'; stats: StrategyStats }
+  | { type: 'stopped'; stats: StrategyStats }
+
+export type DeliveredEvent = Tick | Trade | Book

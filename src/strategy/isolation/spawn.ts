@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { NeuralError } from '../../errors.js'
+import type { Strategy } from '../api.js'
+import { DEFAULT_ISOLATION, type StrategyWorker } from './isolated-runner.js'
+import type { FromWorker, StrategyMeta } from './protocol.js'
+
+/** The worker entry next to this file: host.ts under tsx (tests), host.js when built. */
+const HOST = new URL(import.meta.url.endsWith('.ts') ? './host.ts' : './host.js', import.meta.url)
+
+export interface SpawnOptions {
+  /** @default 512 */
+  maxHeapMb?: number
+  /** Importing and validating the file may take this long. @default 15000 */
+  loadTimeoutMs?: number
+}
+
+function loadError(message: string, cause?: unknown): NeuralError {
+  return new NeuralError('input', 'STRATEGY_LOAD', message, { cause })
+}
+
+/** A strategy object holding only what the engine reads without running the strategy's code. */
+export function strategyFromMeta(meta: StrategyMeta): Strategy {
+  return Object.freeze({
+    name: meta.name,
+    markets: meta.markets,
+    ...(meta.params ? { params: meta.params } : {}),
+    ...(meta.books !== undefined ? { books: meta.books } : {}),
+    ...(meta.budgetMs !== undefined ? { budgetMs: meta.budgetMs } : {}),
+  }) as Strategy
+}
+
+/**
+ * Start a worker thread for one strategy file and wait until it has imported and validated it.
+ * Code at the top level of the file already runs there: an exit, a loop or a crash while loading is
+ * a load error naming the file, and never touches this thread.
+ */
+export function spawnStrategyWorker(file: string, label: string, options: SpawnOptions = {}): Promise<StrategyWorker> {
+  const maxHeapMb = options.maxHeapMb ?? DEFAULT_ISOLATION.maxHeapMb
+  // From source (tests, `tsx`) the host is TypeScript: Node 20 does not apply the parent's loader
+  // hooks to a worker, so the worker registers tsx itself before importing the host.
+  const fromSource = HOST.pathname.endsWith('.ts')
+  const entry = fromSource
+    ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(HOST.href)}) })`
+    : HOST
+  const worker = new Worker(entry, {
+    eval: fromSource,
+    workerData: { file, label },
+    resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: 64 },
+    // Whatever a strategy prints goes to our stderr: stdout may be NDJSON.
+    stdout: true,
+    stderr: true,
+  })
+  worker.stdout.pipe(process.stderr, { end: false })
+  worker.stderr.pipe(process.stderr, { end: false })
+  worker.unref()
+  return new Promise((resolve, reject) => {
+    const early: FromWorker[] = []
+    const timer = setTimeout(() => {
+      void worker.terminate()
+      reject(loadError(`${label}: did not finish loading within ${options.loadTimeoutMs ?? 15_000} ms (a loop at the top level of the file?)`))
+    }, options.loadTimeoutMs ?? 15_000)
+    // Only our own listeners are removed: Worker keeps internal ones (removeAllListeners breaks its port).
+    const onMessage = (m: FromWorker) => {
+      if (m.type === 'loaded') {
+        settle()
+        // Stays unref'd: the feed keeps the process alive while it runs, and a run that fails before
+        // starting the engine must still be able to exit.
+        resolve({ worker, meta: m.meta, early })
+      } else if (m.type === 'load-error') {
+        settle()
+        void worker.terminate()
+        reject(loadError(m.message))
+      } else early.push(m)
+    }
+    const onError = (error: Error & { code?: string }) => {
+      settle()
+      reject(loadError(`${label}: ${error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory while loading (limit ${maxHeapMb} MB)` : `failed to load: ${error.message}`}`, error))
+    }
+    const onExit = (code: number) => {
+      settle()
+      reject(loadError(`${label}: exited (code ${code}) while loading`))
+    }
+    const settle = () => {
+      clearTimeout(timer)
+      worker.off('message', onMessage)
+      worker.off('error', onError)
+      worker.off('exit', onExit)
+    }
+    worker.on('message', onMessage)
+    worker.on('error', onError)
+    worker.on('exit', onExit)
+  })
+}

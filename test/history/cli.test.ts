@@ -1,0 +1,120 @@
+/**
+ * `neural history` and `neural backtest` end to end: the built CLI as a child process, on its own
+ * in-process simulator (--env sim) and on a simulator started here on 127.0.0.1 port 0 behind a
+ * counting proxy (to kill a download halfway).
+ */
+import { expect } from 'chai'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { HistoryStore } from '../../src/history/store.js'
+import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { CountingProxy, ensureBuilt, jsonLines, Neural, runNeural, tempDir } from '../commands/helpers.js'
+
+describe('neural history and neural backtest (end to end)', function () {
+  this.timeout(180_000)
+  let tmp: { dir: string; remove: () => void }
+  let runtimeDir: string
+  const db = () => join(tmp.dir, 'week.duckdb')
+  const run = (args: string[], timeoutMs = 90_000) => runNeural(args, { runtimeDir, timeoutMs })
+  const dumpOf = async (file: string) => {
+    const store = await HistoryStore.open(file)
+    try { return await store.dump() } finally { store.close() }
+  }
+
+  before(async function () {
+    this.timeout(300_000)
+    await ensureBuilt()
+    tmp = tempDir('neural-history-cli-')
+    runtimeDir = join(tmp.dir, 'runtime')
+  })
+  after(() => tmp?.remove())
+
+  let first: Record<string, unknown>
+
+  it("history 'KXNFLGAME*' --env sim stores the past week and ends with the history line", async () => {
+    const r = await run(['history', 'KXNFLGAME*', '--env', 'sim', '--json', '--db', db()])
+    expect(r.code, r.stderr).to.equal(0)
+    const lines = jsonLines(r.stdout)
+    first = lines.at(-1)!
+    expect(Object.keys(first)).to.deep.equal(['type', 'markets', 'trades', 'candles', 'newTrades', 'db'])
+    expect(first).to.deep.include({ type: 'history', markets: 32, db: db() })
+    expect(first.trades).to.be.greaterThan(1000)
+    expect(first.newTrades).to.equal(first.trades)
+    expect(first.candles).to.be.greaterThan(1000)
+  })
+
+  it('a second run downloads nothing new', async () => {
+    const r = await run(['history', 'KXNFLGAME*', '--env', 'sim', '--json', '--db', db()])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(jsonLines(r.stdout).at(-1)).to.deep.equal({ ...first, newTrades: 0 })
+  })
+
+  it('killed (SIGKILL) halfway and run again, the store equals the uninterrupted one', async () => {
+    const sim: Simulator = await startSimulator({ ratePerSec: 20 })
+    const proxy = await new CountingProxy(sim.port).start()
+    const file = join(tmp.dir, 'killed.duckdb')
+    const args = ['history', 'KXNFLGAME*', '--env', 'sim', '--api-url', proxy.apiUrl, '--ws-url', proxy.wsUrl, '--json', '--db', file]
+    try {
+      const child = new Neural(args, { runtimeDir, timeoutMs: 90_000 })
+      const trades = () => proxy.requests.filter((l) => l.endsWith('/trades')).length
+      await child.until(() => trades() >= 12, 60_000, '12 trade pages requested')
+      child.child.kill('SIGKILL')
+      const killed = await child.done
+      expect(killed.signal).to.equal('SIGKILL')
+      expect(existsSync(file)).to.equal(true)
+      const again = await run(args)
+      expect(again.code, again.stderr).to.equal(0)
+      const last = jsonLines(again.stdout).at(-1)!
+      expect(last).to.deep.include({ markets: 32, trades: first.trades, candles: first.candles })
+      expect(last.newTrades).to.be.greaterThan(0).and.lessThan(first.trades as number)
+      expect(await dumpOf(file)).to.equal(await dumpOf(db()))
+    } finally {
+      await proxy.close()
+      await sim.close()
+    }
+  })
+
+  for (const strategy of ['momentum', 'mean-reversion', 'arb']) {
+    it(`backtest strategies/${strategy}.ts --series KXNFLGAME prints the report, identical across runs`, async () => {
+      const args = ['backtest', `strategies/${strategy}.ts`, '--env', 'sim', '--series', 'KXNFLGAME', '--db', db(), '--json']
+      const [a, b] = [await run(args), await run(args)]
+      expect(a.code, a.stderr).to.equal(0)
+      expect(a.stdout).to.equal(b.stdout)
+      const report = jsonLines(a.stdout).at(-1)!
+      expect(Object.keys(report)).to.deep.equal(['type', 'strategy', 'games', 'total'])
+      expect(report).to.deep.include({ type: 'backtest', strategy })
+      expect((report.games as unknown[]).length).to.equal(16)
+      expect(Object.keys(report.total as object)).to.deep.equal(['fills', 'feesDollars', 'pnlDollars', 'hitRate', 'maxDrawdownDollars', 'exposureDollars'])
+      const human = await run(args.filter((x) => x !== '--json'))
+      expect(human.stdout).to.match(new RegExp(`^Backtest of ${strategy}\\n`))
+      expect(human.stdout).to.include('25AUG28PHIDAL')
+    })
+  }
+
+  it('backtest --report writes a self-contained page with the equity curve and the game table', async () => {
+    const page = join(tmp.dir, 'report.html')
+    const r = await run(['backtest', 'strategies/momentum.ts', '--game', '25AUG31LAHOU', '--game', '25SEP01-CHIMIN', '--db', db(), '--report', page])
+    expect(r.code, r.stderr).to.equal(0)
+    const html = readFileSync(page, 'utf8')
+    expect(html).to.include('<polyline')
+    expect(html).to.include('<td>25AUG31LAHOU</td>')
+    expect(html).to.include('<td>25SEP01CHIMIN</td>')
+    expect(html).to.not.match(/(src|href)=/)
+  })
+
+  it('bad input: one error line and exit 2', async () => {
+    const cases: Array<[string[], string]> = [
+      [['history', 'KXNFLGAME*', '--env', 'sim', '--from', 'yesterday', '--db', db(), '--json'], 'BAD_DATE'],
+      [['history', 'KXNFLGAME*', '--env', 'sim', '--from', '2025-09-02', '--to', '2025-09-01', '--db', db(), '--json'], 'BAD_DATE'],
+      [['backtest', 'strategies/momentum.ts', '--db', join(tmp.dir, 'empty.duckdb'), '--series', 'KXNFLGAME', '--json'], 'NO_HISTORY'],
+      [['backtest', 'strategies/momentum.ts', '--db', db(), '--json'], 'BAD_SELECTION'],
+      [['history', '--env', 'sim', '--db', db(), '--json'], 'USAGE'],
+    ]
+    for (const [args, code] of cases) {
+      const r = await run(args)
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).to.equal(2)
+      expect(jsonLines(r.stdout).at(-1)).to.deep.include({ type: 'error', code })
+      expect(r.stderr.trim().split('\n')).to.have.length(1)
+    }
+  })
+})

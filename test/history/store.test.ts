@@ -1,0 +1,86 @@
+import { expect } from 'chai'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { HistoryStore, defaultDbPath } from '../../src/history/store.js'
+import type { HistoryTrade } from '../../src/history/api.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const trade = (id: string, createdMs = 1_000): HistoryTrade => ({ tradeId: id, ticker: 'KXT-1', yesPriceUnits: 4_400, countUnits: 250, takerSide: 'yes', createdMs, isBlockTrade: false })
+
+describe('history store (DuckDB)', function () {
+  this.timeout(60_000)
+  let dir: string
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'neural-store-')) })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('stores a trade once, however often it is added, and says how many were new', async () => {
+    const store = await HistoryStore.open(join(dir, 'a.duckdb'))
+    try {
+      expect(await store.addTrades([trade('a'), trade('b')])).to.equal(2)
+      expect(await store.addTrades([trade('b'), trade('c'), trade("it's")])).to.equal(2)
+      expect((await store.trades(['KXT-1'])).map((t) => t.tradeId).sort()).to.deep.equal(['a', 'b', 'c', "it's"])
+    } finally {
+      store.close()
+    }
+  })
+
+  it('a failed transaction leaves nothing behind', async () => {
+    const store = await HistoryStore.open(join(dir, 'b.duckdb'))
+    try {
+      await store.transaction(async () => {
+        await store.addTrades([trade('x')])
+        await store.setSync('KXT-1', 'trades', { coveredFromTs: 1, coveredToTs: 2 })
+        throw new Error('killed mid-page')
+      }).catch(() => undefined)
+      expect(await store.counts()).to.deep.equal({ markets: 0, trades: 0, candles: 0 })
+      expect(await store.getSync('KXT-1', 'trades')).to.deep.equal({})
+    } finally {
+      store.close()
+    }
+  })
+
+  it('reopens with what was committed, including a window in progress', async () => {
+    const file = join(dir, 'c.duckdb')
+    let store = await HistoryStore.open(file)
+    await store.transaction(async () => {
+      await store.addTrades([trade('x')])
+      await store.setSync('KXT-1', 'trades', { coveredFromTs: 10, coveredToTs: 20, window: { fromTs: 21, toTs: 40, historical: false, cursor: 'c1' } })
+    })
+    store.close()
+    store = await HistoryStore.open(file)
+    try {
+      expect(await store.getSync('KXT-1', 'trades')).to.deep.equal({ coveredFromTs: 10, coveredToTs: 20, window: { fromTs: 21, toTs: 40, historical: false, cursor: 'c1' } })
+      expect((await store.counts()).trades).to.equal(1)
+    } finally {
+      store.close()
+    }
+  })
+
+  it('a second process gets HISTORY_DB_LOCKED; a file that is not a database gets HISTORY_DB', async () => {
+    const file = join(dir, 'd.duckdb')
+    const store = await HistoryStore.open(file)
+    try {
+      const script = `import('./src/history/store.js').then((m) => m.HistoryStore.open(${JSON.stringify(file)})).then(() => console.log('opened'), (e) => console.log(e.code))`
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+        let text = ''
+        child.stdout.on('data', (d: Buffer) => (text += d.toString()))
+        child.on('close', () => resolve(text.trim()))
+      })
+      expect(out).to.equal('HISTORY_DB_LOCKED')
+    } finally {
+      store.close()
+    }
+    const junk = join(dir, 'junk.duckdb')
+    writeFileSync(junk, 'not a database at all\n'.repeat(100))
+    await HistoryStore.open(junk).then((s) => { s.close(); expect.fail('opened junk') }, (e) => expect(e.code).to.equal('HISTORY_DB'))
+  })
+
+  it('lives under the XDG data directory by default', () => {
+    expect(defaultDbPath({ XDG_DATA_HOME: '/data' })).to.equal('/data/neural/history.duckdb')
+    expect(defaultDbPath({ XDG_DATA_HOME: 'relative' })).to.match(/\/\.local\/share\/neural\/history\.duckdb$/)
+  })
+})
