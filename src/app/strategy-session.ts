@@ -77,7 +77,9 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   const money = options.hook === 'paper' || options.hook === 'kalshi'
   const fees = new FeeSchedules()
   const rest = exchange ? new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }) : undefined
-  const outcomeOf = rest ? (ticker: string) => restOutcome(rest, ticker) : undefined
+  // Not after Ctrl-C / SIGTERM: the process must exit within a second (src/cli/shutdown.ts), and a
+  // REST round trip per held market would cost the summary; positions are left open instead.
+  const outcomeOf = rest ? (ticker: string) => (options.signal?.aborted ? Promise.resolve(undefined) : restOutcome(rest, ticker)) : undefined
   const hook = await createHook(options.hook, { config: hookConfig, live: options.live, signer: exchange?.signer, cwd: options.cwd, startingCashDollars: options.startingCashDollars, fees, outcomeOf })
 
   // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.

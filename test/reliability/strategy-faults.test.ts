@@ -95,8 +95,10 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     expect(pendingAtEnd).to.be.within(0, nflMarkets)
   })
 
-  it('prints at most two stderr lines per broken strategy and says how many it held back', () => {
-    const lines = linesOf(human.stderr)
+  it('prints at most two stderr lines per broken strategy and says how many it held back, each marked [sim]', () => {
+    const marked = linesOf(human.stderr)
+    expect(marked.filter((l) => !l.startsWith('[sim] '))).to.deep.equal([])
+    const lines = marked.map((l) => l.slice('[sim] '.length))
     const throws = lines.filter((l) => l.startsWith('strategy error: throws onTick: '))
     const garbage = lines.filter((l) => l.startsWith('strategy error: garbage onTick: '))
     const hung = lines.filter((l) => l.startsWith('hung: never-resolves onTick pending for '))
@@ -109,7 +111,7 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     // Nothing else on stderr: no per-tick noise from anywhere.
     expect(lines).to.have.length(throws.length + garbage.length + hung.length + slow.length)
     for (const l of [...throws.slice(1), ...garbage.slice(1)]) expect(l).to.match(/ \(\d+ more like it held back\)$/)
-    const humanSummary = linesOf(human.stdout).find((l) => l.startsWith('  throws: '))
+    const humanSummary = linesOf(human.stdout).find((l) => l.startsWith('[sim]   throws: '))
     const errors = Number(/, (\d+) errors(,|$)/.exec(humanSummary ?? '')?.[1])
     expect(errors).to.be.greaterThan(throws.length * 5)
   })
