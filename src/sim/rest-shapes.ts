@@ -72,8 +72,6 @@ export function marketJson(m: SimMarket): Record<string, unknown> {
     ...(m.floorStrike !== undefined ? { floor_strike: m.floorStrike } : {}),
     ...(m.customStrike ? { custom_strike: m.customStrike } : {}),
     occurrence_datetime: m.occurrenceMs === undefined ? null : iso(m.occurrenceMs),
-    ...(m.result !== '' ? { settlement_value_dollars: m.result === 'yes' ? '1.0000' : '0.0000' } : {}),
-    ...(m.settledTs !== undefined ? { settlement_ts: iso(m.settledTs * 1000) } : {}),
     // Legacy twins (cents, whole contracts).
     yes_bid: cents(yesBid),
     yes_ask: cents(yesAsk),
