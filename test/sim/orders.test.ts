@@ -59,6 +59,16 @@ describe('simulator orders', () => {
     expect(fills.status).to.equal(200)
     expect(fills.body.fills[0]).to.include({ order_id: body.order.order_id, ticker: TICKER, side: 'yes', action: 'buy', count_fp: '10.00', fee_cost: fee, is_taker: true })
     expect((await getJson(`${sim.apiUrl}/portfolio/fills`)).status).to.equal(401)
+    // The account's view keeps the fee: the order in GET /portfolio/orders, and the market's
+    // position in GET /portfolio/positions has paid every fee of the key's orders in it.
+    const ordersPath = '/trade-api/v2/portfolio/orders'
+    const orders = await getJson(`${sim.apiUrl}/portfolio/orders?ticker=${TICKER}`, { headers: signHeaders(key.privateKey, 'GET', ordersPath, 'trader-1') })
+    expect(orders.body.orders[0]).to.include({ order_id: body.order.order_id, taker_fees_dollars: fee })
+    const paidUnits = orders.body.orders.reduce((sum: number, o: { taker_fees_dollars: string }) => sum + Math.round(Number(o.taker_fees_dollars) * 10_000), 0)
+    const positionsPath = '/trade-api/v2/portfolio/positions'
+    const positions = await getJson(`${sim.apiUrl}/portfolio/positions?ticker=${TICKER}`, { headers: signHeaders(key.privateKey, 'GET', positionsPath, 'trader-1') })
+    expect(positions.body.market_positions[0]).to.include({ ticker: TICKER, fees_paid_dollars: (paidUnits / 10_000).toFixed(4) })
+    expect(paidUnits).to.be.at.least(Math.round(Number(fee) * 10_000))
   })
 
   it('rests the unfilled part of a non-crossing order as a bid and tells orderbook subscribers', async () => {

@@ -227,6 +227,15 @@ describe('kalshi hook', () => {
     expect((await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.4 }), ctx)).status).to.equal('sent')
   })
 
+  it('gives back the fee it counted for contracts that never filled', async () => {
+    const { ctx, hook } = await setup()
+    // Immediate-or-cancel, nothing filled: the $3.50 and its $0.08 fee are free again.
+    reply = { status: 201, body: { order: { order_id: 'ord-1', status: 'canceled', fill_count_fp: '0.00', remaining_count_fp: '0.00', initial_count_fp: '5.00' } } }
+    expect((await hook.handle(signal({ ticker: 'A', quantity: 5, limitPrice: 0.7 }), ctx)).status).to.equal('sent')
+    // $3.92 + fee $0.01 = $3.93: within $4.00 only if none of the $0.08 was kept.
+    expect((await hook.handle(signal({ ticker: 'B', quantity: 4, limitPrice: 0.98 }), ctx)).status).to.equal('sent')
+  })
+
   it('counts the fee_cost of its fills in its portfolio', async () => {
     const { ctx, hook } = await setup()
     hook.onEvent({ type: 'fill', ticker: 'X', side: 'yes', action: 'buy', price: 0.5, quantity: 100, feeDollars: 1.75, ts: 0, receivedAt: 0 })
