@@ -4,6 +4,8 @@
  * and stop on duration, abort or feed failure with a summary (and P&L when a paper/live hook ran).
  */
 import { access } from 'node:fs/promises'
+import { FeeSchedules } from '../core/fees.js'
+import { RestClient } from '../core/rest-client.js'
 import { MarketStream, type ChannelName } from '../core/stream.js'
 import { readRecord } from '../core/recorder.js'
 import { sleep } from '../core/backoff.js'
@@ -21,10 +23,10 @@ import { createMarketStream } from './stream-session.js'
 import type { MarketFeed } from '../core/market-feed.js'
 import { strategyMarkets } from '../strategy/markets.js'
 import { replayLockstep } from '../strategy/replay.js'
-import { RestClient } from '../core/rest-client.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { gameStateFromFrame, isLiveDataFrame } from '../nfl/live-data-record.js'
 import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
+import { loadFeeSchedules, restOutcome } from './fee-setup.js'
 
 export interface StrategySessionOptions {
   files: string[]
@@ -75,13 +77,22 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   if (options.feed && !replaying && options.hook === 'kalshi') throw new NeuralError('input', 'BAD_BUS_FLAGS', '--hook kalshi needs the fills of its own orders, which only its own exchange connection carries: run it without --source')
   const exchange = replaying || options.feed ? undefined : await options.exchange!()
   const hookConfig = exchange ? { ...options.config, apiUrl: exchange.apiUrl } : options.config
-  const hook = await createHook(options.hook, { config: hookConfig, live: options.live, signer: exchange?.signer, cwd: options.cwd, startingCashDollars: options.startingCashDollars })
+  // Money hooks (paper, kalshi) charge Kalshi's fees and settle positions: they need the series' fee
+  // settings, the lifecycle channel, and (paper) a market's REST result at the end.
+  const money = options.hook === 'paper' || options.hook === 'kalshi'
+  const fees = new FeeSchedules()
+  const rest = exchange ? new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }) : undefined
+  // Not after Ctrl-C / SIGTERM: the process must exit within a second (src/cli/shutdown.ts), and a
+  // REST round trip per held market would cost the summary; positions are left open instead.
+  const outcomeOf = rest ? (ticker: string) => (options.signal?.aborted ? Promise.resolve(undefined) : restOutcome(rest, ticker)) : undefined
+  const hook = await createHook(options.hook, { config: hookConfig, live: options.live, signer: exchange?.signer, cwd: options.cwd, startingCashDollars: options.startingCashDollars, fees, outcomeOf })
 
   const wanted = strategyMarkets(strategies.map((s) => s.strategy))
   const channels: ChannelName[] = ['ticker', 'trade']
   if (wanted.books.length > 0) channels.push('orderbook')
   if (options.hook === 'kalshi') channels.push('fill')
   // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.
+  if (money) channels.push('lifecycle')
   const replayStream = replaying ? new MarketStream({ wsUrl: 'ws://replay.invalid', channels }) : undefined
   const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels))
 
@@ -106,6 +117,10 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   // Only when a strategy asked for books: building one per delta for nobody is the feed's largest cost.
   if (wanted.books.length > 0) stream.on('book', dispatch)
   stream.on('fill', dispatch)
+  if (money) {
+    stream.on('lifecycle', dispatch)
+    stream.on('event_fee_update', (update) => fees.applyUpdate(update))
+  }
   let failure: NeuralError | undefined
   let failed = false
   stream.on('connection', (e) => {
@@ -142,6 +157,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
       const on = stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`
       options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${on}`)
       for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
+      // Until a series' settings arrive (a few ms), its fills pay the default taker rate.
+      if (money && rest) await loadFeeSchedules(rest, result.tickers, fees, options.onProblem)
       if (!exchange && engine.wantsGames()) {
         options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', 'onGame gets no game states from --source: live game data is read from the exchange (run without --source, or replay a record)'))
       }

@@ -5,7 +5,7 @@ import { BaseCommand } from '../cli/base-command.js'
 import { NeuralError, HISTORY_ERROR_CODES } from '../errors.js'
 import { runBacktest, type BacktestReport } from '../history/backtest.js'
 import { checkRange, parseDateFlag } from '../history/dates.js'
-import { kalshiFeeDollars } from '../history/fees.js'
+import { FeeSchedules } from '../core/fees.js'
 import { equityChart, formatBacktest, htmlReport } from '../history/report.js'
 import { HistoryStore, defaultDbPath } from '../history/store.js'
 import { loadStrategies } from '../strategy/loader.js'
@@ -44,7 +44,11 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
     let detail
     try {
       detail = await runBacktest({
-        store, strategies, feeDollars: kalshiFeeDollars, params: this.flags.param ?? [], rcParams: config.strategyParams,
+        store, strategies,
+        // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),
+        // which is what every backtest fill pays (they are all taker fills).
+        fees: new FeeSchedules(),
+        params: this.flags.param ?? [], rcParams: config.strategyParams,
         selection: { games: this.flags.game, series: this.flags.series, fromMs, toMs },
         onEngineEvent: (e) => {
           if (e.type === 'error' || e.type === 'hung') process.stderr.write(`${e.type}: ${e.strategy}: ${'message' in e ? e.message : e.handler}\n`)

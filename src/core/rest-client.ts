@@ -55,6 +55,8 @@ export interface MarketInfo {
   volume24h?: number
   openInterest?: number
   result?: string
+  /** What one YES contract pays once determined, dollars (`settlement_value_dollars`; 0.5 for a tied NFL game). */
+  settlementValue?: number
   /** How the strikes read: `greater` (YES above floorStrike), `less` (below capStrike), `between`, `structured`/`custom` (see customStrike), … */
   strikeType?: string
   /** Lower strike, e.g. an NFL spread or total line (`KXNFLSPREAD-…-KC7`: 6.5). */
@@ -81,6 +83,14 @@ export interface MilestoneFilter {
 
 /** Kalshi's maximum of milestone_ids per GET /live_data/batch. */
 export const LIVE_DATA_BATCH = 100
+
+/** A series' fee settings (see src/core/fees.ts). */
+export interface SeriesInfo {
+  ticker: string
+  title: string
+  feeType?: string
+  feeMultiplier?: number
+}
 
 export interface EventInfo {
   eventTicker: string
@@ -218,6 +228,13 @@ export function parseMarket(raw: unknown): MarketInfo {
   const ticker = str(o.ticker)
   if (!ticker) throw new NeuralError('protocol', 'BAD_RESPONSE', 'the exchange sent a market without a ticker')
   const eventTicker = str(o.event_ticker) ?? ticker.split('-').slice(0, -1).join('-')
+  const market = marketFields(o, ticker, eventTicker)
+  const settlementValue = priceOf(o, 'settlement_value')
+  if (settlementValue !== undefined && o.settlement_value !== null) market.settlementValue = settlementValue
+  return market
+}
+
+function marketFields(o: Obj, ticker: string, eventTicker: string): MarketInfo {
   return {
     ticker,
     eventTicker,
@@ -344,6 +361,19 @@ export class RestClient {
   async getMarket(ticker: string): Promise<MarketInfo> {
     const body = await this.request('GET', `/markets/${encodeURIComponent(ticker)}`, undefined, () => notFound('UNKNOWN_MARKET', `unknown market ${ticker} (example of a market ticker: KXNFLGAME-25SEP04DALPHI-PHI)`))
     return parseMarket(body.market)
+  }
+
+  /** GET /series/{series_ticker}: the series' fee settings among the rest. */
+  async getSeries(seriesTicker: string): Promise<SeriesInfo> {
+    const body = await this.request('GET', `/series/${encodeURIComponent(seriesTicker)}`, undefined, () => notFound('UNKNOWN_SERIES', `unknown series ${seriesTicker} (example of a series ticker: KXNFLGAME)`))
+    const o = (body.series && typeof body.series === 'object' ? body.series : {}) as Obj
+    const multiplier = typeof o.fee_multiplier === 'number' ? o.fee_multiplier : typeof o.fee_multiplier === 'string' ? Number(o.fee_multiplier) : undefined
+    return {
+      ticker: str(o.ticker) ?? seriesTicker,
+      title: str(o.title) ?? '',
+      feeType: str(o.fee_type),
+      feeMultiplier: multiplier !== undefined && Number.isFinite(multiplier) && multiplier >= 0 ? multiplier : undefined,
+    }
   }
 
   async getEvent(eventTicker: string, options: { withNestedMarkets?: boolean } = {}): Promise<EventInfo> {

@@ -18,7 +18,7 @@ import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
 import { Subscriptions, type GapBackoff, type SubscriptionInfo } from './subscriptions.js'
 import { parseTargets, resolveTargets } from './targets.js'
-import type { Book, ConnectionEvent, EventFeeUpdate, EventLifecycle, Fill, LagEvent, Lifecycle, MarketEventListeners, StaleEvent, Tick, Trade } from './types.js'
+import type { Book, ConnectionEvent, EventLifecycle, Fill, LagEvent, Lifecycle, MarketEventListeners, StaleEvent, Tick, Trade } from './types.js'
 import { Wildcards } from './wildcards.js'
 import { parseFrame, type BookDeltaMessage, type BookSnapshotMessage } from './wire.js'
 
@@ -94,8 +94,6 @@ export interface StreamEvents extends MarketEventListeners {
   stale: (event: StaleEvent) => void
   /** An event was created (market_lifecycle_v2 channel). */
   event_lifecycle: (event: EventLifecycle) => void
-  /** An event's fee override changed (market_lifecycle_v2 channel). */
-  event_fee_update: (update: EventFeeUpdate) => void
 }
 
 

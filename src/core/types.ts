@@ -89,6 +89,11 @@ export interface Lifecycle {
   determinationTs?: number
   settledTs?: number
   result?: string
+  /**
+   * What one YES contract pays, dollars, when the exchange says (`settlement_value` on determined,
+   * e.g. 0.5 for an NFL game that ends tied); a NO contract pays 1 − this.
+   */
+  settlementValue?: number
   receivedAt: number
 }
 
@@ -131,6 +136,8 @@ export interface Fill {
   /** Yes price in dollars. */
   price: number
   quantity: number
+  /** The fill's fee, dollars (`fee_cost`), when the exchange sent it. */
+  feeDollars?: number
   ts: number
   receivedAt: number
 }
@@ -182,6 +189,8 @@ export interface MarketEventListeners {
   book: (book: Book) => void
   lifecycle: (event: Lifecycle) => void
   fill: (fill: Fill) => void
+  /** An event's fee override changed (`event_fee_update`, market_lifecycle_v2 channel; see src/core/fees.ts). */
+  event_fee_update: (update: EventFeeUpdate) => void
   connection: (event: ConnectionEvent) => void
   error: (error: NeuralError) => void
 }

@@ -318,7 +318,23 @@ function parseLifecycle(msg: Obj, sid: number | undefined, receivedAt: number): 
     result: typeof msg.result === 'string' && msg.result !== '' ? msg.result : undefined,
     receivedAt,
   }
+  const value = settlementValue(msg)
+  if (value !== undefined) lifecycle.settlementValue = value
   return { kind: 'lifecycle', sid, lifecycle }
+}
+
+/** `settlement_value_dollars` / a dollar-string `settlement_value`, else legacy integer cents. */
+function settlementValue(msg: Obj): number | undefined {
+  const v = msg.settlement_value
+  const units = priceUnits(msg.settlement_value_dollars ?? (typeof v === 'string' ? v : undefined), typeof v === 'number' ? v : undefined)
+  return dollars(units)
+}
+
+/** `fee_cost`: a dollar string (up to six decimals when contracts are fractional); a plain number is taken as dollars. */
+function feeCostDollars(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined
+  const micros = parseScaled(v, 6)
+  return micros === undefined || micros < 0 ? undefined : micros / 1_000_000
 }
 
 const FILL_ACTIONS: ReadonlySet<string> = new Set<FillAction>(['buy', 'sell', 'sell_partial', 'sell_to_close', ''])
@@ -352,6 +368,8 @@ function parseFill(msg: Obj, sid: number | undefined, receivedAt: number): FillM
     ts: exchangeMs(msg.ts_ms, msg.ts) ?? receivedAt,
     receivedAt,
   }
+  const fee = feeCostDollars(msg.fee_cost)
+  if (fee !== undefined) fill.feeDollars = fee
   return { kind: 'fill', sid, fill }
 }
 
@@ -370,8 +388,11 @@ function parseEventFee(msg: Obj, sid: number | undefined, receivedAt: number): E
   const eventTicker = str(msg.event_ticker)
   if (!eventTicker) return malformed('event_fee_update: missing event_ticker')
   const feeType = typeof msg.fee_type_override === 'string' ? msg.fee_type_override : null
+  // A multiplier sent as a string (dollar-style fields are strings) is read too; a negative or
+  // non-numeric one is bad input, not a cleared override.
   const m = msg.fee_multiplier_override
-  const feeMultiplier = typeof m === 'number' && Number.isFinite(m) ? m : null
+  const feeMultiplier = typeof m === 'number' ? m : typeof m === 'string' && m !== '' ? Number(m) : null
+  if (feeMultiplier !== null && !(Number.isFinite(feeMultiplier) && feeMultiplier >= 0)) return malformed('event_fee_update: fee_multiplier_override is not a number')
   return { kind: 'event_fee_update', sid, fee: { type: 'event_fee_update', eventTicker, feeType, feeMultiplier, receivedAt } }
 }
 

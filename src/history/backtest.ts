@@ -23,7 +23,7 @@ import { liquidityFor } from '../strategy/hooks/paper.js'
 import type { LoadedStrategy } from '../strategy/loader.js'
 import { applyToStore } from '../strategy/replay.js'
 import type { Candle, PeriodMinutes } from './api.js'
-import type { FeeDollars } from './fees.js'
+import { takerFeeDollars, type FeeSchedules } from '../core/fees.js'
 import { Ledger, type EquityPoint, type LedgerFill, type LedgerSettlement } from './ledger.js'
 import type { HistoryStore, StoredMarket } from './store.js'
 
@@ -70,7 +70,8 @@ export interface BacktestOptions {
   store: HistoryStore
   strategies: LoadedStrategy[]
   selection: BacktestSelection
-  feeDollars: FeeDollars
+  /** Fee settings per market (src/core/fees.ts); every backtest fill pays its taker fee. */
+  fees: FeeSchedules
   params?: readonly string[]
   rcParams?: Record<string, Record<string, unknown>>
   onEngineEvent?: (e: EngineEvent) => void
@@ -127,7 +128,7 @@ function timeline(markets: StoredMarket[], trades: Trade[], candles: Candle[], l
 /** Fills at the reconstructed quote (any quantity: no depth), within the limit, taker fee charged. */
 class BacktestHook implements OrderHook {
   readonly name = 'backtest'
-  constructor(private readonly ledger: Ledger, private readonly seriesOf: Map<string, string>, private readonly fee: FeeDollars) {}
+  constructor(private readonly ledger: Ledger, private readonly fees: FeeSchedules) {}
 
   async handle(signal: SignalEvent, ctx: HookContext): Promise<HookResult> {
     const state = ctx.store.get(signal.ticker)
@@ -141,7 +142,7 @@ class BacktestHook implements OrderHook {
     const contracts = buy ? signal.quantity : Math.min(signal.quantity, this.ledger.held(signal.ticker, signal.side))
     if (contracts <= 0) return { status: 'unfilled', message: `no ${signal.side} position in ${signal.ticker} to sell` }
     const priceDollars = level.priceUnits / PRICE_SCALE
-    const feeUnits = dollarsNumberToUnits(this.fee({ priceDollars, contracts, isMaker: false, series: this.seriesOf.get(signal.ticker) ?? '' }))
+    const feeUnits = dollarsNumberToUnits(takerFeeDollars(contracts, priceDollars, this.fees.forMarket(signal.ticker)))
     this.ledger.fill({ ts: ctx.now(), ticker: signal.ticker, action: buy ? 'buy' : 'sell', side: signal.side, contracts, priceUnits: level.priceUnits, feeUnits })
     return { status: contracts === signal.quantity ? 'filled' : 'partial', filledQuantity: contracts, priceDollars }
   }
@@ -183,11 +184,10 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestDetail> {
   for (const c of candles) lastTs.set(c.ticker, Math.max(lastTs.get(c.ticker) ?? 0, c.endPeriodTs * 1000))
 
   const ledger = new Ledger()
-  const seriesOf = new Map(markets.map((m) => [m.ticker, m.seriesTicker]))
   const marketStore = new MarketStore()
   const engine = new StrategyEngine({
     strategies: o.strategies, store: marketStore, clock: 'replay', params: o.params, rcParams: o.rcParams,
-    hooks: [new BacktestHook(ledger, seriesOf, o.feeDollars)],
+    hooks: [new BacktestHook(ledger, o.fees)],
   })
   if (o.onEngineEvent) engine.onEvent(o.onEngineEvent)
 

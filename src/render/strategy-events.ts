@@ -42,7 +42,7 @@ export class StrategyFormatter {
       }
       case 'order': {
         const colour = event.status === 'filled' ? c.green : event.status === 'refused' || event.status === 'failed' ? c.red : c.yellow
-        const price = event.priceDollars === undefined ? '' : ` @ ${formatPrice(event.priceDollars)}`
+        const price = event.priceDollars === undefined ? '' : ` @ ${formatPrice(event.priceDollars)}${event.feeDollars === undefined ? '' : ` + $${event.feeDollars.toFixed(2)} fee`}`
         const filled = event.filledQuantity === undefined ? '' : ` ${event.filledQuantity}/${event.quantity}`
         const why = event.limit ? ` (limit ${event.limit})` : event.message ? ` (${event.message})` : ''
         return { stream: 'out', text: `${c.dim(time)}  ${event.hook}: ${colour(event.status)}${filled} ${event.side.toUpperCase()} ${event.ticker}${price}${why}` }
@@ -60,6 +60,10 @@ export class StrategyFormatter {
         return { stream: 'err', text: `${c.dim(time)}  ${event.source} ${event.level}: ${event.message}` }
       case 'portfolio':
         return { stream: 'out', text: formatPortfolio(event, event.hook) }
+      case 'settlement': {
+        const pnl = `${event.pnlDollars < 0 ? '-' : '+'}$${Math.abs(event.pnlDollars).toFixed(2)}`
+        return { stream: 'out', text: `${c.dim(time)}  ${event.hook}: settled ${event.quantity} ${event.side.toUpperCase()} ${event.ticker} (result ${event.result}, ${formatPrice(event.settlementValueDollars)} a YES): paid $${event.payoutDollars.toFixed(2)}, ${pnl}` }
+      }
     }
   }
 

@@ -7,7 +7,12 @@ import { type GameQuestion, type GameScript, type GameState, scriptGame, gameSta
 /** Kalshi's market statuses as REST reports them (OpenAPI 3.30: "finalized", not "settled", once paid out). */
 export type MarketStatus = 'initialized' | 'active' | 'inactive' | 'closed' | 'determined' | 'finalized'
 
-export interface SimSeries { ticker: string; title: string; category: string; frequency: string; tags: string[] }
+export interface SimSeries {
+  ticker: string; title: string; category: string; frequency: string; tags: string[]
+  /** Kalshi's fee settings (GET /series): sports games charge makers too. */
+  feeType: 'quadratic' | 'quadratic_with_maker_fees'
+  feeMultiplier: number
+}
 
 export interface SimEvent {
   ticker: string
@@ -69,9 +74,11 @@ export interface SimMarket {
   question?: GameQuestion
   /** Markets without a game drift as a random walk in log-odds. */
   fairLogOdds: number
-  /** While world.runMs is below this, the market shows a deliberately crossed book and the generator leaves it alone. */
-  crossedUntilRunMs: number
-  crossLevel?: { side: 'yes' | 'no'; price: number }
+  /**
+   * While world.runMs is below this, the market's quotes lag a price move (the generator leaves it
+   * alone, then requotes it): the stale leg that cross-market arbitrage lives on.
+   */
+  lagUntilRunMs: number
   closeTs?: number
   determinationTs?: number
   settledTs?: number
@@ -117,7 +124,7 @@ function newMarket(ctx: BuildContext, event: SimEvent, suffix: string, text: { t
     openInterest: 0,
     book: new OrderBook(),
     fairLogOdds: 0,
-    crossedUntilRunMs: 0,
+    lagUntilRunMs: 0,
   }
   event.markets.push(m)
   return m
@@ -125,9 +132,9 @@ function newMarket(ctx: BuildContext, event: SimEvent, suffix: string, text: { t
 
 function buildNfl(ctx: BuildContext, out: Catalog): void {
   out.series.push(
-    { ticker: 'KXNFLGAME', title: 'Professional Football Game', category: 'Sports', frequency: 'custom', tags: ['Football'] },
-    { ticker: 'KXNFLSPREAD', title: 'Pro Football Spread', category: 'Sports', frequency: 'custom', tags: ['Football'] },
-    { ticker: 'KXNFLTOTAL', title: 'Pro Football Total Points', category: 'Sports', frequency: 'custom', tags: ['Football'] },
+    { ticker: 'KXNFLGAME', title: 'Professional Football Game', category: 'Sports', frequency: 'custom', tags: ['Football'], feeType: 'quadratic_with_maker_fees', feeMultiplier: 1 },
+    { ticker: 'KXNFLSPREAD', title: 'Pro Football Spread', category: 'Sports', frequency: 'custom', tags: ['Football'], feeType: 'quadratic_with_maker_fees', feeMultiplier: 1 },
+    { ticker: 'KXNFLTOTAL', title: 'Pro Football Total Points', category: 'Sports', frequency: 'custom', tags: ['Football'], feeType: 'quadratic_with_maker_fees', feeMultiplier: 1 },
   )
   for (const [index, g] of WEEK_ONE.entries()) {
     const script = scriptGame(ctx.rand)
@@ -219,9 +226,9 @@ function randomWalkEvent(ctx: BuildContext, out: Catalog, seriesTicker: string, 
 
 function buildOthers(ctx: BuildContext, out: Catalog, extraMarkets: number): void {
   out.series.push(
-    { ticker: 'KXFEDDECISION', title: 'Fed decision', category: 'Economics', frequency: 'custom', tags: ['Fed'] },
-    { ticker: 'KXHIGHNY', title: 'Highest temperature in NYC', category: 'Climate and Weather', frequency: 'daily', tags: ['Weather'] },
-    { ticker: 'KXBTCD', title: 'Bitcoin price above/below', category: 'Crypto', frequency: 'hourly', tags: ['BTC'] },
+    { ticker: 'KXFEDDECISION', title: 'Fed decision', category: 'Economics', frequency: 'custom', tags: ['Fed'], feeType: 'quadratic_with_maker_fees', feeMultiplier: 1 },
+    { ticker: 'KXHIGHNY', title: 'Highest temperature in NYC', category: 'Climate and Weather', frequency: 'daily', tags: ['Weather'], feeType: 'quadratic', feeMultiplier: 1 },
+    { ticker: 'KXBTCD', title: 'Bitcoin price above/below', category: 'Crypto', frequency: 'hourly', tags: ['BTC'], feeType: 'quadratic', feeMultiplier: 1 },
   )
   randomWalkEvent(ctx, out, 'KXFEDDECISION', 'KXFEDDECISION-25SEP', 'Fed decision in Sep 2025?', 'Economics', [
     ['H0', 'Fed maintains rate', 0.08], ['C25', 'Cut 25bps', 0.85], ['C26', 'Cut >25bps', 0.06], ['H25', 'Hike 25bps', 0.02],
@@ -233,7 +240,7 @@ function buildOthers(ctx: BuildContext, out: Catalog, extraMarkets: number): voi
     ['T108000', '$108,000 or above', 0.9], ['T110000', '$110,000 or above', 0.62], ['T112000', '$112,000 or above', 0.3], ['T114000', '$114,000 or above', 0.08],
   ])
   if (extraMarkets > 0) {
-    out.series.push({ ticker: 'KXSIMBENCH', title: 'Simulator benchmark markets', category: 'Simulator', frequency: 'custom', tags: ['Benchmark'] })
+    out.series.push({ ticker: 'KXSIMBENCH', title: 'Simulator benchmark markets', category: 'Simulator', frequency: 'custom', tags: ['Benchmark'], feeType: 'quadratic', feeMultiplier: 1 })
     // 100 markets per event keeps nested-market responses a sensible size.
     for (let first = 0; first < extraMarkets; first += 100) {
       const eventNo = String(first / 100 + 1).padStart(3, '0')

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks'
 import type { SimGame, SimMarket } from './catalog.js'
 import { GAME_SECONDS, gameSecondsAt, gameStateAt, resolvesYes } from './game-clock.js'
-import { endCross, repriceNow, startCross, stepMarket } from './market-maker.js'
-import { createRandom, type Random, randomInt } from './random.js'
+import { requote, stepMarket } from './market-maker.js'
+import { createRandom, gaussian, type Random, randomInt } from './random.js'
 import { listedBtcEvent } from './catalog.js'
 import type { SimWorld } from './world.js'
 
@@ -11,8 +11,15 @@ export interface GeneratorOptions {
   ratePerSec: number
   /** Game-clock multiplier: at 1 a game lasts GAME_DURATION_SEC real seconds. */
   speed: number
-  /** Mean real time between crossed-book episodes somewhere in the world. @default 500 (a 10 s demo of strategies/arb.ts on KXNFLGAME* sees about ten) */
-  crossEveryMs?: number
+  /**
+   * Mean real time between news that moves one game's prices (an injury report: the home side's
+   * strength shifts), on top of every scoring play. Each move requotes the game's markets at once
+   * but one, which lags for LAG_MS: that stale leg or rung is the arbitrage a real market shows.
+   * The books themselves never cross. @default 300
+   */
+  moveEveryMs?: number
+  /** Range of the lag, real ms, drawn from the seed per move. @default [400, 1500] */
+  lagMs?: readonly [number, number]
   /** Real time between new events listed while running (event_lifecycle on the lifecycle channel); 0 = none. @default 0 */
   newEventEveryMs?: number
   /** Called around each batch so the server can cork sockets and write each tick's frames in one go. */
@@ -26,22 +33,25 @@ const TICK_MS = 5
 const MAX_CATCH_UP_MS = 250
 const DETERMINE_AFTER_MS = 1000
 const SETTLE_AFTER_MS = 3000
+/** How long the lagging market's quotes stay stale after a move, real ms (seeded within the range). */
+const LAG_MS: readonly [number, number] = [400, 1500]
 
 export class Generator {
   private timer: NodeJS.Timeout | undefined
   private lastTickMs = 0
   private budget = 0
   private live: SimMarket[] = []
-  private liveWinners: SimMarket[] = []
   private liveDirty = true
-  private nextCrossRunMs: number
-  private readonly crossed = new Set<SimMarket>()
+  private nextMoveRunMs: number
+  private readonly lagging = new Set<SimMarket>()
+  /** Points scored per game when last seen, to notice a scoring play. */
+  private readonly points = new Map<SimGame, number>()
   private listed = 0
   /** Its own random source, so listing events leaves the seeded market updates as they were. */
   private readonly listRandom: Random
 
   constructor(private readonly world: SimWorld, private readonly rand: Random, private readonly opts: GeneratorOptions) {
-    this.nextCrossRunMs = this.crossGap()
+    this.nextMoveRunMs = this.moveGap()
     this.listRandom = createRandom(0x11575)
   }
 
@@ -68,7 +78,7 @@ export class Generator {
       this.world.runMs += elapsedMs
       this.world.simMs += elapsedMs * this.opts.speed
       this.advanceGames()
-      this.advanceCrosses()
+      this.advanceMoves()
       this.listEvents()
       this.budget += (this.opts.ratePerSec * elapsedMs) / 1000
       const n = Math.floor(this.budget)
@@ -78,8 +88,8 @@ export class Generator {
       if (live.length === 0) return
       for (let i = 0; i < n; i++) {
         let m = live[Math.floor(this.rand() * live.length)]!
-        if (m.crossedUntilRunMs > 0) m = live[Math.floor(this.rand() * live.length)]!
-        if (m.crossedUntilRunMs > 0 || m.status !== 'active') continue
+        if (m.lagUntilRunMs > 0) m = live[Math.floor(this.rand() * live.length)]!
+        if (m.lagUntilRunMs > 0 || m.status !== 'active') continue
         stepMarket(this.world, m, this.rand)
       }
     } finally {
@@ -87,35 +97,49 @@ export class Generator {
     }
   }
 
-  private crossGap(): number {
-    const mean = this.opts.crossEveryMs ?? 500
+  private moveGap(): number {
+    const mean = this.opts.moveEveryMs ?? 300
     return -Math.log(Math.max(this.rand(), 1e-9)) * mean
   }
 
   private rebuildLive(): void {
     this.live = this.world.markets().filter((m) => m.status === 'active')
-    this.liveWinners = this.live.filter((m) => m.ticker.startsWith('KXNFLGAME-'))
     this.liveDirty = false
   }
 
-  private advanceCrosses(): void {
+  /** End lags that are due (the stale market requotes), and now and then move a game on news. */
+  private advanceMoves(): void {
     const runMs = this.world.runMs
-    for (const m of this.crossed) {
-      if (m.crossedUntilRunMs <= runMs) {
-        endCross(this.world, m)
-        this.crossed.delete(m)
-      }
+    for (const m of this.lagging) {
+      if (m.lagUntilRunMs > runMs) continue
+      m.lagUntilRunMs = 0
+      this.lagging.delete(m)
+      if (m.status === 'active') requote(this.world, m, this.rand)
     }
-    if (runMs < this.nextCrossRunMs) return
-    this.nextCrossRunMs = runMs + this.crossGap()
-    if (this.liveDirty) this.rebuildLive()
-    if (this.live.length === 0) return
-    // Half the episodes on game-winner markets, the ones most watched (and the arb demo's), so a
-    // short demo reliably sees some; the rest anywhere.
-    const pool = this.liveWinners.length > 0 && this.rand() < 0.5 ? this.liveWinners : this.live
-    const m = pool[Math.floor(this.rand() * pool.length)]!
-    if (m.crossedUntilRunMs > 0 || m.status !== 'active') return
-    if (startCross(this.world, m, this.rand, runMs + randomInt(this.rand, 1000, 2000))) this.crossed.add(m)
+    if (runMs < this.nextMoveRunMs) return
+    this.nextMoveRunMs = runMs + this.moveGap()
+    const open = this.world.catalog.games.filter((g) => g.stage === 'open')
+    if (open.length === 0) return
+    const game = open[Math.floor(this.rand() * open.length)]!
+    game.script.homeShare = Math.min(0.8, Math.max(0.2, game.script.homeShare + gaussian(this.rand) * 0.05))
+    this.move(game)
+  }
+
+  /**
+   * The game's fair prices moved: every market requotes at once except one (a winner leg, or one
+   * rung of a spread or total ladder), which keeps its old quotes for a seeded LAG_MS.
+   */
+  private move(game: SimGame): void {
+    const active = game.markets.filter((m) => m.status === 'active')
+    if (active.length === 0) return
+    const stale = active[Math.floor(this.rand() * active.length)]!
+    if (stale.lagUntilRunMs === 0) {
+      const [min, max] = this.opts.lagMs ?? LAG_MS
+      // At least 1 ms, so a zero lag still requotes on the next tick rather than never.
+      stale.lagUntilRunMs = this.world.runMs + Math.max(1, randomInt(this.rand, min, max))
+      this.lagging.add(stale)
+    }
+    for (const m of active) if (m.lagUntilRunMs === 0) requote(this.world, m, this.rand)
   }
 
   private listEvents(): void {
@@ -132,23 +156,23 @@ export class Generator {
       const gameSec = gameSecondsAt((this.world.simMs - game.kickoffSimMs) / game.durationSimMs)
       const before = game.state
       game.state = gameStateAt(game.script, gameSec)
-      if (game.stage === 'open' && (game.state.homeScore !== before.homeScore || game.state.awayScore !== before.awayScore)) this.reprice(game)
+      const points = game.state.homeScore + game.state.awayScore
+      if (game.stage === 'open' && points !== (this.points.get(game) ?? 0)) {
+        this.points.set(game, points)
+        if (game.state.phase === 'live') this.move(game)
+      }
       if (game.stage === 'open' && game.state.phase === 'final') this.close(game)
       else if (game.stage === 'closed' && this.world.runMs - game.finalAtRunMs! >= DETERMINE_AFTER_MS) this.determine(game)
       else if (game.stage === 'determined' && this.world.runMs - game.finalAtRunMs! >= SETTLE_AFTER_MS) this.settle(game)
     }
   }
 
-  /** Someone scored: the game's open markets requote at the new fair price now. */
-  private reprice(game: SimGame): void {
-    for (const m of game.markets) if (m.status === 'active' && m.crossedUntilRunMs === 0) repriceNow(this.world, m, this.rand)
-  }
-
   /** The game ended: Kalshi closes such markets early and announces the new close time. */
   private close(game: SimGame): void {
     const nowMs = Date.now()
     for (const m of game.markets) {
-      if (this.crossed.delete(m)) endCross(this.world, m)
+      this.lagging.delete(m)
+      m.lagUntilRunMs = 0
       m.closeTimeMs = nowMs
       m.closeTs = Math.floor(nowMs / 1000)
       this.world.setStatus(m, 'closed', 'close_date_updated')

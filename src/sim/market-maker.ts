@@ -103,28 +103,23 @@ function takeLiquidity(world: SimWorld, m: SimMarket, rand: Random): boolean {
 }
 
 /**
- * Show a crossed book for a moment (best yes bid + best no bid ≥ $1.03, so yes ask + no ask ≤ $0.97):
- * an arbitrage strategy needs something to find.
+ * Quote the book afresh around today's fair price at once, as a market maker does after news: levels
+ * outside the new quoted range go first (both sides), then missing levels are added, so the book
+ * never crosses on the way.
  */
-export function startCross(world: SimWorld, m: SimMarket, rand: Random, untilRunMs: number): boolean {
-  const side: Side = rand() < 0.5 ? 'yes' : 'no'
-  const opposite = m.book.best(other(side))
-  if (opposite === undefined) return false
-  const price = Math.min(99 * CENT, 103 * CENT - opposite + randomInt(rand, 0, 2) * CENT)
-  if (price + opposite < 103 * CENT) return false
-  world.applyDelta(m, side, price, randomInt(rand, 10, 60) * CONTRACT)
-  m.crossLevel = { side, price }
-  m.crossedUntilRunMs = untilRunMs
-  world.emitTicker(m)
-  return true
-}
-
-export function endCross(world: SimWorld, m: SimMarket): void {
-  const level = m.crossLevel
-  m.crossLevel = undefined
-  m.crossedUntilRunMs = 0
-  if (!level) return
-  const qty = m.book.quantity(level.side, level.price)
-  if (qty > 0) world.applyDelta(m, level.side, level.price, -qty)
+export function requote(world: SimWorld, m: SimMarket, rand: Random): void {
+  const top = topCents(fairOf(m))
+  for (const side of ['yes', 'no'] as const) {
+    for (const [price, qty] of m.book.side(side)) {
+      const cents = price / CENT
+      if (cents > top[side] || cents <= top[side] - DEPTH) world.applyDelta(m, side, price, -qty)
+    }
+  }
+  for (const side of ['yes', 'no'] as const) {
+    for (let k = 0; k < DEPTH && top[side] - k >= 1; k++) {
+      const price = (top[side] - k) * CENT
+      if (m.book.quantity(side, price) === 0) world.applyDelta(m, side, price, randomInt(rand, 20, 300) * CONTRACT)
+    }
+  }
   world.emitTicker(m)
 }

@@ -1,3 +1,4 @@
+import { OrderFees, feeRate } from '../core/fees.js'
 import type { Side } from '../core/types.js'
 import type { SimMarket } from './catalog.js'
 import type { SimWorld } from './world.js'
@@ -22,6 +23,8 @@ export interface OrderResult {
   remaining: number
   /** Price units paid across fills, for taker_fill_cost. */
   fillCost: number
+  /** Fees charged across fills (Kalshi's taker fee, src/core/fees.ts), micro-dollars. */
+  feeMicros: number
   /** Where any remainder rests: the bid side and its price. */
   restSide: Side
   restPrice: number
@@ -46,11 +49,15 @@ export function placeOrder(world: SimWorld, req: OrderRequest): OrderResult {
   const crossing = m.book.levels(opposite).filter(([p]) => p + restPrice >= 10_000)
   const available = crossing.reduce((s, [, q]) => s + q, 0)
   if (req.timeInForce === 'fill_or_kill' && available < req.count) {
-    return { orderId, status: 'canceled', filled: 0, remaining: 0, fillCost: 0, restSide, restPrice }
+    return { orderId, status: 'canceled', filled: 0, remaining: 0, fillCost: 0, feeMicros: 0, restSide, restPrice }
   }
 
   let remaining = req.count
   let fillCost = 0
+  // The order's own fills pay the taker fee of the market's series, one rounding accumulator per order.
+  const series = world.seriesByTicker(m.seriesTicker)
+  const rate = feeRate({ feeType: series?.feeType ?? 'quadratic', multiplier: series?.feeMultiplier ?? 1 }, 'taker')
+  const fees = new OrderFees()
   for (const [price, qty] of crossing) {
     if (remaining === 0) break
     const take = Math.min(qty, remaining)
@@ -58,7 +65,9 @@ export function placeOrder(world: SimWorld, req: OrderRequest): OrderResult {
     // The taker pays 1 − (the resting bid) on its own side; the trade is quoted in yes price.
     const yesPrice = restSide === 'yes' ? 10_000 - price : price
     const trade = world.recordTrade(m, yesPrice, take, restSide)
-    world.emit({ kind: 'fill', keyId: req.keyId, market: m, trade, orderId, side: req.side, action: req.action, isTaker: true, clientOrderId: req.clientOrderId })
+    const sidePrice = req.side === 'yes' ? yesPrice : 10_000 - yesPrice
+    const fee = fees.fill(req.action, take, sidePrice, rate)
+    world.emit({ kind: 'fill', keyId: req.keyId, market: m, trade, orderId, side: req.side, action: req.action, isTaker: true, clientOrderId: req.clientOrderId, feeMicros: fee.netFeeMicros })
     remaining -= take
     fillCost += take * (10_000 - price)
   }
@@ -71,5 +80,5 @@ export function placeOrder(world: SimWorld, req: OrderRequest): OrderResult {
     remaining = 0
   }
   world.emitTicker(m)
-  return { orderId, status, filled, remaining, fillCost, restSide, restPrice }
+  return { orderId, status, filled, remaining, fillCost, feeMicros: fees.totalMicros, restSide, restPrice }
 }

@@ -103,7 +103,7 @@ function pastMarket(event: SimEvent, suffix: string, title: string, yes: string,
     marketId: '', title, subtitle: '', yesSubTitle: yes, noSubTitle: yes, rulesPrimary: rules,
     openTimeMs: kickoffMs - 3 * DAY_MS, closeTimeMs: endMs, expirationTimeMs: endMs + 7 * DAY_MS, canCloseEarly: true,
     status: 'finalized', result, lastPrice: 0, previousPrice: 0, volume: 0, openInterest: 0,
-    book: new OrderBook(), fairLogOdds: 0, crossedUntilRunMs: 0,
+    book: new OrderBook(), fairLogOdds: 0, lagUntilRunMs: 0,
     closeTs: Math.floor(endMs / 1000), determinationTs: Math.floor((endMs + 5 * MINUTE_MS) / 1000), settledTs: Math.floor((endMs + SETTLE_AFTER_MS) / 1000),
   }
   event.markets.push(m)

@@ -20,6 +20,8 @@ export interface SimOrderRecord {
   filled: number
   remaining: number
   fillCost: number
+  /** Fees charged on the fills, micro-dollars (src/core/fees.ts). */
+  feeMicros: number
   createdMs: number
 }
 
@@ -31,6 +33,8 @@ export interface SimPosition {
   exposure: number
   /** Everything bought or sold here, price units × contracts. */
   traded: number
+  /** Fees paid in this market, micro-dollars. */
+  feeMicros: number
   lastUpdatedMs: number
 }
 
@@ -47,14 +51,14 @@ export class SimAccount {
   record(order: SimOrderRecord, heldPrice: number): void {
     this.orders.push(order)
     if (order.clientOrderId !== '') this.byClientId.set(order.clientOrderId, order)
-    if (order.filled > 0) this.fill(order.ticker, order.side, order.action, order.filled, heldPrice, order.createdMs)
+    if (order.filled > 0) this.fill(order.ticker, order.side, order.action, order.filled, heldPrice, order.createdMs).feeMicros += order.feeMicros
   }
 
   /** A fill moves the net position: buy yes / sell no toward YES, buy no / sell yes toward NO. */
-  private fill(ticker: string, side: Side, action: 'buy' | 'sell', count: number, heldPrice: number, atMs: number): void {
+  private fill(ticker: string, side: Side, action: 'buy' | 'sell', count: number, heldPrice: number, atMs: number): SimPosition {
     let p = this.positions.get(ticker)
     if (!p) {
-      p = { ticker, position: 0, exposure: 0, traded: 0, lastUpdatedMs: atMs }
+      p = { ticker, position: 0, exposure: 0, traded: 0, feeMicros: 0, lastUpdatedMs: atMs }
       this.positions.set(ticker, p)
     }
     const towardYes = (action === 'buy') === (side === 'yes')
@@ -74,6 +78,7 @@ export class SimAccount {
     if (after === 0) p.exposure = 0
     p.traded += heldPrice * contracts(count)
     p.lastUpdatedMs = atMs
+    return p
   }
 }
 

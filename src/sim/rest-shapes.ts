@@ -13,7 +13,7 @@ const whole = (countUnits: number) => Math.round(countUnits / 100)
 export function seriesJson(s: SimSeries): Record<string, unknown> {
   return {
     ticker: s.ticker, title: s.title, category: s.category, categories: [s.category], frequency: s.frequency, tags: s.tags,
-    settlement_sources: [], contract_url: '', contract_terms_url: '', fee_type: 'quadratic', fee_multiplier: 1, additional_prohibitions: [],
+    settlement_sources: [], contract_url: '', contract_terms_url: '', fee_type: s.feeType, fee_multiplier: s.feeMultiplier, additional_prohibitions: [],
   }
 }
 
@@ -57,6 +57,9 @@ export function marketJson(m: SimMarket): Record<string, unknown> {
     notional_value_dollars: '1.0000',
     liquidity_dollars: '0.0000',
     result: m.result,
+    // Once determined: what a YES contract pays (the simulator's games never tie).
+    settlement_value_dollars: m.result === '' ? null : formatDollars(m.result === 'yes' ? 10_000 : 0),
+    settlement_ts: m.settledTs === undefined ? null : iso(m.settledTs * 1000),
     can_close_early: m.canCloseEarly,
     expiration_value: '',
     rules_primary: m.rulesPrimary,
@@ -69,8 +72,6 @@ export function marketJson(m: SimMarket): Record<string, unknown> {
     ...(m.floorStrike !== undefined ? { floor_strike: m.floorStrike } : {}),
     ...(m.customStrike ? { custom_strike: m.customStrike } : {}),
     occurrence_datetime: m.occurrenceMs === undefined ? null : iso(m.occurrenceMs),
-    ...(m.result !== '' ? { settlement_value_dollars: m.result === 'yes' ? '1.0000' : '0.0000' } : {}),
-    ...(m.settledTs !== undefined ? { settlement_ts: iso(m.settledTs * 1000) } : {}),
     // Legacy twins (cents, whole contracts).
     yes_bid: cents(yesBid),
     yes_ask: cents(yesAsk),
@@ -85,6 +86,7 @@ export function marketJson(m: SimMarket): Record<string, unknown> {
     open_interest: whole(m.openInterest),
     notional_value: 100,
     liquidity: 0,
+    settlement_value: m.result === '' ? null : m.result === 'yes' ? 100 : 0,
   }
 }
 

@@ -8,6 +8,7 @@ import { placeOrder } from './orders.js'
 import { accountOf, type SimOrderRecord } from './portfolio.js'
 import { eventJson, eventStatus, marketJson, orderbookJson, seriesJson } from './rest-shapes.js'
 import { HistoryHttpError, historyRoutes } from './history-rest.js'
+import { feeCost } from './wire.js'
 import type { SimWorld } from './world.js'
 
 export const API_PREFIX = '/trade-api/v2'
@@ -142,6 +143,22 @@ const routes: Array<[method: string, pattern: RegExp, route: Route]> = [
     return [200, orderbookJson(book.yes, book.no, Number(raw ?? 0))]
   }],
   ['POST', /^\/portfolio\/orders$/, createOrder],
+  ['GET', /^\/portfolio\/fills$/, (ctx, q, _p, _req, keyId) => {
+    if (keyId === undefined) throw new HttpError(401, 'unauthorized', 'this endpoint requires a signed request')
+    const ticker = q.get('ticker')
+    const fills = ctx.world.fills(keyId).filter((f) => !ticker || f.market.ticker === ticker).slice().reverse()
+    const { page, cursor } = paginate(fills, q, 1000)
+    // Kalshi's REST Fill: fee_cost beside the price and count (OpenAPI GetFills).
+    return [200, {
+      fills: page.map((f) => ({
+        fill_id: f.trade.tradeId, trade_id: f.trade.tradeId, order_id: f.orderId, ticker: f.market.ticker, market_ticker: f.market.ticker,
+        side: f.side, action: f.action, is_taker: f.isTaker, count_fp: formatCount(f.trade.count),
+        yes_price_dollars: formatDollars(f.trade.yesPrice), no_price_dollars: formatDollars(10_000 - f.trade.yesPrice),
+        fee_cost: feeCost(f.feeMicros), created_time: new Date(f.trade.tsMs).toISOString(), ts: Math.floor(f.trade.tsMs / 1000),
+      })),
+      cursor,
+    }]
+  }],
   ['GET', /^\/portfolio\/orders$/, listOrders],
   ['GET', /^\/portfolio\/positions$/, listPositions],
   ['GET', /^\/milestones$/, milestones],
@@ -226,7 +243,7 @@ async function createOrder(ctx: RestContext, _q: URLSearchParams, _p: string[], 
   const yes = body.side === 'yes' ? price : 10_000 - price
   const record: SimOrderRecord = {
     orderId: r.orderId, clientOrderId: clientOrderId ?? '', ticker: market.ticker, side: body.side, action: body.action, status: r.status,
-    yesPrice: yes, initial: count, filled: r.filled, remaining: r.remaining, fillCost: r.fillCost, createdMs: Date.now(),
+    yesPrice: yes, initial: count, filled: r.filled, remaining: r.remaining, fillCost: r.fillCost, feeMicros: r.feeMicros, createdMs: Date.now(),
   }
   account.record(record, r.filled > 0 ? Math.round(r.fillCost / r.filled) : price)
   return [201, { order: orderJson(record, keyId) }]
@@ -241,7 +258,8 @@ function orderJson(o: SimOrderRecord, keyId: string): Record<string, unknown> {
     yes_price_dollars: formatDollars(o.yesPrice), no_price_dollars: formatDollars(10_000 - o.yesPrice),
     fill_count_fp: formatCount(o.filled), remaining_count_fp: formatCount(o.remaining), initial_count_fp: formatCount(o.initial),
     taker_fill_cost_dollars: formatDollars(Math.round(o.fillCost / 100)), maker_fill_cost_dollars: '0.0000',
-    taker_fees_dollars: '0.0000', maker_fees_dollars: '0.0000',
+    // The simulator's fills are all taker fills (orders.ts), so every fee is a taker fee.
+    taker_fees_dollars: feeCost(o.feeMicros), maker_fees_dollars: '0.0000',
     created_time: created, last_update_time: created, expiration_time: null,
     yes_price: o.yesPrice / 100, no_price: (10_000 - o.yesPrice) / 100,
     fill_count: o.filled / 100, remaining_count: o.remaining / 100, initial_count: o.initial / 100,
@@ -288,7 +306,7 @@ function listPositions(ctx: RestContext, q: URLSearchParams, _p: string[], _req:
       ticker: p.ticker,
       total_traded_dollars: formatDollars(Math.round(p.traded)), position_fp: formatCount(p.position),
       market_exposure_dollars: formatDollars(Math.round(p.exposure)), realized_pnl_dollars: '0.0000',
-      resting_orders_count: Math.round(resting(p.ticker) / 100), fees_paid_dollars: '0.0000', last_updated_ts: new Date(p.lastUpdatedMs).toISOString(),
+      resting_orders_count: Math.round(resting(p.ticker) / 100), fees_paid_dollars: feeCost(p.feeMicros), last_updated_ts: new Date(p.lastUpdatedMs).toISOString(),
       // Legacy twins (cents, whole contracts).
       position: Math.round(p.position / 100), market_exposure: Math.round(p.exposure / 100), total_traded: Math.round(p.traded / 100),
     })),

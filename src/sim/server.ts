@@ -36,8 +36,13 @@ export interface SimOptions {
   restRateLimitPerSec?: number
   /** Allowed clock skew of KALSHI-ACCESS-TIMESTAMP. @default 30000 */
   authWindowMs?: number
-  /** Mean real time between crossed-book episodes (best yes bid + best no bid ≥ $1.03) somewhere in the world. @default 3000 */
-  crossEveryMs?: number
+  /**
+   * Mean real time between news moves of some game's prices; after each move (and each score) one of
+   * the game's markets lags for a moment. Books never cross. @default 300
+   */
+  moveEveryMs?: number
+  /** How long the lagging market stays stale after a move, real ms (seeded within the range). @default [400, 1500] */
+  lagMs?: readonly [number, number]
   /** Non-Kalshi: add "sent_at_ms" (epoch ms, sub-ms precision) to every data message, for latency benchmarks. @default false */
   benchTimestamps?: boolean
   /** Also send the legacy integer fields (cents, whole contracts) beside the current ones. @default false */
@@ -93,7 +98,8 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const generator = new Generator(world, createRandom(seed * 7919 + 17), {
     ratePerSec: opts.ratePerSec ?? 200,
     speed,
-    crossEveryMs: opts.crossEveryMs,
+    moveEveryMs: opts.moveEveryMs,
+    lagMs: opts.lagMs,
     newEventEveryMs: (opts.newEventEverySec ?? 60) * 1000,
     // Cork every socket for the batch so each tick's frames leave in a few large writes.
     onBatchStart: () => {

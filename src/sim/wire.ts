@@ -90,7 +90,8 @@ export function lifecycleBody(m: SimMarket, eventType: LifecycleType): string {
   if (eventType === 'determined') {
     body.result = m.result
     body.determination_ts = m.determinationTs
-    body.settlement_value = m.result === 'yes' ? '1.0000' : '0.0000'
+    // What a YES contract pays; the simulator's games never tie, so always $1 or $0.
+    body.settlement_value = formatDollars(m.result === 'yes' ? 10_000 : 0)
   }
   if (eventType === 'settled') {
     body.result = m.result
@@ -112,7 +113,12 @@ export function eventLifecycleBody(e: SimEvent): string {
   })
 }
 
-export interface FillFields { orderId: string; side: string; action: string; isTaker: boolean; clientOrderId?: string }
+export interface FillFields { orderId: string; side: string; action: string; isTaker: boolean; clientOrderId?: string; feeMicros: number }
+
+/** A fee in micro-dollars as Kalshi's `fee_cost`: a dollar string, six decimals only when a fractional contract needs them. */
+export function feeCost(micros: number): string {
+  return micros % 100 === 0 ? formatDollars(micros / 100) : (micros / 1_000_000).toFixed(6)
+}
 
 export function fillBody(m: SimMarket, t: TradeRecord, f: FillFields, legacy = false): string {
   return JSON.stringify({
@@ -128,6 +134,7 @@ export function fillBody(m: SimMarket, t: TradeRecord, f: FillFields, legacy = f
     yes_price_dollars: formatDollars(t.yesPrice),
     no_price_dollars: formatDollars(10_000 - t.yesPrice),
     count_fp: formatCount(t.count),
+    fee_cost: feeCost(f.feeMicros),
     ...(f.clientOrderId === undefined ? {} : { client_order_id: f.clientOrderId }),
     ts: Math.floor(t.tsMs / 1000),
     ts_ms: t.tsMs,

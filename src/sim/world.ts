@@ -28,7 +28,10 @@ export type WorldEvent =
   | { kind: 'trade'; market: SimMarket; trade: TradeRecord }
   | { kind: 'event_created'; event: SimEvent; market?: undefined }
   | { kind: 'lifecycle'; market: SimMarket; eventType: LifecycleType }
-  | { kind: 'fill'; keyId?: string; market: SimMarket; trade: TradeRecord; orderId: string; side: Side; action: 'buy' | 'sell'; isTaker: boolean; clientOrderId?: string }
+  | FillEvent
+
+/** One of a key's own fills; `feeMicros` is its fee (micro-dollars), sent as `fee_cost`. */
+export interface FillEvent { kind: 'fill'; keyId?: string; market: SimMarket; trade: TradeRecord; orderId: string; side: Side; action: 'buy' | 'sell'; isTaker: boolean; clientOrderId?: string; feeMicros: number }
 
 export interface BookUnits { yes: LevelUnits[]; no: LevelUnits[] }
 
@@ -43,12 +46,14 @@ export class SimWorld {
   readonly past: PastWeek
   /** Simulated milliseconds elapsed; advances only while the generator runs (pause() freezes games too). */
   simMs = 0
-  /** Real milliseconds the generator has run (crossed-book episodes and settlement delays use it, so they ignore `speed`). */
+  /** Real milliseconds the generator has run (price-move lags and settlement delays use it, so they ignore `speed`). */
   runMs = 0
   private readonly byTicker = new Map<string, SimMarket>()
   private readonly eventsByTicker = new Map<string, SimEvent>()
   private readonly listeners: Array<(e: WorldEvent) => void> = []
   private readonly tradeLog: TradeRecord[] = []
+  /** Each key's recent fills, for GET /portfolio/fills. */
+  private readonly fillLog = new Map<string, FillEvent[]>()
   private tradeSeq = 0
 
   constructor(seed: number, opts: { startMs?: number; speed?: number; extraMarkets?: number } = {}) {
@@ -83,8 +88,17 @@ export class SimWorld {
   onEvent(listener: (e: WorldEvent) => void): void { this.listeners.push(listener) }
 
   emit(e: WorldEvent): void {
+    if (e.kind === 'fill' && e.keyId !== undefined) {
+      let log = this.fillLog.get(e.keyId)
+      if (!log) this.fillLog.set(e.keyId, (log = []))
+      log.push(e)
+      if (log.length > TRADE_HISTORY * 1.2) log.splice(0, log.length - TRADE_HISTORY)
+    }
     for (const l of this.listeners) l(e)
   }
+
+  /** A key's recent fills, oldest first. */
+  fills(keyId: string): readonly FillEvent[] { return this.fillLog.get(keyId) ?? [] }
 
   /**
    * List a new event while running: Kalshi then sends `event_lifecycle` on the lifecycle channel,

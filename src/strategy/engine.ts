@@ -149,7 +149,8 @@ export class StrategyEngine {
     this.dispatched++
     const ts = eventTime(event)
     this.clock.advance(ts)
-    if (event.type === 'fill') this.hooks.onEvent(event)
+    // Fills (the kalshi hook's positions) and lifecycle (the paper hook's settlements) go to the hooks.
+    if (event.type === 'fill' || event.type === 'lifecycle') this.hooks.onEvent(event)
     const kind = KIND[event.type]
     if (kind) {
       const ticker = (event as Tick | Trade | Book).ticker

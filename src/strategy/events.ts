@@ -90,6 +90,8 @@ export interface OrderEvent {
   filledQuantity?: number
   /** Average fill price (paper) or limit price sent (kalshi), dollars. */
   priceDollars?: number
+  /** The fill's trading fee (paper: Kalshi's taker fee for it), dollars. */
+  feeDollars?: number
   orderId?: string
   /** The risk limit that refused the signal. */
   limit?: string
@@ -98,6 +100,23 @@ export interface OrderEvent {
 }
 
 export type PortfolioEvent = { type: 'portfolio'; hook: string } & PortfolioReport
+
+/** A market was determined or settled and a position in it was paid out (paper hook). */
+export interface SettlementEvent {
+  type: 'settlement'
+  hook: string
+  ticker: string
+  /** Kalshi's result: yes, no, or scalar (then `settlementValueDollars` says what YES paid). */
+  result: string
+  side: Side
+  quantity: number
+  /** What one YES contract paid, dollars (1, 0, or e.g. 0.5 for a tied NFL game). */
+  settlementValueDollars: number
+  payoutDollars: number
+  /** Payout minus what the position cost, fees included. */
+  pnlDollars: number
+  ts: number
+}
 
 export interface StrategyStats {
   name: string
@@ -136,3 +155,4 @@ export type EngineEvent =
   | LogEvent
   | OrderEvent
   | PortfolioEvent
+  | SettlementEvent

@@ -57,7 +57,7 @@ describe('neural stream --publish / --source and run-strategy --source over NATS
     runtime = mkdtempSync(join(tmpdir(), 'neural-bus-cli-'))
     nats = await new NatsServer(true).start()
     // Crossed books every 100 ms, so arb has something to find within a short run.
-    sim = await startSimulator({ seed: 3, ratePerSec: 100, crossEveryMs: 100 })
+    sim = await startSimulator({ seed: 3, ratePerSec: 100, moveEveryMs: 100 })
   })
 
   after(async () => {

@@ -3,11 +3,15 @@
  * 127.0.0.1 (crossing its books every ~100 ms so arb has work), or against record files.
  * Children of one group run in parallel; each `it` checks one behaviour of their output. Runs that
  * only load files and fail or replay a short record run in this process (runCommand).
+ * 127.0.0.1 (moving a game's prices every ~100 ms, one leg lagging, so arb has work), or against
+ * record files.
+ * Children of one group run in parallel; each `it` checks one behaviour of their output.
  */
 import { expect } from 'chai'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import RunStrategy from '../../src/commands/run-strategy.js'
+import { takerFeeDollars } from '../../src/core/fees.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { runCommand, type CommandResult } from '../support/run-command.js'
 import { CountingProxy, ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, type RunResult } from './helpers.js'
@@ -30,7 +34,7 @@ describe('neural run-strategy (end to end)', function () {
     await ensureBuilt()
     tmp = tempDir('neural-run-strategy-')
     runtimeDir = join(tmp.dir, 'runtime')
-    sim = await startSimulator({ crossEveryMs: 100 })
+    sim = await startSimulator({ moveEveryMs: 100 })
   })
 
   after(async () => {
@@ -54,61 +58,73 @@ describe('neural run-strategy (end to end)', function () {
       expect({ code: human.code, stderr: human.stderr }).to.deep.equal({ code: 0, stderr: '' })
     })
 
-    it('prints every arbitrage gap as a yes/no pair of BUY signals whose limits sum below 0.98', () => {
+    it('prints each opportunity as a set of BUY legs priced at the book, paying $1 for less than $1 after taker fees', () => {
       const { signals } = byType(jsonLines(json.stdout))
       expect(signals.length).to.be.greaterThan(0)
-      expect(signals.length % 2).to.equal(0)
-      for (let i = 0; i < signals.length; i += 2) {
-        const yes = signals[i]!
-        const no = signals[i + 1]!
-        for (const s of [yes, no]) {
+      // Legs of one opportunity share their time and reason, and come together.
+      const sets: Record<string, unknown>[][] = []
+      for (const s of signals) {
+        const last = sets.at(-1)
+        if (last && last[0]!.ts === s.ts && last[0]!.reason === s.reason) last.push(s)
+        else sets.push([s])
+      }
+      for (const legs of sets) {
+        expect(legs).to.have.length(2)
+        for (const s of legs) {
           expect(Object.keys(s)).to.deep.equal(['type', 'strategy', 'action', 'ticker', 'side', 'quantity', 'limitPrice', 'confidence', 'reason', 'ts'])
           expect(s).to.include({ type: 'signal', strategy: 'arb', action: 'BUY', quantity: 1, confidence: 0.9 })
-          expect(s.ticker).to.match(/^KXNFLGAME-/)
-          expect(s.ts).to.be.a('number')
+          expect(s.ticker).to.match(/^KXNFL(GAME|SPREAD|TOTAL)-/)
+          expect(units(s.limitPrice as number)).to.be.within(100, 9_900)
         }
-        expect([yes.side, no.side]).to.deep.equal(['yes', 'no'])
-        expect(no.ticker).to.equal(yes.ticker)
-        expect(no.ts).to.equal(yes.ts)
-        const cost = units(yes.limitPrice as number) + units(no.limitPrice as number)
-        expect(cost).to.be.lessThan(9_800)
-        const reason = `yes ask ${(yes.limitPrice as number).toFixed(2)} + no ask ${(no.limitPrice as number).toFixed(2)} = ${(cost / 10_000).toFixed(2)} < 0.98`
-        expect([yes.reason, no.reason]).to.deep.equal([reason, reason])
+        const [a, b] = legs as [Record<string, unknown>, Record<string, unknown>]
+        // Two different markets of one game: a winner pair on the same side, or a ladder's YES low + NO high.
+        expect(a.ticker).to.not.equal(b.ticker)
+        expect(String(a.ticker).split('-').slice(0, 2).join('-')).to.equal(String(b.ticker).split('-').slice(0, 2).join('-'))
+        const cost = units(a.limitPrice as number) + units(b.limitPrice as number)
+        const fees = units(takerFeeDollars(1, a.limitPrice as number)) + units(takerFeeDollars(1, b.limitPrice as number))
+        expect(cost + fees, String(a.reason)).to.be.at.most(10_000 - 200)
+        expect(String(a.reason)).to.match(/^(both teams (YES|NO)|ladder out of order): .* = 0\.\d\d \+ fees 0\.0\d for \$1 payout, edge 0\.\d\d$/)
       }
     })
 
-    it('gives every signal a paper order, in signal order, filled at no more than its limit', () => {
+    it('fills legs on paper, in signal order, at no more than their limit, and shows each fee', () => {
       const { signals, orders } = byType(jsonLines(json.stdout))
       expect(orders.map((o) => [o.ticker, o.side])).to.deep.equal(signals.map((s) => [s.ticker, s.side]))
       expect(orders.filter((o) => o.status === 'filled').length).to.be.greaterThan(0)
       for (const [i, o] of orders.entries()) {
         expect(o).to.include({ type: 'order', hook: 'paper', strategy: 'arb', action: 'BUY', quantity: 1 })
-        // Live, the book may move between the signal and the hook (more so on a loaded machine): unfilled, and why.
+        // The order reaches the book a moment after the quote: a leg whose ask moved past its limit
+        // (the lag ended) stays unfilled rather than paying more. That is the legging risk of arbitrage.
         if (o.status !== 'filled') {
-          expect(o).to.include({ status: 'unfilled' })
-          expect(o.message).to.match(/^((yes|no) ask [\d.]+ is above the limit [\d.]+|no (yes|no) ask)$/)
+          expect(o.status).to.equal('unfilled')
+          expect(String(o.message)).to.match(/ ask 0\.\d{4} is above the limit 0\.\d{4}$/)
           continue
         }
         expect(o).to.include({ filledQuantity: 1 })
         expect(units(o.priceDollars as number)).to.be.at.most(units(signals[i]!.limitPrice as number))
+        expect(o.feeDollars).to.equal(takerFeeDollars(1, o.priceDollars as number))
       }
+      expect(orders.filter((o) => o.status === 'filled').length).to.be.greaterThan(1)
     })
 
-    it('ends with a summary whose fills are the filled orders and whose cash is 1000 minus their cost exactly', () => {
+    it('ends with a summary whose fills are the filled orders, fees their fees, and cash 1000 minus cost and fees exactly', () => {
       const { signals, orders, summary } = byType(jsonLines(json.stdout))
       const filled = orders.filter((o) => o.status === 'filled')
       const costUnits = filled.reduce((sum, o) => sum + units(o.priceDollars as number) * (o.filledQuantity as number), 0)
+      const feeUnits = filled.reduce((sum, o) => sum + units(o.feeDollars as number), 0)
       expect(summary.hooks).to.deep.equal(['paper'])
       expect(summary.signals).to.equal(signals.length)
       expect(statsOf(summary, 'arb')).to.include({ signals: signals.length, errors: 0, hung: 0, dropped: 0 })
       expect(summary.pnl!.fills).to.equal(filled.length)
-      expect(summary.pnl!.cashDollars).to.equal((10_000_000 - costUnits) / 10_000)
+      expect(units(summary.pnl!.feesDollars)).to.equal(feeUnits)
+      expect(summary.pnl!.cashDollars).to.equal((10_000_000 - costUnits - feeUnits) / 10_000)
       expect(summary.pnl!.realizedPnlDollars).to.equal(0)
+      // A buy's fee is part of what its position cost.
       const positionUnits = summary.pnl!.positions.reduce((sum, p) => sum + units(p.costDollars), 0)
-      expect(positionUnits).to.equal(costUnits)
+      expect(positionUnits).to.equal(costUnits + feeUnits)
     })
 
-    it('prints signals, fills and the portfolio block for people, and nothing else, every line marked [sim]', () => {
+    it('prints signals, fills with their fees and the portfolio block for people, and nothing else, every line marked [sim]', () => {
       const marked = linesOf(human.stdout)
       expect(marked.filter((l) => !l.startsWith('[sim] '))).to.deep.equal([])
       const lines = marked.map((l) => l.slice('[sim] '.length))
@@ -122,15 +138,17 @@ describe('neural run-strategy (end to end)', function () {
       expect(fills.length).to.be.greaterThan(0)
       expect(fills.length + lines.filter((l) => unfilled.test(l)).length).to.equal(signals.length)
       const rest = lines.filter((l) => !signal.test(l) && !fill.test(l) && !unfilled.test(l))
-      const spent = fills.reduce((sum, l) => sum + units(Number(fill.exec(l)![3])), 0)
+      const spent = fills.reduce((sum, l) => sum + units(Number(fill.exec(l)![3])) + units(Number(fill.exec(l)![4])), 0)
+      const fees = fills.reduce((sum, l) => sum + units(Number(fill.exec(l)![4])), 0)
       const [head, arbLine, portfolio, ...positions] = rest
       expect(head).to.match(new RegExp(`^${signals.length} signals from \\d+ events, hooks: paper$`))
       expect(arbLine).to.match(new RegExp(`^  arb: \\d+ ticks, 0 trades, 0 books, ${signals.length} signals(, \\d+ conflated)?$`))
       const cash = ((10_000_000 - spent) / 10_000).toFixed(2)
-      expect(portfolio).to.match(new RegExp(`^Portfolio \\(paper\\): cash \\$${cash.replace('.', '\\.')}, realised \\$0\\.00, unrealised [+-]?\\$\\d+\\.\\d\\d, total [+-]?\\$\\d+\\.\\d\\d, ${fills.length} fills$`))
+      const feeText = (fees / 10_000).toFixed(2)
+      expect(portfolio).to.match(new RegExp(`^Portfolio \\(paper\\): cash \\$${cash.replace('.', '\\.')}, realised \\$0\\.00, unrealised [+-]?\\$\\d+\\.\\d\\d, total [+-]?\\$\\d+\\.\\d\\d after \\$${feeText.replace('.', '\\.')} fees, ${fills.length} fills$`))
       const held = new Set(fills.map((l) => `${fill.exec(l)![2]} ${fill.exec(l)![1]}`))
       expect(positions).to.have.length(held.size)
-      for (const p of positions) expect(p).to.match(/^  KXNFLGAME-\S+ (YES|NO) \d+ @ 0\.\d{4}, (bid 0\.\d{4}|no bid), unrealised [+-]?\$\d+\.\d\d, realised \$0\.00$/)
+      for (const p of positions) expect(p).to.match(/^  KXNFL\S+ (YES|NO) \d+ @ 0\.\d{4}, (bid 0\.\d{4}|no bid), unrealised [+-]?\$\d+\.\d\d, realised \$0\.00$/)
     })
   })
 
@@ -357,7 +375,8 @@ describe('neural run-strategy (end to end)', function () {
       const recording = runNeural(['stream', 'KXNFLGAME*', ...simArgs(), '--duration', '3', '--record', record, '--json'], { runtimeDir, timeoutMs: 20_000 })
       // The runs that need no recording go alongside it, in this process.
       try {
-        known = await runHere([ARB, '--replay', CROSSED_RECORD, '--hook', 'paper', '--json'])
+        // The seed's single-book check (mode=book) on a recording of crossed quotes.
+        known = await runHere([ARB, '--replay', CROSSED_RECORD, '--hook', 'paper', '--param', 'mode=book', '--json'])
         missing = await runHere([ARB, '--replay', missingFile()])
         speedZero = await runHere([ARB, '--replay', CROSSED_RECORD, '--speed', '0'])
       } finally {
@@ -401,8 +420,9 @@ describe('neural run-strategy (end to end)', function () {
         ['yes', 0.52, 1757030400000], ['no', 0.45, 1757030400000],
         ['yes', 0.51, 1757030401000], ['no', 0.46, 1757030401000],
       ])
-      expect(orders.map((o) => [o.status, o.priceDollars])).to.deep.equal([['filled', 0.52], ['filled', 0.45], ['filled', 0.51], ['filled', 0.46]])
-      expect(summary.pnl).to.deep.include({ cashDollars: 998.06, realizedPnlDollars: 0, fills: 4 })
+      // Each leg pays Kalshi's taker fee: $0.02 at these prices (0.07 × P × (1 − P) rounded up to the cent).
+      expect(orders.map((o) => [o.status, o.priceDollars, o.feeDollars])).to.deep.equal([['filled', 0.52, 0.02], ['filled', 0.45, 0.02], ['filled', 0.51, 0.02], ['filled', 0.46, 0.02]])
+      expect(summary.pnl).to.deep.include({ cashDollars: 997.98, realizedPnlDollars: 0, feesDollars: 0.08, fills: 4 })
     })
 
     it('refuses a missing record file with exit 2 before running anything', () => {
@@ -453,7 +473,7 @@ describe('neural run-strategy (end to end)', function () {
       const { orders, summary } = byType(jsonLines(interrupted.stdout))
       const filled = orders.filter((o) => o.status === 'filled')
       expect(filled.length).to.be.greaterThan(0)
-      const cost = filled.reduce((sum, o) => sum + units(o.priceDollars as number), 0)
+      const cost = filled.reduce((sum, o) => sum + units(o.priceDollars as number) + units(o.feeDollars as number), 0)
       expect(summary.pnl!.fills).to.equal(filled.length)
       expect(summary.pnl!.cashDollars).to.equal((10_000_000 - cost) / 10_000)
     })

@@ -76,6 +76,19 @@ describe('rest client', function () {
     expect(seen[0].url).to.equal('/trade-api/v2/markets/KXNFLGAME-25SEP04DALPHI-PHI')
   })
 
+  it('reads a determined market\'s result and settlement value (a tied NFL game: scalar, 0.50)', async () => {
+    handler = (_req, res) => res.end(JSON.stringify({ market: market('KXNFLGAME-25SEP04DALPHI-PHI', { status: 'determined', result: 'scalar', settlement_value_dollars: '0.5000', settlement_value: 50 }) }))
+    expect(await new RestClient({ apiUrl }).getMarket('KXNFLGAME-25SEP04DALPHI-PHI')).to.deep.include({ status: 'determined', result: 'scalar', settlementValue: 0.5 })
+    handler = (_req, res) => res.end(JSON.stringify({ market: market('KXNFLGAME-25SEP04DALPHI-PHI', { settlement_value_dollars: null, settlement_value: null }) }))
+    expect(await new RestClient({ apiUrl }).getMarket('KXNFLGAME-25SEP04DALPHI-PHI')).to.not.have.property('settlementValue')
+  })
+
+  it('reads a series\' fee settings from GET /series/{series_ticker}', async () => {
+    handler = (_req, res) => res.end(JSON.stringify({ series: { ticker: 'KXNFLGAME', title: 'Professional Football Game', fee_type: 'quadratic_with_maker_fees', fee_multiplier: 1 } }))
+    expect(await new RestClient({ apiUrl }).getSeries('KXNFLGAME')).to.deep.equal({ ticker: 'KXNFLGAME', title: 'Professional Football Game', feeType: 'quadratic_with_maker_fees', feeMultiplier: 1 })
+    expect(seen[0].url).to.equal('/trade-api/v2/series/KXNFLGAME')
+  })
+
   it('follows the cursor across pages until it comes back empty', async () => {
     const pages: Record<string, { markets: unknown[]; cursor: string }> = {
       '': { markets: [market('S-E-1'), market('S-E-2')], cursor: 'c2' },

@@ -373,6 +373,22 @@ describe('market stream', function () {
       expect(events.map((e) => `${e.ticker}:${e.event}`)).to.deep.equal(['KXNFLGAME-25SEP04DALPHI-TIE:activated', 'KXNFLGAME-25SEP04DALPHI-DAL:settled'])
     })
 
+    it('emits event_fee_update from the lifecycle channel, and takes event_lifecycle without a protocol error', async () => {
+      const s = make({ apiUrl, channels: ['ticker', 'lifecycle'] })
+      const updates: unknown[] = []
+      const errors: NeuralError[] = []
+      s.on('event_fee_update', (u) => updates.push(u))
+      s.on('error', (e) => errors.push(e))
+      await s.start()
+      await s.subscribe(['KXNFLGAME-25SEP04DALPHI*'])
+      const lifeSid = s.subscriptions().find((x) => x.channel === 'lifecycle')?.sid as number
+      server.send({ type: 'event_lifecycle', sid: lifeSid, msg: { event_ticker: 'KXNFLGAME-25SEP04DALPHI', series_ticker: 'KXNFLGAME' } })
+      server.send({ type: 'event_fee_update', sid: lifeSid, msg: { event_ticker: 'KXNFLGAME-25SEP04DALPHI', fee_type_override: null, fee_multiplier_override: 0.5 } })
+      await waitFor(() => updates.length === 1, 2000, 'the fee update')
+      expect(updates[0]).to.deep.include({ type: 'event_fee_update', eventTicker: 'KXNFLGAME-25SEP04DALPHI', feeType: null, feeMultiplier: 0.5 })
+      expect(errors).to.deep.equal([])
+    })
+
     it('picks up new markets and drops closed ones on a periodic refresh', async () => {
       const s = make({ apiUrl, channels: ['ticker'] })
       await s.start()

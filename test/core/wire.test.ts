@@ -129,6 +129,31 @@ describe('wire: parseFrame', () => {
     expect(m).to.deep.equal({ kind: 'fill', sid: 11, fill: { type: 'fill', ticker: 'A-B-C', tradeId: 't', orderId: 'o', side: 'yes', action: 'buy', isTaker: true, price: 0.42, quantity: 3, ts: 10000, receivedAt: AT } })
   })
 
+  it('reads a fill\'s fee_cost (a dollar string, six decimals when contracts are fractional)', () => {
+    const m = parse({ type: 'fill', sid: 11, msg: { trade_id: 't', order_id: 'o', market_ticker: 'A-B-C', is_taker: true, side: 'yes', action: 'buy', yes_price_dollars: '0.5000', count_fp: '100.00', fee_cost: '1.750000', ts: 10 } })
+    expect(m.kind === 'fill' && m.fill.feeDollars).to.equal(1.75)
+  })
+
+  it('reads a determined lifecycle\'s settlement value (an NFL tie pays 0.50 a contract)', () => {
+    const m = parse({ type: 'market_lifecycle_v2', sid: 3, msg: { market_ticker: 'A-B-C', event_type: 'determined', result: 'scalar', settlement_value: '0.5000', determination_ts: 5 } })
+    expect(m.kind === 'lifecycle' && m.lifecycle.settlementValue).to.equal(0.5)
+    const legacy = parse({ type: 'market_lifecycle_v2', sid: 3, msg: { market_ticker: 'A-B-C', event_type: 'determined', result: 'yes', settlement_value: 100 } })
+    expect(legacy.kind === 'lifecycle' && legacy.lifecycle.settlementValue).to.equal(1)
+  })
+
+  it('reads event_fee_update (an event\'s fee override; null clears it; a string multiplier too) and refuses a bad one', () => {
+    expect(parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'KXNFLGAME-25SEP04DALPHI', fee_type_override: 'quadratic', fee_multiplier_override: 0.5 } })).to.deep.equal({
+      kind: 'event_fee_update', sid: 3, fee: { type: 'event_fee_update', eventTicker: 'KXNFLGAME-25SEP04DALPHI', feeType: 'quadratic', feeMultiplier: 0.5, receivedAt: AT },
+    })
+    const cleared = parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'E-1', fee_type_override: null, fee_multiplier_override: null } })
+    expect(cleared.kind === 'event_fee_update' && cleared.fee).to.include({ feeType: null, feeMultiplier: null })
+    const text = parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'E-1', fee_type_override: null, fee_multiplier_override: '0.25' } })
+    expect(text.kind === 'event_fee_update' && text.fee.feeMultiplier).to.equal(0.25)
+    expect(parse({ type: 'event_fee_update', sid: 3, msg: { fee_multiplier_override: 1 } }).kind).to.equal('malformed')
+    expect(parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'E-1', fee_multiplier_override: -1 } }).kind).to.equal('malformed')
+    expect(parse({ type: 'event_fee_update', sid: 3, msg: { event_ticker: 'E-1', fee_multiplier_override: 'x' } }).kind).to.equal('malformed')
+  })
+
   describe('control replies', () => {
     it('reads subscribed', () => {
       expect(parse({ id: 1, type: 'subscribed', msg: { channel: 'ticker', sid: 7 } })).to.deep.equal({ kind: 'subscribed', id: 1, channel: 'ticker', sid: 7 })

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { RestClient } from '../../src/core/rest-client.js'
 import { runBacktest, type BacktestDetail } from '../../src/history/backtest.js'
 import { downloadHistory, resolveHistoryMarkets } from '../../src/history/download.js'
-import { kalshiFeeDollars } from '../../src/history/fees.js'
+import { FeeSchedules } from '../../src/core/fees.js'
 import { equityChart, formatBacktest, htmlReport } from '../../src/history/report.js'
 import { HistoryStore } from '../../src/history/store.js'
 import { startSimulator } from '../../src/sim/index.js'
@@ -22,7 +22,7 @@ describe('backtest: a strategy over stored history', function () {
   let dir: string
   let store: HistoryStore
   const sample = (name: string) => loadStrategies([`strategies/${name}.ts`])
-  const run = async (name: string, games = GAMES) => runBacktest({ store, strategies: await sample(name), feeDollars: kalshiFeeDollars, selection: { games } })
+  const run = async (name: string, games = GAMES) => runBacktest({ store, strategies: await sample(name), fees: new FeeSchedules(), selection: { games } })
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'neural-backtest-'))
@@ -108,7 +108,7 @@ describe('backtest: a strategy over stored history', function () {
   }
 
   it('selects by series and date range, and by event ticker', async () => {
-    const bySeries = await runBacktest({ store, strategies: await sample('momentum'), feeDollars: kalshiFeeDollars, selection: { series: 'KXNFLGAME', fromMs: Date.parse('2025-08-31T00:00:00Z'), toMs: Date.parse('2025-08-31T23:59:59Z') } })
+    const bySeries = await runBacktest({ store, strategies: await sample('momentum'), fees: new FeeSchedules(), selection: { series: 'KXNFLGAME', fromMs: Date.parse('2025-08-31T00:00:00Z'), toMs: Date.parse('2025-08-31T23:59:59Z') } })
     const games = bySeries.report.games.map((g) => g.game)
     expect(games).to.include('25AUG31BUFBAL')
     expect(bySeries.fills.every((f) => f.ts >= Date.parse('2025-08-31T00:00:00Z') && f.ts <= Date.parse('2025-09-01T00:00:00Z'))).to.equal(true)
@@ -118,7 +118,7 @@ describe('backtest: a strategy over stored history', function () {
 
   it('refuses a game that is not stored, and a selection that is missing, with one-line input errors', async () => {
     await run('momentum', ['25SEP07KCBUF']).then(() => expect.fail('ran'), (e) => expect(e.code).to.equal('NO_HISTORY'))
-    await runBacktest({ store, strategies: await sample('momentum'), feeDollars: kalshiFeeDollars, selection: {} }).then(() => expect.fail('ran'), (e) => expect(e.code).to.equal('BAD_SELECTION'))
+    await runBacktest({ store, strategies: await sample('momentum'), fees: new FeeSchedules(), selection: {} }).then(() => expect.fail('ran'), (e) => expect(e.code).to.equal('BAD_SELECTION'))
   })
 
   it('renders the table, a terminal equity curve and a self-contained HTML page', () => {

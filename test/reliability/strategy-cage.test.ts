@@ -29,7 +29,7 @@ describe('strategies in a cage (CLI)', function () {
     this.timeout(120_000)
     await ensureBuilt()
     tmp = tempDir('neural-cage-')
-    sim = await startSimulator({ crossEveryMs: 100 })
+    sim = await startSimulator({ moveEveryMs: 100 })
     const exchange = ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
     const runtimeDir = join(tmp.dir, 'run')
     // Long enough for the spinning strategy to be found stuck (5 s) and the run to go on after it.

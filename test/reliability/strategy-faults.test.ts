@@ -27,7 +27,7 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     this.timeout(120_000)
     await ensureBuilt()
     tmp = tempDir('neural-strategy-faults-')
-    sim = await startSimulator({ crossEveryMs: 100 })
+    sim = await startSimulator({ moveEveryMs: 100 })
     nflMarkets = sim.world.markets().filter((m) => m.ticker.startsWith('KXNFLGAME') && !sim.world.past.has(m.ticker)).length
     const args = ['run-strategy', ...STRATEGIES, '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--hook', 'paper', '--duration', DURATION_SECONDS]
     const runtimeDir = join(tmp.dir, 'runtime')
@@ -87,16 +87,19 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
   })
 
   it('holds at most one pending tick per market for the strategy that never returns (bounded memory)', () => {
-    // Every tick arb handled was also delivered to never-resolves: one ran, the rest either
-    // replaced an older pending tick of the same market (conflated) or was pending at the end.
-    const arbTicks = statsOf(summary, 'arb').ticks
+    // Every tick the throwing strategy handled (same markets) was also delivered to never-resolves:
+    // one ran, the rest either replaced an older pending tick of the same market (conflated) or was
+    // pending at the end.
+    const arbTicks = statsOf(summary, 'throws').ticks
     const pendingAtEnd = arbTicks - 1 - statsOf(summary, 'never-resolves').conflated
     expect(arbTicks).to.be.greaterThan(nflMarkets)
     expect(pendingAtEnd).to.be.within(0, nflMarkets)
   })
 
-  it('prints at most two stderr lines per broken strategy and says how many it held back', () => {
-    const lines = linesOf(human.stderr)
+  it('prints at most two stderr lines per broken strategy and says how many it held back, each marked [sim]', () => {
+    const marked = linesOf(human.stderr)
+    expect(marked.filter((l) => !l.startsWith('[sim] '))).to.deep.equal([])
+    const lines = marked.map((l) => l.slice('[sim] '.length))
     const throws = lines.filter((l) => l.startsWith('strategy error: throws onTick: '))
     const garbage = lines.filter((l) => l.startsWith('strategy error: garbage onTick: '))
     const hung = lines.filter((l) => l.startsWith('hung: never-resolves onTick pending for '))
@@ -109,7 +112,7 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     // Nothing else on stderr: no per-tick noise from anywhere.
     expect(lines).to.have.length(throws.length + garbage.length + hung.length + slow.length)
     for (const l of [...throws.slice(1), ...garbage.slice(1)]) expect(l).to.match(/ \(\d+ more like it held back\)$/)
-    const humanSummary = linesOf(human.stdout).find((l) => l.startsWith('  throws: '))
+    const humanSummary = linesOf(human.stdout).find((l) => l.startsWith('[sim]   throws: '))
     const errors = Number(/, (\d+) errors(,|$)/.exec(humanSummary ?? '')?.[1])
     expect(errors).to.be.greaterThan(throws.length * 5)
   })

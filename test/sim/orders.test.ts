@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { takerFeeDollars } from '../../src/core/fees.js'
 import { connect, getJson, newKeyPair, signHeaders, type TestClient } from './helpers.js'
 
 const ORDERS_PATH = '/trade-api/v2/portfolio/orders'
@@ -41,6 +42,33 @@ describe('simulator orders', () => {
     expect(trade).to.include({ market_ticker: TICKER, taker_side: 'yes', yes_price_dollars: askDollars, count_fp: '2.00', trade_id: fill.trade_id })
     const delta = (await client.waitFor((f) => f.json?.type === 'orderbook_delta')).json.msg
     expect(delta).to.include({ market_ticker: TICKER, side: 'no', price_dollars: (bestNo[0] / 10_000).toFixed(4), delta_fp: '-2.00' })
+  })
+
+  it("charges the taker fee on each of the order's fills: fee_cost on the WebSocket fill, the REST order and GET /portfolio/fills", async () => {
+    const bestNo = sim.world.book(TICKER)!.no[0]!
+    const ask = (10_000 - bestNo[0]) / 10_000
+    const { body } = await post({ ticker: TICKER, action: 'buy', side: 'yes', count: 10, yes_price_dollars: ask.toFixed(4) })
+    expect(body.order.fill_count_fp).to.equal('10.00')
+    // One fill at one price: Kalshi's fee for it (0.07 × 10 × P × (1 − P), rounded up to the cent).
+    const fee = takerFeeDollars(10, ask).toFixed(4)
+    expect(body.order.taker_fees_dollars).to.equal(fee)
+    const fill = (await client.waitFor((f) => f.json?.type === 'fill')).json.msg
+    expect(fill.fee_cost).to.equal(fee)
+    const path = '/trade-api/v2/portfolio/fills'
+    const fills = await getJson(`${sim.apiUrl}/portfolio/fills?ticker=${TICKER}`, { headers: signHeaders(key.privateKey, 'GET', path, 'trader-1') })
+    expect(fills.status).to.equal(200)
+    expect(fills.body.fills[0]).to.include({ order_id: body.order.order_id, ticker: TICKER, side: 'yes', action: 'buy', count_fp: '10.00', fee_cost: fee, is_taker: true })
+    expect((await getJson(`${sim.apiUrl}/portfolio/fills`)).status).to.equal(401)
+    // The account's view keeps the fee: the order in GET /portfolio/orders, and the market's
+    // position in GET /portfolio/positions has paid every fee of the key's orders in it.
+    const ordersPath = '/trade-api/v2/portfolio/orders'
+    const orders = await getJson(`${sim.apiUrl}/portfolio/orders?ticker=${TICKER}`, { headers: signHeaders(key.privateKey, 'GET', ordersPath, 'trader-1') })
+    expect(orders.body.orders[0]).to.include({ order_id: body.order.order_id, taker_fees_dollars: fee })
+    const paidUnits = orders.body.orders.reduce((sum: number, o: { taker_fees_dollars: string }) => sum + Math.round(Number(o.taker_fees_dollars) * 10_000), 0)
+    const positionsPath = '/trade-api/v2/portfolio/positions'
+    const positions = await getJson(`${sim.apiUrl}/portfolio/positions?ticker=${TICKER}`, { headers: signHeaders(key.privateKey, 'GET', positionsPath, 'trader-1') })
+    expect(positions.body.market_positions[0]).to.include({ ticker: TICKER, fees_paid_dollars: (paidUnits / 10_000).toFixed(4) })
+    expect(paidUnits).to.be.at.least(Math.round(Number(fee) * 10_000))
   })
 
   it('rests the unfilled part of a non-crossing order as a bid and tells orderbook subscribers', async () => {

@@ -172,6 +172,10 @@ describe('simulator game clock and lifecycle', () => {
       expect(settled).to.include({ event_type: 'settled', result: determined.result })
       const market = (await getJson(`${sim.apiUrl}/markets/${ticker}`)).body.market
       expect(market).to.include({ status: 'finalized', result: determined.result })
+      // The settlement value: what a YES contract pays ($1 or $0: the simulator's games never tie).
+      const value = determined.result === 'yes' ? '1.0000' : '0.0000'
+      expect(determined.settlement_value).to.equal(value)
+      expect(market.settlement_value_dollars).to.equal(value)
       const dal = (await getJson(`${sim.apiUrl}/markets/KXNFLGAME-25SEP04DALPHI-DAL`)).body.market
       expect(dal.result).to.equal(determined.result === 'yes' ? 'no' : 'yes')
       expect((await getJson(`${sim.apiUrl}/events?status=settled`)).body.events.map((e: any) => e.event_ticker)).to.include('KXNFLGAME-25SEP04DALPHI')
@@ -183,7 +187,8 @@ describe('simulator game clock and lifecycle', () => {
 
   it('moves the winner price of a team leading by 8+ points late in the game above 0.90', async () => {
     // Speed 150: DAL@PHI ends ~1.2 s real; 20k updates/s give each market ~150 requotes over the game.
-    const sim = await startSimulator({ seed: 4, speed: 150, ratePerSec: 20_000, crossEveryMs: 1e9 }) // no crossed-book episodes: they move the top of book on purpose
+    // No news moves, and lags of 0 ms: the book at the end shows the fair price, not a stale quote.
+    const sim = await startSimulator({ seed: 4, speed: 150, ratePerSec: 20_000, moveEveryMs: 1e9, lagMs: [0, 0] })
     try {
       const game = sim.world.catalog.games[0]!
       await new Promise<void>((resolve) => { const t = setInterval(() => { if (game.state.remaining < 0.05) { clearInterval(t); resolve() } }, 5) })
@@ -196,24 +201,57 @@ describe('simulator game clock and lifecycle', () => {
   })
 })
 
-describe('simulator crossed books', () => {
-  it('shows a crossed market (yes ask + no ask ≤ 0.97) in ticker, orderbook and REST for a moment', async () => {
-    const sim = await startSimulator({ seed: 9, ratePerSec: 1000, crossEveryMs: 200 })
-    const client = await connect(sim.wsUrl)
+describe('simulator price moves', () => {
+  /** Best yes bid + best no bid in price units: at or above $1 the book would have crossed. */
+  const bidSum = (sim: Simulator, ticker: string) => {
+    const b = sim.world.book(ticker)!
+    return (b.yes[0]?.[0] ?? 0) + (b.no[0]?.[0] ?? 0)
+  }
+
+  it('never shows a crossed book: a resting yes bid at or above the best yes ask would have matched', async () => {
+    const sim = await startSimulator({ seed: 9, ratePerSec: 5000, moveEveryMs: 20, speed: 20 })
+    const checked = new Set<string>()
+    let samples = 0
+    const deadline = Date.now() + 4000
     try {
-      await client.command('subscribe', { channels: ['ticker'] })
-      const crossed = (await client.waitFor((f) => f.json?.type === 'ticker' && units(f.json.msg.yes_bid_dollars) - units(f.json.msg.yes_ask_dollars) >= 300, 5000)).json.msg
-      const ticker = crossed.market_ticker
-      const book = sim.world.book(ticker)!
-      expect(book.yes[0]![0] + book.no[0]![0]).to.be.at.least(10_300)
-      const market = (await getJson(`${sim.apiUrl}/markets/${ticker}`)).body.market
-      const orderbook = (await getJson(`${sim.apiUrl}/markets/${ticker}/orderbook`)).body.orderbook_fp
-      // Still inside the 1–2 s episode: REST shows it too.
-      expect(Number(market.yes_ask_dollars) + Number(market.no_ask_dollars)).to.be.at.most(0.97 + 1e-9)
-      expect(units(orderbook.yes_dollars.at(-1)[0]) + units(orderbook.no_dollars.at(-1)[0])).to.be.at.least(10_300)
-    } finally {
-      client.close()
-      await sim.close()
-    }
+      const listener = (e: { kind: string; market: { ticker: string } }) => {
+        if (e.kind !== 'ticker') return
+        samples++
+        checked.add(e.market.ticker)
+        expect(bidSum(sim, e.market.ticker), e.market.ticker).to.be.below(10_000)
+      }
+      sim.world.onEvent(listener as never)
+      while (samples < 20_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      expect(samples, 'ticker updates checked').to.be.above(1000)
+      expect(checked.size).to.be.above(50)
+      for (const m of sim.world.markets()) expect(bidSum(sim, m.ticker), m.ticker).to.be.below(10_000)
+    } finally { await sim.close() }
+  })
+
+  it('after a move lets one leg of a game lag, so the two winner markets disagree for a moment, then requotes it', async () => {
+    const sim = await startSimulator({ seed: 5, ratePerSec: 200, moveEveryMs: 30 })
+    try {
+      const pairs = sim.world.catalog.games.map((g) => g.markets.filter((m) => m.seriesTicker === 'KXNFLGAME'))
+      // A consistent pair of winner books: yes asks sum to ≥ $1 and yes bids to ≤ $1 (exactly one team wins).
+      // A stale leg breaks that: both YES (or both NO) cost less than the $1 they are sure to pay.
+      const gap = () => {
+        for (const [a, b] of pairs) {
+          const ask = (m: typeof a) => 10_000 - (sim.world.book(m!.ticker)!.no[0]?.[0] ?? 0)
+          const bid = (m: typeof a) => sim.world.book(m!.ticker)!.yes[0]?.[0] ?? 0
+          if (ask(a) + ask(b) < 10_000 || bid(a) + bid(b) > 10_000) return { a: a!, b: b! }
+        }
+        return undefined
+      }
+      let found: ReturnType<typeof gap>
+      const deadline = Date.now() + 15_000
+      while (!(found = gap()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      expect(found, 'a winner pair out of line within 15 s').to.not.equal(undefined)
+      const stale = [found!.a, found!.b].find((m) => m.lagUntilRunMs > 0)
+      expect(stale, 'one leg of the pair is the lagging one').to.not.equal(undefined)
+      // Its lag ends and it requotes: then it no longer lags.
+      const until = Date.now() + 5000
+      while (stale!.lagUntilRunMs > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+      expect(stale!.lagUntilRunMs).to.equal(0)
+    } finally { await sim.close() }
   })
 })

@@ -21,36 +21,55 @@ async function run(strategy: Strategy, feed: (h: ReturnType<typeof harness>) => 
 
 describe('sample strategies', () => {
   describe('arb', () => {
-    it('buys both sides once when yes ask + no ask is below the threshold', async () => {
+    const SPREAD = (n: number) => `KXNFLSPREAD-25SEP04DALPHI-PHI${n}`
+
+    it('buys YES on both teams when both asks plus the taker fee of each leg are under $1, once it has lasted confirmMs', async () => {
       const signals = await run(await sample('arb.ts'), h => {
-        h.feed(tick(PHI, { yesBid: 0.45, yesAsk: 0.47 })) // 0.47 + 0.55 = 1.02
-        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.47 })) // 0.47 + 0.50 = 0.97
-        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.47 })) // still open: no repeat
+        h.feed(tick(PHI, { yesBid: 0.4, yesAsk: 0.42 }, 1_000))
+        h.feed(tick(DAL, { yesBid: 0.5, yesAsk: 0.52 }, 1_000)) // 0.42 + 0.52 + fees 0.02 + 0.02 = 0.98: edge 0.02
+        h.feed(tick(DAL, { yesBid: 0.5, yesAsk: 0.52 }, 1_050)) // not yet lasted 100 ms
+        h.feed(tick(DAL, { yesBid: 0.5, yesAsk: 0.52 }, 1_100))
+        h.feed(tick(PHI, { yesBid: 0.4, yesAsk: 0.42 }, 1_200)) // still open: no repeat
       })
-      expect(signals).to.deep.equal([`BUY yes ${PHI} 1 @ 0.47`, `BUY no ${PHI} 1 @ 0.5`])
+      expect(signals).to.deep.equal([`BUY yes ${DAL} 1 @ 0.52`, `BUY yes ${PHI} 1 @ 0.42`])
     })
 
-    it('fires again only after the market went back above the threshold', async () => {
+    it('buys NO on both teams when both yes bids sum above $1 by more than the fees', async () => {
       const signals = await run(await sample('arb.ts'), h => {
-        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.47 }), tick(PHI, { yesBid: 0.45, yesAsk: 0.47 }), tick(PHI, { yesBid: 0.51, yesAsk: 0.46 }))
+        h.feed(tick(PHI, { yesBid: 0.58, yesAsk: 0.6 }, 1_000), tick(DAL, { yesBid: 0.5, yesAsk: 0.52 }, 1_000)) // no asks 0.42 + 0.50 + 0.04 fees
+        h.feed(tick(PHI, { yesBid: 0.58, yesAsk: 0.6 }, 1_200))
       })
-      expect(signals).to.deep.equal([`BUY yes ${PHI} 1 @ 0.47`, `BUY no ${PHI} 1 @ 0.5`, `BUY yes ${PHI} 1 @ 0.46`, `BUY no ${PHI} 1 @ 0.49`])
+      expect(signals).to.deep.equal([`BUY no ${DAL} 1 @ 0.5`, `BUY no ${PHI} 1 @ 0.42`])
     })
 
-    it('does not fire at exactly the threshold, without both quotes, or outside its markets', async () => {
+    it('does not fire when the fees eat the edge, or when the gap closes within confirmMs (half of a requote)', async () => {
       const signals = await run(await sample('arb.ts'), h => {
-        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.48 })) // exactly 0.98
-        h.feed(tick(DAL, { yesAsk: 0.2 }))
-        h.feed(tick('KXNFLTOTAL-25SEP04DALPHI-47', { yesBid: 0.5, yesAsk: 0.4 }))
+        h.feed(tick(PHI, { yesBid: 0.43, yesAsk: 0.45 }, 1_000), tick(DAL, { yesBid: 0.5, yesAsk: 0.52 }, 1_000)) // 0.97 + 0.04 fees
+        h.feed(tick(PHI, { yesBid: 0.43, yesAsk: 0.45 }, 1_500))
+        h.feed(tick(PHI, { yesBid: 0.38, yesAsk: 0.4 }, 2_000)) // 0.92 + fees: an opportunity…
+        h.feed(tick(DAL, { yesBid: 0.58, yesAsk: 0.6 }, 2_030)) // …gone when the other leg requotes
+        h.feed(tick(PHI, { yesBid: 0.38, yesAsk: 0.4 }, 2_500))
       })
       expect(signals).to.deep.equal([])
     })
 
-    it('takes its threshold and quantity from params', async () => {
+    it('buys YES at the lower line and NO at the higher line when a ladder is out of order', async () => {
       const signals = await run(await sample('arb.ts'), h => {
-        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.47 }), tick(DAL, { yesBid: 0.52, yesAsk: 0.43 }))
-      }, ['threshold=0.96', 'quantity=4'])
-      expect(signals).to.deep.equal([`BUY yes ${DAL} 4 @ 0.43`, `BUY no ${DAL} 4 @ 0.48`])
+        h.feed(tick(SPREAD(3), { yesBid: 0.38, yesAsk: 0.4 }, 1_000)) // stale: PHI by 3+ should cost more than by 7+
+        h.feed(tick(SPREAD(7), { yesBid: 0.46, yesAsk: 0.48 }, 1_000)) // YES 0.40 + NO 0.54 + fees 0.04 = 0.98
+        h.feed(tick(SPREAD(7), { yesBid: 0.46, yesAsk: 0.48 }, 1_200))
+      })
+      expect(signals).to.deep.equal([`BUY yes ${SPREAD(3)} 1 @ 0.4`, `BUY no ${SPREAD(7)} 1 @ 0.54`])
+    })
+
+    it('mode=book keeps the seed\'s single-book check (never met on a consistent book), once per excursion, quantity from params', async () => {
+      const signals = await run(await sample('arb.ts'), h => {
+        // Crossed quotes (only a recording or a broken feed shows them): 0.47 + 0.50 = 0.97.
+        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.47 }), tick(PHI, { yesBid: 0.5, yesAsk: 0.47 }))
+        h.feed(tick(PHI, { yesBid: 0.5, yesAsk: 0.48 })) // exactly 0.98: closed
+        h.feed(tick(PHI, { yesBid: 0.51, yesAsk: 0.46 }))
+      }, ['mode=book', 'quantity=4'])
+      expect(signals).to.deep.equal([`BUY yes ${PHI} 4 @ 0.47`, `BUY no ${PHI} 4 @ 0.5`, `BUY yes ${PHI} 4 @ 0.46`, `BUY no ${PHI} 4 @ 0.49`])
     })
   })
 

@@ -18,6 +18,7 @@ export interface HookResult {
   status: HookStatus
   filledQuantity?: number
   priceDollars?: number
+  feeDollars?: number
   orderId?: string
   /** The risk limit that refused the signal. */
   limit?: string
@@ -33,7 +34,7 @@ export interface OrderHook {
   readonly name: string
   start?(ctx: HookContext): void | Promise<void>
   handle(signal: SignalEvent, ctx: HookContext): Promise<HookResult>
-  /** Market events the hook cares about (the kalshi hook reads fills). */
+  /** Market events the hook cares about (the kalshi hook reads fills, the paper hook settlements). */
   onEvent?(event: MarketEvent, ctx: HookContext): void
   /** Positions held, for ctx.positions() in strategies. */
   positions?(): Position[]

@@ -1,7 +1,8 @@
 import { createSigner, type Signer } from '../../auth/signer.js'
 import { ENDPOINTS } from '../../config/endpoints.js'
 import type { NeuralConfig } from '../../config/types.js'
-import { PRICE_SCALE, dollarsNumberToUnits, formatDollars } from '../../core/fixed-point.js'
+import { FeeSchedules, OrderFees, feeRate } from '../../core/fees.js'
+import { COUNT_SCALE, PRICE_SCALE, dollarsNumberToUnits, formatDollars } from '../../core/fixed-point.js'
 import { RestClient, type OrderResult } from '../../core/rest-client.js'
 import type { MarketEvent, Side } from '../../core/types.js'
 import { NeuralError } from '../../errors.js'
@@ -29,8 +30,11 @@ export interface KalshiHookOptions {
   timeInForce?: TimeInForce
   /** @default 10000 */
   requestTimeoutMs?: number
+  /** Fee settings of the markets traded (the pre-trade cost check counts the taker fee). */
+  fees?: FeeSchedules
 }
 
+const DEFAULT_FEES = new FeeSchedules()
 const MIN_PRICE_UNITS = 100
 const MAX_PRICE_UNITS = 9_900
 
@@ -125,7 +129,9 @@ export class KalshiHook implements OrderHook {
     if (priceUnits < MIN_PRICE_UNITS || priceUnits > MAX_PRICE_UNITS) {
       return { status: 'refused', message: `price ${formatDollars(priceUnits)} is outside 0.01–0.99` }
     }
-    const intent: OrderIntent = { ticker: signal.ticker, action, quantity: signal.quantity, priceUnits }
+    // The most this order can pay in fees: all of it taking at the limit price.
+    const fee = new OrderFees().fill(action, signal.quantity * COUNT_SCALE, priceUnits, feeRate((this.options.fees ?? DEFAULT_FEES).forMarket(signal.ticker), 'taker'))
+    const intent: OrderIntent = { ticker: signal.ticker, action, quantity: signal.quantity, priceUnits, feeUnits: Math.ceil(fee.netFeeMicros / COUNT_SCALE) }
     const now = ctx.now()
     const check = this.risk.check(intent, now)
     if (!check.ok) return { status: 'refused', limit: check.limit, message: check.message }
@@ -197,7 +203,8 @@ export class KalshiHook implements OrderHook {
     if (action === undefined || event.side === undefined) return
     const yesUnits = dollarsNumberToUnits(event.price)
     const units = event.side === 'yes' ? yesUnits : PRICE_SCALE - yesUnits
-    this.portfolio.apply(action, event.ticker, event.side, [[units, event.quantity]])
+    // The exchange's own fee for the fill (`fee_cost`), when it sent one.
+    this.portfolio.apply(action, event.ticker, event.side, [[units, event.quantity]], event.feeDollars === undefined ? 0 : dollarsNumberToUnits(event.feeDollars))
     this.risk.onFill(event)
     if (event.action !== 'sell' || !event.orderId) return
     const waiting = this.awaitingFills.get(event.orderId)

@@ -8,6 +8,11 @@ import type { Position } from '../api.js'
  * sum is exact. Realised P&L on a sale is measured against the average cost: the cost removed is
  * rounded to a price unit and the rest stays in the position, so when a position is closed its
  * realised P&L is exactly what it returned minus what it cost.
+ *
+ * Every P&L here is net of fees (src/core/fees.ts): a buy's fee is part of the position's cost, a
+ * sale's fee comes off what it returned, and `feesDollars` shows what was paid in total. Settlement
+ * pays each contract its settlement value ($1 or $0, or what the exchange says, e.g. $0.50 for a
+ * tied NFL game) and moves the position into realised P&L.
  */
 
 export interface PortfolioPosition {
@@ -32,6 +37,8 @@ export interface PortfolioReport {
   /** Open positions marked at the current bid, minus their cost. */
   unrealizedPnlDollars: number
   totalPnlDollars: number
+  /** Trading fees paid, already counted in the P&L above. */
+  feesDollars: number
   /** Fills (one per signal that traded). */
   fills: number
   positions: PortfolioPosition[]
@@ -51,6 +58,7 @@ export class Portfolio {
   private readonly holdings = new Map<string, Holding>()
   private cashUnits: number
   private realizedUnits = 0
+  private feeUnits = 0
   private fillCount = 0
 
   constructor(startingCashDollars = 0) {
@@ -71,8 +79,11 @@ export class Portfolio {
     return this.holdings.get(`${ticker}\u0000${side}`)?.quantity ?? 0
   }
 
-  /** Record one fill. `legs` are [priceUnits, contracts] (a paper buy can take several book levels). */
-  apply(action: 'buy' | 'sell', ticker: string, side: Side, legs: readonly (readonly [number, number])[]): void {
+  /**
+   * Record one fill. `legs` are [priceUnits, contracts] (a paper buy can take several book levels);
+   * `feeUnits` is the fill's fee in price units × contracts.
+   */
+  apply(action: 'buy' | 'sell', ticker: string, side: Side, legs: readonly (readonly [number, number])[], feeUnits = 0): void {
     const h = this.holding(ticker, side)
     let traded = false
     for (const [price, quantity] of legs) {
@@ -97,6 +108,42 @@ export class Portfolio {
       }
     }
     if (traded) this.fillCount++
+    if (feeUnits > 0) {
+      this.feeUnits += feeUnits
+      this.cashUnits -= feeUnits
+      // A buy's fee is part of what the position cost; a sale's fee comes off what it realised.
+      if (action === 'buy') h.costUnits += feeUnits
+      else {
+        h.realizedUnits -= feeUnits
+        this.realizedUnits -= feeUnits
+      }
+    }
+  }
+
+  /**
+   * Settle every position in `ticker`: each YES contract pays `yesValueUnits`, each NO contract the
+   * rest of a dollar. Returns what each side held and was paid (sides with nothing are left out).
+   */
+  settle(ticker: string, yesValueUnits: number): { side: Side; quantity: number; payoutUnits: number; pnlUnits: number }[] {
+    const out: { side: Side; quantity: number; payoutUnits: number; pnlUnits: number }[] = []
+    for (const side of ['yes', 'no'] as const) {
+      const h = this.holdings.get(`${ticker}\u0000${side}`)
+      if (!h || h.quantity === 0) continue
+      const payout = h.quantity * (side === 'yes' ? yesValueUnits : PRICE_SCALE - yesValueUnits)
+      const pnl = payout - h.costUnits
+      out.push({ side, quantity: h.quantity, payoutUnits: payout, pnlUnits: pnl })
+      this.cashUnits += payout
+      h.realizedUnits += pnl
+      this.realizedUnits += pnl
+      h.quantity = 0
+      h.costUnits = 0
+    }
+    return out
+  }
+
+  /** Markets with an open position. */
+  openTickers(): string[] {
+    return [...new Set([...this.holdings.values()].filter(h => h.quantity > 0).map(h => h.ticker))]
   }
 
   positions(): Position[] {
@@ -138,6 +185,7 @@ export class Portfolio {
       realizedPnlDollars: toDollars(this.realizedUnits),
       unrealizedPnlDollars: toDollars(unrealized),
       totalPnlDollars: toDollars(this.realizedUnits + unrealized),
+      feesDollars: toDollars(this.feeUnits),
       fills: this.fillCount,
       positions,
     }
@@ -161,7 +209,7 @@ function money(dollars: number, signed = false): string {
 export function formatPortfolio(report: PortfolioReport, title = 'paper'): string {
   const lines = [
     `Portfolio (${title}): cash ${money(report.cashDollars)}, realised ${money(report.realizedPnlDollars, true)}, ` +
-      `unrealised ${money(report.unrealizedPnlDollars, true)}, total ${money(report.totalPnlDollars, true)}, ${report.fills} fill${report.fills === 1 ? '' : 's'}`,
+      `unrealised ${money(report.unrealizedPnlDollars, true)}, total ${money(report.totalPnlDollars, true)} after ${money(report.feesDollars ?? 0)} fees, ${report.fills} fill${report.fills === 1 ? '' : 's'}`,
   ]
   for (const p of report.positions) {
     const mark = p.markPriceDollars === undefined ? 'no bid' : `bid ${p.markPriceDollars.toFixed(4)}`

@@ -27,6 +27,8 @@ export interface OrderIntent {
   quantity: number
   /** Limit price for the order's side, price units. */
   priceUnits: number
+  /** The most the order can pay in fees (taker fee at the limit price), price units. */
+  feeUnits?: number
 }
 
 export type RiskCheck = { ok: true } | { ok: false; limit: RiskLimitName; message: string }
@@ -59,9 +61,11 @@ export class RiskGuard {
       if (position > l.maxPositionPerMarket) {
         return { ok: false, limit: 'maxPositionPerMarket', message: `position in ${order.ticker} would be ${position} contracts; maxPositionPerMarket is ${l.maxPositionPerMarket}` }
       }
-      const cost = this.costUnits + order.priceUnits * order.quantity
+      // Fees are money spent: the limit counts them (src/core/fees.ts).
+      const cost = this.costUnits + order.priceUnits * order.quantity + (order.feeUnits ?? 0)
       if (cost > Math.round(l.maxTotalCostDollars * PRICE_SCALE)) {
-        return { ok: false, limit: 'maxTotalCostDollars', message: `total cost would be $${(cost / PRICE_SCALE).toFixed(2)}; maxTotalCostDollars is $${l.maxTotalCostDollars.toFixed(2)}` }
+        const fees = order.feeUnits ? ` with $${(order.feeUnits / PRICE_SCALE).toFixed(2)} fees` : ''
+        return { ok: false, limit: 'maxTotalCostDollars', message: `total cost would be $${(cost / PRICE_SCALE).toFixed(2)}${fees}; maxTotalCostDollars is $${l.maxTotalCostDollars.toFixed(2)}` }
       }
     }
     return { ok: true }
@@ -72,7 +76,7 @@ export class RiskGuard {
     this.sentAt.push(now)
     if (order.action === 'buy') {
       this.exposure.set(order.ticker, (this.exposure.get(order.ticker) ?? 0) + order.quantity)
-      this.costUnits += order.priceUnits * order.quantity
+      this.costUnits += order.priceUnits * order.quantity + (order.feeUnits ?? 0)
     }
   }
 
@@ -89,7 +93,9 @@ export class RiskGuard {
   release(order: OrderIntent, contracts: number): void {
     if (order.action !== 'buy' || contracts <= 0) return
     this.exposure.set(order.ticker, Math.max(0, (this.exposure.get(order.ticker) ?? 0) - contracts))
-    this.costUnits = Math.max(0, this.costUnits - order.priceUnits * contracts)
+    // The fee counted for the contracts that never fill is given back with them (pro rata).
+    const feeUnits = order.feeUnits && order.quantity > 0 ? Math.floor((order.feeUnits * Math.min(contracts, order.quantity)) / order.quantity) : 0
+    this.costUnits = Math.max(0, this.costUnits - order.priceUnits * contracts - feeUnits)
   }
 
   /** A sell that filled lowers the position it closed. */

@@ -219,11 +219,27 @@ describe('kalshi hook', () => {
     expect(again.message).to.match(/^already placed by an earlier run/)
   })
 
-  it('refuses a buy that would take the total cost past maxTotalCostDollars', async () => {
+  it('refuses a buy that would take the total cost, taker fees included, past maxTotalCostDollars', async () => {
     const { ctx, hook } = await setup()
-    await hook.handle(signal({ ticker: 'A', quantity: 5, limitPrice: 0.7 }), ctx) // $3.50
-    expect(await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.51 }), ctx)).to.deep.equal({ status: 'refused', limit: 'maxTotalCostDollars', message: 'total cost would be $4.01; maxTotalCostDollars is $4.00' })
-    expect((await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.5 }), ctx)).status).to.equal('sent')
+    await hook.handle(signal({ ticker: 'A', quantity: 5, limitPrice: 0.7 }), ctx) // $3.50 + fee ceil(0.07 × 5 × 0.7 × 0.3 = 0.0735) = $0.08
+    // $0.41 + fee $0.02 would make $4.01
+    expect(await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.41 }), ctx)).to.deep.equal({ status: 'refused', limit: 'maxTotalCostDollars', message: 'total cost would be $4.01 with $0.02 fees; maxTotalCostDollars is $4.00' })
+    expect((await hook.handle(signal({ ticker: 'B', quantity: 1, limitPrice: 0.4 }), ctx)).status).to.equal('sent')
+  })
+
+  it('gives back the fee it counted for contracts that never filled', async () => {
+    const { ctx, hook } = await setup()
+    // Immediate-or-cancel, nothing filled: the $3.50 and its $0.08 fee are free again.
+    reply = { status: 201, body: { order: { order_id: 'ord-1', status: 'canceled', fill_count_fp: '0.00', remaining_count_fp: '0.00', initial_count_fp: '5.00' } } }
+    expect((await hook.handle(signal({ ticker: 'A', quantity: 5, limitPrice: 0.7 }), ctx)).status).to.equal('sent')
+    // $3.92 + fee $0.01 = $3.93: within $4.00 only if none of the $0.08 was kept.
+    expect((await hook.handle(signal({ ticker: 'B', quantity: 4, limitPrice: 0.98 }), ctx)).status).to.equal('sent')
+  })
+
+  it('counts the fee_cost of its fills in its portfolio', async () => {
+    const { ctx, hook } = await setup()
+    hook.onEvent({ type: 'fill', ticker: 'X', side: 'yes', action: 'buy', price: 0.5, quantity: 100, feeDollars: 1.75, ts: 0, receivedAt: 0 })
+    expect(hook.summary(ctx)).to.include({ cashDollars: -51.75, feesDollars: 1.75 })
   })
 
   it("reports Kalshi's error answer and keeps going", async () => {
