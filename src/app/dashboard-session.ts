@@ -10,8 +10,11 @@ import type { MarketEvent } from '../core/types.js'
 import { DashboardHub, type DashboardRecord } from '../dashboard/hub.js'
 import { startDashboardServer, type DashboardServer } from '../dashboard/server.js'
 import { NeuralError } from '../errors.js'
+import { RestClient } from '../core/rest-client.js'
+import { GameFeed } from '../nfl/game-feed.js'
+import { scoreEvent, scoreOrStatusChanged } from '../nfl/game-state.js'
 import { NflMarkets } from '../nfl/game-summary.js'
-import { parseNflTicker } from '../nfl/tickers.js'
+import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
 import { createSpinner, type Spinner } from '../render/spinner.js'
 import type { Exchange } from '../runtime/open-exchange.js'
 import type { SummaryEvent } from '../strategy/events.js'
@@ -70,6 +73,7 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
   options.signal?.addEventListener('abort', abort, { once: true })
   if (options.signal?.aborted) stop.abort()
   let timer: NodeJS.Timeout | undefined
+  let gameFeed: GameFeed | undefined
   if (options.durationMs !== undefined) timer = setTimeout(abort, options.durationMs)
   try {
     options.onListening(server)
@@ -111,6 +115,23 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
       onStream: (stream) => {
         nfl = new NflMarkets(stream.store)
       },
+      onSubscribed: (result) => {
+        // Score, clock and status beside the prices, from Kalshi's live data (not on the bus).
+        const exchange = options.exchange
+        const ids = [...new Set(result.tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))]
+        if (!exchange || ids.length === 0) return
+        gameFeed = new GameFeed({
+          rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
+          games: ids.map((id) => parseGameId(id)),
+          onState: (state, previous) => {
+            nfl?.setGameState(state)
+            games.add(state.game)
+            if (previous && scoreOrStatusChanged(previous, state)) hub.publish(scoreEvent(previous, state) as unknown as DashboardRecord)
+          },
+          onProblem: sink.problem,
+        })
+        void gameFeed.start()
+      },
     })
     const strategyRun = options.strategies.length === 0
       ? undefined
@@ -139,6 +160,7 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
     if (strategies.value?.failure) throw strategies.value.failure
     return { stream: stream.value, strategies: strategies.value?.summary, records: hub.received, frames: hub.frames }
   } finally {
+    gameFeed?.stop()
     if (timer) clearTimeout(timer)
     options.signal?.removeEventListener('abort', abort)
     await server.close()

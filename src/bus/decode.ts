@@ -4,7 +4,7 @@
  * sides and actions from their sets); unknown fields are dropped and a message with a bad field is
  * refused with the field's name, so the source counts it as malformed instead of passing it on.
  */
-import type { Fill, Lifecycle, Side, Tick, Trade } from '../core/types.js'
+import type { Fill, FillAction, Lifecycle, Side, Tick, Trade } from '../core/types.js'
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; why: string }
 
@@ -39,6 +39,11 @@ function oneOf<T extends string>(m: Obj, k: string, allowed: readonly T[]): T {
   if (!allowed.includes(v as T)) throw new Bad(`${k} is not one of ${allowed.join(', ')}`)
   return v as T
 }
+function bool(m: Obj, k: string): boolean {
+  const v = m[k]
+  if (typeof v !== 'boolean') throw new Bad(`${k} is not a boolean`)
+  return v
+}
 function optional<T>(m: Obj, k: string, read: (m: Obj, k: string) => T): T | undefined {
   return m[k] === undefined ? undefined : read(m, k)
 }
@@ -49,6 +54,7 @@ function defined<T extends object>(o: T): T {
 }
 
 const SIDES: readonly Side[] = ['yes', 'no']
+const FILL_ACTIONS: readonly FillAction[] = ['buy', 'sell', 'sell_partial', 'sell_to_close', '']
 
 function tick(m: Obj): Tick {
   return defined({
@@ -56,6 +62,8 @@ function tick(m: Obj): Tick {
     ticker: text(m, 'ticker'),
     yesBid: optional(m, 'yesBid', price),
     yesAsk: optional(m, 'yesAsk', price),
+    yesBidSize: optional(m, 'yesBidSize', count),
+    yesAskSize: optional(m, 'yesAskSize', count),
     yesPrice: optional(m, 'yesPrice', price),
     noPrice: optional(m, 'noPrice', price),
     volume: optional(m, 'volume', count),
@@ -74,6 +82,7 @@ function trade(m: Obj): Trade {
     quantity: count(m, 'quantity'),
     price: price(m, 'price'),
     noPrice: price(m, 'noPrice'),
+    isBlockTrade: optional(m, 'isBlockTrade', bool),
     ts: time(m, 'ts'),
     receivedAt: time(m, 'receivedAt'),
   })
@@ -89,6 +98,7 @@ function lifecycle(m: Obj): Lifecycle {
     determinationTs: optional(m, 'determinationTs', time),
     settledTs: optional(m, 'settledTs', time),
     result: optional(m, 'result', text),
+    settlementValue: optional(m, 'settlementValue', price),
     receivedAt: time(m, 'receivedAt'),
   })
 }
@@ -99,11 +109,12 @@ function fill(m: Obj): Fill {
     ticker: text(m, 'ticker'),
     tradeId: optional(m, 'tradeId', text),
     orderId: optional(m, 'orderId', text),
-    side: oneOf(m, 'side', SIDES),
-    action: oneOf(m, 'action', ['buy', 'sell'] as const),
-    isTaker: m.isTaker === undefined ? undefined : typeof m.isTaker === 'boolean' ? m.isTaker : (() => { throw new Bad('isTaker is not a boolean') })(),
+    side: optional(m, 'side', (o, k) => oneOf(o, k, SIDES)),
+    action: oneOf(m, 'action', FILL_ACTIONS),
+    isTaker: optional(m, 'isTaker', bool),
     price: price(m, 'price'),
     quantity: count(m, 'quantity'),
+    feeDollars: optional(m, 'feeDollars', count),
     ts: time(m, 'ts'),
     receivedAt: time(m, 'receivedAt'),
   })

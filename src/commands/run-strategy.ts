@@ -38,7 +38,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
   }
 
   async run(): Promise<RunStrategyResult> {
-    if (this.positional.length === 0) throw inputError('NO_STRATEGY', 'give at least one strategy file or directory, e.g. neural run-strategy ./strategies/arb.ts --env sim')
+    if (this.positional.length === 0) throw inputError('NO_STRATEGY', 'give at least one strategy file or directory (e.g. neural run-strategy ./strategies/arb.ts --env sim --hook paper)')
     const durationMs = secondsToMs('duration', this.flags.duration)
     const reportEveryMs = secondsToMs('report-every', this.flags['report-every'])
     const speed = this.flags.speed === undefined ? undefined : Number(this.flags.speed)

@@ -110,6 +110,6 @@ describe('neural connect', function () {
     expect(unknownTicker.code).to.equal(2)
     const lines = linesOf(unknownTicker.stderr)
     expect(lines).to.have.length(1)
-    expect(lines[0]).to.match(/^error: test subscription refused: KXNFLGAME-25SEP04DALPHI-XXX: invalid_parameter \(code 11\)/)
+    expect(lines[0]).to.match(/^error: test subscription refused: KXNFLGAME-25SEP04DALPHI-XXX: market_not_found \(code 16\)/)
   })
 })

@@ -46,16 +46,28 @@ describe('neural run-strategy (end to end)', function () {
     let json: RunResult
     let human: RunResult
 
-    before(async () => {
+    before(async function () {
+      this.timeout(90_000)
+      // Opportunities come at random (a seeded lagging leg after a move): each run goes on until it
+      // has filled two orders, then is stopped with Ctrl-C, which still ends it with its summary.
+      const runUntilFilled = async (args: string[], filled: string) => {
+        const child = new Neural(['run-strategy', ...args], { runtimeDir, timeoutMs: 80_000 })
+        try {
+          await child.until(() => child.stdout.split(filled).length > 2, 60_000, 'two paper fills')
+        } finally {
+          child.child.kill('SIGINT')
+        }
+        return child.done
+      }
       ;[json, human] = await Promise.all([
-        run([ARB, ...simArgs(), '--hook', 'paper', '--duration', '3', '--json']),
-        run([ARB, ...simArgs(), '--hook', 'paper', '--duration', '3']),
+        runUntilFilled([ARB, ...simArgs(), '--hook', 'paper', '--json'], '"status":"filled"'),
+        runUntilFilled([ARB, ...simArgs(), '--hook', 'paper'], 'paper: filled'),
       ])
     })
 
-    it('exits 0 with nothing on stderr', () => {
-      expect({ code: json.code, stderr: json.stderr }).to.deep.equal({ code: 0, stderr: '' })
-      expect({ code: human.code, stderr: human.stderr }).to.deep.equal({ code: 0, stderr: '' })
+    it('ends on Ctrl-C (130) with nothing on stderr', () => {
+      expect({ code: json.code, stderr: json.stderr }).to.deep.equal({ code: 130, stderr: '' })
+      expect({ code: human.code, stderr: human.stderr }).to.deep.equal({ code: 130, stderr: '' })
     })
 
     it('prints each opportunity as a set of BUY legs priced at the book, paying $1 for less than $1 after taker fees', () => {
@@ -128,10 +140,10 @@ describe('neural run-strategy (end to end)', function () {
       const marked = linesOf(human.stdout)
       expect(marked.filter((l) => !l.startsWith('[sim] '))).to.deep.equal([])
       const lines = marked.map((l) => l.slice('[sim] '.length))
-      const signal = /^\d\d:\d\d:\d\d\.\d{3}  arb  BUY  1 (YES|NO) (KXNFLGAME-\S+) limit (0\.\d\d)  conf 0\.90  yes ask (0\.\d\d) \+ no ask (0\.\d\d) = (0\.\d\d) < 0\.98$/
-      const fill = /^\d\d:\d\d:\d\d\.\d{3}  paper: filled 1\/1 (YES|NO) (KXNFLGAME-\S+) @ (0\.\d\d)$/
-      // Live, the book may move between a signal and the paper hook: then the order stays unfilled, saying why.
-      const unfilled = /^\d\d:\d\d:\d\d\.\d{3}  paper: unfilled (YES|NO) (KXNFLGAME-\S+) \(((yes|no) ask [\d.]+ is above the limit [\d.]+|no (yes|no) ask)\)$/
+      const signal = /^\d\d:\d\d:\d\d\.\d{3}  arb  BUY  1 (YES|NO) (KXNFL\S+) limit (0\.\d\d)  conf 0\.90  (both teams (YES|NO)|ladder out of order): .*, edge 0\.\d\d$/
+      const fill = /^\d\d:\d\d:\d\d\.\d{3}  paper: filled 1\/1 (YES|NO) (KXNFL\S+) @ (0\.\d\d) \+ \$(0\.0\d) fee$/
+      // The book may move between a signal and the paper hook: then the order stays unfilled, saying why.
+      const unfilled = /^\d\d:\d\d:\d\d\.\d{3}  paper: unfilled (YES|NO) (KXNFL\S+) \((yes|no) ask 0\.\d{4} is above the limit 0\.\d{4}\)$/
       const signals = lines.filter((l) => signal.test(l))
       const fills = lines.filter((l) => fill.test(l))
       expect(signals.length).to.be.greaterThan(0)
@@ -408,8 +420,8 @@ describe('neural run-strategy (end to end)', function () {
         ['momentum', ticks, 0],
         ['mean-reversion', 0, trades],
       ])
+      // Whether arb finds an opportunity in a 3 s recording is chance; that replays are exact is the next test's.
       expect(summary.signals).to.equal(signals.length)
-      expect(statsOf(summary, 'arb').signals).to.be.greaterThan(0)
     })
 
     it('replays a known record to exact signals and P&L', () => {

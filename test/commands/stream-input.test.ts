@@ -135,7 +135,7 @@ describe('neural stream with bad input', function () {
     it('reports the unknown one on its own stderr line', () => {
       const lines = linesOf(mixed.stderr)
       expect(lines).to.have.length(1)
-      expect(lines[0]).to.match(/^input: KXNFLGAME-25SEP04DALPHI-XXX: invalid_parameter \(code 11\)/)
+      expect(lines[0]).to.match(/^input: KXNFLGAME-25SEP04DALPHI-XXX: market_not_found \(code 16\)/)
     })
 
     it('streams the good one and exits 0', () => {

@@ -7,6 +7,7 @@ import { expect } from 'chai'
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import puppeteer, { type Browser } from 'puppeteer-core'
+import { formatScoreLine } from '../../src/nfl/game-state.js'
 import { ensureBuilt, jsonLines, Neural, tempDir, waitFor } from '../commands/helpers.js'
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
@@ -86,6 +87,7 @@ describe('neural dashboard in headless chromium', function () {
 
     await page.waitForFunction(
       () => document.querySelector('.game[data-away-wp]:not([data-away-wp=""])') !== null
+        && [...document.querySelectorAll('.game .state')].some((e) => / – /.test(e.textContent ?? ''))
         && (document.getElementById('market') as HTMLElement).dataset.yesBid !== undefined
         && document.querySelector('[data-hook="paper"]') !== null
         && document.querySelectorAll('.game .chart canvas').length > 0,
@@ -98,7 +100,7 @@ describe('neural dashboard in headless chromium', function () {
       const paper = document.querySelector('[data-hook="paper"]') as HTMLElement
       // No helper functions in here: tsx would wrap them in a __name() call the page does not have.
       return {
-        game: { ...(game.dataset as Record<string, string>), awayText: game.querySelector('.wp-away')!.textContent, homeText: game.querySelector('.wp-home')!.textContent } as Record<string, string | null>,
+        game: { ...(game.dataset as Record<string, string>), awayText: game.querySelector('.wp-away')!.textContent, homeText: game.querySelector('.wp-home')!.textContent, stateText: game.querySelector('.state')!.textContent } as Record<string, string | null>,
         market: { ...market.dataset } as Record<string, string>,
         paper: { ...(paper.dataset as Record<string, string>), text: paper.querySelector('.pnl')!.textContent } as Record<string, string | null>,
         gameCards: document.querySelectorAll('.game').length,
@@ -112,6 +114,8 @@ describe('neural dashboard in headless chromium', function () {
     const g = gameRecord()!
     expect(shown.game.awayText).to.equal(`${(g.away.winProbability * 100).toFixed(1)}%`)
     expect(shown.game.homeText).to.equal(`${(g.home.winProbability * 100).toFixed(1)}%`)
+    // The score line, as `neural nfl game` prints it, once the game's live data was read.
+    expect(shown.game.stateText).to.equal(g.state ? formatScoreLine(g.state) : `kickoff ${g.kickoff}`)
 
     const m = shown.market
     const marketRecord = () => events.find((e) => e.ticker === m.ticker && e.type === (m.source === 'book' ? 'book' : 'ticker')

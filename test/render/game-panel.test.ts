@@ -200,7 +200,7 @@ describe('render game panel', () => {
       const { summary } = dalPhi()
       expect([formatGamesHeader(), formatGameRow(summary)]).to.deep.equal([
         'GAME          MATCHUP   KICKOFF    SCORE                                    AWAY       HOME       MARKETS       VOLUME LAST UPDATE',
-        '25SEP04DALPHI DAL @ PHI 2025-09-04 -                                        DAL 37.7%  PHI 62.3%        5     14,045.5 2025-09-04T20:00:04Z',
+        '25SEP04DALPHI DAL @ PHI 2025-09-04 —                                        DAL 37.7%  PHI 62.3%        5     14,045.5 2025-09-04T20:00:04Z',
       ])
     })
 

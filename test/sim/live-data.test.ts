@@ -3,7 +3,7 @@ import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { SimWorld } from '../../src/sim/world.js'
 import { Generator } from '../../src/sim/generator.js'
 import { createRandom } from '../../src/sim/random.js'
-import { fairOf } from '../../src/sim/market-maker.js'
+import { fairOf, requote } from '../../src/sim/market-maker.js'
 import { GAME_SECONDS, HALFTIME_SHARE, gameSecondsAt, gameStateAt, quarterClock } from '../../src/sim/game-clock.js'
 import { liveDataJson } from '../../src/sim/live-data.js'
 import { getJson } from './helpers.js'
@@ -108,7 +108,7 @@ describe('simulator game clock', () => {
     expect(d[play.home ? 'away_points' : 'home_points']).to.equal(0)
   })
 
-  it('moves the scoring team\'s winner price up at once when it scores, and settles by the final score', () => {
+  it('moves the scoring team\'s winner price up when it scores (once a lagging leg requotes), and settles by the final score', () => {
     const w = new SimWorld(11, { startMs: 0 })
     const gen = new Generator(w, createRandom(1), { ratePerSec: 0, speed: 1 })
     const game = w.catalog.games[0]!
@@ -119,11 +119,15 @@ describe('simulator game clock', () => {
     const half = (1 - HALFTIME_SHARE) / 2
     const shareOf = (sec: number) => (sec <= GAME_SECONDS / 2 ? (sec / (GAME_SECONDS / 2)) * half : half + HALFTIME_SHARE + ((sec - GAME_SECONDS / 2) / (GAME_SECONDS / 2)) * half)
     const setGameSec = (sec: number) => { w.simMs = game.kickoffSimMs + shareOf(sec) * game.durationSimMs; (gen as any).advanceGames() }
+    const rand = createRandom(2)
     setGameSec(play.gameSec - 0.5)
-    ;(gen as any).reprice(game)
+    for (const m of game.markets) requote(w, m, rand)
     const before = bestYes()
     const fairBefore = fairOf(scorer)
     setGameSec(play.gameSec + 0.5)
+    // A score requotes the game's markets at once except one seeded stale leg (the arbitrage the
+    // simulator offers); if that leg is this one, its lag ending is what requotes it.
+    if (scorer.lagUntilRunMs > 0) requote(w, scorer, rand)
     expect(fairOf(scorer)).to.be.above(fairBefore)
     expect(bestYes()).to.be.above(before)
     setGameSec(GAME_SECONDS + 1)

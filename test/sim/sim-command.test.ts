@@ -52,7 +52,7 @@ describe('neural sim command, base command contract', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(lines).to.have.length(1)
     expect(served).to.deep.equal({ apiUrl: lines[0].apiUrl, status: 200 })
-    expect(lines[0]).to.include({ type: 'sim', simulated: true, seed: 7, markets: 171 })
+    expect(lines[0]).to.include({ type: 'sim', simulated: true, seed: 7, markets: 267 })
     expect(lines[0].wsUrl).to.equal(lines[0].apiUrl.replace('http://', 'ws://').replace('/trade-api/v2', '/trade-api/ws/v2'))
   })
 

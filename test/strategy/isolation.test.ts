@@ -28,11 +28,11 @@ async function run(isolated: boolean): Promise<string[]> {
   const h = harness([], { strategies, store: new MarketStore(), clock: 'replay', params: ['size=2'], hooks: [holdingHook()] })
   try {
     await h.engine.start()
-    h.feed(tick('KXTEST-B', { yesAsk: 0.61 }, 1_000))
+    h.feed(tick('KXTEST-E-B', { yesAsk: 0.61 }, 1_000))
     await h.engine.settle()
-    h.feed(tick('KXTEST-A', { yesAsk: 0.4 }, 2_000))
+    h.feed(tick('KXTEST-E-A', { yesAsk: 0.4 }, 2_000))
     await h.engine.settle()
-    h.feed(tick('KXTEST-A', { yesAsk: 0.41 }, 3_000))
+    h.feed(tick('KXTEST-E-A', { yesAsk: 0.41 }, 3_000))
     await h.engine.settle()
   } finally {
     await h.engine.stop()
@@ -47,7 +47,7 @@ describe('strategies in worker threads', function () {
     const inProcess = await run(false)
     expect(inProcess).to.deep.equal([
       '2 B=0.61 now=2000 held=none writable=no api=1 @2000',
-      '2 B=0.61 now=3000 held=KXTEST-A:yes:2 writable=no api=1 @3000',
+      '2 B=0.61 now=3000 held=KXTEST-E-A:yes:2 writable=no api=1 @3000',
     ])
     expect(await run(true)).to.deep.equal(inProcess)
   })

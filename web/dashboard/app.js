@@ -150,13 +150,15 @@
     }
   }
 
+  // The same line as `neural nfl game`: "DAL 10 – 14 PHI · Q3 08:42" (src/nfl/game-state.ts formatScoreLine).
+  const periodLabel = (p) => (p === undefined ? undefined : p <= 4 ? `Q${p}` : p === 5 ? 'OT' : `OT${p - 4}`)
   function stateLine(g) {
     const st = g.summary.state
     if (!st) return { text: `kickoff ${g.summary.kickoff}`, live: false }
-    const away = `${g.summary.away.team} ${st.away?.points ?? '–'}`
-    const home = `${st.home?.points ?? '–'} ${g.summary.home.team}`
-    const when = st.status === 'final' ? 'Final' : st.status === 'live' ? `Q${st.period ?? '?'} ${st.clock ?? ''}` : 'scheduled'
-    return { text: `${away} – ${home} · ${when}`, live: st.status === 'live' }
+    const score = `${st.away.team} ${st.away.points} – ${st.home.points} ${st.home.team}`
+    if (st.status !== 'live') return { text: `${score} · ${st.status}`, live: false }
+    const when = [periodLabel(st.period), st.clock].filter(Boolean).join(' ')
+    return { text: `${score} · ${when || 'live'}`, live: true }
   }
 
   function drawGames() {

@@ -28,6 +28,9 @@ export interface IsolationLimits {
 
 const KIND: Partial<Record<MarketEvent['type'], DataKind>> = { ticker: 'tick', trade: 'trade', book: 'book' }
 
+/** At stop, a worker silent this long over a batch is taken as stuck (unless its budget is longer). */
+const STUCK_AT_STOP_MS = 250
+
 export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, terminateAfterMs: 5000, maxBatchesInFlight: 8 }
 
 export interface IsolatedDeps {
@@ -217,15 +220,30 @@ export class IsolatedRunner {
       return true
     }
     if (this.gone) return true
-    const done = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs * 2 + 500)
-      this.stopped = (stats) => {
+    // A thread silent over a batch it owes is running synchronous code: it cannot read the stop
+    // message, and waiting for it would outlast Ctrl-C's deadline and lose the summary.
+    const stuck = () => this.inFlight > 0 && performance.now() - this.lastHeard > Math.max(STUCK_AT_STOP_MS, this.budgetMs * 20)
+    const done = await new Promise<boolean | 'stuck'>((resolve) => {
+      const timer = setTimeout(() => finish(false), timeoutMs * 2 + 500)
+      const check = setInterval(() => stuck() && finish('stuck'), 50)
+      const finish = (result: boolean | 'stuck') => {
         clearTimeout(timer)
+        clearInterval(check)
+        resolve(result)
+      }
+      if (stuck()) return finish('stuck')
+      this.stopped = (stats) => {
         this.absorb(stats)
-        resolve(true)
+        finish(true)
       }
       this.post({ type: 'stop', timeoutMs })
     })
+    if (done === 'stuck') {
+      this.fail(`was terminated at stop: its thread had run synchronous code for ${Math.round(performance.now() - this.lastHeard)} ms (budget ${this.budgetMs} ms)`)
+      await this.worker.terminate()
+      this.wake()
+      return false
+    }
     if (!done) this.deps.emit({ type: 'error', code: 'STOP_TIMEOUT', strategy: this.name, handler: 'onStop', message: `the strategy did not stop within ${timeoutMs * 2 + 500} ms; its thread was terminated`, ts: this.deps.now() })
     // Ended by us: its exit is not a fault.
     this.gone = 'stopped'
