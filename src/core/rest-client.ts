@@ -162,6 +162,20 @@ export interface PositionInfo {
   exposureDollars: number
 }
 
+/** One fill of GET /portfolio/fills. */
+export interface FillInfo {
+  ticker: string
+  side: 'yes' | 'no'
+  action: 'buy' | 'sell'
+  count: number
+  /** Price paid or received per contract for `side`, dollars. */
+  priceDollars: number
+  /** `fee_cost`, dollars (0 when absent). */
+  feeDollars: number
+  /** Epoch ms. */
+  ts: number
+}
+
 export interface RestClientOptions {
   /** Base URL including /trade-api/v2. */
   apiUrl: string
@@ -476,6 +490,39 @@ export class RestClient {
   }
 
   /** GET /portfolio/positions (signed), every page; markets with no position left out. */
+  /**
+   * GET /portfolio/fills (signed), every page from `minTs` (epoch ms) on: what the account bought
+   * and sold, with each fill's fee. Fills without a side, action or count we can read are left out.
+   */
+  async getFills(filter: { minTs?: number; ticker?: string } = {}, signal?: AbortSignal): Promise<FillInfo[]> {
+    const out: FillInfo[] = []
+    const seen = new Set<string>()
+    let cursor: string | undefined
+    for (;;) {
+      const minTs = filter.minTs === undefined ? undefined : Math.floor(filter.minTs / 1000)
+      const body = await this.request('GET', '/portfolio/fills', { ticker: filter.ticker, min_ts: minTs, limit: 1000, cursor }, undefined, undefined, signal)
+      for (const raw of Array.isArray(body.fills) ? body.fills : []) {
+        if (!raw || typeof raw !== 'object') continue
+        const o = raw as Obj
+        const ticker = str(o.ticker) ?? str(o.market_ticker)
+        const side = o.side === 'yes' || o.side === 'no' ? o.side : undefined
+        const action = o.action === 'buy' || o.action === 'sell' ? o.action : undefined
+        const count = countOf(o, 'count')
+        const price = side ? priceOf(o, side === 'yes' ? 'yes_price' : 'no_price') : undefined
+        if (!ticker || !side || !action || count === undefined || price === undefined) continue
+        const fee = typeof o.fee_cost === 'string' || typeof o.fee_cost === 'number' ? Number(o.fee_cost) : 0
+        const created = typeof o.created_time === 'string' ? Date.parse(o.created_time) : NaN
+        const ts = typeof o.ts === 'number' ? o.ts * 1000 : created
+        out.push({ ticker, side, action, count, priceDollars: price, feeDollars: Number.isFinite(fee) && fee > 0 ? fee : 0, ts: Number.isFinite(ts) ? ts : 0 })
+      }
+      const next = typeof body.cursor === 'string' ? body.cursor : ''
+      if (!next) return out
+      if (seen.has(next)) throw new NeuralError('protocol', 'BAD_CURSOR', 'the exchange repeated a pagination cursor')
+      seen.add(next)
+      cursor = next
+    }
+  }
+
   async getPositions(signal?: AbortSignal): Promise<PositionInfo[]> {
     const out: PositionInfo[] = []
     const seen = new Set<string>()

@@ -146,7 +146,10 @@ const routes: Array<[method: string, pattern: RegExp, route: Route]> = [
   ['GET', /^\/portfolio\/fills$/, (ctx, q, _p, _req, keyId) => {
     if (keyId === undefined) throw new HttpError(401, 'unauthorized', 'this endpoint requires a signed request')
     const ticker = q.get('ticker')
-    const fills = ctx.world.fills(keyId).filter((f) => !ticker || f.market.ticker === ticker).slice().reverse()
+    // min_ts / max_ts: Unix seconds, as Kalshi's GetFills takes them.
+    const minMs = q.get('min_ts') ? Number(q.get('min_ts')) * 1000 : -Infinity
+    const maxMs = q.get('max_ts') ? Number(q.get('max_ts')) * 1000 : Infinity
+    const fills = ctx.world.fills(keyId).filter((f) => (!ticker || f.market.ticker === ticker) && f.trade.tsMs >= minMs && f.trade.tsMs <= maxMs).slice().reverse()
     const { page, cursor } = paginate(fills, q, 1000)
     // Kalshi's REST Fill: fee_cost beside the price and count (OpenAPI GetFills).
     return [200, {

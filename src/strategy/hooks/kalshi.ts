@@ -84,10 +84,20 @@ export class KalshiHook implements OrderHook {
     })
   }
 
-  /** Read the account: positions held and resting orders count toward the limits from the start. */
+  /**
+   * Read the account: positions held and resting orders count toward the position limits, and today's
+   * spend (buy fills since 00:00 UTC, with their fees, plus resting buys) toward maxTotalCostDollars,
+   * so the limits hold across restarts and beside other processes on the same account.
+   */
   async start(ctx: HookContext): Promise<void> {
     try {
-      const [positions, resting] = await Promise.all([this.rest.getPositions(), this.rest.getOrders({ status: 'resting' })])
+      const now = new Date(ctx.now())
+      const dayStartMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+      const [positions, resting, fills] = await Promise.all([
+        this.rest.getPositions(),
+        this.rest.getOrders({ status: 'resting' }),
+        this.rest.getFills({ minTs: dayStartMs }),
+      ])
       const exposure = new Map<string, number>()
       let costUnits = 0
       for (const p of positions) {
@@ -95,9 +105,14 @@ export class KalshiHook implements OrderHook {
         const contracts = Math.abs(p.position)
         const cost = dollarsNumberToUnits(p.exposureDollars)
         exposure.set(p.ticker, (exposure.get(p.ticker) ?? 0) + contracts)
-        costUnits += cost
         this.portfolio.apply('buy', p.ticker, side, [[Math.round(cost / contracts), contracts]])
       }
+      let spentToday = 0
+      for (const f of fills) {
+        if (f.action !== 'buy' || f.ts < dayStartMs) continue
+        spentToday += dollarsNumberToUnits(f.priceDollars) * f.count + dollarsNumberToUnits(f.feeDollars)
+      }
+      costUnits += spentToday
       for (const o of resting) {
         if (o.action !== 'buy') continue
         exposure.set(o.ticker, (exposure.get(o.ticker) ?? 0) + o.remainingCount)
@@ -107,9 +122,9 @@ export class KalshiHook implements OrderHook {
         if (o.action === 'sell') this.reserve(`${o.ticker} ${o.side}`, o.remainingCount)
       }
       this.risk.seed(exposure, costUnits)
-      ctx.report({ type: 'log', source: this.name, level: 'info', message: `account: ${positions.length} position${positions.length === 1 ? '' : 's'}, ${resting.length} resting order${resting.length === 1 ? '' : 's'} counted toward the risk limits`, ts: ctx.now() })
+      ctx.report({ type: 'log', source: this.name, level: 'info', message: `account: ${positions.length} position${positions.length === 1 ? '' : 's'}, ${resting.length} resting order${resting.length === 1 ? '' : 's'} and $${(spentToday / PRICE_SCALE).toFixed(2)} spent today counted toward the risk limits`, ts: ctx.now() })
     } catch (error) {
-      this.down = `the account's positions and orders could not be read (${error instanceof Error ? error.message : String(error)}); no order is sent without them`
+      this.down = `the account's positions, orders and fills could not be read (${error instanceof Error ? error.message : String(error)}); no order is sent without them`
       throw new NeuralError('network', 'ACCOUNT_STATE', this.down, { cause: error })
     }
   }

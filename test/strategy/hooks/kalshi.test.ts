@@ -35,8 +35,8 @@ describe('kalshi hook', () => {
   const orders: Recorded[] = []
   /** The next answer, when a test wants an error. */
   let reply: { status: number; body: unknown } | undefined
-  /** What GET /portfolio/positions and GET /portfolio/orders answer. */
-  let account: { market_positions: unknown[]; orders: unknown[] } = { market_positions: [], orders: [] }
+  /** What GET /portfolio/positions, /portfolio/orders and /portfolio/fills answer. */
+  let account: { market_positions: unknown[]; orders: unknown[]; fills?: unknown[] } = { market_positions: [], orders: [] }
   const reads: string[] = []
 
   before(async () => {
@@ -48,7 +48,9 @@ describe('kalshi hook', () => {
           reads.push(req.url!)
           const body = req.url!.startsWith('/trade-api/v2/portfolio/positions')
             ? { market_positions: account.market_positions, event_positions: [], cursor: '' }
-            : { orders: account.orders, cursor: '' }
+            : req.url!.startsWith('/trade-api/v2/portfolio/fills')
+              ? { fills: account.fills ?? [], cursor: '' }
+              : { orders: account.orders, cursor: '' }
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
           return
         }
@@ -181,17 +183,27 @@ describe('kalshi hook', () => {
     expect(await hook.handle(signal({ action: 'SELL', quantity: 1, limitPrice: 0.2 }), ctx)).to.include({ status: 'refused', limit: 'maxOrdersPerMinute' })
   })
 
-  it('starts from the positions and resting orders the exchange holds for the account', async () => {
-    // 4 NO held in X (negative position_fp), a resting buy of 1 in X, $3.00 spent: 1 more contract in X, $0.50 more in all.
+  it('starts from the positions, resting orders and today\'s spend the exchange holds for the account', async () => {
+    // 4 NO held in X (negative position_fp), bought today for $2.80 + $0.06 fees, and a resting buy of 1
+    // in X at $0.20: 1 more contract in X, $0.94 more spent today in all.
     account.market_positions = [{ ticker: 'X', position_fp: '-4.00', market_exposure_dollars: '2.8000' }]
     account.orders = [{ order_id: 'r-1', client_order_id: 'c', ticker: 'X', side: 'yes', action: 'buy', status: 'resting', yes_price_dollars: '0.2000', no_price_dollars: '0.8000', initial_count_fp: '1.00', fill_count_fp: '0.00', remaining_count_fp: '1.00' }]
+    account.fills = [
+      { ticker: 'X', side: 'no', action: 'buy', count_fp: '4.00', yes_price_dollars: '0.3000', no_price_dollars: '0.7000', fee_cost: '0.0600', ts: 500 },
+      // A sale is not spend.
+      { ticker: 'Z', side: 'yes', action: 'sell', count_fp: '9.00', yes_price_dollars: '0.9000', no_price_dollars: '0.1000', fee_cost: '0.0100', ts: 600 },
+    ]
     const { ctx, hook } = await setup()
-    expect(reads.map(r => r.split('?')[0]).sort()).to.deep.equal(['/trade-api/v2/portfolio/orders', '/trade-api/v2/portfolio/positions'])
+    expect(reads.map(r => r.split('?')[0]).sort()).to.deep.equal(['/trade-api/v2/portfolio/fills', '/trade-api/v2/portfolio/orders', '/trade-api/v2/portfolio/positions'])
     expect(reads.find(r => r.includes('/orders'))).to.include('status=resting')
+    // Fills since 00:00 UTC of the hook's clock (1970-01-01 here).
+    expect(reads.find(r => r.includes('/fills'))).to.include('min_ts=0')
     expect(hook.positions()).to.deep.equal([{ ticker: 'X', side: 'no', quantity: 4, avgPriceDollars: 0.7, costDollars: 2.8 }])
     expect(await hook.handle(signal({ quantity: 2, limitPrice: 0.1 }), ctx)).to.include({ status: 'refused', limit: 'maxPositionPerMarket' })
     expect((await hook.handle(signal({ quantity: 1, limitPrice: 0.1 }), ctx)).status).to.equal('sent')
+    // $3.06 + $0.11 for that order: $0.92 more would pass $4.00, $0.75 does not.
     expect(await hook.handle(signal({ ticker: 'Y', quantity: 1, limitPrice: 0.91 }), ctx)).to.include({ status: 'refused', limit: 'maxTotalCostDollars' })
+    expect((await hook.handle(signal({ ticker: 'Y', quantity: 1, limitPrice: 0.75 }), ctx)).status).to.equal('sent')
     expect((await hook.handle(signal({ action: 'SELL', side: 'no', quantity: 4, limitPrice: 0.5 }), ctx)).status).to.equal('sent')
   })
 
