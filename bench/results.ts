@@ -84,7 +84,7 @@ export function renderTable(r: Results): string {
   }
   if (r.dashboard) {
     const d = r.dashboard
-    rows.push([`dashboard ÷ stream --json CPU, sim at ${k(d.simRatePerSec)} updates/s`, f(d.ratio), '', '', `${k(d.sseRecordsPerSec)} records/s to the page`])
+    rows.push([`dashboard ÷ stream --json CPU, sim at ${k(d.simRatePerSec)} updates/s`, f(d.ratio), '', '', `${Math.round(d.sseRecordsPerSec).toLocaleString('en-US')} records/s to the page`])
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
