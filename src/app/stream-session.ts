@@ -17,7 +17,7 @@ import type { Exchange } from '../runtime/open-exchange.js'
 import { publishStatus, type StatusPublisher } from '../runtime/status-registry.js'
 import type { Spinner } from '../render/spinner.js'
 import type { EventSink } from '../render/event-sink.js'
-import { openBusRelay, type BusPublishSettings, type BusRelay } from '../bus/bus-relay.js'
+import type { BusPublishSettings, BusRelay } from '../bus/bus-relay.js'
 import type { MarketFeed } from '../core/market-feed.js'
 
 export interface StreamSessionOptions {
@@ -189,6 +189,8 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   try {
     if (options.publish) {
       spinner.start(`connecting to ${options.publish.url}`)
+      // The NATS client loads only for --publish.
+      const { openBusRelay } = await import('../bus/bus-relay.js')
       relay = await untilStopped(openBusRelay(options.publish, { connection: onConnection, error: onError }))
       relay.attach(stream)
       spinner.succeed(`publishing to ${options.publish.url}${options.publish.jetstream ? ` (JetStream stream ${options.publish.jetstream.stream})` : ''}`)

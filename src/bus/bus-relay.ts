@@ -4,7 +4,8 @@
  * The relay's connection events and errors are reported through the same callbacks as the exchange's.
  */
 import { BusPublisher, type JetStreamPublishOptions } from './publisher.js'
-import { checkBusUrl, type BusConnectionOptions } from './nats-connection.js'
+import { checkBusUrl } from './bus-url.js'
+import type { BusConnectionOptions } from './nats-connection.js'
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import type { NeuralError } from '../errors.js'
 import type { BusStatus } from '../runtime/status-registry.js'

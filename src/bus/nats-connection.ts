@@ -4,7 +4,8 @@
  * this module only chooses the policy and translates its status stream.
  */
 import { connect, DebugEvents, Events, type NatsConnection } from 'nats'
-import { NeuralError, inputError } from '../errors.js'
+import { NeuralError } from '../errors.js'
+import { checkBusUrl } from './bus-url.js'
 import type { ConnectionEvent, ConnectionState } from '../core/types.js'
 
 export interface BusConnectionOptions {
@@ -30,19 +31,7 @@ export interface BusConnection {
   close(): Promise<void>
 }
 
-/** Check a bus URL early, so a typo is an input error rather than a network retry loop. */
-export function checkBusUrl(url: string): string {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch (cause) {
-    throw inputError('BAD_BUS_URL', `bad NATS url "${url}": expected nats://host:port, e.g. nats://127.0.0.1:4222`, cause)
-  }
-  if (parsed.protocol !== 'nats:' && parsed.protocol !== 'tls:') {
-    throw inputError('BAD_BUS_URL', `bad NATS url "${url}": expected nats://host:port, e.g. nats://127.0.0.1:4222`)
-  }
-  return url
-}
+export { checkBusUrl } from './bus-url.js'
 
 /**
  * Connect, then report connected / disconnected / reconnecting / connected / failed through `onEvent`.

@@ -1,5 +1,5 @@
 /** The NATS bus flags of `neural stream` and `neural run-strategy`, checked and turned into settings. */
-import { checkBusUrl } from '../bus/nats-connection.js'
+import { checkBusUrl } from '../bus/bus-url.js'
 import { inputError } from '../errors.js'
 import type { BusFeedOptions } from '../bus/bus-feed.js'
 import type { BusPublishSettings } from '../bus/bus-relay.js'

@@ -4,7 +4,6 @@ import { durationFlag } from '../cli/common-flags.js'
 import { sinkFor } from '../render/event-sink.js'
 import { secondsToMs } from '../cli/flags.js'
 import { busSettings } from '../cli/bus-flags.js'
-import { BusFeed, busTypesFor } from '../bus/bus-feed.js'
 import { DASHBOARD_HOOKS, runDashboardSession, type DashboardSummary } from '../app/dashboard-session.js'
 import { inputError } from '../errors.js'
 
@@ -39,10 +38,12 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
     if (!(startingCashDollars >= 0)) throw inputError('USAGE', `--starting-cash: expected dollars ≥ 0 (e.g. --starting-cash 1000), got ${this.flags['starting-cash']}`)
     const bus = busSettings({ source: this.flags.source }, 'all')
     const { config } = await this.loadConfig()
+    // The NATS client loads only for --source: every other run starts without it.
+    const busFeed = bus.source ? await import('../bus/bus-feed.js') : undefined
     const exchange = bus.source ? undefined : await this.openExchange(config)
     const summary = await this.runUntilStopped((signal) => runDashboardSession({
       config, targets, exchange,
-      feed: bus.source ? (channels) => new BusFeed({ ...bus.source!, types: busTypesFor(channels) }) : undefined,
+      feed: busFeed ? (channels) => new busFeed.BusFeed({ ...bus.source!, types: busFeed.busTypesFor(channels) }) : undefined,
       strategies: this.flags.strategy ?? [],
       hook: this.flags.hook,
       params: this.flags.param,

@@ -9,7 +9,6 @@ import type { SummaryEvent } from '../strategy/events.js'
 import { HOOK_SPECS } from '../strategy/hooks/create-hook.js'
 import { inputError } from '../errors.js'
 import { busSettings } from '../cli/bus-flags.js'
-import { BusFeed, busTypesFor } from '../bus/bus-feed.js'
 
 export type RunStrategyResult = SummaryEvent
 
@@ -49,6 +48,8 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     const bus = busSettings({ source: this.flags.source, jetstream: this.flags.jetstream }, 'new')
     if (bus.source && this.flags.replay) throw inputError('BAD_BUS_FLAGS', '--source and --replay cannot go together: give one feed')
     const { config } = await this.loadConfig()
+    // The NATS client loads only for --source: every other run starts without it.
+    const busFeed = bus.source ? await import('../bus/bus-feed.js') : undefined
     // A replay's data is what the file holds; a live or bus feed under --env sim is the simulator's.
     const output = createStrategyOutput({ writer: this.json ? this.ndjson() : undefined, colorLevel: colorLevel(process.stdout), debug: this.debugEnabled, simulated: config.environment === 'sim' && !this.flags.replay })
     const { summary, failure } = await this.runUntilStopped((signal) => runStrategySession({
@@ -56,7 +57,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
       reportEveryMs, durationMs, startingCashDollars,
       exchange: () => this.openExchange(config),
       replay: this.flags.replay ? { file: this.flags.replay, speed } : undefined,
-      feed: bus.source ? (channels) => new BusFeed({ ...bus.source!, types: busTypesFor(channels) }) : undefined,
+      feed: busFeed ? (channels) => new busFeed.BusFeed({ ...bus.source!, types: busFeed.busTypesFor(channels) }) : undefined,
       onEngineEvent: output.engineEvent,
       onProblem: output.problem,
       spinner: this.spinner(),

@@ -6,7 +6,6 @@ import { parseChannels, positiveInteger, secondsToMs } from '../cli/flags.js'
 import { runStreamSession, type StreamSummary } from '../app/stream-session.js'
 import { parseTargets } from '../core/targets.js'
 import { busSettings } from '../cli/bus-flags.js'
-import { BusFeed, busTypesFor } from '../bus/bus-feed.js'
 import { withSwappedGameHint } from '../app/nfl-hints.js'
 import { RestClient } from '../core/rest-client.js'
 import { checkNflTarget, expandNflAlias } from '../nfl/aliases.js'
@@ -59,7 +58,9 @@ export default class Stream extends BaseCommand<typeof Stream> {
     if (!bus.source) parseTargets(targets)
     const { config } = await this.loadConfig()
     const exchange = bus.source ? undefined : await this.openExchange(config)
-    const feed = bus.source ? new BusFeed({ ...bus.source, types: this.flags.channels === undefined ? undefined : busTypesFor(channels) }) : undefined
+    // The NATS client loads only for --source: every other run starts without it.
+    const busFeed = bus.source ? await import('../bus/bus-feed.js') : undefined
+    const feed = bus.source && busFeed ? new busFeed.BusFeed({ ...bus.source, types: this.flags.channels === undefined ? undefined : busFeed.busTypesFor(channels) }) : undefined
     return this.runUntilStopped((signal) => runStreamSession({
       exchange, feed, publish: bus.publish, config, targets, channels, durationMs, count, recordFile: this.flags.record,
       onRecordError: this.flags['on-record-error'] as 'stop' | 'continue',
