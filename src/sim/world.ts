@@ -3,20 +3,13 @@ import { type Catalog, type MarketStatus, type SimEvent, type SimMarket, type Si
 import type { LevelUnits } from './order-book.js'
 import { seedBook } from './market-maker.js'
 import { createRandom, type Random } from './random.js'
-import { buildPastWeek, type PastWeek } from './past-week.js'
+import { buildPastWeek, type PastTrade, type PastWeek } from './past-week.js'
 
 export type { SimMarket, SimEvent, SimSeries, MarketStatus } from './catalog.js'
 
-export interface TradeRecord {
+/** A trade of the running world: a past one's fields and its place in the trade channel's sequence. */
+export interface TradeRecord extends PastTrade {
   seq: number
-  tradeId: string
-  ticker: string
-  /** Price units. */
-  yesPrice: number
-  /** Count units. */
-  count: number
-  takerSide: Side
-  tsMs: number
 }
 
 export type LifecycleType = 'created' | 'activated' | 'deactivated' | 'close_date_updated' | 'determined' | 'settled'

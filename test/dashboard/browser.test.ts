@@ -9,32 +9,11 @@ import { join } from 'node:path'
 import puppeteer, { type Browser } from 'puppeteer-core'
 import { formatScoreLine } from '../../src/nfl/game-state.js'
 import { ensureBuilt, jsonLines, Neural, tempDir, waitFor } from '../commands/helpers.js'
+import { readEvents } from './sse.js'
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'
 
 type Rec = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function readEvents(url: string, into: Rec[], signal: AbortSignal): Promise<number> {
-  return fetch(url, { signal }).then((res) => {
-    void (async () => {
-      const decoder = new TextDecoder()
-      let buffer = ''
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true })
-          let end: number
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            for (const line of buffer.slice(0, end).split('\n')) if (line.startsWith('data: ')) into.push(JSON.parse(line.slice(6)))
-            buffer = buffer.slice(end + 2)
-          }
-        }
-      } catch {
-        // aborted when the test ends
-      }
-    })()
-    return res.status
-  })
-}
 
 describe('neural dashboard in headless chromium', function () {
   this.timeout(120_000)

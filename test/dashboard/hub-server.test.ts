@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { DashboardHub, type DashboardRecord } from '../../src/dashboard/hub.js'
 import { pageWeight, startDashboardServer, type DashboardServer } from '../../src/dashboard/server.js'
 import { waitFor } from '../commands/helpers.js'
+import { readEvents } from './sse.js'
 
 const tick = (ticker: string, yesBid: number, lastUpdate: number): DashboardRecord => ({ type: 'ticker', ticker, yesBid, yesAsk: yesBid + 0.02, lastUpdate, receivedAt: lastUpdate })
 const trade = (ticker: string, price: number, ts: number): DashboardRecord => ({ type: 'trade', ticker, side: 'yes', quantity: 1, price, noPrice: 1 - price, ts, receivedAt: ts })
@@ -57,30 +58,6 @@ describe('dashboard hub', () => {
   })
 })
 
-/** Reads an SSE response into records as they arrive. */
-async function readEvents(url: string, into: DashboardRecord[], signal: AbortSignal): Promise<Response> {
-  const res = await fetch(url, { signal })
-  if (res.status !== 200) return res
-  void (async () => {
-    const decoder = new TextDecoder()
-    let buffer = ''
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          for (const line of block.split('\n')) if (line.startsWith('data: ')) into.push(JSON.parse(line.slice(6)) as DashboardRecord)
-        }
-      }
-    } catch {
-      // aborted at the end of the test
-    }
-  })()
-  return res
-}
-
 describe('dashboard server', () => {
   let server: DashboardServer | undefined
   let readers = new AbortController()
@@ -99,6 +76,10 @@ describe('dashboard server', () => {
       expect((await fetch(`${base}${path}?token=${server.token.slice(1)}x`)).status, path).to.equal(401)
     }
     expect(server.url).to.equal(`${base}/?token=${server.token}`)
+    const events = new AbortController()
+    const res = await fetch(`${base}/events?token=${server.token}`, { signal: events.signal })
+    expect(res.headers.get('content-type')).to.match(/^text\/event-stream/)
+    events.abort()
     expect(server.token).to.match(/^[A-Za-z0-9_-]{43}$/)
   })
 
@@ -123,8 +104,7 @@ describe('dashboard server', () => {
     hub.publish(tick('A', 0.1, 1))
     hub.publish(tick('A', 0.4, 2))
     const got: DashboardRecord[] = []
-    const res = await readEvents(`http://127.0.0.1:${server.port}/events?token=${server.token}`, got, readers.signal)
-    expect(res.headers.get('content-type')).to.match(/^text\/event-stream/)
+    expect(await readEvents(`http://127.0.0.1:${server.port}/events?token=${server.token}`, got, readers.signal)).to.equal(200)
     await waitFor(() => got.length >= 1, 5000, 'the snapshot')
     expect(got[0]).to.deep.equal(tick('A', 0.4, 2))
     hub.publish(trade('A', 0.41, 3))

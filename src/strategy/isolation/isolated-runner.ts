@@ -3,7 +3,7 @@ import type { Book, MarketEvent, Tick, Trade } from '../../core/types.js'
 import type { Params, Position, Signal, Strategy } from '../api.js'
 import type { ClockMode } from '../clock.js'
 import type { EngineEvent, StrategyStats } from '../events.js'
-import { type DataKind } from '../strategy-runner.js'
+import type { DataKind, RunnerDeps } from '../strategy-runner.js'
 import { marketMatcher, parseMarketPatterns } from '../../core/market-pattern.js'
 import type { GameState } from '../../nfl/game-state.js'
 import { watchesGame } from '../games.js'
@@ -33,14 +33,8 @@ const STUCK_AT_STOP_MS = 250
 
 export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, terminateAfterMs: 5000, maxBatchesInFlight: 8 }
 
-export interface IsolatedDeps {
-  params: Readonly<Params>
-  clockMode: ClockMode
-  emit(event: EngineEvent): void
-  onSignals(strategy: string, signals: Signal[], ts: number): void
-  positions(): Position[]
-  hangAfterMs: number
-  maxQueuedTrades: number
+/** What an in-process runner gets, minus the store and games (the worker keeps its own copies). */
+export interface IsolatedDeps extends Omit<RunnerDeps, 'store' | 'game'> {
   now(): number
   /** Called once when the worker is gone for good (terminated, exited, out of memory). */
   onGone(strategy: string, reason: string): void
