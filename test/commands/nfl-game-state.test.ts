@@ -30,7 +30,8 @@ describe('neural nfl: live game state against the simulator', function () {
   before(async function () {
     this.timeout(90_000)
     await ensureBuilt()
-    sim = await startSimulator({ seed: 2, speed: 10, ratePerSec: 200 })
+    // No news moves: here a price moves only on a score, so its direction is the score's.
+    sim = await startSimulator({ seed: 2, speed: 10, ratePerSec: 200, moveEveryMs: 1e9 })
     const at = ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
     const logStrategy = (game: string) => `export default {
   name: 'game-log',
