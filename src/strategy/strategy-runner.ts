@@ -10,6 +10,7 @@ import { frozenCopy } from './read-only.js'
 import { collectSignals } from './signal.js'
 import { marketMatcher, parseMarketPattern } from '../core/market-pattern.js'
 import { inputError } from '../errors.js'
+import { IdleWaiters } from './idle-waiters.js'
 
 export const DEFAULT_BUDGET_MS = 10
 
@@ -79,8 +80,7 @@ export class StrategyRunner {
   private calling = false
   private closed = false
   private currentTs = 0
-  /** Each returns true once it has resolved its idle() promise. */
-  private waiters: (() => boolean)[] = []
+  private readonly idleWaiters = new IdleWaiters()
 
   constructor(readonly strategy: Strategy, private readonly deps: RunnerDeps) {
     this.name = strategy.name
@@ -178,26 +178,9 @@ export class StrategyRunner {
    * settle; waiting on it would hang a replay). Resolves false after `timeoutMs`.
    */
   idle(timeoutMs?: number, strict = false): Promise<boolean> {
-    const settled = () => this.isIdle(strict)
-    if (settled()) return Promise.resolve(true)
-    return new Promise(resolve => {
-      let timer: NodeJS.Timeout | undefined
-      const waiter = () => {
-        if (!settled()) return false
-        clearTimeout(timer)
-        resolve(true)
-        return true
-      }
-      this.waiters.push(waiter)
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.waiters = this.waiters.filter(w => w !== waiter)
-          resolve(false)
-        }, timeoutMs)
-        timer.unref()
-      }
-    })
+    return this.idleWaiters.until(() => this.isIdle(strict), timeoutMs)
   }
+
 
   /** Nothing queued or running; unless `strict`, a hung handler counts as idle. */
   isIdle(strict = false): boolean {
@@ -209,7 +192,7 @@ export class StrategyRunner {
   }
 
   private wake(): void {
-    this.waiters = this.waiters.filter(w => !w())
+    this.idleWaiters.wake()
   }
 
   private abandon(): void {

@@ -8,6 +8,7 @@ import { marketMatcher, parseMarketPatterns } from '../../core/market-pattern.js
 import type { GameState } from '../../nfl/game-state.js'
 import { watchesGame } from '../games.js'
 import { isGameItem, type BatchItem, type FromWorker, type SharedItem, type StrategyMeta, type ToWorker } from './protocol.js'
+import { IdleWaiters } from '../idle-waiters.js'
 
 /** A worker whose strategy has loaded and validated, not yet running. */
 export interface StrategyWorker {
@@ -68,7 +69,7 @@ export class IsolatedRunner {
   private lastHeard = performance.now()
   private watchdog?: NodeJS.Timeout
   private lastPositions = ''
-  private waiters: (() => boolean)[] = []
+  private readonly idleWaiters = new IdleWaiters()
   private stopped?: (stats: StrategyStats) => void
 
   private attached = false
@@ -247,25 +248,9 @@ export class IsolatedRunner {
   }
 
   idle(timeoutMs?: number): Promise<boolean> {
-    if (this.isIdle()) return Promise.resolve(true)
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined
-      const waiter = () => {
-        if (!this.isIdle()) return false
-        clearTimeout(timer)
-        resolve(true)
-        return true
-      }
-      this.waiters.push(waiter)
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter)
-          resolve(false)
-        }, timeoutMs)
-        timer.unref()
-      }
-    })
+    return this.idleWaiters.until(() => this.isIdle(), timeoutMs)
   }
+
 
   isIdle(): boolean {
     return this.gone !== undefined || (this.pending.size === 0 && this.inFlight === 0 && this.workerIdle)
@@ -367,6 +352,6 @@ export class IsolatedRunner {
   }
 
   private wake(): void {
-    this.waiters = this.waiters.filter((w) => !w())
+    this.idleWaiters.wake()
   }
 }
