@@ -14,7 +14,7 @@ import { RestClient } from '../core/rest-client.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { scoreEvent, scoreOrStatusChanged } from '../nfl/game-state.js'
 import { NflMarkets } from '../nfl/game-summary.js'
-import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
+import { gamesOfTickers, parseNflTicker } from '../nfl/tickers.js'
 import { createSpinner, type Spinner } from '../render/spinner.js'
 import type { Exchange } from '../runtime/open-exchange.js'
 import type { SummaryEvent } from '../strategy/events.js'
@@ -86,11 +86,19 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
       }
       games.clear()
     })
+    // Every event asks which game it belongs to: parse each ticker once.
+    const gameOf = new Map<string, string | null>()
     const sink: EventSink = {
       event: (e) => {
         if (e.type !== 'connection') {
-          const p = parseNflTicker((e as MarketEvent).ticker)
-          if (p?.level === 'market') games.add(p.gameId)
+          const ticker = (e as MarketEvent).ticker
+          let game = gameOf.get(ticker)
+          if (game === undefined) {
+            const p = parseNflTicker(ticker)
+            game = p?.level === 'market' ? p.gameId : null
+            gameOf.set(ticker, game)
+          }
+          if (game) games.add(game)
         }
         hub.publish(e as unknown as DashboardRecord)
         if (e.type === 'connection') options.sink.event(e)
@@ -118,11 +126,11 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
       onSubscribed: (result) => {
         // Score, clock and status beside the prices, from Kalshi's live data (not on the bus).
         const exchange = options.exchange
-        const ids = [...new Set(result.tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))]
-        if (!exchange || ids.length === 0) return
+        const nflGames = gamesOfTickers(result.tickers)
+        if (!exchange || nflGames.length === 0) return
         gameFeed = new GameFeed({
           rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
-          games: ids.map((id) => parseGameId(id)),
+          games: nflGames,
           onState: (state, previous) => {
             nfl?.setGameState(state)
             games.add(state.game)

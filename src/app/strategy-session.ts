@@ -25,7 +25,7 @@ import { strategyMarkets } from '../strategy/markets.js'
 import { replayLockstep } from '../strategy/replay.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { gameStateFromFrame, isLiveDataFrame } from '../nfl/live-data-record.js'
-import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
+import { gamesOfTickers } from '../nfl/tickers.js'
 import { loadFeeSchedules, restOutcome } from './fee-setup.js'
 
 export interface StrategySessionOptions {
@@ -164,7 +164,7 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
       }
       if (exchange && engine.wantsGames()) {
         // Live game data for the NFL games among the subscribed markets, only when a strategy has onGame.
-        const games = [...new Set(result.tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))
+        const games = gamesOfTickers(result.tickers)
         gameFeed = new GameFeed({
           // No client-wide signal: AbortSignal.any in each request would pile listeners on it (a read a second).
           rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),

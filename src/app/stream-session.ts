@@ -8,7 +8,7 @@ import { Recorder } from '../core/recorder.js'
 import { RestClient } from '../core/rest-client.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { liveDataFrame } from '../nfl/live-data-record.js'
-import { parseGameId, parseNflTicker } from '../nfl/tickers.js'
+import { gamesOfTickers } from '../nfl/tickers.js'
 import { parseTargets } from '../core/targets.js'
 import type { ConnectionEvent, LagEvent, MarketEvent, StaleEvent } from '../core/types.js'
 import type { NeuralConfig } from '../config/types.js'
@@ -308,7 +308,7 @@ function noFeed(): never {
  * file (see src/nfl/live-data-record.ts), so a replay delivers the game with the prices.
  */
 function recordLiveData(recorder: Recorder, exchange: Exchange, tickers: readonly string[], sink: EventSink): GameFeed | undefined {
-  const games = [...new Set(tickers.map((t) => parseNflTicker(t)?.gameId).filter((g): g is string => g !== undefined))].map((g) => parseGameId(g))
+  const games = gamesOfTickers(tickers)
   if (games.length === 0) return undefined
   const feed = new GameFeed({
     // No client-wide signal: AbortSignal.any in each request would pile listeners on it (a read a second).

@@ -216,3 +216,13 @@ export function gameIdSpellings(game: string | NflGame): string[] {
 
 /** A game as "DAL @ PHI". */
 export const matchup = (game: Pick<NflGame, 'away' | 'home'>): string => `${game.away} @ ${game.home}`
+
+/** The NFL games among these tickers, each once, in first-seen order (tickers of other series are skipped). */
+export function gamesOfTickers(tickers: Iterable<string>): NflGame[] {
+  const ids = new Set<string>()
+  for (const t of tickers) {
+    const id = parseNflTicker(t)?.gameId
+    if (id !== undefined) ids.add(id)
+  }
+  return [...ids].map((id) => parseGameId(id))
+}
