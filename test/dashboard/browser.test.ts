@@ -87,8 +87,11 @@ describe('neural dashboard in headless chromium', function () {
     })
 
     // The stream the test reads may be a frame behind the page: wait for the record the page drew.
+    // The score line is part of what was shown: the clock runs while prices stand still, so several
+    // records can share the prices and the time of the last price update.
     const gameRecord = () => events.find((e) => e.type === 'game' && e.game === shown.game.game && String(e.lastUpdate) === shown.game.lastUpdate
-      && String(e.away.winProbability) === shown.game.awayWp && String(e.home.winProbability) === shown.game.homeWp)
+      && String(e.away.winProbability) === shown.game.awayWp && String(e.home.winProbability) === shown.game.homeWp
+      && (e.state ? formatScoreLine(e.state) : `kickoff ${e.kickoff}`) === shown.game.stateText)
     await waitFor(() => gameRecord() !== undefined, 10_000, `game ${shown.game.game} as shown (${JSON.stringify(shown.game)})`)
     const g = gameRecord()!
     expect(shown.game.awayText).to.equal(`${(g.away.winProbability * 100).toFixed(1)}%`)
