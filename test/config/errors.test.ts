@@ -136,7 +136,12 @@ describe('loadConfig: bad values name the key, its source and what is allowed', 
 
   it('reports an rc file that is not valid YAML in one line', async () => {
     const file = project.write('.neuralrc.yaml', 'environment: demo\n  retryAttempts: [\n')
-    await expectConfigError(load({}), 'CONFIG_PARSE', new RegExp(`^rc file ${file.replace(/[.]/g, '\\.')}: invalid YAML: `))
+    await expectConfigError(load({}), 'CONFIG_PARSE', `rc file ${file}: invalid YAML at line 2, column 16: bad indentation of a mapping entry`)
+  })
+
+  it('reports a neural.config.js that throws with its own message in one line', async () => {
+    const file = project.write('neural.config.js', 'throw new Error("no config here")\n')
+    await expectConfigError(load({}), 'CONFIG_PARSE', `rc file ${file}: no config here`)
   })
 
   it('reports an rc file that is a list', async () => {
