@@ -10,16 +10,16 @@ import type { MarketEvent } from '../core/types.js'
 import { DashboardHub, type DashboardRecord } from '../dashboard/hub.js'
 import { startDashboardServer, type DashboardServer } from '../dashboard/server.js'
 import { NeuralError } from '../errors.js'
-import { RestClient } from '../core/rest-client.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { scoreEvent, scoreOrStatusChanged } from '../nfl/game-state.js'
 import { NflMarkets } from '../nfl/game-summary.js'
-import { gamesOfTickers, parseNflTicker } from '../nfl/tickers.js'
+import { parseNflTicker } from '../nfl/tickers.js'
 import { createSpinner, type Spinner } from '../render/spinner.js'
 import type { Exchange } from '../runtime/open-exchange.js'
 import type { SummaryEvent } from '../strategy/events.js'
 import type { EventSink } from '../render/event-sink.js'
 import type { MarketFeed } from '../core/market-feed.js'
+import { startGameFeed } from './game-feeds.js'
 import { runStrategySession } from './strategy-session.js'
 import { runStreamSession, type StreamSummary } from './stream-session.js'
 
@@ -125,12 +125,8 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
       },
       onSubscribed: (result) => {
         // Score, clock and status beside the prices, from Kalshi's live data (not on the bus).
-        const exchange = options.exchange
-        const nflGames = gamesOfTickers(result.tickers)
-        if (!exchange || nflGames.length === 0) return
-        gameFeed = new GameFeed({
-          rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
-          games: nflGames,
+        if (!options.exchange) return
+        gameFeed = startGameFeed(options.exchange, result.tickers, {
           onState: (state, previous) => {
             nfl?.setGameState(state)
             games.add(state.game)
@@ -138,7 +134,6 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
           },
           onProblem: sink.problem,
         })
-        void gameFeed.start()
       },
     })
     const strategyRun = options.strategies.length === 0

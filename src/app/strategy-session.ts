@@ -13,7 +13,6 @@ import type { MarketEvent } from '../core/types.js'
 import type { NeuralConfig } from '../config/types.js'
 import { NeuralError } from '../errors.js'
 import type { Exchange } from '../runtime/open-exchange.js'
-import { publishStatus, type StatusPublisher } from '../runtime/status-registry.js'
 import { StrategyEngine } from '../strategy/engine.js'
 import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
 import { createHook } from '../strategy/hooks/create-hook.js'
@@ -25,8 +24,9 @@ import { strategyMarkets } from '../strategy/markets.js'
 import { replayLockstep } from '../strategy/replay.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { gameStateFromFrame, isLiveDataFrame } from '../nfl/live-data-record.js'
-import { gamesOfTickers } from '../nfl/tickers.js'
 import { loadFeeSchedules, restOutcome } from './fee-setup.js'
+import { FeedLoop } from './feed-loop.js'
+import { startGameFeed } from './game-feeds.js'
 
 export interface StrategySessionOptions {
   files: string[]
@@ -91,9 +91,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   const channels: ChannelName[] = ['ticker', 'trade']
   if (wanted.books.length > 0) channels.push('orderbook')
   if (options.hook === 'kalshi') channels.push('fill')
-  // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.
   if (money) channels.push('lifecycle')
-  const replayStream = replaying ? new MarketStream({ wsUrl: 'ws://replay.invalid', channels }) : undefined
+  const replayStream = replaying ? MarketStream.forReplay({ channels }) : undefined
   const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels))
 
   const engine = new StrategyEngine({
@@ -131,80 +130,48 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     options.onProblem(error)
   })
 
-  let status: StatusPublisher | undefined
+  // Stopped by the caller (Ctrl-C, SIGTERM, closed output) or by a strategy fault under --on-strategy-fault stop.
   const stop = new AbortController()
-  // Closing the feed at once also ends a first connect that is still being retried.
-  const abort = () => {
-    stop.abort()
-    if (!replaying) void stream.close().catch(() => undefined)
-  }
-  const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(STOPPED), { once: true }))
-  stopped.catch(() => undefined)
-  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, stopped])
-  options.signal?.addEventListener('abort', abort, { once: true })
-  if (options.signal?.aborted) abort()
-  let timer: NodeJS.Timeout | undefined
+  const runSignal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal
   let gameFeed: GameFeed | undefined
-  try {
-    await engine.start()
-    if (options.replay) {
-      await replay(options.replay.file, options.replay.speed, replayStream!, engine, stop.signal)
-    } else {
-      options.spinner.start(`connecting to ${stream.bus?.url ?? exchange!.wsUrl}`)
-      await untilStopped(stream.start())
-      options.spinner.update(`subscribing ${wanted.markets.join(' ')}`)
-      const result = await untilStopped(stream.subscribe(wanted.markets))
-      const on = stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`
-      options.spinner.succeed(`${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${on}`)
+  const loop = new FeedLoop({
+    feed: stream,
+    targets: wanted.markets,
+    spinner: options.spinner,
+    signal: runSignal,
+    durationMs: options.durationMs,
+    connectingTo: exchange?.wsUrl,
+    subscribed: (result) => `${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`}`,
+    onSubscribed: async (result) => {
       for (const u of result.unknown) options.onProblem(new NeuralError('input', 'UNKNOWN_MARKET', `${u.ticker}: ${u.message}`))
       // Until a series' settings arrive (a few ms), its fills pay the default taker rate.
       if (money && rest) await loadFeeSchedules(rest, result.tickers, fees, options.onProblem)
       if (!exchange && engine.wantsGames()) {
         options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', 'onGame gets no game states from --source: live game data is read from the exchange (run without --source, or replay a record)'))
       }
-      if (exchange && engine.wantsGames()) {
-        // Live game data for the NFL games among the subscribed markets, only when a strategy has onGame.
-        const games = gamesOfTickers(result.tickers)
-        gameFeed = new GameFeed({
-          // No client-wide signal: AbortSignal.any in each request would pile listeners on it (a read a second).
-          rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
-          games,
-          onState: (state) => engine.dispatchGame(state),
-          onProblem: options.onProblem,
-        })
-        void gameFeed.start()
-      }
-      if (options.status) {
-        status = await publishStatus({ ...options.status, environment: options.config.environment })
-        const interval = setInterval(() => {
-          const s = stream.stats()
-          status?.update({ connected: s.connected, subscriptions: s.subscriptions, messages: s.messages, reconnects: s.reconnects, lastMessageAt: s.lastMessageAt, ratePerSec: s.ratePerSec, bus: stream.bus?.status() })
-        }, 1000)
-        interval.unref()
-        stop.signal.addEventListener('abort', () => clearInterval(interval))
-      }
-      if (options.durationMs !== undefined) timer = setTimeout(abort, options.durationMs)
-      stream.on('connection', (e) => e.state === 'failed' && abort())
-      await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })))
+      // Live game data for the NFL games among the subscribed markets, only when a strategy has onGame.
+      if (exchange && engine.wantsGames()) gameFeed = startGameFeed(exchange, result.tickers, { onState: (state) => engine.dispatchGame(state), onProblem: options.onProblem })
+    },
+    status: options.status && { ...options.status, environment: options.config.environment },
+  })
+  try {
+    await engine.start()
+    if (options.replay) {
+      await replay(options.replay.file, options.replay.speed, replayStream!, engine, runSignal)
+    } else {
+      const { failure: startFailure } = await loop.run()
+      if (startFailure !== undefined) failure ??= startFailure instanceof NeuralError ? startFailure : new NeuralError('network', 'FEED', (startFailure as Error)?.message ?? String(startFailure), { cause: startFailure })
     }
   } catch (error) {
-    options.spinner.fail()
-    // Stopped on purpose (Ctrl-C, SIGTERM, closed output) while starting: not a failure of the run.
-    if (error !== STOPPED && !options.signal?.aborted) failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
+    // Stopped on purpose (Ctrl-C, SIGTERM, closed output): not a failure of the run.
+    if (!runSignal.aborted) failure ??= error instanceof NeuralError ? error : new NeuralError('network', 'FEED', (error as Error)?.message ?? String(error), { cause: error })
   } finally {
-    if (timer) clearTimeout(timer)
     gameFeed?.stop()
-    options.signal?.removeEventListener('abort', abort)
-    stop.abort()
   }
   await stream.close()
   const summary = await engine.stop()
-  await status?.close()
   return { summary, failure }
 }
-
-/** Thrown into a starting step when the run is stopped (never escapes the session). */
-const STOPPED = Symbol('stopped')
 
 /** Feed a record file through the same ingest path as live frames; each event is fully handled before the next. */
 async function replay(file: string, speed: number | undefined, stream: MarketStream, engine: StrategyEngine, signal: AbortSignal): Promise<void> {

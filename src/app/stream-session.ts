@@ -2,19 +2,18 @@
  * The `neural stream` loop, outside oclif: connect, resolve and subscribe, hand every event to a
  * sink, optionally record raw frames, publish status, and stop on duration, count, abort or failure.
  */
-import { MarketStream, type ChannelName, type StreamStats, type SubscribeResult } from '../core/stream.js'
+import { MarketStream, type ChannelName, type SubscribeResult } from '../core/stream.js'
 import type { HealthOptions } from '../core/health.js'
 import { Recorder } from '../core/recorder.js'
-import { RestClient } from '../core/rest-client.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { liveDataFrame } from '../nfl/live-data-record.js'
-import { gamesOfTickers } from '../nfl/tickers.js'
 import { parseTargets } from '../core/targets.js'
 import type { ConnectionEvent, LagEvent, MarketEvent, StaleEvent } from '../core/types.js'
 import type { NeuralConfig } from '../config/types.js'
 import { NeuralError } from '../errors.js'
 import type { Exchange } from '../runtime/open-exchange.js'
-import { publishStatus, type StatusPublisher } from '../runtime/status-registry.js'
+import { FeedLoop } from './feed-loop.js'
+import { startGameFeed } from './game-feeds.js'
 import type { Spinner } from '../render/spinner.js'
 import type { EventSink } from '../render/event-sink.js'
 import type { BusPublishSettings, BusRelay } from '../bus/bus-relay.js'
@@ -100,17 +99,49 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   const startedAt = Date.now()
   const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels, options.health)
   options.onStream?.(stream)
-  let status: StatusPublisher | undefined
   let events = 0
   let fatal: NeuralError | undefined
   let failed = false
-  let stopped = false
-  let finish!: () => void
-  const finished = new Promise<void>((resolve) => {
-    finish = () => {
-      stopped = true
-      resolve()
-    }
+  let relay: BusRelay | undefined
+  let quietTimer: NodeJS.Timeout | undefined
+  let gameFeed: GameFeed | undefined
+
+  const loop: FeedLoop = new FeedLoop({
+    feed: stream,
+    targets: options.targets,
+    spinner,
+    signal: options.signal,
+    durationMs: options.durationMs,
+    connectingTo: options.exchange?.wsUrl,
+    subscribing: `resolving ${options.targets.join(' ')}`,
+    subscribed: (result) => (stream.bus ? stream.bus.describe() : `subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`),
+    beforeStart: async (untilStopped) => {
+      if (!options.publish) return
+      spinner.start(`connecting to ${options.publish.url}`)
+      // The NATS client loads only for --publish.
+      const { openBusRelay } = await import('../bus/bus-relay.js')
+      relay = await untilStopped(openBusRelay(options.publish, { connection: onConnection, error: onError }))
+      relay.attach(stream)
+      spinner.succeed(`publishing to ${options.publish.url}${options.publish.jetstream ? ` (JetStream stream ${options.publish.jetstream.stream})` : ''}`)
+    },
+    onSubscribed: (result) => {
+      if (result.tickers.length === 0 && !stream.bus) {
+        // One line for one mistake: the reason is in the error itself, not in a problem line before it.
+        const why = result.unknown.length > 0 ? ` (the exchange knows no market ${result.unknown.map((u) => u.ticker).join(', ')}; market tickers look like KXNFLGAME-25SEP04DALPHI-PHI)` : ''
+        throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}${why}`)
+      }
+      for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
+      options.onSubscribed?.(result)
+      if (recorder && options.exchange && !stream.bus) gameFeed = recordLiveData(recorder, options.exchange, result.tickers, sink)
+      if (stream.bus) {
+        // A bus with no publisher is silent, and silence reads as a hang: say what is missing, once.
+        const quietMs = options.busQuietMs ?? BUS_QUIET_MS
+        quietTimer = setTimeout(() => {
+          if (events === 0 && !loop.stopped) sink.problem({ kind: 'network', code: 'BUS_QUIET', message: `nothing received from ${stream.bus!.url} in ${quietMs / 1000} s: is a \`neural stream --publish ${stream.bus!.url}\` running? (still listening)` })
+        }, quietMs)
+      }
+    },
+    status: options.status && { ...options.status, environment: options.config.environment, startedAt, extra: () => ({ bus: relay?.status() ?? stream.bus?.status() }) },
   })
 
   const onRecordError = (error: NeuralError) => {
@@ -120,7 +151,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     }
     // Reported once, by the command, as the reason the run stopped.
     fatal ??= error
-    finish()
+    loop.stop()
   }
   const recorder = options.recordFile ? openRecorder(options.recordFile, options, onRecordError) : undefined
   // Nothing streamed yet: a record file that cannot take its first line ends the run before it connects.
@@ -128,10 +159,10 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
 
   const onEvent = (event: MarketEvent) => {
     // Frames keep arriving while the connection closes: --count 5 means 5, and nothing prints after the end.
-    if (stopped) return
+    if (loop.stopped) return
     sink.event(event)
     events++
-    if (options.count !== undefined && events >= options.count) finish()
+    if (options.count !== undefined && events >= options.count) loop.stop()
   }
   if (recorder) stream.on('frame', (raw, receivedAt) => recorder.write(raw, receivedAt))
   stream.on('tick', onEvent)
@@ -141,25 +172,25 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   stream.on('fill', onEvent)
   // Health warnings are the stream's own events: in-band under --json, a warning line otherwise.
   stream.on('lag', (e: LagEvent) => {
-    if (!stopped) sink.record(e, `warning: ${e.ticker} data arrives ${seconds(e.lagMs)} after its exchange time (lag)`)
+    if (!loop.stopped) sink.record(e, `warning: ${e.ticker} data arrives ${seconds(e.lagMs)} after its exchange time (lag)`)
   })
   stream.on('stale', (e: StaleEvent) => {
-    if (!stopped) sink.record(e, `warning: ${e.ticker} has had no data for ${seconds(e.silentMs)}, longer than usual (stale)`)
+    if (!loop.stopped) sink.record(e, `warning: ${e.ticker} has had no data for ${seconds(e.silentMs)}, longer than usual (stale)`)
   })
   // The bus publisher's connection and errors are reported as the exchange's are.
   let everConnected = false
   let lastDisconnect: string | undefined
-  const onConnection = (event: ConnectionEvent) => {
+  function onConnection(event: ConnectionEvent): void {
     if (event.state === 'connected') everConnected = true
-    if (event.state === 'disconnected' && event.reason !== 'closed by client') lastDisconnect = event.reason
+    if (event.state === 'disconnected' && !event.byClient) lastDisconnect = event.reason
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
     if (event.state === 'failed') {
       failed = true
-      finish()
+      loop.stop()
     }
   }
   stream.on('connection', onConnection)
-  const onError = (error: NeuralError) => {
+  function onError(error: NeuralError): void {
     // The connection emits 'failed' and then the error that ended it.
     if (failed || error.kind === 'auth' || error.kind === 'config') fatal ??= error
     // The error that ends the stream is reported once, by the command, as the reason it stopped.
@@ -167,80 +198,19 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     sink.problem(error)
   }
   stream.on('error', onError)
-  let relay: BusRelay | undefined
-  // Closing the feed at once also ends a first connect that is still being retried (with an
-  // unbounded retry policy nothing else would); `untilStopped` frees the steps awaiting it.
-  let stopRequested!: () => void
-  // Only a stop from outside frees a starting step: a failure while starting rejects the step itself, with its own error.
-  const stopping = new Promise<never>((_, reject) => (stopRequested = () => reject(STOPPED)))
-  stopping.catch(() => undefined)
-  const abort = () => {
-    stopRequested()
-    finish()
-    void stream.close().catch(() => undefined)
-  }
-  const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, stopping])
-  options.signal?.addEventListener('abort', abort, { once: true })
-  if (options.signal?.aborted) abort()
 
-  let timer: NodeJS.Timeout | undefined
-  let quietTimer: NodeJS.Timeout | undefined
-  let gameFeed: GameFeed | undefined
   try {
-    if (options.publish) {
-      spinner.start(`connecting to ${options.publish.url}`)
-      // The NATS client loads only for --publish.
-      const { openBusRelay } = await import('../bus/bus-relay.js')
-      relay = await untilStopped(openBusRelay(options.publish, { connection: onConnection, error: onError }))
-      relay.attach(stream)
-      spinner.succeed(`publishing to ${options.publish.url}${options.publish.jetstream ? ` (JetStream stream ${options.publish.jetstream.stream})` : ''}`)
-    }
-    spinner.start(`connecting to ${stream.bus?.url ?? options.exchange?.wsUrl}`)
-    await untilStopped(stream.start())
-    spinner.update(`resolving ${options.targets.join(' ')}`)
-    const result = await untilStopped(stream.subscribe(options.targets))
-    spinner.succeed(stream.bus ? stream.bus.describe() : `subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`)
-    if (result.tickers.length === 0 && !stream.bus) {
-      // One line for one mistake: the reason is in the error itself, not in a problem line before it.
-      const why = result.unknown.length > 0 ? ` (the exchange knows no market ${result.unknown.map((u) => u.ticker).join(', ')}; market tickers look like KXNFLGAME-25SEP04DALPHI-PHI)` : ''
-      throw new NeuralError('input', 'NO_MARKETS', `no market to stream among ${options.targets.join(' ')}${why}`)
-    }
-    for (const unknown of result.unknown) sink.problem({ kind: 'input', code: 'UNKNOWN_MARKET', message: `${unknown.ticker}: ${unknown.message}` })
-    options.onSubscribed?.(result)
-    if (recorder && options.exchange && !stream.bus) gameFeed = recordLiveData(recorder, options.exchange, result.tickers, sink)
-    if (options.status) {
-      status = await publishStatus({ ...options.status, environment: options.config.environment, startedAt })
-      const refresh = () => status?.update({ ...liveStatus(stream.stats(), stream.watched().length), bus: relay?.status() ?? stream.bus?.status() })
-      refresh()
-      const interval = setInterval(refresh, 1000)
-      interval.unref()
-      finished.then(() => clearInterval(interval), () => clearInterval(interval))
-    }
-    if (options.durationMs !== undefined) timer = setTimeout(finish, options.durationMs)
-    if (stream.bus) {
-      // A bus with no publisher is silent, and silence reads as a hang: say what is missing, once.
-      const quietMs = options.busQuietMs ?? BUS_QUIET_MS
-      quietTimer = setTimeout(() => {
-        if (events === 0 && !stopped) sink.problem({ kind: 'network', code: 'BUS_QUIET', message: `nothing received from ${stream.bus!.url} in ${quietMs / 1000} s: is a \`neural stream --publish ${stream.bus!.url}\` running? (still listening)` })
-      }, quietMs)
-    }
-    await finished
-  } catch (error) {
-    spinner.fail()
-    // Stopped on purpose (Ctrl-C, SIGTERM, closed output) while starting: not a failure of the run.
-    if (error !== STOPPED && !options.signal?.aborted) fatal ??= error instanceof NeuralError ? error : new NeuralError('network', 'STREAM', (error as Error)?.message ?? String(error), { cause: error })
+    const { failure } = await loop.run()
+    if (failure !== undefined) fatal ??= failure instanceof NeuralError ? failure : new NeuralError('network', 'STREAM', (failure as Error)?.message ?? String(failure), { cause: failure })
   } finally {
-    if (timer) clearTimeout(timer)
     if (quietTimer) clearTimeout(quietTimer)
     gameFeed?.stop()
-    options.signal?.removeEventListener('abort', abort)
   }
   const stats = stream.stats()
   await stream.close()
   // After the feed: what it emitted while closing is still published.
   await relay?.close()
   recorder?.close()
-  await status?.close()
   const durationMs = Date.now() - startedAt
   const summary: StreamSummary = {
     type: 'summary',
@@ -283,22 +253,6 @@ function openRecorder(file: string, options: StreamSessionOptions, onError: (err
 /** How long a bus may stay silent before `stream --source` says that nothing is publishing. */
 const BUS_QUIET_MS = 5000
 
-/** Thrown into a starting step when the run is stopped (never escapes the session). */
-const STOPPED = Symbol('stopped')
-
-function liveStatus(stats: StreamStats, markets: number) {
-  return {
-    connected: stats.connected,
-    // ProcessStatus.subscriptions counts markets ("3 markets" for ticker, trade and lifecycle sids was wrong).
-    subscriptions: markets,
-    health: { staleCount: stats.health.stale.length, stale: stats.health.stale.slice(0, 5), laggingCount: stats.health.lagging.length, lagging: stats.health.lagging.slice(0, 5) },
-    messages: stats.messages,
-    reconnects: stats.reconnects,
-    lastMessageAt: stats.lastMessageAt,
-    ratePerSec: stats.ratePerSec,
-  }
-}
-
 function noFeed(): never {
   throw new NeuralError('internal', 'NO_FEED', 'runStreamSession needs an exchange or a feed')
 }
@@ -308,17 +262,10 @@ function noFeed(): never {
  * file (see src/nfl/live-data-record.ts), so a replay delivers the game with the prices.
  */
 function recordLiveData(recorder: Recorder, exchange: Exchange, tickers: readonly string[], sink: EventSink): GameFeed | undefined {
-  const games = gamesOfTickers(tickers)
-  if (games.length === 0) return undefined
-  const feed = new GameFeed({
-    // No client-wide signal: AbortSignal.any in each request would pile listeners on it (a read a second).
-    rest: new RestClient({ apiUrl: exchange.apiUrl, signer: exchange.signer }),
-    games,
+  return startGameFeed(exchange, tickers, {
     onState: (state, _previous, live) => recorder.write(liveDataFrame(state.game, live), state.updatedAt),
     onProblem: (e) => sink.problem(e),
   })
-  void feed.start()
-  return feed
 }
 
 function seconds(ms: number): string {

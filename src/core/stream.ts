@@ -23,6 +23,9 @@ import { Wildcards } from './wildcards.js'
 import { parseFrame, type BookDeltaMessage, type BookSnapshotMessage } from './wire.js'
 
 export { WIRE_CHANNELS, type ChannelName } from './channels.js'
+
+/** The URL of a stream made by `forReplay`: `start()` on it fails at once instead of dialling out. */
+const REPLAY_URL = 'ws://replay.invalid'
 export type { SubscriptionInfo } from './subscriptions.js'
 
 export interface MarketStreamOptions {
@@ -172,9 +175,18 @@ export class MarketStream extends Emitter<StreamEvents> {
     })
   }
 
+  /**
+   * A stream that never connects: record files and tests hand it frames through `ingest`, and it
+   * parses them, keeps books and the store, and emits events exactly as a live stream would.
+   */
+  static forReplay(options: Pick<MarketStreamOptions, 'channels' | 'now' | 'health'> = {}): MarketStream {
+    return new MarketStream({ ...options, wsUrl: REPLAY_URL, refreshMs: 0 })
+  }
+
   /** Connect (resolves on the first open; rejects with a NeuralError if the retry policy gives up first). */
   async start(): Promise<void> {
     if (this.connection) throw new Error('MarketStream.start() called twice')
+    if (this.opts.wsUrl === REPLAY_URL) throw new Error('MarketStream.start() on a replay stream: it takes frames through ingest()')
     this.connection = new Connection({
       url: this.opts.wsUrl,
       signer: this.opts.signer,

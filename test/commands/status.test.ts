@@ -3,7 +3,7 @@
  * SIGKILL. The stream is always the built binary; status runs in this process except once.
  */
 import { expect } from 'chai'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Status from '../../src/commands/status.js'
 import { runCommand } from '../support/run-command.js'
@@ -29,8 +29,11 @@ describe('neural status', function () {
 
   before(ensureBuilt)
 
+  let strategyRun: Neural | undefined
+
   after(() => {
     stream?.child.kill('SIGKILL')
+    strategyRun?.child.kill('SIGKILL')
     tmp.remove()
   })
 
@@ -95,6 +98,31 @@ describe('neural status', function () {
       expect(readdirSync(runtimeDir).filter((n) => n.startsWith(`${pid}.`))).to.deep.equal([])
       const again = await status()
       expect(again.processes.filter((p) => p.pid === pid)).to.deep.equal([])
+    })
+  })
+
+  describe('while run-strategy runs', () => {
+    before(async () => {
+      const file = join(tmp.dir, 'quiet.mjs')
+      writeFileSync(file, "export default { name: 'quiet', markets: ['KXNFLGAME*'], onTick() { return [] } }\n")
+      strategyRun = new Neural(['run-strategy', file, '--env', 'sim', '--json'], { runtimeDir, timeoutMs: 25_000 })
+      const statusFile = join(runtimeDir, `${strategyRun.pid}.json`)
+      await strategyRun.until(() => {
+        try {
+          return JSON.parse(readFileSync(statusFile, 'utf8')).messages > 0
+        } catch {
+          return false
+        }
+      }, 25_000, 'a status file with messages')
+    })
+
+    it('counts its markets, as for a stream, not its channel subscriptions', async () => {
+      const r = await status()
+      const mine = r.processes.filter((p) => p.pid === strategyRun!.pid)
+      expect(mine).to.have.length(1)
+      expect(mine[0]).to.deep.include({ command: 'run-strategy', environment: 'sim', connected: true, subscriptions: 32, alive: true })
+      strategyRun!.child.kill('SIGTERM')
+      expect((await strategyRun!.done).code).to.equal(143)
     })
   })
 })
