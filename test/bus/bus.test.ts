@@ -10,7 +10,7 @@ import { NatsServer, freePort, natsServerAvailable, waitFor } from './nats-serve
 const FAST = { reconnectTimeWaitMs: 50, reconnectJitterMs: 0, drainTimeoutMs: 500 }
 
 describe('bus over core NATS', function () {
-  this.timeout(10_000)
+  this.timeout(60_000)
   let server: NatsServer
   const open: { close(): Promise<void> }[] = []
 
@@ -112,7 +112,7 @@ describe('bus over core NATS', function () {
     expect(s.book(ticker)).to.equal(undefined)
     expect(s.stats()).to.include({ gaps: 1, invalidBooks: 1 })
     p.publish(book(ticker, 6))
-    await waitFor(() => r.books.length > 0, 'a book from the periodic snapshot', 3000)
+    await waitFor(() => r.books.length > 0, 'a book from the periodic snapshot')
     expect(r.gaps.length).to.equal(1)
     expect(asJson(r.books[0])).to.deep.equal(withSeq(book(ticker, 6), r.books[0].seq!))
     expect(asJson(s.book(ticker))).to.deep.equal(asJson(r.books[0]))
@@ -203,7 +203,7 @@ describe('bus over core NATS', function () {
 })
 
 describe('bus across a nats-server restart', function () {
-  this.timeout(15_000)
+  this.timeout(60_000)
   let server: NatsServer
   const open: { close(): Promise<void> }[] = []
 
@@ -244,7 +244,7 @@ describe('bus across a nats-server restart', function () {
     await server.stop()
     await waitFor(() => !p.stats().connected && !s.stats().connected, 'both to see the disconnect')
     await server.start()
-    await waitFor(() => p.stats().connected && s.stats().connected, 'both to reconnect', 5000)
+    await waitFor(() => p.stats().connected && s.stats().connected, 'both to reconnect')
 
     // The consumer's subscription is back once a tick published now arrives; publish until one does.
     let n = 1
@@ -255,7 +255,7 @@ describe('bus across a nats-server restart', function () {
     }
     p.publish(book(ticker, 1))
     const wanted = JSON.stringify(book(ticker, 1).yes)
-    await waitFor(() => JSON.stringify(s.book(ticker)?.yes) === wanted, 'the book after the restart', 2000)
+    await waitFor(() => JSON.stringify(s.book(ticker)?.yes) === wanted, 'the book after the restart')
     expect(asJson(s.book(ticker))).to.deep.equal(withSeq(book(ticker, 1), s.book(ticker)!.seq!))
     expect(published).to.include.members(['connecting', 'connected', 'disconnected', 'reconnecting'])
     expect(published.filter((st) => st === 'connected')).to.have.length(2)
@@ -273,7 +273,7 @@ describe('bus across a nats-server restart', function () {
     p.publish(book('A-B-C', 0))
     expect(p.stats()).to.include({ buffered: 3, dropped: 2, published: 0, snapshots: 0 })
     await server.start()
-    await waitFor(() => p.stats().connected, 'the publisher to reconnect', 5000)
+    await waitFor(() => p.stats().connected, 'the publisher to reconnect')
     // The buffered ticks, then the book's snapshot that the reconnect owes.
     expect(p.stats()).to.include({ buffered: 0, dropped: 2, published: 4, snapshots: 1 })
   })

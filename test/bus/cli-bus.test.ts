@@ -45,7 +45,7 @@ describe('neural stream --publish / --source and run-strategy --source over NATS
   const publisher = () => neural('stream', 'KXNFLGAME*', ...exchange(), '--publish', nats.url, '--channels', 'ticker,trade,orderbook', '--snapshot-every', '1', '--json')
   const statusFile = (n: Neural) => join(runtime, `${n.pid}.json`)
   /** Subscribed: the status file is written once the subscriptions are in place. */
-  const subscribed = (n: Neural) => waitFor(() => existsSync(statusFile(n)) || n.exit !== undefined, `pid ${n.pid} to subscribe`, 10_000)
+  const subscribed = (n: Neural) => waitFor(() => existsSync(statusFile(n)) || n.exit !== undefined, `pid ${n.pid} to subscribe`)
   const events = (n: Neural) => marketEvents(n.json<Line>())
 
   before(async function () {
@@ -133,7 +133,7 @@ describe('neural stream --publish / --source and run-strategy --source over NATS
       await subscribed(c)
       const bus = (n: Neural) => (JSON.parse(readFileSync(statusFile(n), 'utf8')) as { bus?: { published?: number; received?: number } }).bus
       // Status files are rewritten every second.
-      await waitFor(() => (bus(c)?.received ?? 0) > 0 && (bus(p)?.published ?? 0) > 0, 'both status files to count messages', 5000)
+      await waitFor(() => (bus(c)?.received ?? 0) > 0 && (bus(p)?.published ?? 0) > 0, 'both status files to count messages')
       const status = neural('status', '--json', ...exchange())
       const human = neural('status', ...exchange())
       expect(await status.exited).to.deep.equal({ code: 0, signal: null })

@@ -3,7 +3,7 @@ import { measureFanout } from '../../src/bus/fanout-bench.js'
 import { NatsServer, natsServerAvailable } from './nats-server.js'
 
 describe('bus fan-out measurement', function () {
-  this.timeout(10_000)
+  this.timeout(60_000)
   let server: NatsServer
 
   before(async function () {

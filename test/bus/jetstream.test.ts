@@ -11,7 +11,7 @@ const FAST = { reconnectTimeWaitMs: 50, reconnectJitterMs: 0, drainTimeoutMs: 50
 const TICKER = 'KXNFLGAME-25SEP04DALPHI-PHI'
 
 describe('bus over JetStream', function () {
-  this.timeout(15_000)
+  this.timeout(60_000)
   let server: NatsServer
   const open: { close(): Promise<void> }[] = []
   let streamN = 0
@@ -118,7 +118,7 @@ describe('bus over JetStream', function () {
     for (let n = 1; n <= 5; n++) p.publish(tick(TICKER, n))
     expect(p.stats()).to.include({ buffered: 3, dropped: 2 })
     await server.start()
-    await waitFor(() => p.stats().acked === 4, 'the buffered ticks to be stored', 5000)
+    await waitFor(() => p.stats().acked === 4, 'the buffered ticks to be stored')
     const { r } = await source({ filters: [TICKER], jetstream: { stream, deliver: 'all' } })
     await waitFor(() => r.events.length === 4, '4 stored ticks')
     expect(r.events.map((e) => (e as Tick).volume)).to.deep.equal([100, 103, 104, 105])

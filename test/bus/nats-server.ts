@@ -27,8 +27,11 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** Poll until `check` is true; fails with `what` after timeoutMs. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000, stepMs = 10): Promise<void> {
+/**
+ * Poll until `check` is true; fails with `what` after timeoutMs. The deadline only bounds a failure,
+ * so it is long: a loaded 2-core machine took over 5 s to deliver one message after a reconnect.
+ */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000, stepMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)

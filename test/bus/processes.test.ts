@@ -30,7 +30,7 @@ function consumer(url: string, count: number, filters: string): Child {
 }
 
 describe('bus consumers in separate processes', function () {
-  this.timeout(20_000)
+  this.timeout(60_000)
   let server: NatsServer
   const children: Child[] = []
 
@@ -56,13 +56,13 @@ describe('bus consumers in separate processes', function () {
     }
     for (let n = 0; n < 30; n++) sent.push(book(markets[n % 3], 100 + n))
     children.push(consumer(server.url, sent.length, 'KXNFLGAME*'), consumer(server.url, sent.length, markets.join(',')))
-    await waitFor(() => children.every((c) => c.lines.includes('READY') || c.exited), 'both consumers to subscribe', 15_000)
+    await waitFor(() => children.every((c) => c.lines.includes('READY') || c.exited), 'both consumers to subscribe')
     expect(children.map((c) => c.stderr)).to.deep.equal(['', ''])
 
     const p = new BusPublisher({ snapshotEveryMs: 60_000 })
     await p.connect(server.url)
     for (const e of sent) p.publish(e)
-    await waitFor(() => children.every((c) => c.exited), 'both consumers to receive everything and exit', 10_000)
+    await waitFor(() => children.every((c) => c.exited), 'both consumers to receive everything and exit')
     await p.close()
 
     const seqs = new Map<string, number>()

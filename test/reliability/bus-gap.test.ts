@@ -14,7 +14,7 @@ import { NatsServer, natsServerAvailable, waitFor } from '../bus/nats-server.js'
 const FAST = { reconnectTimeWaitMs: 50, reconnectJitterMs: 0, drainTimeoutMs: 500 }
 
 describe('the bus without JetStream across a nats-server outage', function () {
-  this.timeout(30_000)
+  this.timeout(60_000)
   let server: NatsServer | undefined
   const open: { close(): Promise<void> }[] = []
   let pump: NodeJS.Timeout | undefined
@@ -72,12 +72,12 @@ describe('the bus without JetStream across a nats-server outage', function () {
     const publishedDuringOutage = published
     await waitFor(() => published >= publishedDuringOutage + 40, 'ticks published during the outage')
     await server.start()
-    await waitFor(() => p.stats().connected && s.stats().connected, 'both to reconnect', 10_000)
-    await waitFor(() => gaps.length > 0, 'a gap after the outage', 5000)
+    await waitFor(() => p.stats().connected && s.stats().connected, 'both to reconnect')
+    await waitFor(() => gaps.length > 0, 'a gap after the outage')
     clearInterval(pump)
     pump = undefined
     const last = published - 1
-    await waitFor(() => volumes.at(-1) === 100 + last && feedTicks.at(-1) === 100 + last, 'the last tick', 5000)
+    await waitFor(() => volumes.at(-1) === 100 + last && feedTicks.at(-1) === 100 + last, 'the last tick')
 
     // Every tick published was either received or counted as lost: none vanished silently.
     const missed = gaps.reduce((n, g) => n + (g.missed ?? 0), 0)
@@ -86,10 +86,10 @@ describe('the bus without JetStream across a nats-server outage', function () {
     expect(s.stats()).to.include({ missed })
     // The book was dropped at the gap, and came back from the publisher's next snapshot.
     expect(bookAtGap[0]).to.equal(undefined)
-    await waitFor(() => s.book(ticker) !== undefined, 'the book re-snapshotted', 3000)
+    await waitFor(() => s.book(ticker) !== undefined, 'the book re-snapshotted')
     // The feed's report: one line per outage, whose counts add up the same way.
     const lostBy = (e: { message: string }) => Number(/^lost (\d+) bus messages? on \d+ subjects?/.exec(e.message)?.[1] ?? NaN)
-    await waitFor(() => feedErrors.length > 0 && feedTicks.length + feedErrors.reduce((n, e) => n + lostBy(e), 0) === published, 'the feed to report the loss', 3000)
+    await waitFor(() => feedErrors.length > 0 && feedTicks.length + feedErrors.reduce((n, e) => n + lostBy(e), 0) === published, 'the feed to report the loss')
     expect(feedErrors.every((e) => e.code === 'BUS_GAP')).to.equal(true)
     expect(feedErrors.length).to.be.at.most(2)
     // The publisher's numbering stays on the bus: events are the same objects the exchange feed emits.
