@@ -12,6 +12,11 @@ export interface GameTeam {
   name: string
   /** Normalised win probability (0–1); absent while neither winner market has prices. */
   winProbability?: number
+  /** The team's winner market, once it has data; the prices below are its own (absent: no bid, no ask, never traded). */
+  ticker?: string
+  yesBid?: number
+  yesAsk?: number
+  yesPrice?: number
 }
 
 export interface SpreadLine {
@@ -202,6 +207,11 @@ export class NflMarkets {
     if (!states.some(({ s }) => s)) return undefined
     const p = this.getGameWinProbability(g)
     const prices = (s: Readonly<MarketState> | undefined) => ({ yesBid: s?.yesBid, yesAsk: s?.yesAsk, yesPrice: s?.yesPrice })
+    // Each team's winner prices beside its win probability: what it was read from, so a reader can check it.
+    const winner = (team: TeamCode) => {
+      const s = this.winnerState(markets, team)
+      return s ? { ticker: s.ticker, ...prices(s) } : {}
+    }
     let volumeUnits = 0
     let lastUpdate = 0
     for (const { s } of states) {
@@ -213,8 +223,8 @@ export class NflMarkets {
       type: 'game',
       game: g.gameId,
       kickoff: g.date,
-      away: { team: g.away, name: teamByCode(g.away).name, winProbability: p?.away },
-      home: { team: g.home, name: teamByCode(g.home).name, winProbability: p?.home },
+      away: { team: g.away, name: teamByCode(g.away).name, winProbability: p?.away, ...winner(g.away) },
+      home: { team: g.home, name: teamByCode(g.home).name, winProbability: p?.home, ...winner(g.home) },
       spread: states
         .filter(({ p }) => p.kind === 'spread')
         .map(({ p, s }) => ({ ticker: p.ticker, team: p.team!, line: this.lineOf(p)!, ...prices(s) }))

@@ -37,8 +37,9 @@ describe('nfl game summary', () => {
     const s = nfl.getGameSummary('25SEP04DALPHI')!
     expect(Object.keys(s)).to.deep.equal(['type', 'game', 'kickoff', 'away', 'home', 'spread', 'total', 'markets', 'volume', 'lastUpdate'])
     expect(s).to.deep.include({ type: 'game', game: '25SEP04DALPHI', kickoff: '2025-09-04', markets: 7, volume: 4300.5, lastUpdate: T0 + 4000 })
-    expect(s.away).to.deep.include({ team: 'DAL', name: 'Dallas Cowboys' })
-    expect(s.home).to.deep.include({ team: 'PHI', name: 'Philadelphia Eagles' })
+    // Each team with its winner market's prices, the ones its win probability is read from.
+    expect(s.away).to.deep.include({ team: 'DAL', name: 'Dallas Cowboys', ticker: DAL, yesBid: 0.38, yesAsk: 0.42, yesPrice: 0.4 })
+    expect(s.home).to.deep.include({ team: 'PHI', name: 'Philadelphia Eagles', ticker: PHI, yesBid: 0.61, yesAsk: 0.63, yesPrice: 0.62 })
     expect(s.away.winProbability).to.be.closeTo(0.4 / 1.02, 1e-15)
     expect(s.away.winProbability! + s.home.winProbability!).to.equal(1)
   })
@@ -103,7 +104,8 @@ describe('nfl game summary', () => {
     store.applyTick(tick(TOTAL_47, { yesBid: 0.5, yesAsk: 0.52 }))
     store.applyTick(tick(DAL, {}))
     const s = new NflMarkets(store).getGameSummary('25SEP04DALPHI')!
-    expect(s.away).to.deep.equal({ team: 'DAL', name: 'Dallas Cowboys', winProbability: undefined })
+    expect(s.away).to.deep.equal({ team: 'DAL', name: 'Dallas Cowboys', winProbability: undefined, ticker: DAL, yesBid: undefined, yesAsk: undefined, yesPrice: undefined })
+    expect(s.home).to.deep.equal({ team: 'PHI', name: 'Philadelphia Eagles', winProbability: undefined })
     expect(s.markets).to.equal(2)
     expect(s.volume).to.equal(0)
   })
