@@ -3,6 +3,8 @@ import { MarketStore } from '../../src/core/market-store.js'
 import type { Tick } from '../../src/core/types.js'
 import { NeuralError } from '../../src/errors.js'
 import { NflMarkets } from '../../src/nfl/game-summary.js'
+import { MarketStream } from '../../src/core/stream.js'
+import { readFileSync } from 'node:fs'
 
 const T0 = Date.UTC(2025, 8, 4, 20, 0, 0)
 
@@ -97,6 +99,18 @@ describe('nfl game summary', () => {
 
   it('gives a one-sided win probability when only one winner market has data', () => {
     expect(new NflMarkets(filledStore()).getGameWinProbability('25SEP05KCLAC')).to.deep.equal({ away: 0.56, home: 0.44 })
+  })
+
+  it('never averages the placeholders of an empty book into the win probability (a recorded Kalshi ticker)', () => {
+    // Recorded on Kalshi production with both sides empty: yes_bid_dollars "0.0000", yes_ask_dollars
+    // "1.0000" (test/fixtures/kalshi/README.md, line 2), sent here as DAL's winner market.
+    const recorded = readFileSync(new URL('../fixtures/kalshi/recorded-frames.jsonl', import.meta.url), 'utf8').split('\n')[1]!
+    const frame = JSON.parse(recorded) as { msg: { market_ticker: string; yes_bid_dollars: string; yes_ask_dollars: string } }
+    expect([frame.msg.yes_bid_dollars, frame.msg.yes_ask_dollars]).to.deep.equal(['0.0000', '1.0000'])
+    const stream = MarketStream.forReplay()
+    stream.ingest(recorded.replace(frame.msg.market_ticker, DAL), T0)
+    // The mid of the placeholders would be 0.5; the last price (0.999) is what the market says.
+    expect(new NflMarkets(stream.store).getGameWinProbability('25SEP04DALPHI')).to.deep.equal({ away: 0.999, home: 0.001 })
   })
 
   it('summarises a game with no winner prices without a win probability', () => {
