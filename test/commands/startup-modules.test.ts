@@ -88,6 +88,14 @@ describe('what each command loads at startup', function () {
     expect(which(modules)).to.deep.equal(['tsx', 'simulator'])
   })
 
+  it("run-strategy with a strategy importing values from 'neural' (arb.ts), against an exchange, loads tsx and neither the simulator nor NATS", async () => {
+    const { run, modules } = await loaded(['run-strategy', join(ROOT, 'strategies', 'arb.ts'), '--env', 'demo', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--duration', '0.5', '--json'])
+    expect(run.code).to.equal(0)
+    // tsx loads it with a query of its own: dist/index.js?tsx-namespace=…
+    expect(modules.some((url) => url.startsWith(DIST + 'index.js'))).to.equal(true)
+    expect(which(modules)).to.deep.equal(['tsx'])
+  })
+
   it('nfl games --env sim loads the simulator and none of the others', async () => {
     const { run, modules } = await loaded(['nfl', 'games', '--env', 'sim', '--json'])
     expect(run.code).to.equal(0)
