@@ -79,9 +79,9 @@ function configuredSigner(config: NeuralConfig): Signer | undefined {
 const generateRsaKeyPair = promisify(generateKeyPair)
 
 /**
- * 1024 bits, not Kalshi's 2048: only a simulator trusts this key, for one run. Making a 2048-bit
- * pair took 50–300 ms (median 164 ms on the 2-core benchmark machine), the largest part of
- * `stream --env sim`'s time to its first tick; 1024 bits take about 10 ms and sign through the same
+ * 1024 bits, not Kalshi's 2048: only a simulator trusts this key, for one run. A 2048-bit pair was
+ * the largest part of `stream --env sim`'s time to its first tick (15 made by hand on the 2-core
+ * benchmark machine: 49–308 ms, median 164); 1024 bits took 5–19 ms, and sign through the same
  * RSA-PSS path.
  */
 async function throwawayKey(): Promise<{ publicPem: string; signer: Signer }> {
