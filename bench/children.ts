@@ -87,7 +87,9 @@ export class Child {
   /** Ask politely (IPC stop, or closing stdin), then SIGTERM, then SIGKILL. */
   async stop(): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return
-    if (this.proc.connected) this.send({ cmd: 'stop' })
+    // A child that ends by itself (a connect client, once it has reported) may close the channel
+    // under this send: with a callback, that EPIPE is handed to it instead of thrown as an 'error' event.
+    if (this.proc.connected) this.proc.send({ cmd: 'stop' }, () => undefined)
     this.proc.stdin?.end()
     const t1 = setTimeout(() => this.proc.kill('SIGTERM'), 2000)
     const t2 = setTimeout(() => this.proc.kill('SIGKILL'), 5000)

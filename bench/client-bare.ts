@@ -28,7 +28,11 @@ const WIRE_CHANNELS = ['ticker', 'trade', 'orderbook_delta']
 
 interface Envelope { type?: string; sent_at_ms?: number }
 
-/** Open a socket (signed when a key is given), subscribe everything in one command, resolve when every snapshot is in. */
+/**
+ * Open a socket (signed when a key is given), subscribe everything in one command, resolve when every
+ * snapshot is in. The clock starts before the key is read and imported, as in client-neural.ts, and
+ * stops at the last snapshot: `connectMs` to the open socket, `subscribeMs` from there to that snapshot.
+ */
 async function open(onMessage: (o: Envelope) => void): Promise<{ ws: WebSocket; connectMs: number; subscribeMs: number }> {
   const tickers = benchTickers(Number(args.markets))
   const t0 = performance.now()
@@ -42,19 +46,24 @@ async function open(onMessage: (o: Envelope) => void): Promise<{ ws: WebSocket; 
   const t1 = performance.now()
   let subscribed = 0
   let snapshots = 0
-  let t2 = 0
-  const done = new Promise<void>((resolve) => {
+  let complete = false
+  const done = new Promise<number>((resolve) => {
     ws.on('message', (data) => {
       const o = JSON.parse(data.toString()) as Envelope
-      if (o.type === 'subscribed' && ++subscribed === WIRE_CHANNELS.length) t2 = performance.now()
+      if (o.type === 'subscribed') subscribed++
       else if (o.type === 'orderbook_snapshot') snapshots++
       else if (o.type === 'error') throw new Error(`the server refused: ${JSON.stringify(o)}`)
       else onMessage(o)
-      if (subscribed === WIRE_CHANNELS.length && snapshots === tickers.length) resolve()
+      if (!complete && subscribed === WIRE_CHANNELS.length && snapshots === tickers.length) {
+        complete = true
+        resolve(performance.now())
+      }
     })
   })
-  ws.send(JSON.stringify({ id: 1, cmd: 'subscribe', params: { channels: WIRE_CHANNELS, market_tickers: tickers } }))
-  await done
+  // The parameters ours sends (src/core/subscriptions.ts), so that the server sends both clients the
+  // same frames: with send_initial_snapshot, a ticker per market as well as its book snapshot.
+  ws.send(JSON.stringify({ id: 1, cmd: 'subscribe', params: { channels: WIRE_CHANNELS, market_tickers: tickers, send_initial_snapshot: true, use_yes_price: false } }))
+  const t2 = await done
   return { ws, connectMs: t1 - t0, subscribeMs: t2 - t1 }
 }
 

@@ -8,8 +8,11 @@
  *  2. peak RSS: a flood server with 5,000 markets, each client subscribed to all of them (ours with
  *     books kept) and fed enough frames that the store's per-market history is full;
  *  3. connect + signed handshake + subscribe 500 markets: against the simulator, which verifies the
- *     signature with the public key we hand it; a fresh client process per run.
- * Prints a table and writes bench/results.json (its `mode` says quick or full; the committed one is a full run).
+ *     signature with the public key we hand it; a fresh client process per run, timed from before the
+ *     key is imported to the last book snapshot;
+ *  4. start-up of the built CLI (bench/startup.ts): `neural --version`, and `neural stream --env sim`
+ *     to its first tick.
+ * Prints a table and writes bench/results.json (a full run; committed) or bench/results.quick.json (--quick; not committed).
  * `--profile` runs our stream client under --cpu-prof (profiles in bench/profiles/).
  */
 import { generateKeyPairSync } from 'node:crypto'
@@ -20,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { Child, killAllChildren, stopAllChildren } from './children.js'
 import { fanoutFigures } from './fanout.js'
 import { dashboardFigures } from './dashboard.js'
+import { startupFigures } from './startup.js'
 import type { ClientReply, FloodReply } from './control.js'
 import { renderTable, type ConnectSide, type LatencySide, type Machine, type MemorySide, type Results, type ThroughputSide } from './results.js'
 
@@ -33,10 +37,10 @@ const quick = process.argv.includes('--quick')
 const profile = process.argv.includes('--profile')
 
 const PLAN = quick
-  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, connectMarkets: 500, connectRuns: 3, fanoutConsumers: 4, fanoutMessages: 20_000, dashboardRuns: 1, dashboardWindowMs: 4_000, dashboardSimRate: 5_000 }
-  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, connectMarkets: 500, connectRuns: 5, fanoutConsumers: 4, fanoutMessages: 100_000, dashboardRuns: 3, dashboardWindowMs: 10_000, dashboardSimRate: 5_000 }
+  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, connectMarkets: 500, connectRuns: 3, fanoutConsumers: 4, fanoutMessages: 20_000, dashboardRuns: 1, dashboardWindowMs: 4_000, dashboardSimRate: 5_000, startupRuns: 3 }
+  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, connectMarkets: 500, connectRuns: 5, fanoutConsumers: 4, fanoutMessages: 100_000, dashboardRuns: 3, dashboardWindowMs: 10_000, dashboardSimRate: 5_000, startupRuns: 5 }
 
-const TARGET = { throughputRatio: 0.6, p99Ms: 1, peakRssMb: 150, connectMs: 150, backlogGrowthMs: 1 }
+const TARGET = { throughputRatio: 0.6, p99Ms: 1, peakRssMb: 150, connectMs: 150, backlogGrowthMs: 1, versionMs: 350, firstTickMs: 1000 }
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
 
 const median = (xs: number[]) => {
@@ -199,7 +203,12 @@ async function main(): Promise<void> {
     writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }))
     writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
 
-    progress(`${quick ? 'quick' : 'full'} run; flood server with ${PLAN.floodMarkets} markets`)
+    // First, while nothing of the benchmark's own is running: each figure is one fresh process.
+    progress(`${quick ? 'quick' : 'full'} run; start-up of the built CLI, ${PLAN.startupRuns} runs each`)
+    const startup = await startupFigures({ runs: PLAN.startupRuns, runtimeDir: tmp, profileDir: profile ? path.join(BENCH_DIR, 'profiles') : undefined })
+    progress(`neural --version ${startup.version.medianMs} ms (node -e 0: ${startup.node.medianMs} ms), stream --env sim to its first tick ${startup.firstTick.medianMs} ms`)
+
+    progress(`flood server with ${PLAN.floodMarkets} markets`)
     const flood = Child.fork('flood-server.ts', ['--markets', String(PLAN.floodMarkets)], 'flood server')
     const listening = await flood.next<Listening>('listening', 60_000)
     const stream = await streamFigures(flood, listening.wsUrl)
@@ -235,13 +244,15 @@ async function main(): Promise<void> {
     const at50k = rows.find((r) => r.ratePerSec === 50_000)!
     const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d
     const results: Results = {
-      summary: { throughputRatio: round(ratio), p99Ms: round(at10k.neural.p99Ms), peakRssMb: memory.neural.maxRssMb, connectMs: round(conNeural.medianMs, 1) },
+      summary: { throughputRatio: round(ratio), p99Ms: round(at10k.neural.p99Ms), peakRssMb: memory.neural.maxRssMb, connectMs: round(conNeural.medianMs, 1), versionMs: startup.version.medianMs, firstTickMs: startup.firstTick.medianMs },
       targets: {
         throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws`, value: round(ratio), met: ratio >= TARGET.throughputRatio },
         p99Ms: { target: `p99 ≤ ${TARGET.p99Ms} ms at 10k msgs/s`, value: round(at10k.neural.p99Ms), met: at10k.neural.p99Ms <= TARGET.p99Ms },
         noBacklogAt50k: { target: `lag growth ≤ ${TARGET.backlogGrowthMs} ms over the 50k msgs/s window`, value: round(at50k.neural.growthMs), met: !at50k.neural.backlogGrows },
         peakRssMb: { target: `≤ ${TARGET.peakRssMb} MB with ${PLAN.memoryMarkets} markets`, value: memory.neural.maxRssMb, met: memory.neural.maxRssMb <= TARGET.peakRssMb },
         connectMs: { target: `≤ ${TARGET.connectMs} ms for ${PLAN.connectMarkets} markets`, value: round(conNeural.medianMs, 1), met: conNeural.medianMs <= TARGET.connectMs },
+        versionMs: { target: `neural --version ≤ ${TARGET.versionMs} ms`, value: startup.version.medianMs, met: startup.version.medianMs <= TARGET.versionMs },
+        firstTickMs: { target: `stream --env sim to its first tick ≤ ${TARGET.firstTickMs} ms`, value: startup.firstTick.medianMs, met: startup.firstTick.medianMs <= TARGET.firstTickMs },
       },
       mode: quick ? 'quick' : 'full',
       date: new Date().toISOString(),
@@ -253,8 +264,10 @@ async function main(): Promise<void> {
       connect: { markets: PLAN.connectMarkets, runs: PLAN.connectRuns, neural: conNeural, neuralNoBatchPause: conNoPause, bare: conBare },
       fanout,
       dashboard,
+      startup,
     }
-    const file = path.join(BENCH_DIR, 'results.json')
+    // A quick run never overwrites the committed full run.
+    const file = path.join(BENCH_DIR, quick ? 'results.quick.json' : 'results.json')
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
     process.stdout.write(renderTable(results) + '\n')
     progress(`wrote ${path.relative(process.cwd(), file)} in ${Math.round((Date.now() - started) / 1000)} s`)

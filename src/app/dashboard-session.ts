@@ -14,7 +14,7 @@ import { GameFeed } from '../nfl/game-feed.js'
 import { scoreEvent, scoreOrStatusChanged } from '../nfl/game-state.js'
 import { NflMarkets } from '../nfl/game-summary.js'
 import { parseNflTicker } from '../nfl/tickers.js'
-import { createSpinner, type Spinner } from '../render/spinner.js'
+import { quietSpinner, type Spinner } from '../render/spinner.js'
 import type { Exchange } from '../runtime/open-exchange.js'
 import type { SummaryEvent } from '../strategy/events.js'
 import type { EventSink } from '../render/event-sink.js'
@@ -151,7 +151,8 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
         feed: options.feed,
         onEngineEvent: (event) => hub.publish(event as unknown as DashboardRecord),
         onProblem: sink.problem,
-        spinner: quietSpinner,
+        // The strategy session runs beside the stream session, whose spinner already tells the story.
+        spinner: quietSpinner(),
         signal: stop.signal,
         cwd: options.cwd,
       })
@@ -170,5 +171,3 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
   }
 }
 
-/** The strategy session runs beside the stream session, whose spinner already tells the story. */
-const quietSpinner: Spinner = createSpinner({ json: true })

@@ -3,7 +3,7 @@
  * ConnectionEvent. Reconnecting is left to nats.js (it re-subscribes by itself after a reconnect);
  * this module only chooses the policy and translates its status stream.
  */
-import { connect, DebugEvents, Events, type NatsConnection } from 'nats'
+import type { NatsConnection } from 'nats'
 import { NeuralError } from '../errors.js'
 import { checkBusUrl } from './bus-url.js'
 import type { ConnectionEvent, ConnectionState } from '../core/types.js'
@@ -34,12 +34,20 @@ export interface BusConnection {
 export { checkBusUrl } from './bus-url.js'
 
 /**
+ * nats.js (about 25 ms to load), imported once a connection is opened: the bus classes are part of
+ * the library entry that every strategy importing a value from 'neural' loads, in its worker thread,
+ * and almost none of them touches the bus.
+ */
+export const loadNats = () => import('nats')
+
+/**
  * Connect, then report connected / disconnected / reconnecting / connected / failed through `onEvent`.
  * A server that is not there at start is a network error (thrown): retrying forever before the first
  * connection would hide a wrong url. After the first connection, nats.js reconnects forever by default.
  */
 export async function openBusConnection(url: string, options: BusConnectionOptions, onEvent: (event: ConnectionEvent) => void): Promise<BusConnection> {
   checkBusUrl(url)
+  const { connect, DebugEvents, Events } = await loadNats()
   const event = (state: ConnectionState, extra: Partial<ConnectionEvent> = {}) => onEvent({ type: 'connection', state, url, ...extra, ts: Date.now() })
   event('connecting')
   const started = Date.now()

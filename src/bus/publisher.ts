@@ -11,13 +11,13 @@
  * in stats().dropped); books are not buffered at all (a fresh snapshot follows the reconnect).
  */
 import { randomBytes } from 'node:crypto'
-import { nanos, type JetStreamClient, type NatsConnection, type PubAck } from 'nats'
+import type { JetStreamClient, NatsConnection, PubAck } from 'nats'
 import { Emitter } from '../core/emitter.js'
 import type { Book, ConnectionEvent, MarketEvent } from '../core/types.js'
 import { NeuralError, configError } from '../errors.js'
 import { BusBook } from './bus-book.js'
 import type { BookDeltaMessage, BookSnapshotMessage } from './messages.js'
-import { openBusConnection, type BusConnection, type BusConnectionOptions } from './nats-connection.js'
+import { loadNats, openBusConnection, type BusConnection, type BusConnectionOptions } from './nats-connection.js'
 import { STREAM_SUBJECTS, subjectFor } from './subjects.js'
 
 export interface JetStreamPublishOptions {
@@ -335,6 +335,7 @@ async function ensureStream(nc: NatsConnection, options: JetStreamPublishOptions
       throw new NeuralError('network', 'BUS_STREAM_INFO', `cannot read JetStream stream "${options.stream}": ${(error as Error)?.message}`, { cause: error })
     }
   }
+  const { nanos } = await loadNats()
   try {
     await jsm.streams.add({
       name: options.stream,

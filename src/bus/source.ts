@@ -7,13 +7,13 @@
  * that joined late), marks the market's book invalid and emits 'gap' once; no book of that market is
  * emitted until the publisher's next snapshot (at most snapshotEveryMs away).
  */
-import { DeliverPolicy, type ConsumerMessages, type Subscription } from 'nats'
+import type { ConsumerMessages, Subscription } from 'nats'
 import { Emitter } from '../core/emitter.js'
 import type { Book, ConnectionEvent, Fill, Lifecycle, MarketEventListeners, Tick, Trade } from '../core/types.js'
 import { NeuralError, configError } from '../errors.js'
 import { BusBook } from './bus-book.js'
 import type { BookChange, BusGap } from './messages.js'
-import { openBusConnection, type BusConnection, type BusConnectionOptions } from './nats-connection.js'
+import { loadNats, openBusConnection, type BusConnection, type BusConnectionOptions } from './nats-connection.js'
 import { STREAM_SUBJECTS, subjectFilter, type BusEventType, type SubjectFilter } from './subjects.js'
 import { decodeBusEvent } from './decode.js'
 
@@ -99,6 +99,7 @@ export class BusSource extends Emitter<BusSourceEvents> {
         // nats-server before 2.10 takes one filter subject per consumer: several subjects become
         // the whole bus, narrowed by `matches` below.
         const filterSubjects = filter.subjects.length === 1 ? filter.subjects[0] : STREAM_SUBJECTS[0]
+        const { DeliverPolicy } = await loadNats()
         let consumer
         try {
           // 'all' is the ordered consumer's default (start at stream sequence 1, or the oldest kept):

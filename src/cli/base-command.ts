@@ -166,7 +166,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** A spinner on stderr, off under --json or when stderr is not a terminal. */
-  protected spinner(): Spinner {
+  protected spinner(): Promise<Spinner> {
     return createSpinner({ json: this.json })
   }
 

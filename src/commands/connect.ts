@@ -16,7 +16,7 @@ export default class Connect extends BaseCommand<typeof Connect> {
   async run(): Promise<ConnectResult> {
     const { config } = await this.loadConfig()
     const exchange = await this.openExchange(config)
-    const spinner = this.spinner().start(`connecting to ${exchange.wsUrl}`)
+    const spinner = (await this.spinner()).start(`connecting to ${exchange.wsUrl}`)
     const result = await checkConnection(exchange, config, { ticker: this.flags.ticker }).catch((error) => {
       spinner.fail()
       throw error

@@ -41,6 +41,7 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
     // The NATS client loads only for --source: every other run starts without it.
     const busFeed = bus.source ? await import('../bus/bus-feed.js') : undefined
     const exchange = bus.source ? undefined : await this.openExchange(config)
+    const spinner = await this.spinner()
     const summary = await this.runUntilStopped((signal) => runDashboardSession({
       config, targets, exchange,
       feed: busFeed ? (channels) => new busFeed.BusFeed({ ...bus.source!, types: busFeed.busTypesFor(channels) }) : undefined,
@@ -56,7 +57,7 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
         process.stderr.write(`dashboard: ${server.url}\n`)
       },
       sink: sinkFor(this.json, () => this.ndjson(), exchange?.simulated ?? false),
-      spinner: this.spinner(),
+      spinner,
       signal,
       status: { command: 'dashboard', args: targets },
     }), (result) => {

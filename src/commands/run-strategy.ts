@@ -52,6 +52,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     const busFeed = bus.source ? await import('../bus/bus-feed.js') : undefined
     // A replay's data is what the file holds; a live or bus feed under --env sim is the simulator's.
     const output = createStrategyOutput({ writer: this.json ? this.ndjson() : undefined, colorLevel: colorLevel(process.stdout), debug: this.debugEnabled, simulated: config.environment === 'sim' && !this.flags.replay })
+    const spinner = await this.spinner()
     const { summary, failure } = await this.runUntilStopped((signal) => runStrategySession({
       files: this.positional, config, hook: this.flags.hook, live: this.flags.live, params: this.flags.param ?? [],
       reportEveryMs, durationMs, startingCashDollars,
@@ -60,7 +61,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
       feed: busFeed ? (channels) => new busFeed.BusFeed({ ...bus.source!, types: busFeed.busTypesFor(channels) }) : undefined,
       onEngineEvent: output.engineEvent,
       onProblem: output.problem,
-      spinner: this.spinner(),
+      spinner,
       signal,
       status: { command: 'run-strategy', args: this.positional },
       onStrategyFault: this.flags['on-strategy-fault'] as 'continue' | 'stop',

@@ -61,11 +61,12 @@ export default class Stream extends BaseCommand<typeof Stream> {
     // The NATS client loads only for --source: every other run starts without it.
     const busFeed = bus.source ? await import('../bus/bus-feed.js') : undefined
     const feed = bus.source && busFeed ? new busFeed.BusFeed({ ...bus.source, types: this.flags.channels === undefined ? undefined : busFeed.busTypesFor(channels) }) : undefined
+    const spinner = await this.spinner()
     return this.runUntilStopped((signal) => runStreamSession({
       exchange, feed, publish: bus.publish, config, targets, channels, durationMs, count, recordFile: this.flags.record,
       onRecordError: this.flags['on-record-error'] as 'stop' | 'continue',
       sink: sinkFor(this.json, () => this.ndjson(), exchange?.simulated ?? false),
-      spinner: this.spinner(),
+      spinner,
       signal,
       status: { command: 'stream', args: this.positional },
     }).catch(async (error: unknown) => {

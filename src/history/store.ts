@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
 import type { MarketInfo } from '../core/rest-client.js'
 import { NeuralError, HISTORY_ERROR_CODES as E } from '../errors.js'
 import type { Candle, HistoryTrade, Ohlc, PeriodMinutes } from './api.js'
@@ -80,6 +80,9 @@ export class HistoryStore {
     } catch (error) {
       throw new NeuralError('config', E.HISTORY_DB, `cannot create the directory of ${file}: ${(error as Error).message}`, { cause: error })
     }
+    // DuckDB's native bindings (about 60 ms to load) only once a store is opened: a flag or date
+    // error in history or backtest is reported without them.
+    const { DuckDBInstance } = await import('@duckdb/node-api')
     let instance: DuckDBInstance
     try {
       instance = await DuckDBInstance.create(file)

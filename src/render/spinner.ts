@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora'
+import type { Ora } from 'ora'
 
 /** Progress on stderr. Same API whether or not it shows anything, so callers never branch. */
 export interface Spinner {
@@ -19,12 +19,14 @@ export interface SpinnerOptions {
 
 /**
  * An ora spinner on stderr when stderr is a terminal and --json is off; otherwise a no-op
- * (ora itself would still print "- text" lines when disabled, which pollutes logs).
+ * (ora itself would still print "- text" lines when disabled, which pollutes logs). ora and its
+ * dependencies (about 25 ms to load) are imported only when the spinner will show.
  */
-export function createSpinner(options: SpinnerOptions): Spinner {
+export async function createSpinner(options: SpinnerOptions): Promise<Spinner> {
   const stream = options.stream ?? process.stderr
   // A terminal that reports 0 columns (e.g. `script` with no size) sends ora's line clearing into an endless loop.
-  if (options.json || !stream.isTTY || !(stream.columns > 0)) return noopSpinner()
+  if (options.json || !stream.isTTY || !(stream.columns > 0)) return quietSpinner()
+  const { default: ora } = await import('ora')
   // discardStdin off: ora's stdin handling would otherwise swallow Ctrl-C handling set up by onShutdown.
   const spinner: Ora = ora({ stream, discardStdin: false })
   const api: Spinner = {
@@ -53,7 +55,8 @@ export function createSpinner(options: SpinnerOptions): Spinner {
   return api
 }
 
-function noopSpinner(): Spinner {
+/** A spinner that shows nothing: for --json, and for sessions running beside another that reports progress. */
+export function quietSpinner(): Spinner {
   const api: Spinner = {
     start: () => api,
     update: () => api,

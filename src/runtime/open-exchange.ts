@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto'
+import { generateKeyPair, randomUUID } from 'node:crypto'
+import { promisify } from 'node:util'
 import { createSigner, type Signer } from '../auth/signer.js'
 import type { NeuralConfig } from '../config/types.js'
 import { configError } from '../errors.js'
@@ -42,8 +43,9 @@ export interface OpenExchangeOptions {
 export async function openExchange(config: NeuralConfig, options: OpenExchangeOptions = {}): Promise<Exchange> {
   if (config.environment === 'sim') {
     if (config.apiUrl === undefined || config.wsUrl === undefined) {
-      const key = throwawayKey()
-      const start = options.startSimulator ?? (await import('../sim/index.js')).startSimulator
+      // The key pair is made on the thread pool while the simulator's modules load: both take tens
+      // of milliseconds before the first tick, and neither needs the other.
+      const [key, start] = await Promise.all([throwawayKey(), options.startSimulator ?? import('../sim/index.js').then((sim) => sim.startSimulator)])
       const sim = await start({ ...options.sim, publicKeys: [key.publicPem] })
       let closed = false
       return {
@@ -60,7 +62,7 @@ export async function openExchange(config: NeuralConfig, options: OpenExchangeOp
     }
     // An external simulator: sign with the configured key if there is one, else a throwaway one
     // (a simulator that does not know it answers private channels with error 9, like Kalshi would).
-    const signer = configuredSigner(config) ?? throwawayKey().signer
+    const signer = configuredSigner(config) ?? (await throwawayKey()).signer
     return { apiUrl: config.apiUrl, wsUrl: config.wsUrl, signer, simulated: true, close: async () => undefined }
   }
   if (config.apiUrl === undefined || config.wsUrl === undefined) {
@@ -74,8 +76,16 @@ function configuredSigner(config: NeuralConfig): Signer | undefined {
   return createSigner(config.apiKeyId, config.privateKeyPem)
 }
 
-function throwawayKey(): { publicPem: string; signer: Signer } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const generateRsaKeyPair = promisify(generateKeyPair)
+
+/**
+ * 1024 bits, not Kalshi's 2048: only a simulator trusts this key, for one run. A 2048-bit pair was
+ * the largest part of `stream --env sim`'s time to its first tick (15 made by hand on the 2-core
+ * benchmark machine: 49–308 ms, median 164); 1024 bits took 5–19 ms, and sign through the same
+ * RSA-PSS path.
+ */
+async function throwawayKey(): Promise<{ publicPem: string; signer: Signer }> {
+  const { publicKey, privateKey } = await generateRsaKeyPair('rsa', { modulusLength: 1024 })
   return {
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     signer: createSigner(`sim-${randomUUID()}`, privateKey),

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs'
 import Module, { register } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
 
 /**
  * Importing user code (strategies, `--hook module:` files) without a build step: TypeScript through
@@ -70,10 +69,16 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   installSelfResolution()
   const url = pathToFileURL(file).href
   const ext = path.extname(file).toLowerCase()
-  const ns = (TS_EXTENSIONS.includes(ext) ? await tsImport(url, import.meta.url) : await import(url)) as Record<string, unknown>
+  const ns = (TS_EXTENSIONS.includes(ext) ? await importTypeScript(url) : await import(url)) as Record<string, unknown>
   const inner = ns.default as Record<string, unknown> | undefined
   if (inner !== null && typeof inner === 'object' && inner.__esModule === true) return inner
   return ns
+}
+
+/** tsx (with esbuild) is imported only for a TypeScript file: about 30 ms that a .js strategy never needs. */
+async function importTypeScript(url: string): Promise<unknown> {
+  const { tsImport } = await import('tsx/esm/api')
+  return tsImport(url, import.meta.url)
 }
 
 /**

@@ -12,7 +12,7 @@ import type { ConnectionEvent, MarketEvent } from '../../src/core/types.js'
 import type { NeuralConfig } from '../../src/config/types.js'
 import type { EventSink } from '../../src/render/event-sink.js'
 import { runStreamSession, type StreamSummary } from '../../src/app/stream-session.js'
-import { createSpinner } from '../../src/render/spinner.js'
+import { quietSpinner } from '../../src/render/spinner.js'
 import type { Simulator } from '../../src/sim/index.js'
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -88,7 +88,7 @@ export async function startSession(sim: Simulator, options: SessionOptions): Pro
     health: options.health,
     sink,
     spinner: {
-      ...createSpinner({ json: true }),
+      ...quietSpinner(),
       // runStreamSession calls succeed() once subscribe() has returned.
       succeed() {
         subscribed()

@@ -12,29 +12,29 @@ function fakeStderr(isTTY: boolean, columns = 80): NodeJS.WriteStream & { writte
 }
 
 describe('spinner', () => {
-  it('is a silent no-op under --json', () => {
+  it('is a silent no-op under --json', async () => {
     const stream = fakeStderr(true)
-    const spinner = createSpinner({ json: true, stream }).start('connecting').succeed('connected')
+    const spinner = (await createSpinner({ json: true, stream })).start('connecting').succeed('connected')
     expect(spinner.enabled).to.equal(false)
     expect(stream.written).to.equal('')
   })
 
-  it('is a silent no-op when stderr is not a terminal', () => {
+  it('is a silent no-op when stderr is not a terminal', async () => {
     const stream = fakeStderr(false)
-    createSpinner({ json: false, stream }).start('connecting').fail('no')
+    ;(await createSpinner({ json: false, stream })).start('connecting').fail('no')
     expect(stream.written).to.equal('')
   })
 
-  it('is a no-op on a terminal that reports 0 columns (ora would loop forever clearing lines)', () => {
+  it('is a no-op on a terminal that reports 0 columns (ora would loop forever clearing lines)', async () => {
     const stream = fakeStderr(true, 0)
-    const spinner = createSpinner({ json: false, stream }).start('connecting').succeed('connected')
+    const spinner = (await createSpinner({ json: false, stream })).start('connecting').succeed('connected')
     expect(spinner.enabled).to.equal(false)
     expect(stream.written).to.equal('')
   })
 
-  it('is enabled on a terminal without --json', () => {
+  it('is enabled on a terminal without --json', async () => {
     const stream = fakeStderr(true)
-    const spinner = createSpinner({ json: false, stream })
+    const spinner = await createSpinner({ json: false, stream })
     expect(spinner.enabled).to.equal(true)
   })
 })

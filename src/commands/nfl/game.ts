@@ -29,10 +29,11 @@ export default class NflGameCommand extends BaseCommand<typeof NflGameCommand> {
     const liveDataIntervalMs = liveDataInterval(this.flags['live-data-interval'])
     const { config } = await this.loadConfig()
     const exchange = await this.openExchange(config)
+    const spinner = await this.spinner()
     return this.runUntilStopped((signal) => runNflGame({
       exchange, config, game, durationMs, liveDataIntervalMs, mode: liveMode(this.json),
       sink: sinkFor(this.json, () => this.ndjson(), exchange.simulated),
-      spinner: this.spinner(),
+      spinner,
       signal,
       status: { command: 'nfl game', args: [game.gameId] },
     }))

@@ -27,10 +27,11 @@ export default class NflTeamCommand extends BaseCommand<typeof NflTeamCommand> {
     const durationMs = secondsToMs('duration', this.flags.duration)
     const { config } = await this.loadConfig()
     const exchange = await this.openExchange(config)
+    const spinner = await this.spinner()
     return this.runUntilStopped((signal) => runNflTeam({
       exchange, config, team, durationMs, mode: liveMode(this.json),
       sink: sinkFor(this.json, () => this.ndjson(), exchange.simulated),
-      spinner: this.spinner(),
+      spinner,
       signal,
       status: { command: 'nfl team', args: [team.code] },
     }))
