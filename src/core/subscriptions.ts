@@ -349,18 +349,27 @@ export class Subscriptions implements Wants {
     }
     let sent = 0
     const size = Math.min(batchSize, this.batchLimit)
+    // The first `batchBurst` batches go out back to back, their replies awaited together (one round
+    // trip, not five); later ones one at a time with a pause, so thousands of markets stay paced.
+    const burst: Promise<void>[] = []
     for (const [key, tickers] of groups) {
       const chans = key.split(',')
       for (let i = 0; i < tickers.length; i += size) {
-        if (sent >= batchBurst && batchPauseMs > 0) await sleep(batchPauseMs)
+        if (sent >= batchBurst) {
+          await Promise.all(burst.splice(0))
+          if (batchPauseMs > 0) await sleep(batchPauseMs)
+        }
         sent++
-        if (!current()) return
+        if (!current()) break
         const batch = tickers.slice(i, i + size).filter((t) => this.desired.has(t))
         if (batch.length === 0) continue
-        await this.subscribeBatch(chans, batch, current)
-        if (!current()) return
+        // No await between the burst's sends: each promise gets its handler (Promise.all) before any reply can reject it.
+        if (sent <= batchBurst) burst.push(this.subscribeBatch(chans, batch, current))
+        else await this.subscribeBatch(chans, batch, current)
+        if (!current()) break
       }
     }
+    await Promise.all(burst)
   }
 
   private async subscribeBatch(channels: string[], tickers: string[], current: () => boolean, tries = 1): Promise<void> {
