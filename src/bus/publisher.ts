@@ -238,6 +238,9 @@ export class BusPublisher extends Emitter<BusPublisherEvents> {
       this.buffer(subject, json)
       return
     }
+    // The client may report connected before our reconnect handler has flushed: what waited goes
+    // first, or a consumer would count it lost at the jump in numbers and then receive it as well.
+    if (this.ringCount > 0) this.flushBuffer()
     if (this.js) {
       if (!this.publishJetStream(subject, json)) return
     } else {
