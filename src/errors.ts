@@ -57,11 +57,17 @@ export type ErrorCode = (typeof ERROR_CODES)[ErrorKind][number] | WsErrorCode
 export class NeuralError extends Error {
   readonly kind: ErrorKind
   readonly code: ErrorCode
-  constructor(kind: ErrorKind, code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /**
+   * Lines that belong under the one-line message, each complete in itself: the type errors of a
+   * strategy, one per line. Printed indented below the error line, and as `details` under --json.
+   */
+  readonly details?: readonly string[]
+  constructor(kind: ErrorKind, code: ErrorCode, message: string, options?: { cause?: unknown; details?: readonly string[] }) {
     super(message, options)
     this.name = 'NeuralError'
     this.kind = kind
     this.code = code
+    if (options?.details?.length) this.details = options.details
   }
 
   get exitCode(): number {
