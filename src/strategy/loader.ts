@@ -34,7 +34,7 @@ export interface LoadOptions {
   maxHeapMb?: number
   /**
    * Type-check `.ts`/`.mts` files against neural's types before loading them (typecheck.ts): all of
-   * them in one program, in this thread, before any worker starts. @default false
+   * them in one program, once, before any of them is imported or any strategy's worker starts. @default false
    */
   typecheck?: boolean
 }

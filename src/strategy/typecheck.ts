@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { Worker } from 'node:worker_threads'
 import type ts from 'typescript'
 import { NeuralError } from '../errors.js'
 import { displayPath, neuralTypesEntry } from './user-module.js'
+import { workerEntry } from './worker-entry.js'
 
 /**
  * Type-check TypeScript strategy files before they run, against neural's own strategy types, so a
@@ -19,28 +21,51 @@ export interface TypecheckOptions {
   cwd?: string
 }
 
+/** What a failed check reports: the one-line message and one line per diagnostic shown. */
+export interface TypeErrorReport {
+  message: string
+  details: string[]
+}
+
 /**
- * One program over all `files` (absolute paths) with noEmit. Throws STRATEGY_TYPECHECK (input, exit
- * 2) when a file, or a local file it imports, has a type error; the error's `details` hold one
- * line per diagnostic. A file with a syntax error passes: loading it reports that error with
- * esbuild's message, as it does without the check.
+ * Check `files` (absolute paths) in a worker thread of its own; throws STRATEGY_TYPECHECK (input,
+ * exit 2) with one `details` line per type error. In a worker because building the program keeps a
+ * thread busy for a second or more, and Ctrl-C must end the command within a second at every stage.
  */
 export async function typecheckStrategyFiles(files: readonly string[], options: TypecheckOptions = {}): Promise<void> {
   if (files.length === 0) return
   const cwd = options.cwd ?? process.cwd()
+  const checker = workerEntry('./typecheck-worker', import.meta.url)
+  const worker = new Worker(checker.entry, { ...checker.options, workerData: { files, cwd } })
+  const report = await new Promise<TypeErrorReport | undefined>((resolve, reject) => {
+    const failed = (why: string, cause?: unknown) => reject(new NeuralError('internal', 'INTERNAL', `the type check of ${files.map((f) => displayPath(f, cwd)).join(', ')} failed: ${why} (--no-typecheck skips it)`, { cause }))
+    worker.once('message', (m: { report?: TypeErrorReport; failure?: string }) => (m.failure === undefined ? resolve(m.report) : failed(m.failure)))
+    worker.once('error', (error) => failed(error.message, error))
+    worker.once('exit', (code) => failed(`its thread exited (code ${code})`))
+  })
+  void worker.terminate()
+  if (report) throw new NeuralError('input', 'STRATEGY_TYPECHECK', report.message, { details: report.details })
+}
+
+/**
+ * One program over all `files` with noEmit, in this thread. A report when a file, or a local file it
+ * imports, has a type error; undefined when there is none. A file with a syntax error passes:
+ * loading it reports that error with esbuild's message, as it does without the check.
+ */
+export async function findTypeErrors(files: readonly string[], cwd: string): Promise<TypeErrorReport | undefined> {
   const { default: typescript } = await import('typescript')
   const program = createProgram(typescript, files)
   const own = neuralSourceDir()
   const userFiles = program.getSourceFiles().filter((sf) =>
     !sf.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sf) && !(own && isInside(sf.fileName, own)))
-  if (userFiles.some((sf) => program.getSyntacticDiagnostics(sf).length > 0)) return
+  if (userFiles.some((sf) => program.getSyntacticDiagnostics(sf).length > 0)) return undefined
   const diagnostics = [
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),
     ...userFiles.flatMap((sf) => program.getSemanticDiagnostics(sf)),
   ].filter((d) => d.category === typescript.DiagnosticCategory.Error)
-  if (diagnostics.length === 0) return
-  throw typecheckError(typescript, diagnostics, files, cwd)
+  if (diagnostics.length === 0) return undefined
+  return typeErrorReport(typescript, diagnostics, files, cwd)
 }
 
 /**
@@ -127,7 +152,7 @@ function isInside(file: string, dir: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
 }
 
-function typecheckError(typescript: typeof ts, diagnostics: readonly ts.Diagnostic[], files: readonly string[], cwd: string): NeuralError {
+function typeErrorReport(typescript: typeof ts, diagnostics: readonly ts.Diagnostic[], files: readonly string[], cwd: string): TypeErrorReport {
   const show = (file: string) => displayPath(file, cwd)
   const lines = diagnostics.map((d) => {
     // A chain ("Type X is not assignable to type Y." / "  Property z is missing") as one line.
@@ -141,5 +166,5 @@ function typecheckError(typescript: typeof ts, diagnostics: readonly ts.Diagnost
   const failing = [...new Set(diagnostics.map((d) => d.file?.fileName).filter((f): f is string => f !== undefined))]
   const named = (failing.length > 0 ? failing : files).map(show).join(', ')
   const count = `${diagnostics.length} type error${diagnostics.length === 1 ? '' : 's'}`
-  return new NeuralError('input', 'STRATEGY_TYPECHECK', `${named}: ${count} (--no-typecheck skips this check)`, { details: shown })
+  return { message: `${named}: ${count} (--no-typecheck skips this check)`, details: shown }
 }

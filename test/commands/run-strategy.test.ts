@@ -16,6 +16,7 @@ import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { runCommand, type CommandResult } from '../support/run-command.js'
 import { CountingProxy, ensureBuilt, jsonLines, linesOf, Neural, ROOT, runNeural, tempDir, type RunResult } from './helpers.js'
 import { byType, CROSSED_RECORD, E2E, statsOf, units } from '../fixtures/strategies/e2e/harness.js'
+import { TYPO_DETAILS, TYPO_STRATEGY } from '../strategy/helpers.js'
 
 const ARB = './strategies/arb.ts'
 
@@ -177,19 +178,7 @@ describe('neural run-strategy (end to end)', function () {
     before(async function () {
       this.timeout(120_000)
       mkdirSync(join(tmp.dir, 'elsewhere'), { recursive: true })
-      writeFileSync(typoTs(), [
-        "import { defineStrategy } from 'neural'",
-        '',
-        'export default defineStrategy({',
-        "  name: 'typo',",
-        "  markets: ['KXNFLGAME*'],",
-        '  onTick(tick, ctx) {',
-        "    ctx.log('tick %s', tick.ticker)",
-        "    if (tick.yesPrize !== undefined) ctx.log.info('never')",
-        '  },',
-        '})',
-        '',
-      ].join('\n'))
+      writeFileSync(typoTs(), TYPO_STRATEGY)
       writeFileSync(outsideTs(), [
         "import { defineStrategy } from 'neural'",
         "export default defineStrategy({ name: 'outside', markets: ['KXNFLGAME*'], params: { limit: 0.99 }, onTick(tick, ctx) {",
@@ -277,8 +266,7 @@ describe('neural run-strategy (end to end)', function () {
       expect({ code: r.code, stdout: r.stdout }).to.deep.equal({ code: 2, stdout: '' })
       expect(linesOf(r.stderr)).to.deep.equal([
         `error: ${typoTs()}: 2 type errors (--no-typecheck skips this check)`,
-        `  ${typoTs()}:7:9: error TS2349: This expression is not callable. Type 'StrategyLog' has no call signatures.`,
-        `  ${typoTs()}:8:14: error TS2551: Property 'yesPrize' does not exist on type 'Readonly<Tick>'. Did you mean 'yesPrice'?`,
+        ...TYPO_DETAILS(typoTs()).map((l) => `  ${l}`),
       ])
     })
 
@@ -287,10 +275,7 @@ describe('neural run-strategy (end to end)', function () {
       expect(r.code).to.equal(2)
       expect(jsonLines(r.stdout)).to.deep.equal([{
         type: 'error', kind: 'input', code: 'STRATEGY_TYPECHECK', message: `${typoTs()}: 2 type errors (--no-typecheck skips this check)`,
-        details: [
-          `${typoTs()}:7:9: error TS2349: This expression is not callable. Type 'StrategyLog' has no call signatures.`,
-          `${typoTs()}:8:14: error TS2551: Property 'yesPrize' does not exist on type 'Readonly<Tick>'. Did you mean 'yesPrice'?`,
-        ],
+        details: TYPO_DETAILS(typoTs()),
       }])
     })
 
