@@ -55,7 +55,8 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
         if (this.json) this.ndjson().write({ type: 'dashboard', url: server.url })
         process.stderr.write(`dashboard: ${server.url}\n`)
       },
-      sink: sinkFor(this.json, () => this.ndjson(), exchange?.simulated ?? false),
+      // Under --env sim a bus feed is the simulator's too, as run-strategy has it.
+      sink: sinkFor(this.json, () => this.ndjson(), config.environment === 'sim'),
       spinner: this.spinner(),
       signal,
       status: { command: 'dashboard', args: targets },
