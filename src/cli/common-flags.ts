@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 /** Flags shared by the streaming commands, declared once so their help reads the same everywhere. */
 export const durationFlag = Flags.string({ description: 'stop after this many seconds' })
 
-/** run-strategy and backtest: `--no-typecheck` loads .ts strategies without checking their types first. */
+/** run-strategy, backtest and dashboard: `--no-typecheck` loads .ts strategies without checking their types first. */
 export const typecheckFlag = Flags.boolean({
   default: true,
   allowNo: true,
