@@ -326,7 +326,9 @@ describe('neural run-strategy (end to end)', function () {
       writeFileSync(rc, JSON.stringify({ risk: limits }))
       const rcLive = join(tmp.dir, 'neuralrc-live.json')
       writeFileSync(rcLive, JSON.stringify({ risk: { ...limits, maxContractsPerOrder: 10 } }))
-      const live = ['--duration', '3', '--json']
+      // Seven runs at once on two cores: the type check of arb.ts (tested under 'loading strategies')
+      // would only add seven TypeScript programs to what these runs are about.
+      const live = ['--duration', '3', '--json', '--no-typecheck']
       const cases: Record<string, [string[], NodeJS.ProcessEnv?]> = {
         log: [[ARB, ...simArgs(), ...live]],
         exec: [[ARB, ...simArgs(), '--hook', `exec:node -e "process.stdin.pipe(require('fs').createWriteStream(process.argv[1]))" ${execOut}`, ...live]],
