@@ -23,7 +23,7 @@ export const EXIT_CODES = { ok: 0, runtime: 1, input: 2, auth: 3 } as const
 export const ERROR_CODES = {
   input: [
     'USAGE', 'BAD_TARGET', 'NO_MARKETS', 'UNKNOWN_MARKET', 'UNKNOWN_SERIES', 'UNKNOWN_EVENT', 'BAD_CHANNELS', 'BAD_DURATION', 'BAD_COUNT',
-    'NO_STRATEGY', 'STRATEGY_LOAD', 'BAD_SPEED', 'BAD_STARTING_CASH', 'HOOK', 'HOOK_LOAD', 'LIVE_REQUIRED', 'PARAM', 'RECORD_NOT_FOUND', 'BAD_RECORD', 'EMPTY_RECORD', 'RECORD_NEEDS_EXCHANGE',
+    'NO_STRATEGY', 'STRATEGY_LOAD', 'STRATEGY_TYPECHECK', 'BAD_SPEED', 'BAD_STARTING_CASH', 'HOOK', 'HOOK_LOAD', 'LIVE_REQUIRED', 'PARAM', 'RECORD_NOT_FOUND', 'BAD_RECORD', 'EMPTY_RECORD', 'RECORD_NEEDS_EXCHANGE',
     'BAD_BUS_URL', 'BAD_BUS_FLAGS', 'PUBLIC_KEY_FILE', 'BAD_SUBJECT', 'BAD_TICKER', 'BAD_TYPE', 'BAD_ORDER', 'BAD_REQUEST',
     'INVALID_GAME', 'UNKNOWN_TEAM', 'AMBIGUOUS_TEAM',
     'RECORD_UNWRITABLE', 'BAD_PORT', 'PORT_IN_USE', 'BAD_HOST', 'DASHBOARD_LISTEN',
@@ -57,11 +57,17 @@ export type ErrorCode = (typeof ERROR_CODES)[ErrorKind][number] | WsErrorCode
 export class NeuralError extends Error {
   readonly kind: ErrorKind
   readonly code: ErrorCode
-  constructor(kind: ErrorKind, code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /**
+   * Lines that belong under the one-line message, each complete in itself: the type errors of a
+   * strategy, one per line. Printed indented below the error line, and as `details` under --json.
+   */
+  readonly details?: readonly string[]
+  constructor(kind: ErrorKind, code: ErrorCode, message: string, options?: { cause?: unknown; details?: readonly string[] }) {
     super(message, options)
     this.name = 'NeuralError'
     this.kind = kind
     this.code = code
+    if (options?.details?.length) this.details = options.details
   }
 
   get exitCode(): number {

@@ -31,6 +31,8 @@ export interface DashboardSessionOptions {
   /** Markets for the board and the market view. */
   targets: string[]
   strategies: string[]
+  /** Type-check `.ts` strategies before they run (--typecheck). @default false */
+  typecheck?: boolean
   hook: string
   params?: string[]
   startingCashDollars?: number
@@ -140,6 +142,7 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
       ? undefined
       : runStrategySession({
         files: options.strategies,
+        typecheck: options.typecheck,
         config: options.config,
         hook: options.hook,
         live: false,

@@ -7,6 +7,7 @@ import type { GameSummary, NflMarkets } from '../nfl/game-summary.js'
 import { formatScoreLine, scoreEvent, scoreMarkText, scoreOrStatusChanged } from '../nfl/game-state.js'
 import type { NflGame } from '../nfl/tickers.js'
 import { renderGamePanel } from '../render/game-panel.js'
+import { simulatedPrefix } from '../render/human.js'
 import type { EventSink } from '../render/event-sink.js'
 import { FRAME_INTERVAL_MS, TerminalFrame, Throttle, changeKey, systemClock, type LiveMode, type TimerClock } from '../render/nfl-live-output.js'
 import { findGameMarkets, type NflRest } from './nfl-lookup.js'
@@ -28,9 +29,11 @@ export interface GameViewOptions {
   /** At most one output per this interval. @default 100 */
   throttleMs?: number
   clock?: TimerClock
+  /** The data is the simulator's: the panel's header and each score line start with `[sim]`. @default false */
+  simulated?: boolean
 }
 
-export interface NflGameOptions extends NflSessionOptions, Omit<GameViewOptions, 'sink' | 'clock'> {
+export interface NflGameOptions extends NflSessionOptions, Omit<GameViewOptions, 'sink' | 'clock' | 'simulated'> {
   /** @default a RestClient on the exchange's REST URL */
   rest?: NflRest
 }
@@ -45,7 +48,7 @@ export function createGameView(markets: NflMarkets, options: GameViewOptions): N
   let probabilityAtLastState: { away: number; home: number } | undefined
   const clock = options.clock ?? systemClock
   const scoreMark = () => (mark && clock.now() < mark.untilMs ? { text: mark.text } : undefined)
-  const panel = (summary: GameSummary) => renderGamePanel(summary, { history: markets.getWinProbabilityHistory(game), color: options.color, scoreMark: scoreMark() })
+  const panel = (summary: GameSummary) => renderGamePanel(summary, { history: markets.getWinProbabilityHistory(game), color: options.color, scoreMark: scoreMark(), simulated: options.simulated })
   const show = () => {
     const summary = markets.getGameSummary(game)
     if (!summary) return
@@ -70,7 +73,7 @@ export function createGameView(markets: NflMarkets, options: GameViewOptions): N
         // On a terminal the mark shows in the redrawn panel; elsewhere the score is its own record.
         if (mode !== 'tty') {
           throttle.flush()
-          sink.record(event, `SCORE ${text}  ${formatScoreLine(state)}`)
+          sink.record(event, `${options.simulated ? simulatedPrefix() : ''}SCORE ${text}  ${formatScoreLine(state)}`)
         }
       }
       probabilityAtLastState = now && { away: now.away, home: now.home }
@@ -97,5 +100,5 @@ export function createGameView(markets: NflMarkets, options: GameViewOptions): N
 export async function runNflGame(options: NflGameOptions): Promise<StreamSummary> {
   const rest = options.rest ?? new RestClient({ apiUrl: options.exchange.apiUrl, signer: options.exchange.signer })
   const found = await findGameMarkets(rest, options.game)
-  return runNflSession({ ...options, found, games: [options.game], createView: (markets) => createGameView(markets, { ...options }) })
+  return runNflSession({ ...options, found, games: [options.game], createView: (markets) => createGameView(markets, { ...options, simulated: options.exchange.simulated }) })
 }

@@ -11,6 +11,7 @@ import { GameFeed, type LiveDataRest } from '../nfl/game-feed.js'
 import type { TeamCode } from '../nfl/teams.js'
 import type { NeuralError } from '../errors.js'
 import { formatGameRow, formatGamesHeader } from '../render/game-panel.js'
+import { simulatedPrefix } from '../render/human.js'
 import type { Exchange } from '../runtime/open-exchange.js'
 import type { EventSink } from '../render/event-sink.js'
 import { listNflMarkets, seedStore, type NflRest } from './nfl-lookup.js'
@@ -106,8 +107,10 @@ export async function runNflGames(options: NflGamesOptions): Promise<NflGamesSum
   const client = new RestClient({ apiUrl: options.exchange.apiUrl, signer: options.exchange.signer })
   const rest = options.rest ?? client
   const games = await listNflGames(rest, { rest: options.liveDataRest ?? client, onProblem: (e) => options.sink.problem(e) })
-  if (options.header) (options.out ?? process.stdout).write(`${formatGamesHeader()}\n`)
-  for (const game of games) options.sink.record(game, formatGameRow(game))
+  // Every human line of a simulator's list is marked, the header too, so the columns stay aligned.
+  const marker = options.exchange.simulated ? simulatedPrefix() : ''
+  if (options.header) (options.out ?? process.stdout).write(`${marker}${formatGamesHeader()}\n`)
+  for (const game of games) options.sink.record(game, `${marker}${formatGameRow(game)}`)
   const summary: NflGamesSummary = {
     type: 'summary',
     games: games.length,
@@ -115,6 +118,6 @@ export async function runNflGames(options: NflGamesOptions): Promise<NflGamesSum
     durationMs: Date.now() - startedAt,
   }
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
-  options.sink.record(summary, `${plural(summary.games, 'game')}, ${plural(summary.markets, 'market')} in ${(summary.durationMs / 1000).toFixed(1)} s`)
+  options.sink.record(summary, `${marker}${plural(summary.games, 'game')}, ${plural(summary.markets, 'market')} in ${(summary.durationMs / 1000).toFixed(1)} s`)
   return summary
 }

@@ -9,6 +9,7 @@ import { describeTeam, type Team, type TeamCode } from '../nfl/teams.js'
 import { parseNflTicker, type NflMarketKind } from '../nfl/tickers.js'
 import { formatTeamMarketHeader, formatTeamMarketRow } from '../render/game-panel.js'
 import type { EventSink } from '../render/event-sink.js'
+import { simulatedPrefix } from '../render/human.js'
 import { FRAME_INTERVAL_MS, TerminalFrame, Throttle, changeKey, systemClock, type LiveMode, type TimerClock } from '../render/nfl-live-output.js'
 import { findTeamMarkets, type NflRest } from './nfl-lookup.js'
 import { runNflSession, type NflSessionOptions, type NflView } from './nfl-session.js'
@@ -53,9 +54,14 @@ export interface TeamViewOptions {
   /** At most one redraw per this interval ('tty' mode). @default 100 */
   throttleMs?: number
   clock?: TimerClock
+  /**
+   * The data is the simulator's: on a terminal the table's title starts with `[sim]`; off a
+   * terminal its header and every row do. @default false
+   */
+  simulated?: boolean
 }
 
-export interface NflTeamOptions extends NflSessionOptions, Omit<TeamViewOptions, 'sink' | 'clock'> {
+export interface NflTeamOptions extends NflSessionOptions, Omit<TeamViewOptions, 'sink' | 'clock' | 'simulated'> {
   /** @default a RestClient on the exchange's REST URL */
   rest?: NflRest
 }
@@ -64,6 +70,7 @@ export function createTeamView(markets: NflMarkets, options: TeamViewOptions): N
   const { team, mode, sink } = options
   const out = options.out ?? process.stdout
   const frame = new TerminalFrame(out)
+  const marker = options.simulated ? simulatedPrefix() : ''
   /** Per ticker, the last record written, without its update time (an update that changes nothing shown is skipped). */
   const lastKeys = new Map<string, string>()
   let ready = false
@@ -73,12 +80,12 @@ export function createTeamView(markets: NflMarkets, options: TeamViewOptions): N
     const key = changeKey(record)
     if (lastKeys.get(state.ticker) === key) return
     lastKeys.set(state.ticker, key)
-    sink.record(record, formatTeamMarketRow(state))
+    sink.record(record, `${marker}${formatTeamMarketRow(state)}`)
   }
   const draw = () => {
     const states = markets.getTeamMarkets(team.code)
     const games = new Set(states.map((s) => parseNflTicker(s.ticker)?.gameId))
-    const title = `${describeTeam(team)}: ${games.size} game${games.size === 1 ? '' : 's'}, ${states.length} market${states.length === 1 ? '' : 's'}`
+    const title = `${marker}${describeTeam(team)}: ${games.size} game${games.size === 1 ? '' : 's'}, ${states.length} market${states.length === 1 ? '' : 's'}`
     frame.draw([title, formatTeamMarketHeader(), ...states.map(formatTeamMarketRow)].join('\n'))
   }
   const throttle = new Throttle(draw, options.throttleMs ?? FRAME_INTERVAL_MS, options.clock ?? systemClock)
@@ -86,7 +93,7 @@ export function createTeamView(markets: NflMarkets, options: TeamViewOptions): N
     ready() {
       ready = true
       if (mode === 'tty') return throttle.run()
-      if (mode === 'lines') out.write(`${formatTeamMarketHeader()}\n`)
+      if (mode === 'lines') out.write(`${marker}${formatTeamMarketHeader()}\n`)
       for (const state of markets.getTeamMarkets(team.code)) write(state)
     },
     update(event) {
@@ -109,5 +116,5 @@ export function createTeamView(markets: NflMarkets, options: TeamViewOptions): N
 export async function runNflTeam(options: NflTeamOptions): Promise<StreamSummary> {
   const rest = options.rest ?? new RestClient({ apiUrl: options.exchange.apiUrl, signer: options.exchange.signer })
   const found = await findTeamMarkets(rest, options.team)
-  return runNflSession({ ...options, found, createView: (markets) => createTeamView(markets, { ...options }) })
+  return runNflSession({ ...options, found, createView: (markets) => createTeamView(markets, { ...options, simulated: options.exchange.simulated }) })
 }

@@ -58,6 +58,8 @@ export interface StrategySessionOptions {
   cwd?: string
   /** --on-strategy-fault: when a strategy has to be terminated, go on without it (default) or stop the run. */
   onStrategyFault?: 'continue' | 'stop'
+  /** Type-check `.ts` strategies against neural's types before any runs (--typecheck). @default false */
+  typecheck?: boolean
 }
 
 export interface StrategySessionResult {
@@ -67,7 +69,7 @@ export interface StrategySessionResult {
 }
 
 export async function runStrategySession(options: StrategySessionOptions): Promise<StrategySessionResult> {
-  const strategies = await loadStrategies(options.files, { cwd: options.cwd, isolated: true })
+  const strategies = await loadStrategies(options.files, { cwd: options.cwd, isolated: true, typecheck: options.typecheck })
   for (const s of strategies) for (const w of s.warnings) options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', `${s.strategy.name}: ${w}`))
   options.onLoaded?.(strategies)
   const replaying = options.replay !== undefined

@@ -18,6 +18,8 @@ export interface ErrorLine {
   kind: ErrorKind
   code: ErrorCode
   message: string
+  /** Lines that belong under the message (a strategy's type errors, one each); absent when there are none. */
+  details?: readonly string[]
 }
 
 /**
@@ -198,25 +200,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.exit(described.exitCode)
   }
 
-  /** One line on stderr (and an NDJSON error line on stdout under --json) for an error that ends the command. */
+  /** One line on stderr, then its detail lines indented (and an NDJSON error line on stdout under --json), for an error that ends the command. */
   private async report(error: unknown): Promise<ReturnType<typeof describeError>> {
     const described = describeError(error)
     if (described.code === 'USAGE') described.message += this.usageHint()
     await this.writer?.flush().catch(() => undefined)
     if (this.json && !this.writer?.closed) {
-      const line: ErrorLine = { type: 'error', kind: described.kind, code: described.code, message: described.message }
+      const line: ErrorLine = { type: 'error', kind: described.kind, code: described.code, message: described.message, details: described.details }
       process.stdout.write(JSON.stringify(line) + '\n')
     }
     process.stderr.write(`${chalkFor(process.stderr).red('error:')} ${described.message}\n`)
+    for (const detail of described.details ?? []) process.stderr.write(`  ${detail}\n`)
     const stack = (error as Error | undefined)?.stack
     if (this.debugEnabled && stack) process.stderr.write(`${stack}\n`)
     return described
   }
 }
 
-/** Kind, code, one-line message and exit code of anything a command may throw. */
-export function describeError(error: unknown): { kind: ErrorKind; code: ErrorCode; message: string; exitCode: number } {
-  if (error instanceof NeuralError) return { kind: error.kind, code: error.code, message: firstLine(error.message), exitCode: error.exitCode }
+/** Kind, code, one-line message (with its detail lines, if any) and exit code of anything a command may throw. */
+export function describeError(error: unknown): { kind: ErrorKind; code: ErrorCode; message: string; details?: readonly string[]; exitCode: number } {
+  if (error instanceof NeuralError) return { kind: error.kind, code: error.code, message: firstLine(error.message), details: error.details, exitCode: error.exitCode }
   if (error instanceof Errors.CLIError && 'parse' in error) {
     // oclif's flag/argument errors: bad input, exit 2, as one line (its "See more help with --help" dropped).
     return { kind: 'input', code: 'USAGE', message: usageLine(error.message), exitCode: 2 }

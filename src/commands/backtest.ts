@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { typecheckFlag } from '../cli/common-flags.js'
 import { NeuralError, HISTORY_ERROR_CODES } from '../errors.js'
 import { runBacktest, type BacktestReport } from '../history/backtest.js'
 import { checkRange, parseDateFlag } from '../history/dates.js'
@@ -28,6 +29,7 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
     db: Flags.string({ description: 'database file [default: $XDG_DATA_HOME/neural/history.duckdb]' }),
     param: Flags.string({ multiple: true, description: 'strategy parameter key=value (repeatable)' }),
     report: Flags.string({ description: 'also write a self-contained HTML page (equity curve, per-game table) to this file' }),
+    typecheck: typecheckFlag,
   }
 
   async run(): Promise<BacktestResult> {
@@ -35,7 +37,7 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
     const toMs = parseDateFlag('to', this.flags.to)
     checkRange(fromMs, toMs)
     const { config } = await this.loadConfig()
-    const strategies = await loadStrategies([this.args.strategy])
+    const strategies = await loadStrategies([this.args.strategy], { typecheck: this.flags.typecheck })
     for (const s of strategies) for (const w of s.warnings) this.printWarning(`${s.strategy.name}: ${w}`)
     const dbFile = this.flags.db ?? defaultDbPath()
     // Opening would create an empty database: say what to run instead.

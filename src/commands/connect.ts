@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { checkConnection, type ConnectResult } from '../app/connect-check.js'
 import { chalkFor } from '../render/color.js'
-import { SIMULATED_MARKER } from '../render/human.js'
+import { simulatedPrefix } from '../render/human.js'
 
 export type { ConnectResult }
 
@@ -25,7 +25,7 @@ export default class Connect extends BaseCommand<typeof Connect> {
     if (this.json) this.printJson(result)
     else {
       const c = chalkFor(process.stdout)
-      const sim = result.simulated ? `${c.magenta(SIMULATED_MARKER)} ` : ''
+      const sim = result.simulated ? simulatedPrefix(c) : ''
       this.log(`${sim}${c.green('connected')} to ${result.wsUrl} (${result.environment}, ${result.signed ? 'signed' : 'unsigned'})`)
       this.log(`  handshake        ${result.handshakeMs} ms`)
       this.log(`  exchange         ${result.exchangeActive ? 'active' : 'inactive'}, trading ${result.tradingActive ? 'active' : 'halted'}`)

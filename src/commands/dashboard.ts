@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { durationFlag } from '../cli/common-flags.js'
+import { durationFlag, typecheckFlag } from '../cli/common-flags.js'
 import { sinkFor } from '../render/event-sink.js'
 import { secondsToMs } from '../cli/flags.js'
 import { busSettings } from '../cli/bus-flags.js'
@@ -22,6 +22,7 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
     strategy: Flags.string({ multiple: true, description: 'also run this strategy file (repeatable) and show its signals, fills and P&L' }),
     hook: Flags.string({ default: 'paper', options: [...DASHBOARD_HOOKS], description: 'where the strategies\' signals go (the dashboard never places real orders)' }),
     param: Flags.string({ multiple: true, description: 'strategy parameter key=value or strategy.key=value (repeatable)' }),
+    typecheck: typecheckFlag,
     'starting-cash': Flags.string({ default: '1000', description: 'paper hook: starting cash in dollars' }),
     port: Flags.integer({ default: 0, description: 'port to serve on (0: any free port)' }),
     host: Flags.string({ default: '127.0.0.1', description: 'interface to serve on; the URL\'s token is required whatever it is' }),
@@ -46,6 +47,7 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
       config, targets, exchange,
       feed: busFeed ? (channels) => new busFeed.BusFeed({ ...bus.source!, types: busFeed.busTypesFor(channels) }) : undefined,
       strategies: this.flags.strategy ?? [],
+      typecheck: this.flags.typecheck,
       hook: this.flags.hook,
       params: this.flags.param,
       startingCashDollars,
@@ -56,7 +58,8 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
         if (this.json) this.ndjson().write({ type: 'dashboard', url: server.url })
         process.stderr.write(`dashboard: ${server.url}\n`)
       },
-      sink: sinkFor(this.json, () => this.ndjson(), exchange?.simulated ?? false),
+      // Under --env sim a bus feed is the simulator's too, as run-strategy has it.
+      sink: sinkFor(this.json, () => this.ndjson(), config.environment === 'sim'),
       spinner,
       signal,
       status: { command: 'dashboard', args: targets },

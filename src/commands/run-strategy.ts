@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { durationFlag } from '../cli/common-flags.js'
+import { durationFlag, typecheckFlag } from '../cli/common-flags.js'
 import { createStrategyOutput } from '../render/strategy-output.js'
 import { secondsToMs } from '../cli/flags.js'
 import { runStrategySession } from '../app/strategy-session.js'
@@ -33,6 +33,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     speed: Flags.string({ description: 'replay speed: N times the recorded pace (default: as fast as possible)' }),
     source: Flags.string({ description: 'read the NATS bus (nats://HOST:PORT, fed by `neural stream --publish`) instead of the exchange', helpGroup: 'BUS' }),
     jetstream: Flags.string({ description: 'with --source: read this JetStream stream from now on (nothing is lost across a NATS reconnect)', helpGroup: 'BUS' }),
+    typecheck: typecheckFlag,
     'on-strategy-fault': Flags.string({ options: ['continue', 'stop'], default: 'continue', description: 'when a strategy must be terminated (stuck, out of memory, exited): go on without it, or stop the run' }),
   }
 
@@ -65,6 +66,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
       signal,
       status: { command: 'run-strategy', args: this.positional },
       onStrategyFault: this.flags['on-strategy-fault'] as 'continue' | 'stop',
+      typecheck: this.flags.typecheck,
     }), (result) => output.summary(result.summary))
     if (failure) throw failure
     return summary

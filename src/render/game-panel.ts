@@ -3,6 +3,7 @@ import type { MarketState } from '../core/market-store.js'
 import type { GameSummary } from '../nfl/game-summary.js'
 import { matchup, parseNflTicker } from '../nfl/tickers.js'
 import { formatScoreLine } from '../nfl/game-state.js'
+import { simulatedPrefix } from './human.js'
 
 /** Human rendering of NFL games: the `nfl game` panel and the `nfl team` / `nfl games` table rows. Pure: strings in, strings out. */
 
@@ -17,6 +18,8 @@ export interface PanelOptions {
   sparklineWidth?: number
   /** A scoring change to mark beside the score line (the latest one, while it is recent). */
   scoreMark?: ScoreMark
+  /** The data is the simulator's: the header line starts with `[sim]`. @default false */
+  simulated?: boolean
 }
 
 /** What scored: "PHI +7", or a status change ("final"). */
@@ -92,7 +95,8 @@ export function renderGamePanel(summary: GameSummary, options: PanelOptions = {}
   const c = painter(options.color)
   const barWidth = options.barWidth ?? 20
   const lines: string[] = []
-  lines.push(`${c.bold(matchup({ away: summary.away.team, home: summary.home.team }))}  ${c.dim('kickoff')} ${summary.kickoff}`)
+  const marker = options.simulated ? simulatedPrefix(c) : ''
+  lines.push(`${marker}${c.bold(matchup({ away: summary.away.team, home: summary.home.team }))}  ${c.dim('kickoff')} ${summary.kickoff}`)
   if (summary.state) {
     const paint = summary.state.status === 'live' ? c.bold : c.dim
     const mark = options.scoreMark ? `  ${c.yellow.bold(`▲ ${options.scoreMark.text}`)}` : ''

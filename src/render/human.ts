@@ -30,6 +30,14 @@ export interface SummaryView {
 
 export const SIMULATED_MARKER = '[sim]'
 
+/**
+ * What starts a human line of simulated data: the marker and a space, magenta with colour on. Every
+ * command marks its lines from the simulator with it (README, "Commands", says which lines).
+ */
+export function simulatedPrefix(c?: ChalkInstance): string {
+  return `${c ? c.magenta(SIMULATED_MARKER) : SIMULATED_MARKER} `
+}
+
 /** "0.56" for whole cents, "0.5625" for Kalshi's sub-cent ticks. */
 export function formatPrice(dollars: number | undefined): string {
   if (dollars === undefined || !Number.isFinite(dollars)) return '—'
@@ -133,7 +141,7 @@ export class HumanFormatter {
   }
 
   private marker(): string {
-    return this.simulated ? `${this.c.magenta(SIMULATED_MARKER)} ` : ''
+    return this.simulated ? simulatedPrefix(this.c) : ''
   }
 
   private time(ts: number): string {

@@ -5,7 +5,7 @@
 import { Chalk } from 'chalk'
 import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
 import { formatPortfolio } from '../strategy/hooks/portfolio.js'
-import { formatPrice, SIMULATED_MARKER } from './human.js'
+import { formatPrice, simulatedPrefix } from './human.js'
 
 export class StrategyFormatter {
   private readonly c: InstanceType<typeof Chalk>
@@ -27,7 +27,7 @@ export class StrategyFormatter {
   /** Every line of `text` starts with the simulated-data marker when the feed is simulated. */
   private mark(text: string): string {
     if (!this.simulated) return text
-    const marker = `${this.c.magenta(SIMULATED_MARKER)} `
+    const marker = simulatedPrefix(this.c)
     return text.split('\n').map((l) => marker + l).join('\n')
   }
 

@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js'
 import { redactConfig, type RedactedConfig } from '../config/redact.js'
 import type { Exchange } from './open-exchange.js'
 import { listProcesses, type BusStatus, type ListedProcess, type StatusHealth } from './status-registry.js'
-import { formatCount, SIMULATED_MARKER } from '../render/human.js'
+import { formatCount, simulatedPrefix } from '../render/human.js'
 
 export interface ExchangeCheck {
   apiUrl: string
@@ -131,7 +131,7 @@ export function formatStatusReport(report: StatusReport, options: { colorLevel: 
   if (config.strategies.length > 0) lines.push(row('strategies', config.strategies.join(', ')))
 
   lines.push(c.bold('exchange'))
-  const marker = exchange.simulated ? `${c.magenta(SIMULATED_MARKER)} ` : ''
+  const marker = exchange.simulated ? simulatedPrefix(c) : ''
   let state: string
   if (!exchange.reachable) state = c.red(`unreachable: ${exchange.error}`)
   else if (exchange.error) state = c.red(exchange.error)

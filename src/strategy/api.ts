@@ -23,7 +23,8 @@
  * export default strategy
  * ```
  *
- * Run it with `neural run-strategy cheap-yes.ts` (no build step: TypeScript is loaded as is).
+ * Run it with `neural run-strategy cheap-yes.ts` (no build step: a TypeScript file is type-checked
+ * against this contract, then loaded as is; `--no-typecheck` skips the check).
  *
  * ## The rules neural keeps for you
  * - **Strategies return signals; they never place orders.** What happens to a signal is chosen on

@@ -5,7 +5,8 @@ import type { Strategy } from './api.js'
 import { describeValue } from './signal.js'
 import type { StrategyWorker } from './isolation/isolated-runner.js'
 import { spawnStrategyWorker, strategyFromMeta } from './isolation/spawn.js'
-import { describeImportError, importUserModule, USER_MODULE_EXTENSIONS } from './user-module.js'
+import { describeImportError, displayPath, importUserModule, TS_EXTENSIONS, USER_MODULE_EXTENSIONS } from './user-module.js'
+import { typecheckStrategyFiles } from './typecheck.js'
 import { parseMarketPattern } from '../core/market-pattern.js'
 
 /** A strategy read from a file, validated, with advice that did not stop it from loading. */
@@ -31,6 +32,11 @@ export interface LoadOptions {
   isolated?: boolean
   /** Heap limit of each isolated strategy. @default 512 */
   maxHeapMb?: number
+  /**
+   * Type-check `.ts`/`.mts` files against neural's types before loading them (typecheck.ts): all of
+   * them in one program, once, before any of them is imported or any strategy's worker starts. @default false
+   */
+  typecheck?: boolean
 }
 
 const HANDLERS = ['onStart', 'onTick', 'onTrade', 'onBook', 'onGame', 'onStop'] as const
@@ -38,12 +44,6 @@ const DATA_HANDLERS = ['onTick', 'onTrade', 'onBook', 'onGame'] as const
 
 function loadError(file: string, what: string, cause?: unknown): NeuralError {
   return new NeuralError('input', 'STRATEGY_LOAD', `${file}: ${what}`, { cause })
-}
-
-/** How a path is shown: relative to cwd when inside it. */
-function display(file: string, cwd: string): string {
-  const rel = path.relative(cwd, file)
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file
 }
 
 /**
@@ -107,17 +107,18 @@ export function validateStrategy(value: unknown, label: string): { strategy: Str
   return { strategy: value as Strategy, warnings }
 }
 
-/** Load one strategy file (`.ts`, `.mts`, `.js`, `.mjs`). */
+/** Load one strategy file (`.ts`, `.mts`, `.js`, `.mjs`), type-checked first with `typecheck`. */
 export async function loadStrategyFile(file: string, options: LoadOptions = {}): Promise<LoadedStrategy> {
   const cwd = options.cwd ?? process.cwd()
   const abs = path.resolve(cwd, file)
-  const label = display(abs, cwd)
+  const label = displayPath(abs, cwd)
   const info = await stat(abs).catch(() => undefined)
   if (!info) throw loadError(label, 'file not found')
   if (!info.isFile()) throw loadError(label, 'not a file')
   if (!USER_MODULE_EXTENSIONS.includes(path.extname(abs).toLowerCase())) {
     throw loadError(label, `not a strategy file (expected ${USER_MODULE_EXTENSIONS.join(', ')})`)
   }
+  if (options.typecheck && TS_EXTENSIONS.includes(path.extname(abs).toLowerCase())) await typecheckStrategyFiles([abs], { cwd })
   if (options.isolated) {
     const sw = await spawnStrategyWorker(abs, label, { maxHeapMb: options.maxHeapMb })
     return { strategy: strategyFromMeta(sw.meta), file: abs, warnings: sw.meta.warnings, worker: sw }
@@ -157,21 +158,27 @@ export async function loadStrategies(paths: readonly string[], options: LoadOpti
     const info = await stat(abs).catch(() => undefined)
     if (info?.isDirectory()) {
       const inDir = await strategyFilesIn(abs)
-      if (inDir.length === 0) throw loadError(display(abs, cwd), `no strategy files (${USER_MODULE_EXTENSIONS.join(', ')}) in this directory`)
+      if (inDir.length === 0) throw loadError(displayPath(abs, cwd), `no strategy files (${USER_MODULE_EXTENSIONS.join(', ')}) in this directory`)
       files.push(...inDir)
     } else {
       files.push(abs)
     }
   }
+  if (options.typecheck) {
+    // Missing files and other extensions are left to loadStrategyFile, which names what is wrong.
+    const typed = []
+    for (const f of files) if (TS_EXTENSIONS.includes(path.extname(f).toLowerCase()) && (await stat(f).catch(() => undefined))?.isFile()) typed.push(f)
+    await typecheckStrategyFiles(typed, { cwd })
+  }
   const loaded: LoadedStrategy[] = []
   const byName = new Map<string, string>()
   try {
     for (const f of files) {
-      const l = await loadStrategyFile(f, { ...options, cwd })
+      const l = await loadStrategyFile(f, { ...options, cwd, typecheck: false })
       loaded.push(l)
       const other = byName.get(l.strategy.name)
       if (other !== undefined) {
-        throw loadError(display(f, cwd), `strategy name ${l.strategy.name} is already used by ${display(other, cwd)}; names must be unique`)
+        throw loadError(displayPath(f, cwd), `strategy name ${l.strategy.name} is already used by ${displayPath(other, cwd)}; names must be unique`)
       }
       byName.set(l.strategy.name, f)
     }

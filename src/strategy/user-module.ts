@@ -18,7 +18,16 @@ export const USER_MODULE_EXTENSIONS = [...TS_EXTENSIONS, ...JS_EXTENSIONS]
 function neuralEntry(): string | undefined {
   // From dist/strategy/user-module.js → dist/index.js; from src under tsx → src/index.ts. Before the
   // package entry exists (early development) the strategy contract alone is enough for defineStrategy.
-  for (const rel of ['../index.js', '../index.ts', './api.js', './api.ts']) {
+  return firstExisting(['../index.js', '../index.ts', './api.js', './api.ts'])
+}
+
+/** The types of that same copy, for the type check: dist/index.d.ts beside dist/index.js, or src/index.ts. */
+export function neuralTypesEntry(): string | undefined {
+  return firstExisting(['../index.d.ts', '../index.ts', './api.d.ts', './api.ts'])
+}
+
+function firstExisting(relatives: readonly string[]): string | undefined {
+  for (const rel of relatives) {
     const file = fileURLToPath(new URL(rel, import.meta.url))
     if (existsSync(file)) return file
   }
@@ -58,6 +67,12 @@ function installSelfResolution(): void {
       throw error
     }
   }
+}
+
+/** How a user file is named in messages: relative to cwd when inside it, else absolute. */
+export function displayPath(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file)
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file
 }
 
 /**

@@ -135,12 +135,25 @@ describe('nfl commands against the simulator', function () {
     it('writes a header, one row per game and a summary record', async () => {
       const { sink, records, humans } = recordingSink()
       const writes: string[] = []
-      const summary = await runNflGames({ exchange, sink, header: true, out: { write: (s: string) => writes.push(s) } })
+      // The same server, not known to be the simulator: no [sim] marks.
+      const summary = await runNflGames({ exchange: { ...exchange, simulated: false }, sink, header: true, out: { write: (s: string) => writes.push(s) } })
       expect(writes).to.deep.equal([`${formatGamesHeader()}\n`])
       expect(records).to.have.length(17)
       expect(humans.slice(0, 16)).to.deep.equal((records.slice(0, 16) as GameSummary[]).map(formatGameRow))
+      expect(humans[16]).to.match(/^16 games, \d+ markets in \d+\.\d s$/)
       expect(records[16]).to.equal(summary)
       expect(summary).to.include({ type: 'summary', games: 16, markets: (records.slice(0, 16) as GameSummary[]).reduce((n, g) => n + g.markets, 0) })
+    })
+
+    it("marks every human line of the simulator's list with [sim], the header too, and no record", async () => {
+      const { sink, records, humans } = recordingSink()
+      const writes: string[] = []
+      await runNflGames({ exchange, sink, header: true, out: { write: (s: string) => writes.push(s) } })
+      expect(writes).to.deep.equal([`[sim] ${formatGamesHeader()}\n`])
+      expect(humans.slice(0, 16)).to.deep.equal((records.slice(0, 16) as GameSummary[]).map((g) => `[sim] ${formatGameRow(g)}`))
+      expect(humans[16]).to.match(/^\[sim\] 16 games, \d+ markets in \d+\.\d s$/)
+      expect(records.map((r) => Object.keys(r))).to.not.deep.include('simulated')
+      expect(JSON.stringify(records)).to.not.include('[sim]')
     })
   })
 

@@ -7,6 +7,7 @@ import { MarketStore } from '../../src/core/market-store.js'
 import type { MarketInfo } from '../../src/core/rest-client.js'
 import type { Tick } from '../../src/core/types.js'
 import { NflMarkets } from '../../src/nfl/game-summary.js'
+import type { GameState } from '../../src/nfl/game-state.js'
 import { teamByCode } from '../../src/nfl/teams.js'
 import { parseGameId } from '../../src/nfl/tickers.js'
 import { formatTeamMarketHeader, formatTeamMarketRow, renderGamePanel } from '../../src/render/game-panel.js'
@@ -99,6 +100,31 @@ describe('nfl views', () => {
       expect(writes[1]).to.contain(renderGamePanel(markets.getGameSummary(GAME)!, { history: markets.getWinProbabilityHistory(GAME), color: false }))
     })
 
+    it('on the simulator marks the header line of each panel with [sim], off a terminal and on one', () => {
+      const { markets } = world()
+      const lines = recordingSink()
+      createGameView(markets, { game: GAME, mode: 'lines', sink: lines.sink, throttleMs: 0, color: false, simulated: true }).ready()
+      const panel = renderGamePanel(markets.getGameSummary(GAME)!, { history: markets.getWinProbabilityHistory(GAME), color: false })
+      expect(lines.records[0]!.human).to.equal(`[sim] ${panel}\n`)
+      const { writes, out } = terminal()
+      createGameView(markets, { game: GAME, mode: 'tty', sink: recordingSink().sink, out, throttleMs: 0, color: false, simulated: true }).ready()
+      expect(writes).to.deep.equal([`[sim] ${panel}\n`])
+    })
+
+    it('on the simulator marks each SCORE line off a terminal with [sim]', () => {
+      const { markets } = world()
+      const { sink, records } = recordingSink()
+      const view = createGameView(markets, { game: GAME, mode: 'lines', sink, throttleMs: 0, color: false, simulated: true })
+      view.ready()
+      const state = (away: number, home: number): GameState => ({
+        game: '25SEP04DALPHI', status: 'live', period: 2, clock: '08:53', away: { team: 'DAL', points: away }, home: { team: 'PHI', points: home },
+        updatedAt: T0, source: { kind: 'kalshi-live-data', milestoneId: 'm1' },
+      })
+      view.game!(state(3, 3), undefined)
+      view.game!(state(10, 3), state(3, 3))
+      expect(records.map((r) => r.human).filter((h) => h.includes('SCORE'))).to.deep.equal(['[sim] SCORE DAL +7  DAL 10 – 3 PHI · Q2 08:53'])
+    })
+
     it('finish writes a change still waiting for its frame', () => {
       const { markets, tick } = world()
       const { sink, records } = recordingSink()
@@ -150,6 +176,24 @@ describe('nfl views', () => {
         type: 'market', ticker: 'KXNFLTOTAL-25SEP04DALPHI-47', game: '25SEP04DALPHI', market: 'total', team: undefined, line: 47,
         yesBid: 0.51, yesAsk: 0.52, yesPrice: undefined, volume: undefined, lastUpdate: T0 + 2000,
       }])
+    })
+
+    it('on the simulator marks the header and every row with [sim] off a terminal', () => {
+      const { markets, store } = world()
+      const { sink, records } = recordingSink()
+      const { writes, out } = terminal()
+      createTeamView(markets, { team: teamByCode('DAL'), mode: 'lines', sink, out, simulated: true }).ready()
+      expect(writes).to.deep.equal([`[sim] ${formatTeamMarketHeader()}\n`])
+      expect(records.map((r) => r.human)).to.deep.equal(
+        ['KXNFLGAME-25SEP04DALPHI-DAL', 'KXNFLGAME-25SEP04DALPHI-PHI', 'KXNFLSPREAD-25SEP04DALPHI-PHI7', 'KXNFLTOTAL-25SEP04DALPHI-47'].map((t) => `[sim] ${formatTeamMarketRow(store.get(t)!)}`),
+      )
+    })
+
+    it('on the simulator marks the title of the table drawn on a terminal with [sim]', () => {
+      const { markets } = world()
+      const { writes, out } = terminal()
+      createTeamView(markets, { team: teamByCode('PHI'), mode: 'tty', sink: recordingSink().sink, out, throttleMs: 0, simulated: true }).ready()
+      expect(writes[0]!.split('\n').slice(0, 2)).to.deep.equal(['[sim] PHI (Philadelphia Eagles): 1 game, 4 markets', formatTeamMarketHeader()])
     })
 
     it('on a terminal draws a titled table of the team markets', () => {

@@ -105,6 +105,15 @@ describe('neural stream --publish / --source and run-strategy --source over NATS
       await p?.stop()
     })
 
+    it('a human stream --source marks its lines [sim] under --env sim, as run-strategy does, and not otherwise', async () => {
+      const [sim, plain] = [['--env', 'sim'], []].map((env) => neural('stream', '--source', nats.url, 'KXNFLGAME*', '--channels', 'ticker', '--count', '5', ...env))
+      expect(await Promise.all([sim.exited, plain.exited])).to.deep.equal([{ code: 0, signal: null }, { code: 0, signal: null }])
+      const lines = (n: Neural) => n.stdout.trimEnd().split('\n')
+      // Five ticks, then the summary line (its count is of every message read, also those not shown).
+      expect(lines(sim).map((l) => /^\[sim\] \d\d:\d\d:\d\d\.\d{3}  KXNFLGAME-\S+ +tick  /.test(l) || /^\[sim\] \d+ messages in /.test(l)), sim.stdout).to.deep.equal(Array(6).fill(true))
+      expect(lines(plain).map((l) => /^\d\d:\d\d:\d\d\.\d{3}  KXNFLGAME-\S+ +tick  /.test(l) || /^\d+ messages in /.test(l)), plain.stdout).to.deep.equal(Array(6).fill(true))
+    })
+
     it('a consumer that joins late rebuilds every book exactly as the simulator holds it', async () => {
       const c = neural('stream', '--source', nats.url, 'KXNFLGAME*', '--channels', 'orderbook', '--json')
       await subscribed(c)

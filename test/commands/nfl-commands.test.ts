@@ -82,10 +82,15 @@ describe('neural nfl', function () {
       expect(gameStatus.args).to.deep.equal(['25SEP04DALPHI'])
     })
 
-    it("off a terminal prints the panel with the game's numbers, and the summary line", () => {
+    it("off a terminal prints the panel with the game's numbers, each panel's header marked [sim], and the summary line", () => {
       expect(gameHuman.code, gameHuman.stderr).to.equal(0)
       const lines = linesOf(gameHuman.stdout)
-      expect(lines[0]).to.equal('DAL @ PHI  kickoff 2025-09-04')
+      expect(lines[0]).to.equal('[sim] DAL @ PHI  kickoff 2025-09-04')
+      const headers = lines.filter((l) => l.includes('DAL @ PHI'))
+      expect(headers.length).to.be.greaterThan(1)
+      expect(headers.filter((l) => l !== '[sim] DAL @ PHI  kickoff 2025-09-04')).to.deep.equal([])
+      // A score off a terminal is its own line, marked too.
+      expect(lines.filter((l) => l.includes('SCORE ') && !l.startsWith('[sim] SCORE '))).to.deep.equal([])
       const pct = (side: string, team: string, name: string) => {
         // The score line joins the panel above these once the live data has been read.
         const m = new RegExp(`^  ${side}  ${team}  ${name} +(\\d+\\.\\d)%  [█░]{20}$`).exec(lines.find((l) => l.startsWith(`  ${side}  `))!)

@@ -8,14 +8,15 @@
  * Children of one group run in parallel; each `it` checks one behaviour of their output.
  */
 import { expect } from 'chai'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import RunStrategy from '../../src/commands/run-strategy.js'
 import { takerFeeDollars } from '../../src/core/fees.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { runCommand, type CommandResult } from '../support/run-command.js'
-import { CountingProxy, ensureBuilt, jsonLines, linesOf, Neural, runNeural, tempDir, type RunResult } from './helpers.js'
+import { CountingProxy, ensureBuilt, jsonLines, linesOf, Neural, ROOT, runNeural, tempDir, type RunResult } from './helpers.js'
 import { byType, CROSSED_RECORD, E2E, statsOf, units } from '../fixtures/strategies/e2e/harness.js'
+import { TYPO_DETAILS, TYPO_STRATEGY } from '../strategy/helpers.js'
 
 const ARB = './strategies/arb.ts'
 
@@ -167,10 +168,24 @@ describe('neural run-strategy (end to end)', function () {
   describe('loading strategies', () => {
     const replay = ['--replay', CROSSED_RECORD, '--json']
     const results: Record<string, CommandResult> = {}
-    // Written at run time: a broken .ts file in the tree would fail the project's typecheck.
+    // Written at run time: a broken .ts file in the tree would fail the project's typecheck. The
+    // temp dir is outside any package: 'neural' resolves to the running copy, as for a user's ~/strats.
     const syntaxTs = () => join(tmp.dir, 'syntax-error.ts')
+    const typoTs = () => join(tmp.dir, 'typo.ts')
+    const outsideTs = () => join(tmp.dir, 'outside.ts')
+    const built: Record<string, RunResult> = {}
 
-    before(async () => {
+    before(async function () {
+      this.timeout(120_000)
+      mkdirSync(join(tmp.dir, 'elsewhere'), { recursive: true })
+      writeFileSync(typoTs(), TYPO_STRATEGY)
+      writeFileSync(outsideTs(), [
+        "import { defineStrategy } from 'neural'",
+        "export default defineStrategy({ name: 'outside', markets: ['KXNFLGAME*'], params: { limit: 0.99 }, onTick(tick, ctx) {",
+        "  if (tick.yesAsk !== undefined && tick.yesAsk < ctx.params.limit) return { action: 'BUY', ticker: tick.ticker, side: 'yes', quantity: 1, limitPrice: tick.yesAsk, confidence: 0.5, reason: 'outside' }",
+        '} })',
+        '',
+      ].join('\n'))
       writeFileSync(syntaxTs(), [
         '// Broken: the markets array on line 3 is never closed; the parser stops at line 4.',
         "export default {",
@@ -187,8 +202,15 @@ describe('neural run-strategy (end to end)', function () {
         missing: [`${E2E}/strategies/no-such.ts`, ...replay],
         syntaxTs: [syntaxTs(), '--replay', CROSSED_RECORD],
         syntaxMjs: [`${E2E}/broken/syntax-error.mjs`, '--replay', CROSSED_RECORD],
+        typo: [typoTs(), '--replay', CROSSED_RECORD],
+        typoJson: [typoTs(), ...replay],
+        typoUnchecked: [typoTs(), ...replay, '--no-typecheck'],
       }
+      // The built CLI from a cwd of no package, as an installed neural runs: 'neural' means its dist types.
+      const fromElsewhere = (file: string) => runNeural(['run-strategy', file, '--replay', join(ROOT, CROSSED_RECORD), '--json'], { runtimeDir, cwd: join(tmp.dir, 'elsewhere'), timeoutMs: 60_000 })
+      const children = Promise.all([fromElsewhere(typoTs()), fromElsewhere(outsideTs())])
       for (const [k, args] of Object.entries(cases)) results[k] = await runHere(args)
+      ;[built.typo, built.outside] = await children
     })
 
     it('runs a TypeScript strategy with no build step', () => {
@@ -239,6 +261,42 @@ describe('neural run-strategy (end to end)', function () {
       expect(linesOf(r.stderr)).to.deep.equal([`error: ${syntaxTs()}: syntax error at line 4:2: Expected "]" but found "onTick"`])
     })
 
+    it('refuses a TypeScript strategy with type errors: exit 2, the count, then one line per error with file:line:col', () => {
+      const r = results.typo!
+      expect({ code: r.code, stdout: r.stdout }).to.deep.equal({ code: 2, stdout: '' })
+      expect(linesOf(r.stderr)).to.deep.equal([
+        `error: ${typoTs()}: 2 type errors (--no-typecheck skips this check)`,
+        ...TYPO_DETAILS(typoTs()).map((l) => `  ${l}`),
+      ])
+    })
+
+    it('gives the type errors as details of the STRATEGY_TYPECHECK line under --json', () => {
+      const r = results.typoJson!
+      expect(r.code).to.equal(2)
+      expect(jsonLines(r.stdout)).to.deep.equal([{
+        type: 'error', kind: 'input', code: 'STRATEGY_TYPECHECK', message: `${typoTs()}: 2 type errors (--no-typecheck skips this check)`,
+        details: TYPO_DETAILS(typoTs()),
+      }])
+    })
+
+    it('runs the same strategy unchecked with --no-typecheck, where the mistake shows as handler errors', () => {
+      const r = results.typoUnchecked!
+      expect(r.code, r.stderr).to.equal(0)
+      const { errors, summary } = byType(jsonLines(r.stdout))
+      expect(statsOf(summary, 'typo')).to.include({ ticks: 6, signals: 0, errors: 6 })
+      expect(errors[0]).to.include({ code: 'HANDLER_ERROR', strategy: 'typo', message: 'onTick threw: ctx.log is not a function' })
+    })
+
+    it('type-checks with the built CLI from a cwd outside any package, against its own types', () => {
+      expect(built.typo!.code).to.equal(2)
+      expect(jsonLines(built.typo!.stdout)[0]).to.include({ code: 'STRATEGY_TYPECHECK', message: `${typoTs()}: 2 type errors (--no-typecheck skips this check)` })
+      const r = built.outside!
+      expect(r.code, r.stderr).to.equal(0)
+      const { signals, summary } = byType(jsonLines(r.stdout))
+      expect(statsOf(summary, 'outside')).to.include({ ticks: 6, signals: 6, errors: 0 })
+      expect(signals.map((s) => s.reason)).to.deep.equal(Array(6).fill('outside'))
+    })
+
     it('refuses a JavaScript syntax error with exit 2 and its line', () => {
       const r = results.syntaxMjs!
       expect({ code: r.code, stdout: r.stdout }).to.deep.equal({ code: 2, stdout: '' })
@@ -268,7 +326,9 @@ describe('neural run-strategy (end to end)', function () {
       writeFileSync(rc, JSON.stringify({ risk: limits }))
       const rcLive = join(tmp.dir, 'neuralrc-live.json')
       writeFileSync(rcLive, JSON.stringify({ risk: { ...limits, maxContractsPerOrder: 10 } }))
-      const live = ['--duration', '3', '--json']
+      // Seven runs at once on two cores: the type check of arb.ts (tested under 'loading strategies')
+      // would only add seven TypeScript programs to what these runs are about.
+      const live = ['--duration', '3', '--json', '--no-typecheck']
       const cases: Record<string, [string[], NodeJS.ProcessEnv?]> = {
         log: [[ARB, ...simArgs(), ...live]],
         exec: [[ARB, ...simArgs(), '--hook', `exec:node -e "process.stdin.pipe(require('fs').createWriteStream(process.argv[1]))" ${execOut}`, ...live]],

@@ -138,6 +138,13 @@ describe('render game panel', () => {
       ].join('\n'))
     })
 
+    it('on the simulator starts the header line with [sim] (magenta with colour on), and only that line', () => {
+      const { nfl, summary } = dalPhi()
+      const history = nfl.getWinProbabilityHistory('25SEP04DALPHI')
+      expect(renderGamePanel(summary, { history, color: false, simulated: true })).to.equal(`[sim] ${PLAIN_PANEL}`)
+      expect(renderGamePanel(summary, { history, color: true, simulated: true }).startsWith('\u001b[35m[sim]\u001b[39m ')).to.equal(true)
+    })
+
     it('adds colour codes when colour is on and only those', () => {
       const { nfl, summary } = dalPhi()
       const history = nfl.getWinProbabilityHistory('25SEP04DALPHI')

@@ -53,3 +53,28 @@ export function deferred<T = void>() {
   const promise = new Promise<T>(r => { resolve = r })
   return { promise, resolve }
 }
+
+/**
+ * A strategy with two type errors that load and run anyway: `ctx.log` called (it is `ctx.log.info`)
+ * and a misspelt tick field. Tests write it at run time: a .ts file with type errors in the tree
+ * would fail the project's own typecheck.
+ */
+export const TYPO_STRATEGY = [
+  "import { defineStrategy } from 'neural'",
+  '',
+  'export default defineStrategy({',
+  "  name: 'typo',",
+  "  markets: ['KXNFLGAME*'],",
+  '  onTick(tick, ctx) {',
+  "    ctx.log('tick %s', tick.ticker)",
+  "    if (tick.yesPrize !== undefined) ctx.log.info('never')",
+  '  },',
+  '})',
+  '',
+].join('\n')
+
+/** What the type check says about TYPO_STRATEGY written to `file` (as shown). */
+export const TYPO_DETAILS = (file: string): string[] => [
+  `${file}:7:9: error TS2349: This expression is not callable. Type 'StrategyLog' has no call signatures.`,
+  `${file}:8:14: error TS2551: Property 'yesPrize' does not exist on type 'Readonly<Tick>'. Did you mean 'yesPrice'?`,
+]

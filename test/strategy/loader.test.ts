@@ -1,10 +1,11 @@
 import { expect } from 'chai'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NeuralError } from '../../src/errors.js'
 import { loadStrategies, loadStrategyFile } from '../../src/strategy/loader.js'
+import { TYPO_DETAILS, TYPO_STRATEGY } from './helpers.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 const fixtures = 'test/fixtures/strategies'
@@ -170,5 +171,63 @@ describe('strategy loader', () => {
   it('shows paths outside cwd as absolute', async () => {
     const e = await loadError(path.join(tmp, 'absent.ts'), repo)
     expect(e.message).to.equal(`${path.join(tmp, 'absent.ts')}: file not found`)
+  })
+
+  describe('type check (typecheck: true)', function () {
+    // One TypeScript program in a worker thread per check: seconds on a loaded 2-core machine. What
+    // the check reports is tested on findTypeErrors (test/strategy/typecheck.test.ts); here, how the
+    // loader runs it.
+    this.timeout(60_000)
+    let strats: string
+    let marker: string
+    let refused: NeuralError
+    before(async () => {
+      strats = path.join(tmp, 'strats')
+      mkdirSync(strats)
+      marker = path.join(tmp, 'loaded-marker')
+      // Written at run time: a .ts file with type errors in the tree would fail the project's own typecheck.
+      writeFileSync(path.join(strats, 'typo.ts'), TYPO_STRATEGY)
+      writeFileSync(path.join(strats, 'a-first.ts'), [
+        "import { writeFileSync } from 'node:fs'",
+        `writeFileSync(${JSON.stringify(marker)}, 'loaded')`,
+        "export default { name: 'a-first', markets: ['*'], onTick() {} }",
+        '',
+      ].join('\n'))
+      try {
+        await loadStrategies(['a-first.ts', 'typo.ts'], { cwd: strats, isolated: true, typecheck: true })
+      } catch (error) {
+        refused = error as NeuralError
+      }
+    })
+
+    it('refuses strategies with type errors as STRATEGY_TYPECHECK (exit 2), one detail line per error', () => {
+      expect(refused).to.be.instanceOf(NeuralError)
+      expect({ kind: refused.kind, code: refused.code, exitCode: refused.exitCode }).to.deep.equal({ kind: 'input', code: 'STRATEGY_TYPECHECK', exitCode: 2 })
+      expect(refused.message).to.equal('typo.ts: 2 type errors (--no-typecheck skips this check)')
+      expect(refused.details).to.deep.equal(TYPO_DETAILS('typo.ts'))
+    })
+
+    it('checks every file before loading any of them, so no worker thread has started', () => {
+      expect(existsSync(marker)).to.equal(false)
+    })
+
+    it('keeps this thread free while it checks, so Ctrl-C can end the command within a second', async () => {
+      // Checked in this thread, the program would be built before any timer could fire.
+      const check = loadStrategies(['typo.ts'], { cwd: strats, typecheck: true }).then(() => 'check', () => 'check')
+      const timer = new Promise<string>((resolve) => setTimeout(() => resolve('timer'), 100))
+      expect(await Promise.race([check, timer])).to.equal('timer')
+      await check
+    })
+
+    it('loads the same file unchecked without typecheck (the default)', async () => {
+      const l = await loadStrategyFile('typo.ts', { cwd: strats })
+      expect(l.strategy.name).to.equal('typo')
+    })
+
+    it('does not type-check .js and .mjs strategies', async () => {
+      writeFileSync(path.join(strats, 'untyped.mjs'), "export default { name: 'untyped', markets: ['*'], onTick(tick, ctx) { if (tick.yesPrize) ctx.log('x') } }\n")
+      const l = await loadStrategyFile('untyped.mjs', { cwd: strats, typecheck: true })
+      expect(l.strategy.name).to.equal('untyped')
+    })
   })
 })

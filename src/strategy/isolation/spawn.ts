@@ -1,13 +1,9 @@
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { NeuralError } from '../../errors.js'
 import type { Strategy } from '../api.js'
+import { workerEntry } from '../worker-entry.js'
 import { DEFAULT_ISOLATION, type StrategyWorker } from './isolated-runner.js'
 import type { FromWorker, StrategyMeta } from './protocol.js'
-
-/** The worker entry next to this file: host.ts under tsx (tests), host.js when built. */
-const HOST = new URL(import.meta.url.endsWith('.ts') ? './host.ts' : './host.js', import.meta.url)
 
 export interface SpawnOptions {
   /** @default 512 */
@@ -38,14 +34,9 @@ export function strategyFromMeta(meta: StrategyMeta): Strategy {
  */
 export function spawnStrategyWorker(file: string, label: string, options: SpawnOptions = {}): Promise<StrategyWorker> {
   const maxHeapMb = options.maxHeapMb ?? DEFAULT_ISOLATION.maxHeapMb
-  // From source (tests, `tsx`) the host is TypeScript: Node 20 does not apply the parent's loader
-  // hooks to a worker, so the worker registers tsx itself before importing the host.
-  const fromSource = HOST.pathname.endsWith('.ts')
-  const entry = fromSource
-    ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(HOST.href)}) })`
-    : HOST
-  const worker = new Worker(entry, {
-    eval: fromSource,
+  const host = workerEntry('./host', import.meta.url)
+  const worker = new Worker(host.entry, {
+    ...host.options,
     workerData: { file, label },
     resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: 64 },
     // Whatever a strategy prints goes to our stderr: stdout may be NDJSON.

@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { Worker } from 'node:worker_threads'
+import type ts from 'typescript'
+import { NeuralError } from '../errors.js'
+import { displayPath, neuralTypesEntry } from './user-module.js'
+import { workerEntry } from './worker-entry.js'
+
+/**
+ * Type-check TypeScript strategy files before they run, against neural's own strategy types, so a
+ * `ctx.log('x')` or a misspelt tick field is an error at load rather than at runtime (or never).
+ * The TypeScript compiler (several MB) is imported only here, only when a .ts strategy is checked.
+ */
+
+/** Diagnostics shown in full; the rest are counted. */
+export const TYPECHECK_SHOWN = 5
+
+export interface TypecheckOptions {
+  /** Paths in messages are relative to this when inside it. @default process.cwd() */
+  cwd?: string
+}
+
+/** What a failed check reports: the one-line message and one line per diagnostic shown. */
+export interface TypeErrorReport {
+  message: string
+  details: string[]
+}
+
+/**
+ * Check `files` (absolute paths) in a worker thread of its own; throws STRATEGY_TYPECHECK (input,
+ * exit 2) with one `details` line per type error. In a worker because building the program keeps a
+ * thread busy for a second or more, and Ctrl-C must end the command within a second at every stage.
+ */
+export async function typecheckStrategyFiles(files: readonly string[], options: TypecheckOptions = {}): Promise<void> {
+  if (files.length === 0) return
+  const cwd = options.cwd ?? process.cwd()
+  const checker = workerEntry('./typecheck-worker', import.meta.url)
+  const worker = new Worker(checker.entry, { ...checker.options, workerData: { files, cwd } })
+  const report = await new Promise<TypeErrorReport | undefined>((resolve, reject) => {
+    const failed = (why: string, cause?: unknown) => reject(new NeuralError('internal', 'INTERNAL', `the type check of ${files.map((f) => displayPath(f, cwd)).join(', ')} failed: ${why} (--no-typecheck skips it)`, { cause }))
+    worker.once('message', (m: { report?: TypeErrorReport; failure?: string }) => (m.failure === undefined ? resolve(m.report) : failed(m.failure)))
+    worker.once('error', (error) => failed(error.message, error))
+    worker.once('exit', (code) => failed(`its thread exited (code ${code})`))
+  })
+  void worker.terminate()
+  if (report) throw new NeuralError('input', 'STRATEGY_TYPECHECK', report.message, { details: report.details })
+}
+
+/**
+ * One program over all `files` with noEmit, in this thread. A report when a file, or a local file it
+ * imports, has a type error; undefined when there is none. A file with a syntax error passes:
+ * loading it reports that error with esbuild's message, as it does without the check.
+ */
+export async function findTypeErrors(files: readonly string[], cwd: string): Promise<TypeErrorReport | undefined> {
+  const { default: typescript } = await import('typescript')
+  const program = createProgram(typescript, files)
+  const own = neuralSourceDir()
+  const userFiles = program.getSourceFiles().filter((sf) =>
+    !sf.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sf) && !(own && isInside(sf.fileName, own)))
+  if (userFiles.some((sf) => program.getSyntacticDiagnostics(sf).length > 0)) return undefined
+  const diagnostics = [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...userFiles.flatMap((sf) => program.getSemanticDiagnostics(sf)),
+  ].filter((d) => d.category === typescript.DiagnosticCategory.Error)
+  if (diagnostics.length === 0) return undefined
+  return typeErrorReport(typescript, diagnostics, files, cwd)
+}
+
+/**
+ * The options a strategy is checked with: strict, as `tsc --init` sets up a project, except
+ * noImplicitAny (an unannotated handler parameter or a package without types is not a fault in
+ * the strategy's use of neural); module resolution as tsx loads files (bundler: extensionless and
+ * `.ts` imports); Node's globals from @types/node.
+ */
+function compilerOptions(typescript: typeof ts, files: readonly string[]): ts.CompilerOptions {
+  const typeRoots = typeRootsFor(files)
+  const hasNodeTypes = typeRoots.some((root) => existsSync(path.join(root, 'node', 'package.json')))
+  return {
+    noEmit: true,
+    strict: true,
+    noImplicitAny: false,
+    skipLibCheck: true,
+    target: typescript.ScriptTarget.ES2022,
+    lib: ['lib.es2023.d.ts'],
+    module: typescript.ModuleKind.Preserve,
+    moduleResolution: typescript.ModuleResolutionKind.Bundler,
+    allowImportingTsExtensions: true,
+    resolveJsonModule: true,
+    esModuleInterop: true,
+    typeRoots,
+    types: hasNodeTypes ? ['node'] : [],
+  }
+}
+
+function createProgram(typescript: typeof ts, files: readonly string[]): ts.Program {
+  const options = compilerOptions(typescript, files)
+  const host = typescript.createCompilerHost(options)
+  const cache = typescript.createModuleResolutionCache(host.getCurrentDirectory(), (f) => host.getCanonicalFileName(f), options)
+  const fallback = neuralTypesEntry()
+  // As at runtime (user-module.ts): 'neural' resolves normally from the importing file first, and
+  // only when nothing provides it means this running copy of neural.
+  host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, opts, containingSourceFile) =>
+    literals.map((literal) => {
+      const mode = typescript.getModeForUsageLocation(containingSourceFile, literal, opts)
+      const resolved = typescript.resolveModuleName(literal.text, containingFile, opts, host, cache, redirectedReference, mode)
+      if (resolved.resolvedModule || literal.text !== 'neural' || !fallback) return resolved
+      const extension = fallback.endsWith('.d.ts') ? typescript.Extension.Dts : typescript.Extension.Ts
+      return { resolvedModule: { resolvedFileName: fallback, extension, isExternalLibraryImport: false } }
+    })
+  return typescript.createProgram({ rootNames: [...files], options, host })
+}
+
+/**
+ * Where `types: ['node']` is looked for: the `node_modules/@types` of each strategy's own folders
+ * (a project's own @types/node wins), then neural's (a strategy outside any project).
+ */
+function typeRootsFor(files: readonly string[]): string[] {
+  const roots: string[] = []
+  const add = (dir: string) => {
+    if (!roots.includes(dir) && existsSync(dir)) roots.push(dir)
+  }
+  for (const file of files) {
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+      add(path.join(dir, 'node_modules', '@types'))
+      if (path.dirname(dir) === dir) break
+    }
+  }
+  const own = ownNodeTypes()
+  if (own) add(own)
+  return roots
+}
+
+/** The @types folder holding neural's own @types/node (a dependency), if it can be found. */
+function ownNodeTypes(): string | undefined {
+  try {
+    return path.dirname(path.dirname(createRequire(import.meta.url).resolve('@types/node/package.json')))
+  } catch {
+    return undefined
+  }
+}
+
+/** The folder of neural's own code (dist/ or src/): its files are not the strategy's to fix. */
+function neuralSourceDir(): string | undefined {
+  const entry = neuralTypesEntry()
+  return entry && path.dirname(entry)
+}
+
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file)
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
+}
+
+function typeErrorReport(typescript: typeof ts, diagnostics: readonly ts.Diagnostic[], files: readonly string[], cwd: string): TypeErrorReport {
+  const show = (file: string) => displayPath(file, cwd)
+  const lines = diagnostics.map((d) => {
+    // A chain ("Type X is not assignable to type Y." / "  Property z is missing") as one line.
+    const text = typescript.flattenDiagnosticMessageText(d.messageText, '\n').split('\n').map((l) => l.trim()).filter(Boolean).join(' ')
+    if (!d.file || d.start === undefined) return `error TS${d.code}: ${text}`
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start)
+    return `${show(d.file.fileName)}:${line + 1}:${character + 1}: error TS${d.code}: ${text}`
+  })
+  const shown = lines.slice(0, TYPECHECK_SHOWN)
+  if (lines.length > shown.length) shown.push(`and ${lines.length - shown.length} more`)
+  const failing = [...new Set(diagnostics.map((d) => d.file?.fileName).filter((f): f is string => f !== undefined))]
+  const named = (failing.length > 0 ? failing : files).map(show).join(', ')
+  const count = `${diagnostics.length} type error${diagnostics.length === 1 ? '' : 's'}`
+  return { message: `${named}: ${count} (--no-typecheck skips this check)`, details: shown }
+}
