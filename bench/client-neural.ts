@@ -87,6 +87,8 @@ function streamOptions(signer: ReturnType<typeof createSigner> | undefined) {
     channels: CHANNELS,
     batchSize: args['batch-size'] === undefined ? undefined : Number(args['batch-size']),
     batchPauseMs: args['batch-pause-ms'] === undefined ? undefined : Number(args['batch-pause-ms']),
+    // As run-strategy's stream: none of the samples reads history.
+    history: 'on-read' as const,
   }
 }
 

@@ -93,8 +93,9 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   if (options.hook === 'kalshi') channels.push('fill')
   // A placeholder URL on replay: the stream never connects, it only parses what ingest() is given.
   if (money) channels.push('lifecycle')
-  const replayStream = replaying ? new MarketStream({ wsUrl: 'ws://replay.invalid', channels }) : undefined
-  const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels))
+  // Every strategy runs in a worker with a store of its own: nothing reads this store's history.
+  const replayStream = replaying ? new MarketStream({ wsUrl: 'ws://replay.invalid', channels, history: 'on-read' }) : undefined
+  const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels, undefined, 'on-read'))
 
   const engine = new StrategyEngine({
     strategies,

@@ -63,7 +63,8 @@ async function load(): Promise<Strategy | undefined> {
 
 const strategy = await load()
 if (strategy) {
-  const store = new MarketStore()
+  // History only for the markets the strategy asks about: a store per worker, each with every market.
+  const store = new MarketStore(undefined, 'on-read')
   let runner: StrategyRunner | undefined
   let positions: Position[] = []
   /** The latest state of each game the engine sent (ctx.game), frozen. */
