@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import Module, { register } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
 
 /**
  * Importing user code (strategies, `--hook module:` files) without a build step: TypeScript through
@@ -62,6 +61,16 @@ function installSelfResolution(): void {
 }
 
 /**
+ * tsx is imported only for a TypeScript file: merely loading its API costs ~16 MB of RSS, which a
+ * JavaScript strategy, and the main thread of run-strategy (whose strategies load in workers),
+ * need not pay.
+ */
+async function importTypeScript(url: string): Promise<unknown> {
+  const { tsImport } = await import('tsx/esm/api')
+  return tsImport(url, import.meta.url)
+}
+
+/**
  * Whether `import 'neural'` resolves from `file` by Node's own rules: an installed neural in a
  * node_modules above it, or a file inside neural's own package (self-reference) whose entry is
  * built. Only when it does not is the fallback hook installed: module.register starts a loader
@@ -100,7 +109,7 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   if (!neuralResolvesFrom(file)) installSelfResolution()
   const url = pathToFileURL(file).href
   const ext = path.extname(file).toLowerCase()
-  const ns = (TS_EXTENSIONS.includes(ext) ? await tsImport(url, import.meta.url) : await import(url)) as Record<string, unknown>
+  const ns = (TS_EXTENSIONS.includes(ext) ? await importTypeScript(url) : await import(url)) as Record<string, unknown>
   const inner = ns.default as Record<string, unknown> | undefined
   if (inner !== null && typeof inner === 'object' && inner.__esModule === true) return inner
   return ns
