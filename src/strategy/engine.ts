@@ -10,6 +10,7 @@ import { resolveParams } from './params.js'
 import { deepFreeze, readOnlyStore } from './read-only.js'
 import { IsolatedRunner, type IsolationLimits } from './isolation/isolated-runner.js'
 import type { SharedItem } from './isolation/protocol.js'
+import { packBatch, TickerTable } from './isolation/shared-batch.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
 import { strategyMarkets, type StrategyMarkets } from './markets.js'
 import { watchesGame } from './games.js'
@@ -75,6 +76,7 @@ export class StrategyEngine {
   private readonly listeners = new Set<Listener>()
   private readonly routes = new Map<string, Route>()
   private shared: SharedItem[] = []
+  private readonly sharedTickers = new TickerTable()
   private sharedScheduled = false
   private dispatched = 0
   private signalCount = 0
@@ -169,7 +171,7 @@ export class StrategyEngine {
     }
     if (this.isolated.length > 0 && event.type !== 'fill') {
       // Every market event goes to every worker (its store stays complete; its handlers see only
-      // their markets), in one batch per event-loop turn serialised once for all of them.
+      // their markets), in one batch per event-loop turn packed once for all of them.
       this.share({ event, ts })
     }
     this.maybeReport(ts)
@@ -265,8 +267,8 @@ export class StrategyEngine {
     if (this.shared.length === 0) return
     const items = this.shared
     this.shared = []
-    const json = JSON.stringify(items)
-    for (const r of this.isolated) r.feedShared(json, items)
+    const batch = packBatch(items, this.sharedTickers)
+    for (const r of this.isolated) r.feedShared(batch, items, this.sharedTickers.list)
   }
 
   private emit(event: EngineEvent): void {
