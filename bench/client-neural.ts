@@ -129,10 +129,11 @@ async function streamMode(): Promise<void> {
   stream.on('trade', feed)
   if (engine.subscriptions().books.length > 0) stream.on('book', feed)
   // Frames are counted as they enter the stream (not by the events it emits, which it may skip or
-  // merge); the last one is complete once the socket callback returns, hence setImmediate.
+  // merge); the last one is complete once the socket callback returns, hence setImmediate, and once
+  // every strategy has handled it: workers may still be behind, and their work belongs to the window.
   stream.on('frame', (raw: string) => {
     lastRaw = raw
-    if (countWindow.isLast(++frameNo)) setImmediate(() => countWindow.complete())
+    if (countWindow.isLast(++frameNo)) setImmediate(() => void engine.settle().then(() => countWindow.complete()))
   })
 
   await stream.start()
