@@ -7,7 +7,7 @@
  * dropped, nothing bundled) into bench/.plain/, at its path in the repository, so relative imports,
  * `import.meta.url` and node_modules resolve as they do from the source.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -19,9 +19,15 @@ const OPTIONS: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts
 /** Relative imports, and any other relative .js path in a string (a worker's entry: `new URL('./host.js', import.meta.url)`). */
 const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]|['"](\.{1,2}\/[^'"\s]+\.js)['"]/g
 
-/** Transpile `entries` (repository-relative .ts paths) and what they import; returns the output path of each entry. */
+/** Sources transpiled by this process: a child already running from bench/.plain/ may be reading them. */
+const done = new Set<string>()
+
+/**
+ * Transpile `entries` (repository-relative .ts paths) and what they import; returns the output path
+ * of each entry. A file is written once per process, and only when it changed, by rename: a child
+ * started earlier may be loading the same files.
+ */
 export function plainScripts(entries: string[]): string[] {
-  const done = new Set<string>()
   const todo = entries.map((e) => path.join(REPO, e))
   while (todo.length > 0) {
     const source = todo.pop()!
@@ -30,7 +36,10 @@ export function plainScripts(entries: string[]): string[] {
     const out = path.join(PLAIN_DIR, path.relative(REPO, source)).replace(/\.ts$/, '.js')
     const js = source.endsWith('.ts') ? ts.transpileModule(readFileSync(source, 'utf8'), { compilerOptions: OPTIONS, fileName: source }).outputText : readFileSync(source, 'utf8')
     mkdirSync(path.dirname(out), { recursive: true })
-    writeFileSync(out, js)
+    if (!existsSync(out) || readFileSync(out, 'utf8') !== js) {
+      writeFileSync(`${out}.${process.pid}.tmp`, js)
+      renameSync(`${out}.${process.pid}.tmp`, out)
+    }
     for (const [, imported, mentioned] of js.matchAll(RELATIVE_IMPORT)) {
       const target = path.resolve(path.dirname(source), (imported ?? mentioned)!)
       const ts = target.replace(/\.js$/, '.ts')
