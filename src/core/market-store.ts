@@ -150,6 +150,11 @@ class StoredMarket implements MarketState {
     this.bookSource = source
   }
 
+  /** The public fields as plain data: the numbers live behind getters, which JSON.stringify would skip. */
+  toJSON(): Omit<MarketState, 'book'> {
+    return { ticker: this.ticker, tick: this.tick, lastTrade: this.lastTrade, lifecycle: this.lifecycle, yesBid: this.yesBid, yesAsk: this.yesAsk, yesPrice: this.yesPrice, volume: this.volume, openInterest: this.openInterest, lastUpdate: this.lastUpdate }
+  }
+
   /** Start keeping history here, from the present state. */
   keepHistory(length: number): MarketHistory {
     this.history ??= new MarketHistory(length)

@@ -16,6 +16,14 @@ describe('market store', () => {
     expect([s.yesBid, s.yesAsk, s.yesPrice, s.volume, s.lastUpdate]).to.deep.equal([0.55, 0.57, 0.56, 12.5, 1_010])
   })
 
+  it('serialises to its fields as plain data, absent prices left out', () => {
+    const store = new MarketStore()
+    store.applyTrade({ type: 'trade', ticker: 'A-B-C', tradeId: 't1', side: 'yes', quantity: 2, price: 0.56, noPrice: 0.44, ts: 1_010, receivedAt: 1_012 })
+    expect(JSON.parse(JSON.stringify(store.get('A-B-C')))).to.deep.equal({
+      ticker: 'A-B-C', lastTrade: { type: 'trade', ticker: 'A-B-C', tradeId: 't1', side: 'yes', quantity: 2, price: 0.56, noPrice: 0.44, ts: 1_010, receivedAt: 1_012 }, yesPrice: 0.56, lastUpdate: 1_010,
+    })
+  })
+
   it('has no tick or trade for a market that only had a lifecycle event', () => {
     const store = new MarketStore()
     store.applyLifecycle({ type: 'lifecycle', ticker: 'A-B-C', event: 'activated', receivedAt: 5 })
