@@ -1,5 +1,6 @@
 import type { Book, Lifecycle, Tick, Trade } from './types.js'
 import { MarketHistory, type HistoryPoint } from './market-history.js'
+import { PackedUuid } from './packed-uuid.js'
 
 export type { HistoryPoint }
 
@@ -75,7 +76,9 @@ class StoredMarket implements MarketState {
   private tLastUpdate = 0
   private tReceivedAt = 0
   private hasTrade = false
-  private rId?: string
+  /** The last trade's id: a UUID packed into numbers (see packed-uuid.ts), any other id as is. */
+  private readonly rUuid = new PackedUuid()
+  private rIdText?: string
   private rSide: Trade['side'] = 'yes'
   private rQuantity = 0
   private rPrice = 0
@@ -120,12 +123,14 @@ class StoredMarket implements MarketState {
   /** The latest trade, as it arrived. */
   get lastTrade(): Trade | undefined {
     if (!this.hasTrade) return undefined
-    return { type: 'trade', ticker: this.ticker, tradeId: this.rId, side: this.rSide, quantity: this.rQuantity, price: this.rPrice, noPrice: this.rNoPrice, ts: this.rTs, receivedAt: this.rReceivedAt }
+    return { type: 'trade', ticker: this.ticker, tradeId: this.rIdText ?? this.rUuid.text(), side: this.rSide, quantity: this.rQuantity, price: this.rPrice, noPrice: this.rNoPrice, ts: this.rTs, receivedAt: this.rReceivedAt }
   }
 
   setTrade(t: Trade): void {
     this.hasTrade = true
-    this.rId = t.tradeId
+    // set() holds a UUID, or clears what it held and says no.
+    const packed = this.rUuid.set(t.tradeId ?? '')
+    this.rIdText = packed ? undefined : t.tradeId
     // Our own constant, not the string of the frame (which would live on in this old object).
     this.rSide = t.side === 'yes' ? 'yes' : 'no'
     this.rQuantity = t.quantity
