@@ -72,7 +72,9 @@ export class Child {
   }
 
   send(m: object): void {
-    this.proc.send?.(m)
+    // A child that has just exited on its own (connect mode) closes the channel under a stop; the
+    // error goes to the callback, not to an unhandled 'error' event. A lost reply shows as its exit.
+    this.proc.send?.(m, undefined, {}, () => undefined)
   }
 
   /** The next message of `type` from the child (earlier ones of other types are kept for later). */
