@@ -1,12 +1,13 @@
 /**
  * The orchestrator's child processes: forked (IPC for control) or spawned (a JSON line on stdout),
- * always `node --import tsx`, always stopped at the end, on error and on Ctrl-C: nothing the
- * benchmark starts may outlive it on a 2-core machine.
+ * `node --import tsx` unless run plain (plain.ts), always stopped at the end, on error and on
+ * Ctrl-C: nothing the benchmark starts may outlive it on a 2-core machine.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { ChildMessage } from './control.js'
+import { plainScripts } from './plain.js'
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
 const live = new Set<Child>()
@@ -40,9 +41,13 @@ export class Child {
     })
   }
 
-  /** A bench script with an IPC channel. `nodeArgs` go before the script (e.g. --cpu-prof). */
-  static fork(script: string, args: string[], label: string, nodeArgs: string[] = []): Child {
-    const proc = fork(BENCH_DIR + script, args, { execArgv: ['--import', 'tsx', ...nodeArgs], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  /**
+   * A bench script with an IPC channel. `nodeArgs` go before the script (e.g. --cpu-prof). `plain`:
+   * transpiled to JavaScript and run by plain node, with no loader (see plain.ts).
+   */
+  static fork(script: string, args: string[], label: string, nodeArgs: string[] = [], plain = false): Child {
+    const file = plain ? plainScripts([`bench/${script}`])[0]! : BENCH_DIR + script
+    const proc = fork(file, args, { execArgv: plain ? nodeArgs : ['--import', 'tsx', ...nodeArgs], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     return new Child(label, proc)
   }
 
@@ -67,7 +72,9 @@ export class Child {
   }
 
   send(m: object): void {
-    this.proc.send?.(m)
+    // A child that has just exited on its own (connect mode) closes the channel under a stop; the
+    // error goes to the callback, not to an unhandled 'error' event. A lost reply shows as its exit.
+    this.proc.send?.(m, undefined, {}, () => undefined)
   }
 
   /** The next message of `type` from the child (earlier ones of other types are kept for later). */

@@ -2,6 +2,10 @@
  * The baseline, in its own process: a bare `ws` client that subscribes to the same markets and
  * channels as ours and only JSON.parses each message. Same server, same load, same modes as
  * client-neural.ts; its figures are the ceiling our client is compared against.
+ *
+ * Run by plain node (no tsx: see plain.ts), and with nothing but the parse in its per-frame path in
+ * a throughput window: it does not count frames, the flood server ends the window with a
+ * `bench_end` frame that says how many it sent. Only a latency window reads the clock per frame.
  */
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
@@ -26,14 +30,17 @@ const { values: args } = parseArgs({
 
 const WIRE_CHANNELS = ['ticker', 'trade', 'orderbook_delta']
 
-interface Envelope { type?: string; sent_at_ms?: number }
+interface Envelope { type?: string; sent_at_ms?: number; sent?: number }
+
+/** The frame the flood server sends after the last of a window's frames (see FloodCommand). */
+const END = 'bench_end'
 
 /**
  * Open a socket (signed when a key is given), subscribe everything in one command, resolve when every
  * snapshot is in. The clock starts before the key is read and imported, as in client-neural.ts, and
  * stops at the last snapshot: `connectMs` to the open socket, `subscribeMs` from there to that snapshot.
  */
-async function open(onMessage: (o: Envelope) => void): Promise<{ ws: WebSocket; connectMs: number; subscribeMs: number }> {
+async function open(): Promise<{ ws: WebSocket; connectMs: number; subscribeMs: number }> {
   const tickers = benchTickers(Number(args.markets))
   const t0 = performance.now()
   const keyFile = args['key-file']
@@ -46,24 +53,26 @@ async function open(onMessage: (o: Envelope) => void): Promise<{ ws: WebSocket; 
   const t1 = performance.now()
   let subscribed = 0
   let snapshots = 0
-  let complete = false
-  const done = new Promise<number>((resolve) => {
-    ws.on('message', (data) => {
+  let t2 = 0
+  // A listener for the subscription only, replaced once every snapshot is in.
+  let setup: (data: WebSocket.RawData) => void = () => undefined
+  await new Promise<void>((resolve) => {
+    setup = (data) => {
       const o = JSON.parse(data.toString()) as Envelope
       if (o.type === 'subscribed') subscribed++
       else if (o.type === 'orderbook_snapshot') snapshots++
       else if (o.type === 'error') throw new Error(`the server refused: ${JSON.stringify(o)}`)
-      else onMessage(o)
-      if (!complete && subscribed === WIRE_CHANNELS.length && snapshots === tickers.length) {
-        complete = true
-        resolve(performance.now())
+      if (subscribed === WIRE_CHANNELS.length && snapshots === tickers.length) {
+        t2 = performance.now()
+        resolve()
       }
-    })
+    }
+    ws.on('message', setup)
+    // The parameters ours sends (src/core/subscriptions.ts), so that the server sends both clients the
+    // same frames: with send_initial_snapshot, a ticker per market as well as its book snapshot.
+    ws.send(JSON.stringify({ id: 1, cmd: 'subscribe', params: { channels: WIRE_CHANNELS, market_tickers: tickers, send_initial_snapshot: true, use_yes_price: false } }))
   })
-  // The parameters ours sends (src/core/subscriptions.ts), so that the server sends both clients the
-  // same frames: with send_initial_snapshot, a ticker per market as well as its book snapshot.
-  ws.send(JSON.stringify({ id: 1, cmd: 'subscribe', params: { channels: WIRE_CHANNELS, market_tickers: tickers, send_initial_snapshot: true, use_yes_price: false } }))
-  const t2 = await done
+  ws.off('message', setup)
   return { ws, connectMs: t1 - t0, subscribeMs: t2 - t1 }
 }
 
@@ -71,30 +80,48 @@ async function streamMode(): Promise<void> {
   const setupStart = performance.now()
   const rss = new RssSampler()
   rss.markIdle()
-  let count = 0
+  /** Data frames handled, as the end frames report them. */
+  let frames = 0
   const recorder = new LatencyRecorder(1 << 20)
   const countWindow = new CountWindow(recorder)
-  const { ws } = await open((o) => {
-    if (countWindow.latencyOn && (o.type === 'ticker' || o.type === 'trade')) recorder.add(epochNowMs() - o.sent_at_ms!)
-    if (countWindow.isLast(++count)) countWindow.complete()
-  })
+  const end = (o: Envelope) => {
+    frames += o.sent!
+    countWindow.complete()
+  }
+  // The whole of the baseline's work per frame.
+  const parse = (data: WebSocket.RawData) => {
+    const o = JSON.parse(data.toString()) as Envelope
+    if (o.type === END) end(o)
+  }
+  // The same, with the time from "sent_at_ms" to here read for ticks and trades.
+  const timed = (data: WebSocket.RawData) => {
+    const o = JSON.parse(data.toString()) as Envelope
+    if (o.type === 'ticker' || o.type === 'trade') recorder.add(epochNowMs() - o.sent_at_ms!)
+    else if (o.type === END) end(o)
+  }
+  const { ws } = await open()
+  let listener = parse
+  ws.on('message', listener)
   ws.once('close', () => process.exit(0))
   process.on('message', (m: ClientCommand) => {
     if (m.cmd === 'stop') {
       ws.terminate()
       process.exit(0)
     }
-    if (m.cmd === 'memory') void send({ type: 'memory', ...rss.figures(), books: 0, frames: count })
+    if (m.cmd === 'memory') void send({ type: 'memory', ...rss.figures(), books: 0, frames })
     if (m.cmd !== 'expect') return
-    // The first frame of the countWindow starts the clock; the socket's own listener runs before ours.
+    ws.off('message', listener)
+    listener = m.latency ? timed : parse
+    ws.on('message', listener)
+    // The first frame of the window starts the clock; the socket's own listener runs before ours.
     ws.prependOnceListener('message', () => countWindow.start())
-    countWindow.arm(m, () => count)
+    countWindow.arm(m, () => frames)
   })
   await send({ type: 'ready', markets: Number(args.markets), setupMs: performance.now() - setupStart })
 }
 
 async function connectMode(): Promise<void> {
-  const { ws, connectMs, subscribeMs } = await open(() => undefined)
+  const { ws, connectMs, subscribeMs } = await open()
   await send({ type: 'connected', connectMs, subscribeMs, totalMs: connectMs + subscribeMs, markets: Number(args.markets) })
   ws.terminate()
 }

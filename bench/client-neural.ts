@@ -1,7 +1,8 @@
 /**
  * Our client, in its own process: the whole user path, socket → parse → normalise → market store
  * and order books (MarketStream) → StrategyEngine running the three sample strategies → a hook that
- * discards every signal. Forked by run.ts; reports over IPC.
+ * discards every signal. Forked by run.ts; reports over IPC. Run by plain node from a transpiled copy
+ * (plain.ts), as the built CLI runs.
  *
  * Modes:
  *  - stream:  subscribe, then count the frames the orchestrator announces (throughput), optionally
@@ -11,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createSigner } from '../src/auth/signer.js'
 import { MarketStream, type ChannelName } from '../src/core/stream.js'
@@ -19,9 +21,6 @@ import type { Strategy } from '../src/strategy/api.js'
 import { StrategyEngine } from '../src/strategy/engine.js'
 import { loadStrategies } from '../src/strategy/loader.js'
 import type { OrderHook } from '../src/strategy/hooks/hook.js'
-import arb from '../strategies/arb.js'
-import meanReversion from '../strategies/mean-reversion.js'
-import momentum from '../strategies/momentum.js'
 import type { ClientCommand } from './control.js'
 import { runChild, sendToParent } from './ipc.js'
 import { CountWindow } from './count-window.js'
@@ -44,6 +43,13 @@ const { values: args } = parseArgs({
 })
 
 const CHANNELS: ChannelName[] = ['ticker', 'trade', 'orderbook']
+/**
+ * The samples, loaded from their files as run-strategy loads a strategy file. Run plain (plain.ts
+ * transpiles them beside this file) they are JavaScript, imported with no loader; a TypeScript
+ * strategy would bring in tsx's loader thread, ~22 MB more RSS on the benchmark machine.
+ */
+const SAMPLES = ['./strategies/arb.js', './strategies/momentum.js', './strategies/mean-reversion.js']
+  .map((f) => fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? f.replace(/\.js$/, '.ts') : f, import.meta.url)))
 const send = sendToParent
 
 // ——— latency instrumentation: the frame listener keeps a reference; the handler reads the stamp ———
@@ -61,14 +67,14 @@ function mark(): void {
   recorder.add(now - sentAtOf(lastRaw))
 }
 
-/** A sample strategy pointed at the benchmark markets, with `mark` at the top of each data handler. */
+/** A sample strategy (already pointed at the benchmark markets) with `mark` at the top of each data handler. */
 function instrument(s: Strategy): Strategy {
   const wrap = <F extends ((event: never, ctx: never) => unknown) | undefined>(fn: F): F =>
     (fn && ((event: never, ctx: never) => {
       mark()
       return fn.call(s, event, ctx)
     })) as F
-  return { ...s, markets: ['KXSIMBENCH*'], onTick: wrap(s.onTick), onTrade: wrap(s.onTrade), onBook: wrap(s.onBook) } as Strategy
+  return { ...s, onTick: wrap(s.onTick), onTrade: wrap(s.onTrade), onBook: wrap(s.onBook) } as Strategy
 }
 
 /** The discarding signal sink: the engine's hook contract, doing nothing. */
@@ -81,14 +87,16 @@ function streamOptions(signer: ReturnType<typeof createSigner> | undefined) {
     channels: CHANNELS,
     batchSize: args['batch-size'] === undefined ? undefined : Number(args['batch-size']),
     batchPauseMs: args['batch-pause-ms'] === undefined ? undefined : Number(args['batch-pause-ms']),
+    // As run-strategy's stream: none of the samples reads history.
+    history: 'on-read' as const,
   }
 }
 
 async function userPath(signer: ReturnType<typeof createSigner> | undefined) {
   const stream = new MarketStream(streamOptions(signer))
   const strategies = args.isolated
-    ? await loadStrategies(['arb', 'momentum', 'mean-reversion'].map((n) => new URL(`./strategies/${n}.ts`, import.meta.url).pathname), { isolated: true })
-    : [arb, momentum, meanReversion].map((s) => instrument(s as Strategy))
+    ? await loadStrategies(SAMPLES, { isolated: true })
+    : (await loadStrategies(SAMPLES)).map((l) => instrument(l.strategy))
   const engine = new StrategyEngine({ strategies, store: stream.store, hooks: [discard] })
   let signals = 0
   engine.onEvent((e) => {
@@ -121,10 +129,11 @@ async function streamMode(): Promise<void> {
   stream.on('trade', feed)
   if (engine.subscriptions().books.length > 0) stream.on('book', feed)
   // Frames are counted as they enter the stream (not by the events it emits, which it may skip or
-  // merge); the last one is complete once the socket callback returns, hence setImmediate.
+  // merge); the last one is complete once the socket callback returns, hence setImmediate, and once
+  // every strategy has handled it: workers may still be behind, and their work belongs to the window.
   stream.on('frame', (raw: string) => {
     lastRaw = raw
-    if (countWindow.isLast(++frameNo)) setImmediate(() => countWindow.complete())
+    if (countWindow.isLast(++frameNo)) setImmediate(() => void engine.settle().then(() => countWindow.complete()))
   })
 
   await stream.start()

@@ -6,8 +6,12 @@
 
 /** Orchestrator → flood server. */
 export type FloodCommand =
-  /** Send `count` data frames to the client that connected with `?client=NAME`: as fast as its socket takes them, or paced. */
-  | { cmd: 'flood'; client: string; count: number; ratePerSec?: number }
+  /**
+   * Send `count` data frames to the client that connected with `?client=NAME`: as fast as its socket
+   * takes them, or paced. `end`: then one `{"type":"bench_end","sent":count}` frame, so a client
+   * that counts nothing (the baseline) knows its window is over.
+   */
+  | { cmd: 'flood'; client: string; count: number; ratePerSec?: number; end?: boolean }
   | { cmd: 'stop' }
 
 /** Flood server → orchestrator. */

@@ -26,7 +26,8 @@ export class CountWindow {
     this.target = base + m.count
     this.startedAt = 0
     this.latencyOn = m.latency
-    this.recorder.reset(m.count)
+    // Only a latency window records: a throughput window must not grow the buffer to its frame count.
+    if (m.latency) this.recorder.reset(m.count)
     let timer: NodeJS.Timeout | undefined
     const report = (complete: boolean) => {
       const elapsedMs = performance.now() - this.startedAt

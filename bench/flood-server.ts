@@ -120,7 +120,7 @@ function write(socket: Socket, text: string): boolean {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-async function flood(conn: Connection, count: number, ratePerSec: number | undefined): Promise<FloodReply> {
+async function flood(conn: Connection, count: number, ratePerSec: number | undefined, end = false): Promise<FloodReply> {
   const started = performance.now()
   let sent = 0
   if (ratePerSec === undefined) {
@@ -140,6 +140,10 @@ async function flood(conn: Connection, count: number, ratePerSec: number | undef
       }
       if (sent < count) await sleep(PACE_TICK_MS)
     }
+  }
+  if (end) {
+    const json = `{"type":"bench_end","sent":${count}}`
+    write(conn.socket, frameHeader(json.length) + json)
   }
   const elapsedMs = performance.now() - started
   return { type: 'flooded', sent, elapsedMs, achievedPerSec: Math.round((sent * 1000) / Math.max(elapsedMs, 1e-3)) }
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
           return
         }
         try {
-          send(await flood(conn, m.count, m.ratePerSec))
+          send(await flood(conn, m.count, m.ratePerSec, m.end))
         } catch (error) {
           send({ type: 'failed', message: (error as Error).message })
         }

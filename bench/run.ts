@@ -4,7 +4,7 @@
  * Every server and every client runs in a process of its own, on 127.0.0.1:
  *  1. throughput and latency: bench/flood-server.ts feeds our client (client-neural.ts: the whole
  *     user path up to the three sample strategies) and then, identically, the bare-ws baseline
- *     (client-bare.ts);
+ *     (client-bare.ts); both clients run under plain node, transpiled beforehand (plain.ts);
  *  2. peak RSS: a flood server with 5,000 markets, each client subscribed to all of them (ours with
  *     books kept) and fed enough frames that the store's per-market history is full;
  *  3. connect + signed handshake + subscribe 500 markets: against the simulator, which verifies the
@@ -37,10 +37,16 @@ const quick = process.argv.includes('--quick')
 const profile = process.argv.includes('--profile')
 
 const PLAN = quick
-  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, connectMarkets: 500, connectRuns: 3, fanoutConsumers: 4, fanoutMessages: 20_000, dashboardRuns: 1, dashboardWindowMs: 4_000, dashboardSimRate: 5_000, startupRuns: 3 }
-  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, connectMarkets: 500, connectRuns: 5, fanoutConsumers: 4, fanoutMessages: 100_000, dashboardRuns: 3, dashboardWindowMs: 10_000, dashboardSimRate: 5_000, startupRuns: 5 }
+  ? { floodMarkets: 500, warmup: 50_000, throughputMessages: 200_000, throughputRuns: 2, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 2_000, memoryMarkets: 5_000, memoryMessages: 500_000, memoryCheckpoint: 250_000, connectMarkets: 500, connectRuns: 3, fanoutConsumers: 4, fanoutMessages: 20_000, dashboardRuns: 1, dashboardWindowMs: 4_000, dashboardSimRate: 5_000, startupRuns: 3 }
+  : { floodMarkets: 500, warmup: 100_000, throughputMessages: 1_000_000, throughputRuns: 3, latencyRates: [1_000, 10_000, 50_000], latencyWindowMs: 10_000, memoryMarkets: 5_000, memoryMessages: 3_000_000, memoryCheckpoint: 1_000_000, connectMarkets: 500, connectRuns: 5, fanoutConsumers: 4, fanoutMessages: 100_000, dashboardRuns: 3, dashboardWindowMs: 10_000, dashboardSimRate: 5_000, startupRuns: 5 }
 
-const TARGET = { throughputRatio: 0.6, p99Ms: 1, peakRssMb: 150, connectMs: 150, backlogGrowthMs: 1, versionMs: 350, firstTickMs: 1000 }
+/**
+ * Issue 18's targets: throughput per CPU-second of the client (steadier than per wall-clock second
+ * on a shared machine); p99 and peak RSS also against the baseline in the same run; no backlog at
+ * 50k/s means the lag stays under `maxLagMs` over the whole window; RSS is flat when the peak after
+ * the checkpoint is within `rssGrowth` of the peak at it.
+ */
+const TARGET = { throughputRatio: 0.7, p99Ms: 1, p99VsBare: 1.5, peakRssVsBare: 1.25, rssGrowth: 1.05, connectMs: 150, maxLagMs: 50, versionMs: 350, firstTickMs: 1000 }
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
 
 const median = (xs: number[]) => {
@@ -71,7 +77,7 @@ async function measure(kind: Kind, client: Child, server: Child, count: number, 
   const windowMs = ratePerSec ? (count * 1000) / ratePerSec : 0
   client.send({ cmd: 'expect', count, latency, timeoutMs: windowMs + 120_000 })
   await client.next('armed', 10_000)
-  server.send({ cmd: 'flood', client: kind, count, ratePerSec })
+  server.send({ cmd: 'flood', client: kind, count, ratePerSec, end: kind === 'bare' })
   const [flooded, counted] = await Promise.all([server.next<Flooded>('flooded', windowMs + 120_000), client.next<Counted>('counted', windowMs + 125_000)])
   return { counted, flooded }
 }
@@ -79,14 +85,14 @@ async function measure(kind: Kind, client: Child, server: Child, count: number, 
 function latencySide(c: Counted): LatencySide {
   const l = c.latency!
   const growthMs = l.lastTenthP50Ms - l.firstTenthP50Ms
-  return { ...l, receivedPerSec: c.perSec, complete: c.complete, growthMs, backlogGrows: !c.complete || growthMs > TARGET.backlogGrowthMs }
+  return { ...l, receivedPerSec: c.perSec, complete: c.complete, growthMs, backlogGrows: !c.complete || l.maxMs > TARGET.maxLagMs }
 }
 
 interface LatencyFigures { side: LatencySide; sentPerSec: number; messages: number }
 interface StreamFigures { throughput: Record<Kind, ThroughputSide>; pairRatios: number[]; cpuRatios: number[]; latency: Map<number, Record<Kind, LatencyFigures>>; isolated: IsolatedFigures }
 
 /** The same client with the samples in worker threads (as run-strategy runs them), run right after each in-process run. */
-interface IsolatedFigures { side: ThroughputSide; pairRatios: number[] }
+interface IsolatedFigures { side: ThroughputSide; pairRatios: number[]; cpuRatiosToBare: number[] }
 
 /**
  * Both clients connect to the flood server and take turns: warm-up, then throughput runs in pairs
@@ -97,11 +103,13 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
   const clients = {} as Record<Kind, Child>
   for (const kind of KINDS) {
     const nodeArgs = kind === 'neural' && profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(BENCH_DIR, 'profiles')] : []
-    clients[kind] = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.floodMarkets)], `${kind} client`, nodeArgs)
+    clients[kind] = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.floodMarkets)], `${kind} client`, nodeArgs, true)
   }
-  const isolated = Child.fork('client-neural.ts', ['--mode', 'stream', '--ws-url', `${wsUrl}?client=isolated`, '--markets', String(PLAN.floodMarkets), '--isolated'], 'neural client (isolated strategies)')
+  const isolated = Child.fork('client-neural.ts', ['--mode', 'stream', '--ws-url', `${wsUrl}?client=isolated`, '--markets', String(PLAN.floodMarkets), '--isolated'], 'neural client (isolated strategies)', [], true)
   const isolatedRuns: number[] = []
   const isolatedCpuRuns: number[] = []
+  /** Per CPU-second (all threads, so the workers too) against the baseline's run of the same pair. */
+  const isolatedCpuRatios: number[] = []
   try {
     for (const kind of KINDS) await clients[kind].next('ready', 60_000)
     await isolated.next('ready', 60_000)
@@ -122,6 +130,7 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
       if (!iso.counted.complete) throw new Error(`isolated: only ${iso.counted.received} of ${PLAN.throughputMessages} frames arrived`)
       isolatedRuns.push(iso.counted.perSec)
       isolatedCpuRuns.push(iso.counted.perCpuSec)
+      isolatedCpuRatios.push(iso.counted.perCpuSec / cpuRuns.bare[i]!)
       progress(`throughput run ${i + 1}: neural with strategies in worker threads ${iso.counted.perSec.toLocaleString('en-US')} msgs/s (${iso.counted.perCpuSec.toLocaleString('en-US')} per CPU-s)`)
       pairRatios.push(runs.neural[i]! / runs.bare[i]!)
       cpuRatios.push(cpuRuns.neural[i]! / cpuRuns.bare[i]!)
@@ -146,7 +155,7 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
       pairRatios,
       cpuRatios,
       latency,
-      isolated: { side: isolatedSide, pairRatios: isolatedRuns.map((x, i) => x / runs.neural[i]!) },
+      isolated: { side: isolatedSide, pairRatios: isolatedRuns.map((x, i) => x / runs.neural[i]!), cpuRatiosToBare: isolatedCpuRatios },
     }
   } finally {
     await Promise.all([...KINDS.map((k) => clients[k].stop()), isolated.stop()])
@@ -156,19 +165,22 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
 /**
  * Peak RSS with every benchmark market subscribed and its book kept: each client in turn takes
  * `memoryMessages` frames unpaced (enough, in a full run, for every market's bounded history in the
- * store to fill), then reports its RSS.
+ * store to fill), reporting its RSS after the first `memoryCheckpoint` of them and at the end.
  */
 async function memoryFigures(server: Child, wsUrl: string): Promise<Record<Kind, MemorySide>> {
   const out = {} as Record<Kind, MemorySide>
   for (const kind of KINDS) {
-    const client = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.memoryMarkets)], `${kind} memory client`)
+    const client = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.memoryMarkets)], `${kind} memory client`, [], true)
     try {
       await client.next('ready', 120_000)
-      const { counted } = await measure(kind, client, server, PLAN.memoryMessages, undefined, false)
+      const first = await measure(kind, client, server, PLAN.memoryCheckpoint, undefined, false)
+      client.send({ cmd: 'memory' })
+      const { type: _t, ...atCheckpoint } = await client.next<Memory>('memory', 10_000)
+      const { counted } = await measure(kind, client, server, PLAN.memoryMessages - PLAN.memoryCheckpoint, undefined, false)
       client.send({ cmd: 'memory' })
       const { type: _type, ...side } = await client.next<Memory>('memory', 10_000)
-      out[kind] = side
-      progress(`${kind}: peak RSS ${side.maxRssMb} MB with ${PLAN.memoryMarkets} markets after ${counted.received.toLocaleString('en-US')} frames (${counted.perSec.toLocaleString('en-US')}/s)`)
+      out[kind] = { ...side, atCheckpoint }
+      progress(`${kind}: peak RSS ${atCheckpoint.maxRssMb} MB after ${first.counted.received.toLocaleString('en-US')} frames, ${side.maxRssMb} MB after ${(first.counted.received + counted.received).toLocaleString('en-US')} with ${PLAN.memoryMarkets} markets (${counted.perSec.toLocaleString('en-US')}/s)`)
     } finally {
       await client.stop()
     }
@@ -179,7 +191,7 @@ async function memoryFigures(server: Child, wsUrl: string): Promise<Record<Kind,
 async function connectFigures(kind: 'neural' | 'bare', wsUrl: string, keyFile: string, extra: string[] = []): Promise<ConnectSide> {
   const runs: Connected[] = []
   for (let i = 0; i < PLAN.connectRuns; i++) {
-    const client = Child.fork(`client-${kind}.ts`, ['--mode', 'connect', '--ws-url', wsUrl, '--markets', String(PLAN.connectMarkets), '--key-file', keyFile, ...extra], `${kind} connect client`)
+    const client = Child.fork(`client-${kind}.ts`, ['--mode', 'connect', '--ws-url', wsUrl, '--markets', String(PLAN.connectMarkets), '--key-file', keyFile, ...extra], `${kind} connect client`, [], true)
     try {
       runs.push(await client.next<Connected>('connected', 60_000))
     } finally {
@@ -236,6 +248,10 @@ async function main(): Promise<void> {
 
     // The median of back-to-back pairs: each ratio compares two runs under the same machine load.
     const ratio = median(stream.pairRatios)
+    const cpuRatio = median(stream.cpuRatios)
+    const isolatedCpuRatio = median(stream.isolated.cpuRatiosToBare)
+    const rssRatio = memory.neural.maxRssMb / memory.bare.maxRssMb
+    const rssGrowth = memory.neural.maxRssMb / memory.neural.atCheckpoint!.maxRssMb
     const rows = PLAN.latencyRates.map((rate) => {
       const { neural: n, bare: b } = stream.latency.get(rate)!
       return { ratePerSec: rate, messages: n.messages, sentPerSec: n.sentPerSec, neural: n.side, bare: b.side }
@@ -244,12 +260,24 @@ async function main(): Promise<void> {
     const at50k = rows.find((r) => r.ratePerSec === 50_000)!
     const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d
     const results: Results = {
-      summary: { throughputRatio: round(ratio), p99Ms: round(at10k.neural.p99Ms), peakRssMb: memory.neural.maxRssMb, connectMs: round(conNeural.medianMs, 1), versionMs: startup.version.medianMs, firstTickMs: startup.firstTick.medianMs },
+      summary: {
+        throughputRatio: round(cpuRatio),
+        isolatedThroughputRatio: round(isolatedCpuRatio),
+        peakRssMb: memory.neural.maxRssMb,
+        bareRssMb: memory.bare.maxRssMb,
+        p99Ms: round(at10k.neural.p99Ms),
+        bareP99Ms: round(at10k.bare.p99Ms),
+        connectMs: round(conNeural.medianMs, 1),
+        versionMs: startup.version.medianMs,
+        firstTickMs: startup.firstTick.medianMs,
+      },
       targets: {
-        throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws`, value: round(ratio), met: ratio >= TARGET.throughputRatio },
+        throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws per CPU-second`, value: round(cpuRatio), met: cpuRatio >= TARGET.throughputRatio },
         p99Ms: { target: `p99 ≤ ${TARGET.p99Ms} ms at 10k msgs/s`, value: round(at10k.neural.p99Ms), met: at10k.neural.p99Ms <= TARGET.p99Ms },
-        noBacklogAt50k: { target: `lag growth ≤ ${TARGET.backlogGrowthMs} ms over the 50k msgs/s window`, value: round(at50k.neural.growthMs), met: !at50k.neural.backlogGrows },
-        peakRssMb: { target: `≤ ${TARGET.peakRssMb} MB with ${PLAN.memoryMarkets} markets`, value: memory.neural.maxRssMb, met: memory.neural.maxRssMb <= TARGET.peakRssMb },
+        p99VsBare: { target: `p99 ≤ ${TARGET.p99VsBare}× bare ws's at 10k msgs/s`, value: round(at10k.neural.p99Ms / at10k.bare.p99Ms), met: at10k.neural.p99Ms <= TARGET.p99VsBare * at10k.bare.p99Ms },
+        noBacklogAt50k: { target: `every frame handled, lag ≤ ${TARGET.maxLagMs} ms over the whole 50k msgs/s window`, value: round(at50k.neural.maxMs), met: !at50k.neural.backlogGrows },
+        peakRssMb: { target: `≤ ${TARGET.peakRssVsBare}× bare ws's with ${PLAN.memoryMarkets} markets`, value: round(rssRatio), met: rssRatio <= TARGET.peakRssVsBare },
+        rssFlat: { target: `peak RSS after ${PLAN.memoryMessages.toLocaleString('en-US')} frames ≤ ${TARGET.rssGrowth}× the peak after ${PLAN.memoryCheckpoint.toLocaleString('en-US')}`, value: round(rssGrowth), met: rssGrowth <= TARGET.rssGrowth },
         connectMs: { target: `≤ ${TARGET.connectMs} ms for ${PLAN.connectMarkets} markets`, value: round(conNeural.medianMs, 1), met: conNeural.medianMs <= TARGET.connectMs },
         versionMs: { target: `neural --version ≤ ${TARGET.versionMs} ms`, value: startup.version.medianMs, met: startup.version.medianMs <= TARGET.versionMs },
         firstTickMs: { target: `stream --env sim to its first tick ≤ ${TARGET.firstTickMs} ms`, value: startup.firstTick.medianMs, met: startup.firstTick.medianMs <= TARGET.firstTickMs },
@@ -257,10 +285,10 @@ async function main(): Promise<void> {
       mode: quick ? 'quick' : 'full',
       date: new Date().toISOString(),
       machine: machine(loadAtStart),
-      throughput: { messages: PLAN.throughputMessages, markets: PLAN.floodMarkets, neural: stream.throughput.neural, bare: stream.throughput.bare, pairRatios: stream.pairRatios.map((x) => round(x)), ratio: round(ratio), cpuRatio: round(median(stream.cpuRatios)) },
-      isolatedStrategies: { neural: stream.isolated.side, ratioToInProcess: round(median(stream.isolated.pairRatios)), pairRatios: stream.isolated.pairRatios.map((x) => round(x)) },
+      throughput: { messages: PLAN.throughputMessages, markets: PLAN.floodMarkets, neural: stream.throughput.neural, bare: stream.throughput.bare, pairRatios: stream.pairRatios.map((x) => round(x)), ratio: round(ratio), cpuRatio: round(cpuRatio), cpuRatios: stream.cpuRatios.map((x) => round(x)) },
+      isolatedStrategies: { neural: stream.isolated.side, ratioToInProcess: round(median(stream.isolated.pairRatios)), pairRatios: stream.isolated.pairRatios.map((x) => round(x)), cpuRatioToBare: round(isolatedCpuRatio) },
       latency: { markets: PLAN.floodMarkets, windowMs: PLAN.latencyWindowMs, rows },
-      memory: { markets: PLAN.memoryMarkets, messages: PLAN.memoryMessages, neural: memory.neural, bare: memory.bare },
+      memory: { markets: PLAN.memoryMarkets, messages: PLAN.memoryMessages, checkpoint: PLAN.memoryCheckpoint, neural: memory.neural, bare: memory.bare },
       connect: { markets: PLAN.connectMarkets, runs: PLAN.connectRuns, neural: conNeural, neuralNoBatchPause: conNoPause, bare: conBare },
       fanout,
       dashboard,

@@ -19,9 +19,17 @@ import type { Signal, Strategy } from 'neural'
 
 type Params = { window: number; zScore: number; minVolume: number; quantity: number }
 
+/**
+ * A market's last `window` trades as a ring: once full, each trade overwrites the oldest. (Arrays
+ * that push and shift on every trade keep reallocating their storage, which with thousands of
+ * markets is a steady stream of garbage for the garbage collector.)
+ */
 interface MarketWindow {
   prices: number[]
   quantities: number[]
+  /** Trades held (up to `window`), and where the next one goes. */
+  count: number
+  next: number
   /** The side of the band the last signal was for; undefined when back inside it. */
   excursion?: 'low' | 'high'
 }
@@ -41,14 +49,14 @@ const strategy: Strategy<Params> = {
     const { window, zScore, minVolume, quantity } = ctx.params
     let w = windows.get(trade.ticker)
     if (!w) {
-      w = { prices: [], quantities: [] }
+      w = { prices: new Array<number>(window).fill(0), quantities: new Array<number>(window).fill(0), count: 0, next: 0 }
       windows.set(trade.ticker, w)
     }
     // Statistics of the trades before this one: an outlier must not soften its own z-score.
     let signal: Signal | undefined
-    if (w.prices.length >= window) {
-      const mean = w.prices.reduce((a, b) => a + b, 0) / w.prices.length
-      const variance = w.prices.reduce((a, p) => a + (p - mean) ** 2, 0) / w.prices.length
+    if (w.count >= window) {
+      const mean = w.prices.reduce((a, b) => a + b, 0) / window
+      const variance = w.prices.reduce((a, p) => a + (p - mean) ** 2, 0) / window
       const sd = Math.sqrt(variance)
       const volume = w.quantities.reduce((a, b) => a + b, 0)
       const z = sd > 0 ? (trade.price - mean) / sd : 0
@@ -65,17 +73,15 @@ const strategy: Strategy<Params> = {
             quantity,
             limitPrice: limit,
             confidence: Math.min(1, Math.abs(z) / (2 * zScore)),
-            reason: `yes ${trade.price.toFixed(2)} is ${z.toFixed(1)} sd from the mean ${mean.toFixed(3)} of ${w.prices.length} trades (${volume} contracts)`,
+            reason: `yes ${trade.price.toFixed(2)} is ${z.toFixed(1)} sd from the mean ${mean.toFixed(3)} of ${window} trades (${volume} contracts)`,
           }
         }
       }
     }
-    w.prices.push(trade.price)
-    w.quantities.push(trade.quantity)
-    if (w.prices.length > window) {
-      w.prices.shift()
-      w.quantities.shift()
-    }
+    w.prices[w.next] = trade.price
+    w.quantities[w.next] = trade.quantity
+    w.next = (w.next + 1) % window
+    if (w.count < window) w.count++
     return signal
   },
 }

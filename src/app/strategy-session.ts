@@ -94,8 +94,9 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
   if (wanted.books.length > 0) channels.push('orderbook')
   if (options.hook === 'kalshi') channels.push('fill')
   if (money) channels.push('lifecycle')
-  const replayStream = replaying ? MarketStream.forReplay({ channels }) : undefined
-  const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels))
+  // Every strategy runs in a worker with a store of its own: nothing reads this store's history.
+  const replayStream = replaying ? MarketStream.forReplay({ channels, history: 'on-read' }) : undefined
+  const stream: MarketFeed = replayStream ?? (options.feed ? options.feed(channels) : createMarketStream(exchange!, options.config, channels, undefined, 'on-read'))
 
   const engine = new StrategyEngine({
     strategies,

@@ -4,6 +4,7 @@
  */
 import { MarketStream, type ChannelName, type SubscribeResult } from '../core/stream.js'
 import type { HealthOptions } from '../core/health.js'
+import type { HistoryKeeping } from '../core/market-store.js'
 import { Recorder } from '../core/recorder.js'
 import { GameFeed } from '../nfl/game-feed.js'
 import { liveDataFrame } from '../nfl/live-data-record.js'
@@ -77,7 +78,7 @@ export interface StreamSummary {
 }
 
 /** Builds a MarketStream from resolved config; commands and strategies share it. */
-export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[], health?: HealthOptions): MarketStream {
+export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[], health?: HealthOptions, history?: HistoryKeeping): MarketStream {
   return new MarketStream({
     wsUrl: exchange.wsUrl,
     apiUrl: exchange.apiUrl,
@@ -87,6 +88,7 @@ export function createMarketStream(exchange: Exchange, config: NeuralConfig, cha
     batchSize: config.subscriptionBatchSize,
     channels,
     health,
+    history,
   })
 }
 

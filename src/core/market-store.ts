@@ -1,5 +1,6 @@
 import type { Book, Lifecycle, Tick, Trade } from './types.js'
 import { MarketHistory, type HistoryPoint } from './market-history.js'
+import { PackedUuid } from './packed-uuid.js'
 
 export type { HistoryPoint }
 
@@ -32,34 +33,52 @@ export interface BookSource {
   toBook(): Book
 }
 
+/** NaN marks an absent number in StoredMarket's fields. */
+const some = (x: number): number | undefined => (x === x ? x : undefined)
+
+/**
+ * How a store keeps per-market history: for every market, or only for markets whose history has
+ * been read (from that first read on; a market read before its first update counts as read).
+ */
+export type HistoryKeeping = 'all' | 'on-read'
+
 /**
  * One market's state, long-lived. `book` is built from the live order book only when read: most
  * consumers never look at it, and building one per delta was the stream's largest allocation
  * (profiled). The latest tick and trade are copied into fields rather than kept as the event objects:
  * with 5,000 markets each event lived just long enough to be promoted to V8's old generation and
  * die there, which made up ~70 MB of the benchmark's peak RSS (230 → 161 MB without them).
+ *
+ * Every number is held in a field that only ever holds numbers (NaN when absent, read back as
+ * undefined): V8 updates such a field in place, whereas a field that has also held undefined boxes
+ * each new value in a fresh heap number. With 5,000 markets those boxes lived just as long as the
+ * events did, ten per tick.
  */
 class StoredMarket implements MarketState {
   lifecycle?: Lifecycle
-  yesBid?: number
-  yesAsk?: number
-  yesPrice?: number
-  volume?: number
-  openInterest?: number
   lastUpdate = 0
+  /** Recent history, when kept for this market. */
+  history?: MarketHistory
+  private bid = NaN
+  private ask = NaN
+  private price = NaN
+  private vol = NaN
+  private oi = NaN
   private bookValue?: Book
   private bookSource?: BookSource
   private hasTick = false
-  private tBid?: number
-  private tAsk?: number
-  private tPrice?: number
-  private tNoPrice?: number
-  private tVolume?: number
-  private tOpenInterest?: number
+  private tBid = NaN
+  private tAsk = NaN
+  private tPrice = NaN
+  private tNoPrice = NaN
+  private tVolume = NaN
+  private tOpenInterest = NaN
   private tLastUpdate = 0
   private tReceivedAt = 0
   private hasTrade = false
-  private rId?: string
+  /** The last trade's id: a UUID packed into numbers (see packed-uuid.ts), any other id as is. */
+  private readonly rUuid = new PackedUuid()
+  private rIdText?: string
   private rSide: Trade['side'] = 'yes'
   private rQuantity = 0
   private rPrice = 0
@@ -69,23 +88,34 @@ class StoredMarket implements MarketState {
 
   constructor(readonly ticker: string) {}
 
+  get yesBid(): number | undefined { return some(this.bid) }
+  set yesBid(v: number | undefined) { this.bid = v ?? NaN }
+  get yesAsk(): number | undefined { return some(this.ask) }
+  set yesAsk(v: number | undefined) { this.ask = v ?? NaN }
+  get yesPrice(): number | undefined { return some(this.price) }
+  set yesPrice(v: number | undefined) { this.price = v ?? NaN }
+  get volume(): number | undefined { return some(this.vol) }
+  set volume(v: number | undefined) { this.vol = v ?? NaN }
+  get openInterest(): number | undefined { return some(this.oi) }
+  set openInterest(v: number | undefined) { this.oi = v ?? NaN }
+
   /** The latest tick, as it arrived. */
   get tick(): Tick | undefined {
     if (!this.hasTick) return undefined
     return {
-      type: 'ticker', ticker: this.ticker, yesBid: this.tBid, yesAsk: this.tAsk, yesPrice: this.tPrice, noPrice: this.tNoPrice,
-      volume: this.tVolume, openInterest: this.tOpenInterest, lastUpdate: this.tLastUpdate, receivedAt: this.tReceivedAt,
+      type: 'ticker', ticker: this.ticker, yesBid: some(this.tBid), yesAsk: some(this.tAsk), yesPrice: some(this.tPrice), noPrice: some(this.tNoPrice),
+      volume: some(this.tVolume), openInterest: some(this.tOpenInterest), lastUpdate: this.tLastUpdate, receivedAt: this.tReceivedAt,
     }
   }
 
   setTick(t: Tick): void {
     this.hasTick = true
-    this.tBid = t.yesBid
-    this.tAsk = t.yesAsk
-    this.tPrice = t.yesPrice
-    this.tNoPrice = t.noPrice
-    this.tVolume = t.volume
-    this.tOpenInterest = t.openInterest
+    this.tBid = t.yesBid ?? NaN
+    this.tAsk = t.yesAsk ?? NaN
+    this.tPrice = t.yesPrice ?? NaN
+    this.tNoPrice = t.noPrice ?? NaN
+    this.tVolume = t.volume ?? NaN
+    this.tOpenInterest = t.openInterest ?? NaN
     this.tLastUpdate = t.lastUpdate
     this.tReceivedAt = t.receivedAt
   }
@@ -93,13 +123,16 @@ class StoredMarket implements MarketState {
   /** The latest trade, as it arrived. */
   get lastTrade(): Trade | undefined {
     if (!this.hasTrade) return undefined
-    return { type: 'trade', ticker: this.ticker, tradeId: this.rId, side: this.rSide, quantity: this.rQuantity, price: this.rPrice, noPrice: this.rNoPrice, ts: this.rTs, receivedAt: this.rReceivedAt }
+    return { type: 'trade', ticker: this.ticker, tradeId: this.rIdText ?? this.rUuid.text(), side: this.rSide, quantity: this.rQuantity, price: this.rPrice, noPrice: this.rNoPrice, ts: this.rTs, receivedAt: this.rReceivedAt }
   }
 
   setTrade(t: Trade): void {
     this.hasTrade = true
-    this.rId = t.tradeId
-    this.rSide = t.side
+    // set() holds a UUID, or clears what it held and says no.
+    const packed = this.rUuid.set(t.tradeId ?? '')
+    this.rIdText = packed ? undefined : t.tradeId
+    // Our own constant, not the string of the frame (which would live on in this old object).
+    this.rSide = t.side === 'yes' ? 'yes' : 'no'
     this.rQuantity = t.quantity
     this.rPrice = t.price
     this.rNoPrice = t.noPrice
@@ -121,12 +154,27 @@ class StoredMarket implements MarketState {
     this.bookValue = book
     this.bookSource = source
   }
+
+  /** The public fields as plain data: the numbers live behind getters, which JSON.stringify would skip. */
+  toJSON(): Omit<MarketState, 'book'> {
+    return { ticker: this.ticker, tick: this.tick, lastTrade: this.lastTrade, lifecycle: this.lifecycle, yesBid: this.yesBid, yesAsk: this.yesAsk, yesPrice: this.yesPrice, volume: this.volume, openInterest: this.openInterest, lastUpdate: this.lastUpdate }
+  }
+
+  /** Start keeping history here, from the present state. */
+  keepHistory(length: number): MarketHistory {
+    this.history ??= new MarketHistory(length)
+    if (this.history.length === 0 && this.lastUpdate !== 0) this.history.push(this.lastUpdate, this.yesBid, this.yesAsk, this.yesPrice, this.volume)
+    return this.history
+  }
 }
 
 export interface MarketStoreView {
   get(ticker: string): Readonly<MarketState> | undefined
   tickers(): string[]
-  /** Recent history, oldest first (bounded ring per market). */
+  /**
+   * Recent history, oldest first (bounded ring per market). A store that keeps history 'on-read'
+   * starts keeping a market's with this call, from its present state.
+   */
   history(ticker: string): readonly HistoryPoint[]
   size(): number
 }
@@ -134,12 +182,17 @@ export interface MarketStoreView {
 /**
  * Latest state and best bid/ask per market. Updated by the stream for every event; bounded
  * history per market so a long run does not grow without limit.
+ *
+ * History costs 28 bytes a point, 256 points a market: ~36 MB at 5,000 markets, about half the
+ * benchmark's live heap, for a store nobody may ever ask for it. `keeping: 'on-read'` keeps it only
+ * for the markets someone has asked about.
  */
 export class MarketStore implements MarketStoreView {
   private readonly markets = new Map<string, StoredMarket>()
-  private readonly histories = new Map<string, MarketHistory>()
+  /** 'on-read': markets whose history was asked for before their first update. */
+  private readonly historyWanted = new Set<string>()
 
-  constructor(private readonly historyLength = 256) {}
+  constructor(private readonly historyLength = 256, private readonly keeping: HistoryKeeping = 'all') {}
 
   get(ticker: string): Readonly<MarketState> | undefined {
     return this.markets.get(ticker)
@@ -154,7 +207,13 @@ export class MarketStore implements MarketStoreView {
   }
 
   history(ticker: string): readonly HistoryPoint[] {
-    return this.histories.get(ticker)?.points() ?? []
+    const s = this.markets.get(ticker)
+    if (this.keeping === 'all') return s?.history?.points() ?? []
+    if (!s) {
+      this.historyWanted.add(ticker)
+      return []
+    }
+    return s.keepHistory(this.historyLength).points()
   }
 
   applyTick(tick: Tick): MarketState {
@@ -214,7 +273,7 @@ export class MarketStore implements MarketStoreView {
 
   delete(ticker: string): void {
     this.markets.delete(ticker)
-    this.histories.delete(ticker)
+    this.historyWanted.delete(ticker)
   }
 
   private state(ticker: string): StoredMarket {
@@ -222,16 +281,13 @@ export class MarketStore implements MarketStoreView {
     if (!s) {
       s = new StoredMarket(ticker)
       this.markets.set(ticker, s)
+      if (this.historyWanted.delete(ticker)) s.history = new MarketHistory(this.historyLength)
     }
     return s
   }
 
-  private record(s: MarketState, ts: number): void {
-    let h = this.histories.get(s.ticker)
-    if (!h) {
-      h = new MarketHistory(this.historyLength)
-      this.histories.set(s.ticker, h)
-    }
-    h.push(ts, s.yesBid, s.yesAsk, s.yesPrice, s.volume)
+  private record(s: StoredMarket, ts: number): void {
+    const h = s.history ?? (this.keeping === 'all' ? (s.history = new MarketHistory(this.historyLength)) : undefined)
+    h?.push(ts, s.yesBid, s.yesAsk, s.yesPrice, s.volume)
   }
 }

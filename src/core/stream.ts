@@ -13,7 +13,7 @@ import { Connection, type SocketFactory } from './connection.js'
 import { Emitter } from './emitter.js'
 import { PRICE_SCALE } from './fixed-point.js'
 import { MarketHealth, type HealthOptions, type HealthSummary } from './health.js'
-import { MarketStore } from './market-store.js'
+import { MarketStore, type HistoryKeeping } from './market-store.js'
 import { OrderBooks, type Gap } from './order-book.js'
 import { RestClient } from './rest-client.js'
 import { Subscriptions, type GapBackoff, type SubscriptionInfo } from './subscriptions.js'
@@ -60,6 +60,8 @@ export interface MarketStreamOptions {
   health?: HealthOptions
   /** How re-snapshots after sequence gaps back off per market. @default DEFAULT_GAP_BACKOFF */
   gapBackoff?: GapBackoff
+  /** Per-market history in the store: for every market, or only for those whose history is read. @default 'all' */
+  history?: HistoryKeeping
 }
 
 export interface SubscribeResult {
@@ -102,7 +104,7 @@ export interface StreamEvents extends MarketEventListeners {
 
 export class MarketStream extends Emitter<StreamEvents> {
   /** Latest state per market; read-only views go to commands and strategies. */
-  readonly store = new MarketStore()
+  readonly store: MarketStore
   readonly books = new OrderBooks()
   readonly health: MarketHealth
   private healthTimer?: NodeJS.Timeout
@@ -134,6 +136,7 @@ export class MarketStream extends Emitter<StreamEvents> {
 
   constructor(options: MarketStreamOptions) {
     super()
+    this.store = new MarketStore(undefined, options.history)
     this.opts = {
       timeoutMs: 30_000,
       batchSize: 100,
@@ -179,7 +182,7 @@ export class MarketStream extends Emitter<StreamEvents> {
    * A stream that never connects: record files and tests hand it frames through `ingest`, and it
    * parses them, keeps books and the store, and emits events exactly as a live stream would.
    */
-  static forReplay(options: Pick<MarketStreamOptions, 'channels' | 'now' | 'health'> = {}): MarketStream {
+  static forReplay(options: Pick<MarketStreamOptions, 'channels' | 'now' | 'health' | 'history'> = {}): MarketStream {
     return new MarketStream({ ...options, wsUrl: REPLAY_URL, refreshMs: 0 })
   }
 

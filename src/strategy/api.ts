@@ -140,6 +140,9 @@ export interface StrategyContext<P extends Params = Params> {
   /**
    * Latest state of every market the feed knows: best yes bid/ask, last price, volume, book when
    * kept, and a bounded recent history per market. Read-only: it is kept current by the feed.
+   * `neural run-strategy` keeps a market's history from the first time the strategy reads it
+   * (`ctx.store.history(ticker)`, which then starts with the present state), so a strategy that
+   * wants history reads it early, e.g. on a market's first tick.
    */
   readonly store: MarketStoreView
   /** Parameters: your defaults, overridden by the rc file, overridden by `--param key=value`. */

@@ -10,6 +10,7 @@ import { resolveParams } from './params.js'
 import { deepFreeze, readOnlyStore } from './read-only.js'
 import { IsolatedRunner, type IsolationLimits } from './isolation/isolated-runner.js'
 import type { SharedItem } from './isolation/protocol.js'
+import { packBatch, TickerTable } from './isolation/shared-batch.js'
 import { StrategyRunner, type DataKind } from './strategy-runner.js'
 import { strategyMarkets, type StrategyMarkets } from './markets.js'
 import { watchesGame } from './games.js'
@@ -52,7 +53,11 @@ export interface EngineOptions {
 
 type Runner = StrategyRunner | IsolatedRunner
 
-const KIND: Partial<Record<MarketEvent['type'], DataKind>> = { ticker: 'tick', trade: 'trade', book: 'book' }
+type MarketKind = Exclude<DataKind, 'game'>
+const KIND: Partial<Record<MarketEvent['type'], MarketKind>> = { ticker: 'tick', trade: 'trade', book: 'book' }
+
+/** One market's in-process strategies, by the kind of event each takes: worked out once per market. */
+type Route = Record<MarketKind, StrategyRunner[]>
 
 type Listener = (event: EngineEvent) => void
 
@@ -69,8 +74,9 @@ export class StrategyEngine {
   private readonly hooks: HookRunner
   private readonly clock: EventClock
   private readonly listeners = new Set<Listener>()
-  private readonly routes = new Map<string, Runner[]>()
+  private readonly routes = new Map<string, Route>()
   private shared: SharedItem[] = []
+  private readonly sharedTickers = new TickerTable()
   private sharedScheduled = false
   private dispatched = 0
   private signalCount = 0
@@ -152,20 +158,20 @@ export class StrategyEngine {
     // Fills (the kalshi hook's positions) and lifecycle (the paper hook's settlements) go to the hooks.
     if (event.type === 'fill' || event.type === 'lifecycle') this.hooks.onEvent(event)
     const kind = KIND[event.type]
-    if (kind) {
-      const ticker = (event as Tick | Trade | Book).ticker
-      let frozen: Tick | Trade | Book | undefined
-      for (const r of this.route(ticker)) {
-        if (!r.wants(kind) || r instanceof IsolatedRunner) continue
+    if (kind !== undefined) {
+      const runners = this.route((event as Tick | Trade | Book).ticker)[kind]
+      if (runners.length > 0) {
         // Frozen once, in place: no strategy can change what another (or the store) sees.
         // Ticks and trades are flat, so one freeze does; a book's level arrays need the deep walk.
-        frozen ??= kind === 'book' ? deepFreeze(event as Book) : Object.freeze(event as Tick | Trade)
-        r.deliver(kind, frozen, ts)
+        const frozen = kind === 'book' ? deepFreeze(event as Book) : Object.freeze(event as Tick | Trade)
+        // Each strategy's call is timed from the clock read that ended the previous one.
+        let t: number | undefined
+        for (let i = 0; i < runners.length; i++) t = runners[i]!.deliver(kind, frozen, ts, t)
       }
     }
     if (this.isolated.length > 0 && event.type !== 'fill') {
       // Every market event goes to every worker (its store stays complete; its handlers see only
-      // their markets), in one batch per event-loop turn serialised once for all of them.
+      // their markets), in one batch per event-loop turn packed once for all of them.
       this.share({ event, ts })
     }
     this.maybeReport(ts)
@@ -261,8 +267,8 @@ export class StrategyEngine {
     if (this.shared.length === 0) return
     const items = this.shared
     this.shared = []
-    const json = JSON.stringify(items)
-    for (const r of this.isolated) r.feedShared(json, items)
+    const batch = packBatch(items, this.sharedTickers)
+    for (const r of this.isolated) r.feedShared(batch, items, this.sharedTickers.list)
   }
 
   private emit(event: EngineEvent): void {
@@ -276,14 +282,16 @@ export class StrategyEngine {
     }
   }
 
-  private route(ticker: string): Runner[] {
-    let list = this.routes.get(ticker)
-    if (!list) {
-      // One entry per market ever seen: bounded by the markets the feed carries.
-      list = this.runners.filter(r => r.matches(ticker))
-      this.routes.set(ticker, list)
+  private route(ticker: string): Route {
+    let route = this.routes.get(ticker)
+    if (!route) {
+      // One entry per market ever seen: bounded by the markets the feed carries. A strategy's
+      // handlers and `books` are read once, here, not on every event.
+      const matching = this.runners.filter((r): r is StrategyRunner => r instanceof StrategyRunner && r.matches(ticker))
+      route = { tick: matching.filter(r => r.wants('tick')), trade: matching.filter(r => r.wants('trade')), book: matching.filter(r => r.wants('book')) }
+      this.routes.set(ticker, route)
     }
-    return list
+    return route
   }
 
   private onSignals(strategy: string, signals: Signal[], ts: number): void {

@@ -28,6 +28,8 @@ export class IdleWaiters {
 
   /** Something changed: resolve every waiter whose condition now holds. */
   wake(): void {
+    // Called after every handler call: no waiters is the usual case, and must not allocate.
+    if (this.waiters.length === 0) return
     this.waiters = this.waiters.filter((w) => !w())
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import Module, { register } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -76,24 +76,58 @@ export function displayPath(file: string, cwd: string): string {
 }
 
 /**
+ * tsx is imported only for a TypeScript file: loading its API costs about 30 ms and ~16 MB of RSS,
+ * which a JavaScript strategy, and the main thread of run-strategy (whose strategies load in
+ * workers), need not pay.
+ */
+async function importTypeScript(url: string): Promise<unknown> {
+  const { tsImport } = await import('tsx/esm/api')
+  return tsImport(url, import.meta.url)
+}
+
+/**
+ * Whether `import 'neural'` resolves from `file` by Node's own rules: an installed neural in a
+ * node_modules above it, or a file inside neural's own package (self-reference) whose entry is
+ * built. Only when it does not is the fallback hook installed: module.register starts a loader
+ * thread (~11 MB of RSS, in the main thread and in every strategy worker) that stays for the run.
+ */
+function neuralResolvesFrom(file: string): boolean {
+  let scopeSeen = false
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'node_modules', 'neural', 'package.json'))) return true
+    const pkg = path.join(dir, 'package.json')
+    if (!scopeSeen && existsSync(pkg)) {
+      scopeSeen = true
+      if (selfReferenceBuilt(dir, pkg)) return true
+    }
+    if (path.dirname(dir) === dir) return false
+  }
+}
+
+function selfReferenceBuilt(dir: string, pkg: string): boolean {
+  try {
+    const json = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string; exports?: Record<string, { import?: string } | string> }
+    const entry = json.exports?.['.']
+    const target = typeof entry === 'string' ? entry : entry?.import
+    return json.name === 'neural' && typeof target === 'string' && existsSync(path.join(dir, target))
+  } catch {
+    return false
+  }
+}
+
+/**
  * Import a user file by absolute path and return its module namespace. A TypeScript file that tsx
  * loaded as CommonJS comes back as `{ default: { __esModule, default, ... } }`: unwrapped here so
  * callers always see the file's own exports.
  */
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
-  installSelfResolution()
+  if (!neuralResolvesFrom(file)) installSelfResolution()
   const url = pathToFileURL(file).href
   const ext = path.extname(file).toLowerCase()
   const ns = (TS_EXTENSIONS.includes(ext) ? await importTypeScript(url) : await import(url)) as Record<string, unknown>
   const inner = ns.default as Record<string, unknown> | undefined
   if (inner !== null && typeof inner === 'object' && inner.__esModule === true) return inner
   return ns
-}
-
-/** tsx (with esbuild) is imported only for a TypeScript file: about 30 ms that a .js strategy never needs. */
-async function importTypeScript(url: string): Promise<unknown> {
-  const { tsImport } = await import('tsx/esm/api')
-  return tsImport(url, import.meta.url)
 }
 
 /**

@@ -251,8 +251,8 @@ describe('wire: decimalToUnits', () => {
   it('agrees with fixed-point parseScaled on canonical and arbitrary strings', async () => {
     const { parseScaled } = await import('../../src/core/fixed-point.js')
     const { decimalToUnits } = await import('../../src/core/wire.js')
-    const canonical = fc.tuple(fc.integer({ min: 0, max: 99_999_999_999 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 999_999 })).map(([w, d, f]) => (d === 0 ? String(w) : `${w}.${String(f).padStart(6, '0').slice(0, d)}`))
-    const odd = fc.constantFrom('', '.', '5.', '.5', '-0.5600', ' 0.56', '0.56 ', '1e3', '0x10', '00.5600', '0.56000', '0.56001', '999999999999999999.00')
+    const canonical = fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 99_999_999_999 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 999_999 })).map(([minus, w, d, f]) => (minus ? '-' : '') + (d === 0 ? String(w) : `${w}.${String(f).padStart(6, '0').slice(0, d)}`))
+    const odd = fc.constantFrom('', '.', '-', '-.5', '--1', '-0.00', '-67.00', '5.', '.5', '-0.5600', ' 0.56', '0.56 ', ' -1.00', '1e3', '0x10', '00.5600', '0.56000', '0.56001', '999999999999999999.00')
     fc.assert(
       fc.property(fc.oneof(canonical, odd, fc.string()), fc.constantFrom(2, 4), (text, decimals) => decimalToUnits(text, decimals) === parseScaled(text, decimals)),
       { numRuns: 3000 },

@@ -9,6 +9,7 @@ import type { GameState } from '../../nfl/game-state.js'
 import { watchesGame } from '../games.js'
 import { isGameItem, type BatchItem, type FromWorker, type SharedItem, type StrategyMeta, type ToWorker } from './protocol.js'
 import { IdleWaiters } from '../idle-waiters.js'
+import type { PackedBatch } from './shared-batch.js'
 
 /** A worker whose strategy has loaded and validated, not yet running. */
 export interface StrategyWorker {
@@ -69,6 +70,8 @@ export class IsolatedRunner {
   private lastHeard = performance.now()
   private watchdog?: NodeJS.Timeout
   private lastPositions = ''
+  /** How much of the engine's ticker table (shared-batch.ts) the worker has been sent. */
+  private tickersSent = 0
   private readonly idleWaiters = new IdleWaiters()
   private stopped?: (stats: StrategyStats) => void
 
@@ -136,17 +139,20 @@ export class IsolatedRunner {
   }
 
   /**
-   * A batch the engine serialised once for every worker. Sent as is while the worker keeps up;
-   * while it is behind, its events wait here, conflated, and go later as a batch of its own.
+   * A batch the engine packed once for every worker. Sent as is while the worker keeps up, with the
+   * tickers (of the engine's table, `tickers`) it has not been sent yet; while it is behind, its
+   * events wait here, conflated, and go later as a batch of its own.
    */
-  feedShared(json: string, items: readonly SharedItem[]): void {
+  feedShared(batch: PackedBatch, items: readonly SharedItem[], tickers: readonly string[]): void {
     if (!this.attached || this.gone || this.stopped) return
     if (this.inFlight < this.limits.maxBatchesInFlight && this.pending.size === 0) {
       if (this.inFlight === 0) this.lastHeard = performance.now()
       this.inFlight++
       this.workerIdle = false
       const positions = this.positionsIfChanged()
-      this.post({ type: 'shared', seq: ++this.seq, json, ...(positions ? { positions } : {}) })
+      const newTickers = tickers.length > this.tickersSent ? tickers.slice(this.tickersSent) : undefined
+      this.tickersSent = tickers.length
+      this.post({ type: 'shared', seq: ++this.seq, batch, ...(newTickers ? { tickers: newTickers } : {}), ...(positions ? { positions } : {}) })
       return
     }
     for (const item of items) {

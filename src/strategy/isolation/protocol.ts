@@ -4,6 +4,7 @@ import type { Params, Position, Signal } from '../api.js'
 import type { ClockMode } from '../clock.js'
 import type { EngineEvent, StrategyStats } from '../events.js'
 import type { DataKind } from '../strategy-runner.js'
+import type { PackedBatch } from './shared-batch.js'
 
 /**
  * Messages between the engine (main thread) and a strategy's worker. Events cross in batches: one
@@ -51,10 +52,11 @@ export type ToWorker =
   | { type: 'run'; params: Params; clockMode: ClockMode; hangAfterMs: number; maxQueuedTrades: number; positions: Position[] }
   | { type: 'batch'; seq: number; items: BatchItem[]; positions?: Position[] }
   /**
-   * The same batch for every worker: market events as one JSON text, serialised once by the engine
-   * however many workers there are; each worker decides which of them its handlers see.
+   * The same batch for every worker, packed once by the engine however many workers there are
+   * (shared-batch.ts), with the tickers this worker has not been sent yet (its ticker ids go on
+   * from there); each worker decides which of the events its handlers see.
    */
-  | { type: 'shared'; seq: number; json: string; positions?: Position[] }
+  | { type: 'shared'; seq: number; batch: PackedBatch; tickers?: string[]; positions?: Position[] }
   | { type: 'start'; ts: number }
   | { type: 'stop'; timeoutMs: number }
 
