@@ -3,6 +3,7 @@ import type { LatencySummary } from './control.js'
 
 import type { FanoutFigures } from './fanout.js'
 import type { DashboardFigures } from './dashboard.js'
+import type { StreamOutputFigures } from './stream-output.js'
 
 /** The load averages say how much else ran on the machine: tail latencies on a 2-core box follow them. */
 export interface Machine { cores: number; cpuModel: string; node: string; platform: string; totalMemoryMb: number; loadAverage1mAtStart: number; loadAverage1mAtEnd: number }
@@ -33,7 +34,8 @@ export interface MemorySide { idleRssMb: number; peakRssMb: number; maxRssMb: nu
 export interface ConnectSide { runsMs: number[]; medianMs: number; medianConnectMs: number; medianSubscribeMs: number }
 
 export interface Results {
-  summary: { throughputRatio: number; p99Ms: number; peakRssMb: number; connectMs: number }
+  /** `streamJsonRatio`, `humanRatio`: `neural stream` to /dev/null ÷ bare ws, frames per CPU-second (see streamOutput). */
+  summary: { throughputRatio: number; p99Ms: number; peakRssMb: number; connectMs: number; streamJsonRatio: number; humanRatio: number }
   targets: Record<string, { target: string; value: number; met: boolean }>
   mode: 'quick' | 'full'
   date: string
@@ -50,11 +52,17 @@ export interface Results {
   fanout: FanoutFigures | { skipped: string }
   /** `neural dashboard` with one reader ÷ `neural stream --json`, CPU-seconds per second against the same simulator. */
   dashboard?: DashboardFigures
+  /** The built `neural stream` (ticker, trade, orderbook) writing to /dev/null, --json and human, against bare ws on the same frames. */
+  streamOutput?: StreamOutputFigures
 }
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
 const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`
 const ok = (met: boolean) => (met ? 'ok' : 'MISSED')
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
 
 /** A plain-text table: metric, ours, bare ws, target, verdict. */
 export function renderTable(r: Results): string {
@@ -85,6 +93,12 @@ export function renderTable(r: Results): string {
   if (r.dashboard) {
     const d = r.dashboard
     rows.push([`dashboard ÷ stream --json CPU, sim at ${k(d.simRatePerSec)} updates/s`, f(d.ratio), '', '', `${Math.round(d.sseRecordsPerSec).toLocaleString('en-US')} records/s to the page`])
+  }
+  if (r.streamOutput) {
+    const so = r.streamOutput
+    const ratio = (x: number, met: boolean | undefined) => `${Math.round(x * 100)}%${met === undefined ? '' : ` ${ok(met)}`}`
+    rows.push([`stream --json to /dev/null, ${k(so.messages)} frames (per CPU-second)`, k(median(so.json)), k(median(so.bare)), '≥ 55% of bare', ratio(so.jsonRatio, t.streamJsonRatio?.met)])
+    rows.push(['stream, human output to /dev/null (per CPU-second)', k(median(so.human)), k(median(so.bare)), '≥ 30% of bare', ratio(so.humanRatio, t.humanRatio?.met)])
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { Child, killAllChildren, stopAllChildren } from './children.js'
 import { fanoutFigures } from './fanout.js'
 import { dashboardFigures } from './dashboard.js'
+import { STREAM_OUTPUT_TARGET, streamOutputFigures } from './stream-output.js'
 import type { ClientReply, FloodReply } from './control.js'
 import { renderTable, type ConnectSide, type LatencySide, type Machine, type MemorySide, type Results, type ThroughputSide } from './results.js'
 
@@ -225,6 +226,9 @@ async function main(): Promise<void> {
     const dashboard = await dashboardFigures({ runs: PLAN.dashboardRuns, windowMs: PLAN.dashboardWindowMs, simRatePerSec: PLAN.dashboardSimRate, runtimeDir: tmp })
     progress(`dashboard ${dashboard.ratio}× the CPU of stream --json (pairs ${dashboard.pairRatios.join(', ')}), ${dashboard.sseRecordsPerSec} records/s to the browser`)
 
+    progress('stream output: neural stream --json and human output to /dev/null against bare ws, per CPU-second')
+    const streamOutput = await streamOutputFigures(quick ? 'quick' : 'full', tmp, progress)
+
     // The median of back-to-back pairs: each ratio compares two runs under the same machine load.
     const ratio = median(stream.pairRatios)
     const rows = PLAN.latencyRates.map((rate) => {
@@ -235,13 +239,15 @@ async function main(): Promise<void> {
     const at50k = rows.find((r) => r.ratePerSec === 50_000)!
     const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d
     const results: Results = {
-      summary: { throughputRatio: round(ratio), p99Ms: round(at10k.neural.p99Ms), peakRssMb: memory.neural.maxRssMb, connectMs: round(conNeural.medianMs, 1) },
+      summary: { throughputRatio: round(ratio), p99Ms: round(at10k.neural.p99Ms), peakRssMb: memory.neural.maxRssMb, connectMs: round(conNeural.medianMs, 1), streamJsonRatio: streamOutput.jsonRatio, humanRatio: streamOutput.humanRatio },
       targets: {
         throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws`, value: round(ratio), met: ratio >= TARGET.throughputRatio },
         p99Ms: { target: `p99 ≤ ${TARGET.p99Ms} ms at 10k msgs/s`, value: round(at10k.neural.p99Ms), met: at10k.neural.p99Ms <= TARGET.p99Ms },
         noBacklogAt50k: { target: `lag growth ≤ ${TARGET.backlogGrowthMs} ms over the 50k msgs/s window`, value: round(at50k.neural.growthMs), met: !at50k.neural.backlogGrows },
         peakRssMb: { target: `≤ ${TARGET.peakRssMb} MB with ${PLAN.memoryMarkets} markets`, value: memory.neural.maxRssMb, met: memory.neural.maxRssMb <= TARGET.peakRssMb },
         connectMs: { target: `≤ ${TARGET.connectMs} ms for ${PLAN.connectMarkets} markets`, value: round(conNeural.medianMs, 1), met: conNeural.medianMs <= TARGET.connectMs },
+        streamJsonRatio: { target: `≥ ${STREAM_OUTPUT_TARGET.streamJsonRatio} of bare ws per CPU-second`, value: streamOutput.jsonRatio, met: streamOutput.jsonRatio >= STREAM_OUTPUT_TARGET.streamJsonRatio },
+        humanRatio: { target: `≥ ${STREAM_OUTPUT_TARGET.humanRatio} of bare ws per CPU-second`, value: streamOutput.humanRatio, met: streamOutput.humanRatio >= STREAM_OUTPUT_TARGET.humanRatio },
       },
       mode: quick ? 'quick' : 'full',
       date: new Date().toISOString(),
@@ -253,6 +259,7 @@ async function main(): Promise<void> {
       connect: { markets: PLAN.connectMarkets, runs: PLAN.connectRuns, neural: conNeural, neuralNoBatchPause: conNoPause, bare: conBare },
       fanout,
       dashboard,
+      streamOutput,
     }
     const file = path.join(BENCH_DIR, 'results.json')
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
