@@ -22,7 +22,7 @@ export interface EventSink {
 
 export function jsonSink(writer: NdjsonWriter): EventSink {
   return {
-    event: (e) => writer.write(e),
+    event: (e) => writer.event(e),
     problem: (e) => writer.write({ type: 'error', kind: e.kind, code: e.code, message: e.message }),
     record: (value) => writer.write(value),
     summary: (value) => writer.write(value),
