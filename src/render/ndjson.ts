@@ -44,6 +44,9 @@ export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWri
   const stream = options.stream ?? process.stdout
   const onClosed = options.onClosed ?? (() => process.exit(0))
   const lines = new LineBuffer()
+  // process.stdout (a file, a pipe or a terminal) calls back once the OS has the bytes; a stream in
+  // general may still hold the chunk after its callback (a PassThrough nobody reads), so its chunks are not reused.
+  const reusable = stream === process.stdout
   let scheduled: NodeJS.Immediate | undefined
   let closed = false
   let waitingForDrain = false
@@ -70,7 +73,7 @@ export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWri
     if (closed || lines.pos === 0 || waitingForDrain) return true
     const chunk = take()
     try {
-      const ok = stream.write(chunk)
+      const ok = reusable ? stream.write(chunk, () => lines.release(chunk)) : stream.write(chunk)
       if (!ok) {
         // Keep queueing while the pipe is full; write the backlog in one piece on drain.
         waitingForDrain = true

@@ -134,14 +134,22 @@ describe('event lines (--json)', () => {
     expectSame({ ts: 1, reason: 'r', type: 'connection', state: 'connected' })
   })
 
-  it('starts a fresh buffer after take(): the chunk handed over is never written again', () => {
+  it('starts a fresh buffer after take(): a chunk handed over is written again only after release()', () => {
     const lines = new LineBuffer()
+    const line = (ticker: string) => `{"type":"ticker","ticker":"${ticker}","lastUpdate":1,"receivedAt":2}`
     lines.event({ type: 'ticker', ticker: 'A', lastUpdate: 1, receivedAt: 2 })
     const first = lines.take()!
     expect(lines.pos).to.equal(0)
     expect(lines.take()).to.equal(undefined)
     lines.event({ type: 'ticker', ticker: 'B', lastUpdate: 1, receivedAt: 2 })
-    expect(lines.take()!.toString()).to.equal('{"type":"ticker","ticker":"B","lastUpdate":1,"receivedAt":2}')
-    expect(first.toString()).to.equal('{"type":"ticker","ticker":"A","lastUpdate":1,"receivedAt":2}')
+    expect(lines.take()!.toString()).to.equal(line('B'))
+    expect(first.toString()).to.equal(line('A'))
+    lines.release(first)
+    // The buffer after the current one is the released one.
+    lines.event({ type: 'ticker', ticker: 'C', lastUpdate: 1, receivedAt: 2 })
+    lines.take()
+    lines.event({ type: 'ticker', ticker: 'D', lastUpdate: 1, receivedAt: 2 })
+    expect(lines.take()!.buffer === first.buffer).to.equal(true)
+    expect(first.toString()).to.equal(line('D'))
   })
 })
