@@ -87,7 +87,8 @@ export class Child {
   /** Ask politely (IPC stop, or closing stdin), then SIGTERM, then SIGKILL. */
   async stop(): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return
-    if (this.proc.connected) this.send({ cmd: 'stop' })
+    // A child that is exiting by itself (a connect client after its figure) may close the channel first: no 'error' for that.
+    if (this.proc.connected) this.proc.send({ cmd: 'stop' }, () => undefined)
     this.proc.stdin?.end()
     const t1 = setTimeout(() => this.proc.kill('SIGTERM'), 2000)
     const t2 = setTimeout(() => this.proc.kill('SIGKILL'), 5000)
