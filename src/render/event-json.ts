@@ -34,18 +34,18 @@ void listed
  * Constant text as 8-byte words, each written with one DataView store (a third of the time of
  * copying bytes): printable ASCII, so no word is a NaN whose bits a store could change.
  */
-interface Words { words: Float64Array; length: number }
+interface Words { w0: number; w1: number; w2: number; w3: number; count: number; length: number }
 function ascii(text: string): Words {
-  const bytes = new Uint8Array(Math.ceil(text.length / 8) * 8)
+  if (text.length > 32) throw new Error(`longer than four words: ${text}`)
+  const bytes = new Uint8Array(32)
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (c < 0x20 || c > 0x7e) throw new Error(`not printable ASCII: ${text}`)
     bytes[i] = c
   }
   const view = new DataView(bytes.buffer)
-  const words = new Float64Array(bytes.length / 8)
-  for (let i = 0; i < words.length; i++) words[i] = view.getFloat64(i * 8, true)
-  return { words, length: text.length }
+  const word = (i: number) => view.getFloat64(8 * i, true)
+  return { w0: word(0), w1: word(1), w2: word(2), w3: word(3), count: Math.ceil(text.length / 8), length: text.length }
 }
 /** The constant text: each type's opening and each field's `,"name":`. */
 const K = {
@@ -314,8 +314,15 @@ function levels(buf: Buffer, view: DataView, p: number, levels: readonly Level[]
 }
 
 function key(view: DataView, p: number, k: Words): number {
-  const words = k.words
-  for (let i = 0; i < words.length; i++) view.setFloat64(p + 8 * i, words[i]!, true)
+  // Unrolled: at most four words, and each call site always takes the same branches.
+  view.setFloat64(p, k.w0, true)
+  if (k.count > 1) {
+    view.setFloat64(p + 8, k.w1, true)
+    if (k.count > 2) {
+      view.setFloat64(p + 16, k.w2, true)
+      if (k.count > 3) view.setFloat64(p + 24, k.w3, true)
+    }
+  }
   return p + k.length
 }
 
@@ -343,10 +350,27 @@ function string(buf: Buffer, p: number, s: string): number {
 function price(buf: Buffer, view: DataView, p: number, dollars: number): number {
   const units = Math.round(dollars * 10_000)
   if (!(units >= 0 && units <= 10_000 && units / 10_000 === dollars)) return otherNumber(buf, p, dollars)
+  // Whole cents (most prices) from a table of 101 words rather than the 10,001 of the full one.
+  if (units % 100 === 0) {
+    view.setFloat64(p, CENTS.words[units / 100]!, true)
+    return p + CENTS.lengths[units / 100]!
+  }
   const table = prices ?? priceTable()
   view.setFloat64(p, table.words[units]!, true)
   return p + table.lengths[units]!
 }
+
+/** How JavaScript prints each whole-cent price from 0 to 1. */
+const CENTS = (() => {
+  const words = new Float64Array(101)
+  const lengths = new Uint8Array(101)
+  for (let cents = 0; cents <= 100; cents++) {
+    const text = ascii(String((cents * 100) / 10_000))
+    words[cents] = text.w0
+    lengths[cents] = text.length
+  }
+  return { words, lengths }
+})()
 
 let prices: { words: Float64Array; lengths: Uint8Array } | undefined
 
@@ -356,7 +380,7 @@ function priceTable(): { words: Float64Array; lengths: Uint8Array } {
   const lengths = new Uint8Array(10_001)
   for (let units = 0; units <= 10_000; units++) {
     const text = ascii(String(units / 10_000))
-    words[units] = text.words[0]!
+    words[units] = text.w0
     lengths[units] = text.length
   }
   return (prices = { words, lengths })
@@ -365,6 +389,10 @@ function priceTable(): { words: Float64Array; lengths: Uint8Array } {
 /** Whole numbers (counts, epoch milliseconds, seq) digit by digit; anything else as JavaScript prints it. */
 function number(buf: Buffer, view: DataView, p: number, n: number): number {
   if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n)) return otherNumber(buf, p, n)
+  if (n < 1000) {
+    view.setUint32(p, SMALL.words[n]!, true)
+    return p + SMALL.lengths[n]!
+  }
   if (n < 1_000_000_000) return digits(buf, p, n | 0, 0)
   // Epoch milliseconds: the events of one read share their receive time, and exchange times repeat.
   if (n === recent[0]) return copyRecent(buf, view, p, 0)
@@ -379,6 +407,20 @@ function number(buf: Buffer, view: DataView, p: number, n: number): number {
   for (let i = p, to = slot * 16; i < end; i++) recentText[to++] = buf[i]!
   return end
 }
+
+/** The digits of 0..999 as four-byte words (quantities are mostly this small): a 4 KiB table instead of a loop per digit. */
+const SMALL = (() => {
+  const words = new Uint32Array(1000)
+  const lengths = new Uint8Array(1000)
+  for (let n = 0; n < 1000; n++) {
+    const text = String(n)
+    let word = 0
+    for (let i = 0; i < text.length; i++) word |= text.charCodeAt(i) << (8 * i)
+    words[n] = word >>> 0
+    lengths[n] = text.length
+  }
+  return { words, lengths }
+})()
 
 /** The last two large numbers written, and their digits (16 bytes, two words, each). */
 const recent = new Float64Array([-1, -1])
