@@ -27,7 +27,8 @@ const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const CHANNELS = 'ticker,trade,orderbook,lifecycle'
 const TICKS_PER_SEC = 100 // USER_HZ on Linux
 
-function cpuSeconds(pid: number): number {
+/** CPU-seconds (user + system) the process `pid` has used so far, from /proc (10 ms steps). */
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

@@ -4,6 +4,7 @@ import type { LatencySummary } from './control.js'
 import type { FanoutFigures } from './fanout.js'
 import type { DashboardFigures } from './dashboard.js'
 import type { StartupFigures } from './startup.js'
+import type { StreamOutputFigures } from './stream-output.js'
 
 /** The load averages say how much else ran on the machine: tail latencies on a 2-core box follow them. */
 export interface Machine { cores: number; cpuModel: string; node: string; platform: string; totalMemoryMb: number; loadAverage1mAtStart: number; loadAverage1mAtEnd: number }
@@ -41,9 +42,10 @@ export interface Results {
    * Headline figures. `throughputRatio`: ours ÷ bare ws, frames per CPU-second, strategies in
    * process; `isolatedThroughputRatio`: the same with the strategies in worker threads (as
    * run-strategy runs them). RSS with 5,000 markets; p99 at 10k msgs/s; `versionMs` and `firstTickMs` wall
-   * times of the built CLI (`--version`; `stream --env sim` to its first tick).
+   * times of the built CLI (`--version`; `stream --env sim` to its first tick); `streamJsonRatio`,
+   * `humanRatio`: `neural stream` to /dev/null ÷ bare ws, frames per CPU-second (see streamOutput).
    */
-  summary: { throughputRatio: number; isolatedThroughputRatio: number; peakRssMb: number; bareRssMb: number; p99Ms: number; bareP99Ms: number; connectMs: number; versionMs: number; firstTickMs: number }
+  summary: { throughputRatio: number; isolatedThroughputRatio: number; peakRssMb: number; bareRssMb: number; p99Ms: number; bareP99Ms: number; connectMs: number; versionMs: number; firstTickMs: number; streamJsonRatio: number; humanRatio: number }
   targets: Record<string, { target: string; value: number; met: boolean }>
   mode: 'quick' | 'full'
   date: string
@@ -66,11 +68,17 @@ export interface Results {
   dashboard?: DashboardFigures
   /** The built CLI, a fresh process per run: `--version` to exit (beside `node -e 0`), `stream --env sim` to its first ticker line. */
   startup?: StartupFigures
+  /** The built `neural stream` (ticker, trade, orderbook) writing to /dev/null, --json and human, against bare ws on the same frames. */
+  streamOutput?: StreamOutputFigures
 }
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
 const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`
 const ok = (met: boolean) => (met ? 'ok' : 'MISSED')
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
 
 /** A plain-text table: metric, ours, bare ws, target, verdict. */
 export function renderTable(r: Results): string {
@@ -112,6 +120,12 @@ export function renderTable(r: Results): string {
     const s = r.startup
     rows.push(['neural --version, built CLI (ms, median; node -e 0 beside it)', f(s.version.medianMs, 0), `node ${f(s.node.medianMs, 0)}`, '≤ 350 ms', ok(t.versionMs!.met)])
     rows.push(["stream 'KXNFLGAME*' --env sim --json to its first tick (ms)", f(s.firstTick.medianMs, 0), '', '≤ 1,000 ms', ok(t.firstTickMs!.met)])
+  }
+  if (r.streamOutput) {
+    const so = r.streamOutput
+    const ratio = (x: number, met: boolean | undefined) => `${Math.round(x * 100)}%${met === undefined ? '' : ` ${ok(met)}`}`
+    rows.push([`stream --json to /dev/null, ${k(so.messages)} frames (per CPU-second)`, k(median(so.json)), k(median(so.bare)), '≥ 55% of bare', ratio(so.jsonRatio, t.streamJsonRatio?.met)])
+    rows.push(['stream, human output to /dev/null (per CPU-second)', k(median(so.human)), k(median(so.bare)), '≥ 30% of bare', ratio(so.humanRatio, t.humanRatio?.met)])
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()

@@ -24,6 +24,7 @@ import { Child, killAllChildren, stopAllChildren } from './children.js'
 import { fanoutFigures } from './fanout.js'
 import { dashboardFigures } from './dashboard.js'
 import { startupFigures } from './startup.js'
+import { STREAM_OUTPUT_TARGET, streamOutputFigures } from './stream-output.js'
 import type { ClientReply, FloodReply } from './control.js'
 import { renderTable, type ConnectSide, type LatencySide, type Machine, type MemorySide, type Results, type ThroughputSide } from './results.js'
 
@@ -246,6 +247,9 @@ async function main(): Promise<void> {
     const dashboard = await dashboardFigures({ runs: PLAN.dashboardRuns, windowMs: PLAN.dashboardWindowMs, simRatePerSec: PLAN.dashboardSimRate, runtimeDir: tmp })
     progress(`dashboard ${dashboard.ratio}× the CPU of stream --json (pairs ${dashboard.pairRatios.join(', ')}), ${dashboard.sseRecordsPerSec} records/s to the browser`)
 
+    progress('stream output: neural stream --json and human output to /dev/null against bare ws, per CPU-second')
+    const streamOutput = await streamOutputFigures(quick ? 'quick' : 'full', tmp, progress)
+
     // The median of back-to-back pairs: each ratio compares two runs under the same machine load.
     const ratio = median(stream.pairRatios)
     const cpuRatio = median(stream.cpuRatios)
@@ -270,6 +274,8 @@ async function main(): Promise<void> {
         connectMs: round(conNeural.medianMs, 1),
         versionMs: startup.version.medianMs,
         firstTickMs: startup.firstTick.medianMs,
+        streamJsonRatio: streamOutput.jsonRatio,
+        humanRatio: streamOutput.humanRatio,
       },
       targets: {
         throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws per CPU-second`, value: round(cpuRatio), met: cpuRatio >= TARGET.throughputRatio },
@@ -281,6 +287,8 @@ async function main(): Promise<void> {
         connectMs: { target: `≤ ${TARGET.connectMs} ms for ${PLAN.connectMarkets} markets`, value: round(conNeural.medianMs, 1), met: conNeural.medianMs <= TARGET.connectMs },
         versionMs: { target: `neural --version ≤ ${TARGET.versionMs} ms`, value: startup.version.medianMs, met: startup.version.medianMs <= TARGET.versionMs },
         firstTickMs: { target: `stream --env sim to its first tick ≤ ${TARGET.firstTickMs} ms`, value: startup.firstTick.medianMs, met: startup.firstTick.medianMs <= TARGET.firstTickMs },
+        streamJsonRatio: { target: `≥ ${STREAM_OUTPUT_TARGET.streamJsonRatio} of bare ws per CPU-second`, value: streamOutput.jsonRatio, met: streamOutput.jsonRatio >= STREAM_OUTPUT_TARGET.streamJsonRatio },
+        humanRatio: { target: `≥ ${STREAM_OUTPUT_TARGET.humanRatio} of bare ws per CPU-second`, value: streamOutput.humanRatio, met: streamOutput.humanRatio >= STREAM_OUTPUT_TARGET.humanRatio },
       },
       mode: quick ? 'quick' : 'full',
       date: new Date().toISOString(),
@@ -293,6 +301,7 @@ async function main(): Promise<void> {
       fanout,
       dashboard,
       startup,
+      streamOutput,
     }
     // A quick run never overwrites the committed full run.
     const file = path.join(BENCH_DIR, quick ? 'results.quick.json' : 'results.json')

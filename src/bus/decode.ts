@@ -47,7 +47,11 @@ function bool(m: Obj, k: string): boolean {
 function optional<T>(m: Obj, k: string, read: (m: Obj, k: string) => T): T | undefined {
   return m[k] === undefined ? undefined : read(m, k)
 }
-/** Copy the defined entries only, so an absent field stays absent (as in the --json output). */
+/**
+ * Copy the defined entries only, so an absent field stays absent (as in the --json output). The
+ * fields are listed in the order the core builds each event (src/render/event-json.ts lists them),
+ * so a line of `stream --source --json` is the line the publishing `stream --json` printed.
+ */
 function defined<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k]
   return o
@@ -62,14 +66,14 @@ function tick(m: Obj): Tick {
     ticker: text(m, 'ticker'),
     yesBid: optional(m, 'yesBid', price),
     yesAsk: optional(m, 'yesAsk', price),
-    yesBidSize: optional(m, 'yesBidSize', count),
-    yesAskSize: optional(m, 'yesAskSize', count),
     yesPrice: optional(m, 'yesPrice', price),
     noPrice: optional(m, 'noPrice', price),
     volume: optional(m, 'volume', count),
     openInterest: optional(m, 'openInterest', count),
     lastUpdate: time(m, 'lastUpdate'),
     receivedAt: time(m, 'receivedAt'),
+    yesBidSize: optional(m, 'yesBidSize', count),
+    yesAskSize: optional(m, 'yesAskSize', count),
   })
 }
 
@@ -82,9 +86,9 @@ function trade(m: Obj): Trade {
     quantity: count(m, 'quantity'),
     price: price(m, 'price'),
     noPrice: price(m, 'noPrice'),
-    isBlockTrade: optional(m, 'isBlockTrade', bool),
     ts: time(m, 'ts'),
     receivedAt: time(m, 'receivedAt'),
+    isBlockTrade: optional(m, 'isBlockTrade', bool),
   })
 }
 
@@ -98,8 +102,8 @@ function lifecycle(m: Obj): Lifecycle {
     determinationTs: optional(m, 'determinationTs', time),
     settledTs: optional(m, 'settledTs', time),
     result: optional(m, 'result', text),
-    settlementValue: optional(m, 'settlementValue', price),
     receivedAt: time(m, 'receivedAt'),
+    settlementValue: optional(m, 'settlementValue', price),
   })
 }
 
@@ -114,9 +118,9 @@ function fill(m: Obj): Fill {
     isTaker: optional(m, 'isTaker', bool),
     price: price(m, 'price'),
     quantity: count(m, 'quantity'),
-    feeDollars: optional(m, 'feeDollars', count),
     ts: time(m, 'ts'),
     receivedAt: time(m, 'receivedAt'),
+    feeDollars: optional(m, 'feeDollars', count),
   })
 }
 

@@ -1,9 +1,11 @@
 /**
  * Where a streaming command's events go: NDJSON on stdout under --json, aligned human lines
- * otherwise. Connection notices and errors go to stderr in human mode so stdout stays data.
+ * otherwise (books coalesced per market within each write: see human-writer.ts). Connection notices
+ * and errors go to stderr in human mode so stdout stays data.
  */
 import type { NdjsonWriter } from './ndjson.js'
 import { HumanFormatter, type SummaryView } from './human.js'
+import { HumanWriter } from './human-writer.js'
 import { colorLevel, chalkFor } from './color.js'
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import type { NeuralError } from '../errors.js'
@@ -22,7 +24,7 @@ export interface EventSink {
 
 export function jsonSink(writer: NdjsonWriter): EventSink {
   return {
-    event: (e) => writer.write(e),
+    event: (e) => writer.event(e),
     problem: (e) => writer.write({ type: 'error', kind: e.kind, code: e.code, message: e.message }),
     record: (value) => writer.write(value),
     summary: (value) => writer.write(value),
@@ -36,17 +38,15 @@ export const HUMAN_MAX_BUFFERED_BYTES = 1024 * 1024
 export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStream; err?: NodeJS.WriteStream; maxBufferedBytes?: number }): EventSink {
   const out = options.out ?? process.stdout
   const err = options.err ?? process.stderr
-  const maxBufferedBytes = options.maxBufferedBytes ?? HUMAN_MAX_BUFFERED_BYTES
-  let dropped = 0
-  // A reader that stopped reading: lines are dropped and counted rather than kept (the feed is never slowed).
-  const write = (line: string): void => {
-    if (out.writableLength > maxBufferedBytes) {
-      if (dropped++ === 0) err.write(`warning: stdout is not being read fast enough; dropping output lines (counted in the summary)\n`)
-      return
-    }
-    out.write(line)
-  }
   const formatter = new HumanFormatter({ colorLevel: colorLevel(out), simulated: options.simulated })
+  // Lines are written once per turn of the event loop, books coalesced per market (human-writer.ts).
+  const writer = new HumanWriter({
+    formatter,
+    out,
+    maxBufferedBytes: options.maxBufferedBytes ?? HUMAN_MAX_BUFFERED_BYTES,
+    // A reader that stopped reading: lines are dropped and counted rather than kept (the feed is never slowed).
+    onFirstDrop: () => err.write(`warning: stdout is not being read fast enough; dropping output lines (counted in the summary)\n`),
+  })
   const errFormatter = new HumanFormatter({ colorLevel: colorLevel(err), simulated: options.simulated })
   const red = chalkFor(err).red
   let open = false
@@ -54,7 +54,7 @@ export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStrea
   return {
     event: (e) => {
       if (e.type !== 'connection') {
-        write(formatter.format(e) + '\n')
+        writer.event(e)
         return
       }
       if (isNotice(e, open, everOpen)) err.write(errFormatter.format(e) + '\n')
@@ -62,9 +62,12 @@ export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStrea
       else if (e.state === 'disconnected') open = false
     },
     problem: (e) => err.write(`${red(`${e.kind}:`)} ${e.message}\n`),
-    record: (_value, human) => write(human + '\n'),
-    summary: (value) => out.write(formatter.summary(value) + '\n'),
-    droppedLines: () => dropped,
+    record: (_value, human) => writer.line(human),
+    summary: (value) => {
+      writer.flush()
+      out.write(formatter.summary(value) + '\n')
+    },
+    droppedLines: () => writer.dropped,
   }
 }
 

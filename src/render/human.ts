@@ -38,6 +38,9 @@ export function simulatedPrefix(c?: ChalkInstance): string {
   return `${c ? c.magenta(SIMULATED_MARKER) : SIMULATED_MARKER} `
 }
 
+/** The last price shown per field of one market. */
+interface Previous { bid?: number; ask?: number; last?: number; trade?: number }
+
 /** "0.56" for whole cents, "0.5625" for Kalshi's sub-cent ticks. */
 export function formatPrice(dollars: number | undefined): string {
   if (dollars === undefined || !Number.isFinite(dollars)) return '—'
@@ -45,11 +48,25 @@ export function formatPrice(dollars: number | undefined): string {
   return units % 100 === 0 ? (units / 10_000).toFixed(2) : (units / 10_000).toFixed(4)
 }
 
-/** 1234567 → "1,234,567"; fractional contracts keep two decimals. */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })
+
+/**
+ * 1234567 → "1,234,567"; fractional contracts keep two decimals (as toLocaleString('en-US') rounds
+ * them). Number#toLocaleString builds a formatter on every call: it was 72% of the CPU of human
+ * output in a profile, so counts that JavaScript prints with at most two decimals are grouped here.
+ */
 export function formatCount(count: number | undefined): string {
   if (count === undefined || !Number.isFinite(count)) return '—'
-  return count.toLocaleString('en-US', { maximumFractionDigits: 2 })
+  const m = PLAIN_COUNT.exec(String(count))
+  if (!m || Object.is(count, -0)) return COUNT_FORMAT.format(count)
+  const whole = m[2]!
+  let grouped = whole.length > 3 ? whole.slice(0, whole.length % 3 || 3) : whole
+  for (let i = grouped.length; i < whole.length; i += 3) grouped += ',' + whole.slice(i, i + 3)
+  return m[1]! + grouped + (m[3] ?? '')
 }
+
+/** Sign, whole digits and up to two decimals, as String() prints a count (no exponent). */
+const PLAIN_COUNT = /^(-?)(\d+)(\.\d{1,2})?$/
 
 export class HumanFormatter {
   private readonly c: ChalkInstance
@@ -57,7 +74,7 @@ export class HumanFormatter {
   private readonly utc: boolean
   private tickerWidth: number
   /** Previous value per ticker and field, for the up/down colour. */
-  private readonly previous = new Map<string, number>()
+  private readonly previous = new Map<string, Previous>()
 
   constructor(options: HumanFormatOptions) {
     this.c = new Chalk({ level: options.colorLevel })
@@ -94,24 +111,20 @@ export class HumanFormatter {
   }
 
   private tick(t: Tick): string {
-    return [
-      `bid ${this.priceColored(t.ticker, 'bid', t.yesBid)}`,
-      `ask ${this.priceColored(t.ticker, 'ask', t.yesAsk)}`,
-      `last ${this.priceColored(t.ticker, 'last', t.yesPrice)}`,
-      `vol ${formatCount(t.volume)}`,
-      `oi ${formatCount(t.openInterest)}`,
-    ].join('  ')
+    const previous = this.previousOf(t.ticker)
+    return `bid ${this.priceColored(previous, 'bid', t.yesBid)}  ask ${this.priceColored(previous, 'ask', t.yesAsk)}  last ${this.priceColored(previous, 'last', t.yesPrice)}  vol ${formatCount(t.volume)}  oi ${formatCount(t.openInterest)}`
   }
 
   private trade(t: Trade): string {
     const side = t.side === 'yes' ? this.c.green('YES') : this.c.red('NO ')
-    return `${side} ${formatCount(t.quantity)} @ ${this.priceColored(t.ticker, 'trade', t.price)} (no ${formatPrice(t.noPrice)})`
+    return `${side} ${formatCount(t.quantity)} @ ${this.priceColored(this.previousOf(t.ticker), 'trade', t.price)} (no ${formatPrice(t.noPrice)})`
   }
 
   private book(b: Book): string {
     const top = (levels: Book['yes']) => (levels[0] ? `${formatPrice(levels[0][0])}×${formatCount(levels[0][1])}` : '—')
     const seq = b.seq === undefined ? '' : `  seq ${b.seq}`
-    return `yes ${top(b.yes)}  no ${top(b.no)}  bid ${this.priceColored(b.ticker, 'bid', b.yesBid)}  ask ${this.priceColored(b.ticker, 'ask', b.yesAsk)}  levels ${b.yes.length}/${b.no.length}${seq}`
+    const previous = this.previousOf(b.ticker)
+    return `yes ${top(b.yes)}  no ${top(b.no)}  bid ${this.priceColored(previous, 'bid', b.yesBid)}  ask ${this.priceColored(previous, 'ask', b.yesAsk)}  levels ${b.yes.length}/${b.no.length}${seq}`
   }
 
   private lifecycle(l: Lifecycle): string {
@@ -151,13 +164,19 @@ export class HumanFormatter {
     return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
   }
 
+  /** The market's previous prices (one lookup per line: a key per field cost 8% of human output's CPU). */
+  private previousOf(ticker: string): Previous {
+    let previous = this.previous.get(ticker)
+    if (!previous) this.previous.set(ticker, (previous = {}))
+    return previous
+  }
+
   /** A price, green if up and red if down against the previous value of the same field for the same market. */
-  private priceColored(ticker: string, field: string, dollars: number | undefined): string {
+  private priceColored(previous: Previous, field: keyof Previous, dollars: number | undefined): string {
     const text = formatPrice(dollars).padStart(6)
     if (dollars === undefined) return text
-    const key = `${ticker}\u0000${field}`
-    const before = this.previous.get(key)
-    this.previous.set(key, dollars)
+    const before = previous[field]
+    previous[field] = dollars
     if (before === undefined || before === dollars) return text
     return dollars > before ? this.c.green(text) : this.c.red(text)
   }

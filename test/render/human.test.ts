@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import fc from 'fast-check'
 import type { ConnectionEvent, Tick, Trade } from '../../src/core/types.js'
 import { colorLevel } from '../../src/render/color.js'
 import { formatCount, formatPrice, HumanFormatter } from '../../src/render/human.js'
@@ -85,6 +86,13 @@ describe('human formatter', () => {
 
   it('formats counts with separators and up to two decimals', () => {
     expect([formatCount(1234567), formatCount(2.5), formatCount(0.01)]).to.deep.equal(['1,234,567', '2.5', '0.01'])
+  })
+
+  it("formats any count as toLocaleString('en-US') with at most two decimals does", () => {
+    const count = fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 100), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-0, 0.005, 1.005, 999.995, 1e20, 1e21, 1e-7, -0.001))
+    fc.assert(fc.property(count, (n) => {
+      expect(formatCount(n)).to.equal(n.toLocaleString('en-US', { maximumFractionDigits: 2 }))
+    }), { numRuns: 5000 })
   })
 })
 
