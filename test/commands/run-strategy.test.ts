@@ -442,7 +442,9 @@ describe('neural run-strategy (end to end)', function () {
     const missingFile = () => join(tmp.dir, 'missing.ndjson')
     const three = ['strategies/arb.ts', 'strategies/momentum.ts', 'strategies/mean-reversion.ts']
 
-    before(async () => {
+    before(async function () {
+      // Seven CLI runs, two at a time: long enough for a loaded 2-core machine (30 s was not, once in 30 runs).
+      this.timeout(120_000)
       record = join(tmp.dir, 'week.ndjson')
       const recording = runNeural(['stream', 'KXNFLGAME*', ...simArgs(), '--duration', '3', '--record', record, '--json'], { runtimeDir, timeoutMs: 20_000 })
       // The runs that need no recording go alongside it, in this process.
@@ -455,8 +457,9 @@ describe('neural run-strategy (end to end)', function () {
         recordRun = await recording
       }
       ;[first, second] = await Promise.all([
-        run([...three, '--replay', record, '--hook', 'paper', '--json']),
-        run([...three, '--replay', record, '--hook', 'paper', '--json']),
+        // The type check has tests of its own; here it would only add CPU to a determinism check.
+        run([...three, '--replay', record, '--hook', 'paper', '--json', '--no-typecheck'], { timeoutMs: 60_000 }),
+        run([...three, '--replay', record, '--hook', 'paper', '--json', '--no-typecheck'], { timeoutMs: 60_000 }),
       ])
     })
 
@@ -529,13 +532,15 @@ describe('neural run-strategy (end to end)', function () {
     let interrupted: RunResult
     let terminated: RunResult
 
-    before(async () => {
-      const start = (json: boolean) => new Neural(['run-strategy', ARB, ...simArgs(), '--hook', 'paper', ...(json ? ['--json'] : [])], { runtimeDir, timeoutMs: 20_000 })
+    before(async function () {
+      // The deadlines only bound a failure: a loaded machine took over 15 s to a first paper fill.
+      this.timeout(120_000)
+      const start = (json: boolean) => new Neural(['run-strategy', ARB, ...simArgs(), '--hook', 'paper', '--no-typecheck', ...(json ? ['--json'] : [])], { runtimeDir, timeoutMs: 90_000 })
       const a = start(true)
       const b = start(false)
       await Promise.all([
-        a.until(() => a.stdout.includes('"type":"order"'), 15_000, 'a paper order').then(() => a.child.kill('SIGINT')),
-        b.until(() => b.stdout.includes('paper: filled'), 15_000, 'a paper fill').then(() => b.child.kill('SIGTERM')),
+        a.until(() => a.stdout.includes('"type":"order"'), 60_000, 'a paper order').then(() => a.child.kill('SIGINT')),
+        b.until(() => b.stdout.includes('paper: filled'), 60_000, 'a paper fill').then(() => b.child.kill('SIGTERM')),
       ])
       ;[interrupted, terminated] = await Promise.all([a.done, b.done])
     })

@@ -69,7 +69,12 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
   it('counts every tick of the throwing strategy as an error', () => {
     const s = statsOf(summary, 'throws')
     expect(s.ticks).to.be.greaterThan(10)
-    expect(s).to.include({ errors: s.ticks, signals: 0, hung: 0 })
+    // At stop, a worker silent for 250 ms over a batch is terminated (Ctrl-C must end the run within
+    // a second), which counts one more error; on a loaded machine a throwing strategy's backlog can
+    // do that (seen once in 30 runs at load average 9).
+    const terminated = byType(jsonLines(json.stdout)).errors.filter((e) => e.strategy === 'throws' && e.code === 'STRATEGY_TERMINATED').length
+    expect(terminated).to.be.at.most(1)
+    expect(s).to.include({ errors: s.ticks + terminated, signals: 0, hung: 0 })
   })
 
   it('counts every garbage return as an error and passes none of it on as a signal', () => {
@@ -98,15 +103,16 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     expect(pendingAtEnd).to.be.within(0, nflMarkets)
   })
 
-  it('prints at most two stderr lines per broken strategy and says how many it held back, each marked [sim]', () => {
+  it('prints one stderr line per 5 s window per broken strategy and says how many it held back, each marked [sim]', () => {
     const marked = linesOf(human.stderr)
     expect(marked.filter((l) => !l.startsWith('[sim] '))).to.deep.equal([])
     const lines = marked.map((l) => l.slice('[sim] '.length))
     const throws = lines.filter((l) => l.startsWith('strategy error: throws onTick: '))
     const garbage = lines.filter((l) => l.startsWith('strategy error: garbage onTick: '))
     const hung = lines.filter((l) => l.startsWith('hung: never-resolves onTick pending for '))
-    expect(throws.length).to.be.within(1, 2)
-    expect(garbage.length).to.be.within(1, 2)
+    // One line per 5 s window (a loaded machine's backlog may reach a third window), then held back.
+    expect(throws.length).to.be.within(1, 3)
+    expect(garbage.length).to.be.within(1, 3)
     expect(hung).to.have.length(1)
     // A loaded machine may make a handler over budget now and then: those lines are throttled too.
     const slow = lines.filter((l) => l.startsWith('slow: '))
@@ -121,8 +127,10 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
 
   it('throttles the error lines under --json the same way', () => {
     const errors = byType(jsonLines(json.stdout)).errors
-    const throws = errors.filter((e) => e.strategy === 'throws')
-    expect(throws.length).to.be.within(1, 2)
+    const throws = errors.filter((e) => e.strategy === 'throws' && e.code === 'HANDLER_ERROR')
+    // One line per 5 s window: 6.5 s of data, and on a loaded machine the workers' backlog may run
+    // into a third window before the run stops.
+    expect(throws.length).to.be.within(1, 3)
     expect(throws[0]).to.include({ code: 'HANDLER_ERROR', handler: 'onTick' })
     expect(throws[0]!.message).to.match(/^onTick threw: boom on KXNFLGAME-/)
     expect(throws[0]).to.not.have.property('stack')
