@@ -35,7 +35,7 @@ export interface TypeErrorReport {
 export async function typecheckStrategyFiles(files: readonly string[], options: TypecheckOptions = {}): Promise<void> {
   if (files.length === 0) return
   const cwd = options.cwd ?? process.cwd()
-  const checker = workerEntry('./typecheck-worker', import.meta.url)
+  const checker = workerEntry('./typecheck-worker.js', import.meta.url)
   const worker = new Worker(checker.entry, { ...checker.options, workerData: { files, cwd } })
   const report = await new Promise<TypeErrorReport | undefined>((resolve, reject) => {
     const failed = (why: string, cause?: unknown) => reject(new NeuralError('internal', 'INTERNAL', `the type check of ${files.map((f) => displayPath(f, cwd)).join(', ')} failed: ${why} (--no-typecheck skips it)`, { cause }))

@@ -34,7 +34,7 @@ export function strategyFromMeta(meta: StrategyMeta): Strategy {
  */
 export function spawnStrategyWorker(file: string, label: string, options: SpawnOptions = {}): Promise<StrategyWorker> {
   const maxHeapMb = options.maxHeapMb ?? DEFAULT_ISOLATION.maxHeapMb
-  const host = workerEntry('./host', import.meta.url)
+  const host = workerEntry('./host.js', import.meta.url)
   const worker = new Worker(host.entry, {
     ...host.options,
     workerData: { file, label },
