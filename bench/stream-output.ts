@@ -12,9 +12,10 @@
  * Part of `npm run bench`; alone: `node --import tsx bench/stream-output.ts [--quick]` (after `npm run build`).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { checkBuilt } from './built.js'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { listProcesses } from '../src/runtime/status-registry.js'
 import { Child } from './children.js'
@@ -59,24 +60,6 @@ const median = (xs: number[]) => {
 }
 const round = (n: number) => Math.round(n * 1000) / 1000
 
-/** Newest mtime of the files under `dir` ending in `ext`. */
-function newest(dir: string, ext: string): number {
-  let max = 0
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name)
-    const info = statSync(p)
-    if (info.isDirectory()) max = Math.max(max, newest(p, ext))
-    else if (name.endsWith(ext)) max = Math.max(max, info.mtimeMs)
-  }
-  return max
-}
-
-/** A figure of an old build would be a figure of old code. */
-function checkBuilt(): void {
-  if (!existsSync(path.join(ROOT, 'dist', 'commands', 'stream.js')) || newest(path.join(ROOT, 'src'), '.ts') > newest(path.join(ROOT, 'dist'), '.js')) {
-    throw new Error('dist/ is missing or older than src/: run `npm run build` before the benchmark')
-  }
-}
 
 /** Resolves once the process has used less than one clock tick of CPU over `quietMs`. */
 async function untilIdle(pid: number, quietMs = 100, pollMs = 20): Promise<void> {
