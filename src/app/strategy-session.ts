@@ -172,7 +172,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     gameFeed?.stop()
   }
   await stream.close()
-  const summary = await engine.stop()
+  // Urgent only when stopped from outside (Ctrl-C, SIGTERM, closed output): the process must then exit within a second.
+  const summary = await engine.stop({ urgent: options.signal?.aborted === true })
   return { summary, failure }
 }
 

@@ -223,14 +223,17 @@ export class StrategyEngine {
   /**
    * Stop: no more events; each strategy's running handler gets stopTimeoutMs, then onStop gets as
    * much; the hooks finish their backlog (bounded by the same timeout) and close. Idempotent.
+   * `urgent` (the default: Ctrl-C must end the run within a second) gives up at once on a strategy
+   * thread that has been silent over a batch for a quarter of a second; otherwise (the run reached
+   * its end) a thread that is slow but alive, as on a loaded machine, is waited for.
    */
-  async stop(): Promise<SummaryEvent> {
+  async stop(options: { urgent?: boolean } = {}): Promise<SummaryEvent> {
     if (this.summaryCache) return this.summaryCache
     this.stopped = true
     if (this.reportTimer) clearInterval(this.reportTimer)
     const timeoutMs = this.options.stopTimeoutMs ?? 2000
     this.flushShared()
-    await Promise.all(this.runners.map(r => r.stop(timeoutMs)))
+    await Promise.all(this.runners.map(r => r.stop(timeoutMs, options.urgent ?? true)))
     await this.hooks.close(timeoutMs)
     this.summaryCache = this.summary()
     return this.summaryCache

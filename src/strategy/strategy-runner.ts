@@ -168,7 +168,8 @@ export class StrategyRunner {
    * Stop taking events, drop what is queued, give an in-flight handler up to `timeoutMs`, then call
    * onStop with the same timeout. Resolves false when onStop did not finish in time.
    */
-  async stop(timeoutMs: number): Promise<boolean> {
+  // `_urgent` matters only to a strategy in a thread of its own (IsolatedRunner.stop): this one runs here.
+  async stop(timeoutMs: number, _urgent = true): Promise<boolean> {
     this.closed = true
     this.queue.clear()
     this.queuedTrades = 0

@@ -69,12 +69,9 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
   it('counts every tick of the throwing strategy as an error', () => {
     const s = statsOf(summary, 'throws')
     expect(s.ticks).to.be.greaterThan(10)
-    // At stop, a worker silent for 250 ms over a batch is terminated (Ctrl-C must end the run within
-    // a second), which counts one more error; on a loaded machine a throwing strategy's backlog can
-    // do that (seen once in 30 runs at load average 9).
-    const terminated = byType(jsonLines(json.stdout)).errors.filter((e) => e.strategy === 'throws' && e.code === 'STRATEGY_TERMINATED').length
-    expect(terminated).to.be.at.most(1)
-    expect(s).to.include({ errors: s.ticks + terminated, signals: 0, hung: 0 })
+    // The run ends on its duration, so its stop is not urgent: a throwing strategy's backlog on a
+    // loaded machine is waited for, not terminated (which would count one more error).
+    expect(s).to.include({ errors: s.ticks, signals: 0, hung: 0 })
   })
 
   it('counts every garbage return as an error and passes none of it on as a signal', () => {

@@ -133,3 +133,37 @@ describe('games for strategies in worker threads', function () {
     expect(h.engine.summary().strategies[0]!.conflated).to.equal(2)
   })
 })
+
+describe('stopping a strategy thread that is busy but alive', function () {
+  this.timeout(30_000)
+  let dir: string
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'neural-busy-'))
+    // 600 ms of synchronous work on its first tick: over the 250 ms an urgent stop allows, far under the rest.
+    writeFileSync(join(dir, 'busy.mjs'), "let n = 0\nexport default { name: 'busy', markets: ['*'], onTick() { if (n++ === 0) { const end = Date.now() + 600; while (Date.now() < end) {} } return [] } }\n")
+  })
+
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  async function stopWhileBusy(urgent: boolean) {
+    const strategies = await loadStrategies([join(dir, 'busy.mjs')], { isolated: true })
+    const h = harness([], { strategies, store: new MarketStore(), clock: 'replay' })
+    await h.engine.start()
+    h.feed(tick('KXTEST-E-A', { yesAsk: 0.4 }, 1_000))
+    const summary = await h.engine.stop({ urgent })
+    return { stats: summary.strategies.find((s) => s.name === 'busy')!, terminated: h.of('error').filter((e) => e.code === 'STRATEGY_TERMINATED') }
+  }
+
+  it('waits for it when the run reached its end (a loaded machine makes live threads slow)', async () => {
+    const { stats, terminated } = await stopWhileBusy(false)
+    expect(terminated).to.deep.equal([])
+    expect(stats).to.include({ ticks: 1, errors: 0 })
+  })
+
+  it('terminates it on an urgent stop (Ctrl-C must end the run within a second)', async () => {
+    const { terminated } = await stopWhileBusy(true)
+    expect(terminated.map((e) => e.message)).to.have.length(1)
+    expect(terminated[0]!.message).to.match(/^strategy busy was terminated at stop: its thread had run synchronous code for \d+ ms/)
+  })
+})

@@ -213,7 +213,7 @@ export class IsolatedRunner {
     this.post({ type: 'start', ts })
   }
 
-  async stop(timeoutMs: number): Promise<boolean> {
+  async stop(timeoutMs: number, urgent = true): Promise<boolean> {
     if (this.watchdog) clearInterval(this.watchdog)
     this.pending.clear()
     if (!this.attached) {
@@ -223,7 +223,9 @@ export class IsolatedRunner {
     if (this.gone) return true
     // A thread silent over a batch it owes is running synchronous code: it cannot read the stop
     // message, and waiting for it would outlast Ctrl-C's deadline and lose the summary.
-    const stuck = () => this.inFlight > 0 && performance.now() - this.lastHeard > Math.max(STUCK_AT_STOP_MS, this.budgetMs * 20)
+    // Not urgent (the run reached its end): only a silence that the overall wait would end anyway.
+    const stuckAfterMs = urgent ? Math.max(STUCK_AT_STOP_MS, this.budgetMs * 20) : Math.min(this.limits.terminateAfterMs, timeoutMs * 2)
+    const stuck = () => this.inFlight > 0 && performance.now() - this.lastHeard > stuckAfterMs
     const done = await new Promise<boolean | 'stuck'>((resolve) => {
       const timer = setTimeout(() => finish(false), timeoutMs * 2 + 500)
       const check = setInterval(() => stuck() && finish('stuck'), 50)
