@@ -193,11 +193,13 @@ describe('simulator game clock and lifecycle', () => {
       const game = sim.world.catalog.games[0]!
       // Read inside the world's own updates: a poll from outside (5 ms timers) came late on a loaded
       // machine, after the game had ended and its books were gone.
-      const lateYesBid = new Map<string, number>()
+      // The last tenth of the game (a loaded machine's coarse timer ticks left the last twentieth
+      // without a quote once in eleven runs), with the home margin when each quote was made.
+      const late = new Map<string, { bid: number; margin: number }>()
       sim.world.onEvent((e) => {
-        if (e.kind !== 'ticker' || game.state.phase !== 'live' || game.state.remaining >= 0.05) return
+        if (e.kind !== 'ticker' || game.state.phase !== 'live' || game.state.remaining >= 0.1) return
         const best = e.market.book.best('yes')
-        if (best !== undefined) lateYesBid.set(e.market.ticker, best)
+        if (best !== undefined) late.set(e.market.ticker, { bid: best, margin: game.state.homeScore - game.state.awayScore })
       })
       const deadline = Date.now() + 30_000
       while (game.state.phase !== 'final') {
@@ -207,7 +209,10 @@ describe('simulator game clock and lifecycle', () => {
       const margin = game.state.homeScore - game.state.awayScore
       expect(Math.abs(margin), 'seed 4 scripts a clear lead').to.be.at.least(8)
       const leader = margin > 0 ? 'PHI' : 'DAL'
-      expect(lateYesBid.get(`KXNFLGAME-25SEP04DALPHI-${leader}`)).to.be.at.least(9_000)
+      const quote = late.get(`KXNFLGAME-25SEP04DALPHI-${leader}`)
+      expect(quote, 'a quote of the leader in the last tenth').to.not.equal(undefined)
+      expect(leader === 'PHI' ? quote!.margin : -quote!.margin, 'the lead when it was quoted').to.be.at.least(8)
+      expect(quote!.bid).to.be.at.least(9_000)
     } finally { await sim.close() }
   })
 })
