@@ -329,10 +329,13 @@ describe('neural run-strategy (end to end)', function () {
       // Seven runs at once on two cores: the type check of arb.ts (tested under 'loading strategies')
       // would only add seven TypeScript programs to what these runs are about.
       const live = ['--duration', '3', '--json', '--no-typecheck']
+      // The hooks that only pass signals on get them from a record (the seed's single-book check on
+      // crossed quotes): a 3 s live run under load once saw no arb opportunity, and no signal to pass.
+      const recorded = ['--replay', CROSSED_RECORD, '--param', 'mode=book', '--json', '--no-typecheck']
       const cases: Record<string, [string[], NodeJS.ProcessEnv?]> = {
-        log: [[ARB, ...simArgs(), ...live]],
-        exec: [[ARB, ...simArgs(), '--hook', `exec:node -e "process.stdin.pipe(require('fs').createWriteStream(process.argv[1]))" ${execOut}`, ...live]],
-        module: [[ARB, ...simArgs(), '--hook', `module:${E2E}/hooks/append.ts`, ...live], { E2E_HOOK_OUT: moduleOut }],
+        log: [[ARB, ...recorded]],
+        exec: [[ARB, '--hook', `exec:node -e "process.stdin.pipe(require('fs').createWriteStream(process.argv[1]))" ${execOut}`, ...recorded]],
+        module: [[ARB, '--hook', `module:${E2E}/hooks/append.ts`, ...recorded], { E2E_HOOK_OUT: moduleOut }],
         noLive: [[ARB, ...kalshiArgs('noLive'), ...live]],
         noLimits: [[ARB, ...kalshiArgs('noLimits'), '--live', ...live]],
         overLimit: [[ARB, ...kalshiArgs('overLimit'), '--live', '--config', rc, '--param', 'quantity=2', ...live]],
