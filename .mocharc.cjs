@@ -2,6 +2,11 @@
 // so `npx mocha test/x.test.ts` would run the whole suite: the default applies only when none is named.
 const named = process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg))
 
+// One cache folder for every test process and every CLI child they start (children inherit it): the
+// strategy type check's remembered passes (src/strategy/typecheck-cache.ts) then spare the suite the
+// dozens of checks of the same sample strategies, and a developer's own ~/.cache is left alone.
+process.env.XDG_CACHE_HOME = require('node:path').join(require('node:os').tmpdir(), `neural-test-cache-${process.getuid?.() ?? 'user'}`)
+
 module.exports = {
   'node-option': ['import=tsx'],
   spec: named ? [] : ['test/**/*.test.ts'],

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type ts from 'typescript'
 import { NeuralError } from '../errors.js'
+import { passedBefore, rememberPass } from './typecheck-cache.js'
 import { displayPath, neuralTypesEntry } from './user-module.js'
 import { workerEntry } from './worker-entry.js'
 
@@ -19,6 +20,8 @@ export const TYPECHECK_SHOWN = 5
 export interface TypecheckOptions {
   /** Paths in messages are relative to this when inside it. @default process.cwd() */
   cwd?: string
+  /** Skip files that passed before and have not changed since (typecheck-cache.ts). @default true */
+  cache?: boolean
 }
 
 /** What a failed check reports: the one-line message and one line per diagnostic shown. */
@@ -35,37 +38,55 @@ export interface TypeErrorReport {
 export async function typecheckStrategyFiles(files: readonly string[], options: TypecheckOptions = {}): Promise<void> {
   if (files.length === 0) return
   const cwd = options.cwd ?? process.cwd()
+  // Where types are looked up is part of what a pass means: a new node_modules/@types changes it.
+  const cacheKey = JSON.stringify({ typeRoots: typeRootsFor(files), neural: neuralTypesEntry() })
+  if (options.cache !== false && passedBefore(files, cacheKey)) return
   const checker = workerEntry('./typecheck-worker.js', import.meta.url)
   const worker = new Worker(checker.entry, { ...checker.options, workerData: { files, cwd } })
-  const report = await new Promise<TypeErrorReport | undefined>((resolve, reject) => {
+  const result = await new Promise<TypeCheckResult>((resolve, reject) => {
     const failed = (why: string, cause?: unknown) => reject(new NeuralError('internal', 'INTERNAL', `the type check of ${files.map((f) => displayPath(f, cwd)).join(', ')} failed: ${why} (--no-typecheck skips it)`, { cause }))
-    worker.once('message', (m: { report?: TypeErrorReport; failure?: string }) => (m.failure === undefined ? resolve(m.report) : failed(m.failure)))
+    worker.once('message', (m: { result?: TypeCheckResult; failure?: string }) => (m.failure === undefined ? resolve(m.result!) : failed(m.failure)))
     worker.once('error', (error) => failed(error.message, error))
     worker.once('exit', (code) => failed(`its thread exited (code ${code})`))
   })
   void worker.terminate()
+  const report = result.report
   if (report) throw new NeuralError('input', 'STRATEGY_TYPECHECK', report.message, { details: report.details })
+  if (options.cache !== false && result.inputs.length > 0) rememberPass(files, cacheKey, result.inputs)
+}
+
+/** A check's report (undefined when it passed) and every file its program read. */
+export interface TypeCheckResult {
+  report?: TypeErrorReport
+  inputs: string[]
+}
+
+/** checkTypes' report alone: undefined when the files pass. */
+export async function findTypeErrors(files: readonly string[], cwd: string): Promise<TypeErrorReport | undefined> {
+  return (await checkTypes(files, cwd)).report
 }
 
 /**
  * One program over all `files` with noEmit, in this thread. A report when a file, or a local file it
- * imports, has a type error; undefined when there is none. A file with a syntax error passes:
- * loading it reports that error with esbuild's message, as it does without the check.
+ * imports, has a type error; none when there is none. A file with a syntax error passes: loading it
+ * reports that error with esbuild's message, as it does without the check.
  */
-export async function findTypeErrors(files: readonly string[], cwd: string): Promise<TypeErrorReport | undefined> {
+export async function checkTypes(files: readonly string[], cwd: string): Promise<TypeCheckResult> {
   const { default: typescript } = await import('typescript')
   const program = createProgram(typescript, files)
   const own = neuralSourceDir()
-  const userFiles = program.getSourceFiles().filter((sf) =>
+  const sourceFiles = program.getSourceFiles()
+  const userFiles = sourceFiles.filter((sf) =>
     !sf.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sf) && !(own && isInside(sf.fileName, own)))
-  if (userFiles.some((sf) => program.getSyntacticDiagnostics(sf).length > 0)) return undefined
+  // A syntax error passes here but is not remembered as a pass (no inputs): loading reports it.
+  if (userFiles.some((sf) => program.getSyntacticDiagnostics(sf).length > 0)) return { inputs: [] }
   const diagnostics = [
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),
     ...userFiles.flatMap((sf) => program.getSemanticDiagnostics(sf)),
   ].filter((d) => d.category === typescript.DiagnosticCategory.Error)
-  if (diagnostics.length === 0) return undefined
-  return typeErrorReport(typescript, diagnostics, files, cwd)
+  if (diagnostics.length > 0) return { report: typeErrorReport(typescript, diagnostics, files, cwd), inputs: [] }
+  return { inputs: sourceFiles.map((sf) => path.resolve(sf.fileName)) }
 }
 
 /**

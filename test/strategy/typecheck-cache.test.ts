@@ -1,0 +1,98 @@
+/**
+ * Passed type checks are remembered while nothing the check read has changed (typecheck-cache.ts);
+ * failures never are. Runs the real check (worker thread, TypeScript program) against a cache folder
+ * of its own.
+ */
+import { expect } from 'chai'
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { NeuralError } from '../../src/errors.js'
+import { typecheckCacheDir } from '../../src/strategy/typecheck-cache.js'
+import { typecheckStrategyFiles } from '../../src/strategy/typecheck.js'
+
+async function typecheckError(files: string[], options: { cache?: boolean } = {}): Promise<NeuralError | undefined> {
+  try {
+    await typecheckStrategyFiles(files, options)
+    return undefined
+  } catch (error) {
+    if (error instanceof NeuralError) return error
+    throw error
+  }
+}
+
+describe('strategy type check cache', function () {
+  this.timeout(60_000)
+  let tmp: string
+  let cacheDir: string
+  let saved: string | undefined
+  const write = (name: string, text: string) => {
+    const file = path.join(tmp, name)
+    writeFileSync(file, text)
+    return file
+  }
+  const entries = () => { try { return readdirSync(typecheckCacheDir()) } catch { return [] } }
+
+  // The good strategy and a version of it with a type error of exactly the same length.
+  const good = "import type { Strategy } from 'neural'\nconst s: Strategy = { name: 'c', markets: ['*'], onTick(t) { void t.yesBid } }\nexport default s\n"
+  const typo = good.replace('t.yesBid', 't.yesBix')
+
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'neural-typecheck-cache-'))
+    cacheDir = path.join(tmp, 'cache')
+    saved = process.env.NEURAL_CACHE_DIR
+    process.env.NEURAL_CACHE_DIR = cacheDir
+  })
+  afterEach(() => {
+    if (saved === undefined) delete process.env.NEURAL_CACHE_DIR
+    else process.env.NEURAL_CACHE_DIR = saved
+    rmSync(tmp, { recursive: true, force: true })
+  })
+
+  it('lives in $NEURAL_CACHE_DIR, else $XDG_CACHE_HOME/neural, else ~/.cache/neural', () => {
+    expect(typecheckCacheDir({ NEURAL_CACHE_DIR: '/c' })).to.equal('/c/typecheck')
+    expect(typecheckCacheDir({ XDG_CACHE_HOME: '/x' })).to.equal('/x/neural/typecheck')
+    expect(typecheckCacheDir({})).to.match(/\/\.cache\/neural\/typecheck$/)
+  })
+
+  it('skips the check of an unchanged file that passed, and checks it again once its size or time changes', async () => {
+    const file = write('strategy.ts', good)
+    // Whole seconds, which every file system and utimes keep exactly.
+    const mtimeS = Math.floor(Date.now() / 1000) - 60
+    utimesSync(file, mtimeS, mtimeS)
+    expect(await typecheckError([file])).to.equal(undefined)
+    expect(entries()).to.have.length(1)
+    // Same size, same modification time, different text: only a remembered pass lets it through.
+    writeFileSync(file, typo)
+    utimesSync(file, mtimeS, mtimeS)
+    expect(statSync(file).size).to.equal(Buffer.byteLength(good))
+    expect(await typecheckError([file])).to.equal(undefined)
+    expect((await typecheckError([file], { cache: false }))?.code).to.equal('STRATEGY_TYPECHECK')
+    // Touched: the remembered pass no longer holds, and the error shows.
+    utimesSync(file, mtimeS, mtimeS + 1)
+    expect((await typecheckError([file]))?.code).to.equal('STRATEGY_TYPECHECK')
+  })
+
+  it('checks again when a local file the strategy imports changes', async () => {
+    const lib = write('lib.ts', 'export const limit: number = 0.4\n')
+    const file = write('uses-lib.ts', "import type { Strategy } from 'neural'\nimport { limit } from './lib.ts'\nconst s: Strategy = { name: 'l', markets: ['*'], onTick(t) { if ((t.yesBid ?? 0) > limit) return } }\nexport default s\n")
+    expect(await typecheckError([file])).to.equal(undefined)
+    writeFileSync(lib, "export const limit: string = 'a string now'\n")
+    const error = await typecheckError([file])
+    expect(error?.code).to.equal('STRATEGY_TYPECHECK')
+    expect(error?.details?.[0]).to.include('TS2365')
+  })
+
+  it('never remembers a failure: a file with type errors is reported every time', async () => {
+    const file = write('typo.ts', typo)
+    for (let i = 0; i < 2; i++) expect((await typecheckError([file]))?.code).to.equal('STRATEGY_TYPECHECK')
+    expect(entries()).to.deep.equal([])
+  })
+
+  it('a cache that cannot be written costs only the check', async () => {
+    process.env.NEURAL_CACHE_DIR = write('not-a-folder', '')
+    const file = write('strategy.ts', good)
+    expect(await typecheckError([file])).to.equal(undefined)
+    expect(await typecheckError([file])).to.equal(undefined)
+  })
+})
