@@ -22,6 +22,8 @@ export interface TypecheckOptions {
   cwd?: string
   /** Skip files that passed before and have not changed since (typecheck-cache.ts). @default true */
   cache?: boolean
+  /** @internal Where the check runs: a worker thread of its own unless a test keeps it in its thread. */
+  check?: (files: readonly string[], cwd: string) => Promise<TypeCheckResult>
 }
 
 /** What a failed check reports: the one-line message and one line per diagnostic shown. */
@@ -41,18 +43,25 @@ export async function typecheckStrategyFiles(files: readonly string[], options: 
   // Where types are looked up is part of what a pass means: a new node_modules/@types changes it.
   const cacheKey = JSON.stringify({ typeRoots: typeRootsFor(files), neural: neuralTypesEntry() })
   if (options.cache !== false && passedBefore(files, cacheKey)) return
-  const checker = workerEntry('./typecheck-worker.js', import.meta.url)
-  const worker = new Worker(checker.entry, { ...checker.options, workerData: { files, cwd } })
-  const result = await new Promise<TypeCheckResult>((resolve, reject) => {
-    const failed = (why: string, cause?: unknown) => reject(new NeuralError('internal', 'INTERNAL', `the type check of ${files.map((f) => displayPath(f, cwd)).join(', ')} failed: ${why} (--no-typecheck skips it)`, { cause }))
-    worker.once('message', (m: { result?: TypeCheckResult; failure?: string }) => (m.failure === undefined ? resolve(m.result!) : failed(m.failure)))
-    worker.once('error', (error) => failed(error.message, error))
-    worker.once('exit', (code) => failed(`its thread exited (code ${code})`))
-  })
-  void worker.terminate()
+  const result = await (options.check ?? checkInWorker)(files, cwd)
   const report = result.report
   if (report) throw new NeuralError('input', 'STRATEGY_TYPECHECK', report.message, { details: report.details })
   if (options.cache !== false && result.inputs.length > 0) rememberPass(files, cacheKey, result.inputs)
+}
+
+async function checkInWorker(files: readonly string[], cwd: string): Promise<TypeCheckResult> {
+  const checker = workerEntry('./typecheck-worker.js', import.meta.url)
+  const worker = new Worker(checker.entry, { ...checker.options, workerData: { files, cwd } })
+  try {
+    return await new Promise<TypeCheckResult>((resolve, reject) => {
+      const failed = (why: string, cause?: unknown) => reject(new NeuralError('internal', 'INTERNAL', `the type check of ${files.map((f) => displayPath(f, cwd)).join(', ')} failed: ${why} (--no-typecheck skips it)`, { cause }))
+      worker.once('message', (m: { result?: TypeCheckResult; failure?: string }) => (m.failure === undefined ? resolve(m.result!) : failed(m.failure)))
+      worker.once('error', (error) => failed(error.message, error))
+      worker.once('exit', (code) => failed(`its thread exited (code ${code})`))
+    })
+  } finally {
+    void worker.terminate()
+  }
 }
 
 /** A check's report (undefined when it passed) and every file its program read. */
