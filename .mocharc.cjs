@@ -3,13 +3,34 @@
 const named = process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg))
 
 // One cache folder for every test process and every CLI child they start (children inherit it): the
-// strategy type check's remembered passes (src/strategy/typecheck-cache.ts) then spare the suite the
+// strategy type check's remembered outcomes (src/strategy/typecheck-cache.ts) then spare the suite the
 // dozens of checks of the same sample strategies, and a developer's own ~/.cache is left alone.
 process.env.XDG_CACHE_HOME = require('node:path').join(require('node:os').tmpdir(), `neural-test-cache-${process.getuid?.() ?? 'user'}`)
 
+/**
+ * Every test file, the longest-running first: three workers share the files in this order, and a
+ * 30-second file started last would leave two of them idle at the end (longest first keeps the tail
+ * short). The list is a hint from serial timings; a file not named keeps its alphabetical place.
+ */
+const LONGEST_FIRST = [
+  'commands/run-strategy', 'history/cli', 'reliability/slow-reader', 'bus/cli-bus', 'reliability/order-restart',
+  'reliability/strategy-cage', 'commands/newcomer', 'reliability/stream-faults', 'commands/startup-modules',
+  'commands/nfl-game-state', 'reliability/health', 'reliability/strategy-faults', 'commands/process-lifecycle',
+  'sim/ws-channels', 'commands/settlement', 'reliability/record-full-disk', 'strategy/typecheck',
+].map((name) => `test/${name}.test.ts`)
+
+function allTestFiles() {
+  const { readdirSync } = require('node:fs')
+  const files = readdirSync('test', { recursive: true })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `test/${f.split(require('node:path').sep).join('/')}`)
+    .sort()
+  return [...LONGEST_FIRST.filter((f) => files.includes(f)), ...files.filter((f) => !LONGEST_FIRST.includes(f))]
+}
+
 module.exports = {
   'node-option': ['import=tsx'],
-  spec: named ? [] : ['test/**/*.test.ts'],
+  spec: named ? [] : allTestFiles(),
   // Most tests wait on sockets, child processes and timers rather than compute, so three files at a
   // time overlap the waits on two cores; a single named file runs in this process (easier to debug).
   parallel: !named,

@@ -3,19 +3,22 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
+import type { TypeErrorReport } from './typecheck.js'
 
 /**
- * Passed type checks, remembered on disk so that running the same strategy again does not build a
+ * Type checks, remembered on disk so that running the same strategy again does not build a
  * TypeScript program again (a second or more of CPU each time). As tsc's incremental build: an entry
  * names every file the program read (the strategy, its local imports, neural's types, the lib and
- * @types files) with its size and modification time, and holds only while every one is unchanged.
- * Failures are never remembered: a file with type errors is checked, and reported, every time.
+ * @types files) and the folders of the user's files with their size and modification time, and
+ * holds only while every one is unchanged.
+ * A failure is remembered with its report, whose paths are relative to the directory it ran in, so
+ * it holds only for that directory.
  *
  * Anything that goes wrong here (no home, a read-only disk, a torn entry) is a miss, never an error.
  */
 
 /** Bump when the compiler options or what an entry means change: older entries then miss. */
-const FORMAT = 1
+const FORMAT = 2
 
 /** $NEURAL_CACHE_DIR, else $XDG_CACHE_HOME/neural, else ~/.cache/neural; a folder of its own inside. */
 export function typecheckCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -31,32 +34,46 @@ function entryFile(files: readonly string[], extraKey: string, env: NodeJS.Proce
   return path.join(typecheckCacheDir(env), `${key.slice(0, 32)}.json`)
 }
 
-/** True when these files passed a check and nothing that check read has changed since. */
-export function passedBefore(files: readonly string[], extraKey: string, env: NodeJS.ProcessEnv = process.env): boolean {
+/** What a check of these files found, when it was made with nothing it read changed since. */
+export interface Remembered {
+  report?: TypeErrorReport
+}
+
+interface Entry {
+  inputs: Input[]
+  report?: TypeErrorReport
+  cwd?: string
+}
+
+/** The remembered outcome of checking `files` from `cwd`, or undefined when there is none that holds. */
+export function recall(files: readonly string[], extraKey: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Remembered | undefined {
   try {
-    const inputs = JSON.parse(readFileSync(entryFile(files, extraKey, env), 'utf8')) as unknown
-    if (!Array.isArray(inputs) || inputs.length === 0) return false
-    return inputs.every((input: Input) => {
+    const entry = JSON.parse(readFileSync(entryFile(files, extraKey, env), 'utf8')) as Entry
+    if (!Array.isArray(entry.inputs) || entry.inputs.length === 0) return undefined
+    if (entry.report && entry.cwd !== cwd) return undefined
+    const unchanged = entry.inputs.every((input) => {
       const s = statSync(input[0])
       return s.size === input[1] && s.mtimeMs === input[2]
     })
+    return unchanged ? { report: entry.report } : undefined
   } catch {
-    return false
+    return undefined
   }
 }
 
-/** Remember a passed check of `files`, which read `inputs` (absolute paths). */
-export function rememberPass(files: readonly string[], extraKey: string, inputs: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+/** Remember the outcome of checking `files` from `cwd`, a check that read `inputs` (absolute paths). */
+export function remember(files: readonly string[], extraKey: string, cwd: string, outcome: Remembered & { inputs: readonly string[] }, env: NodeJS.ProcessEnv = process.env): void {
   try {
-    const seen: Input[] = inputs.map((file) => {
+    const inputs: Input[] = outcome.inputs.map((file) => {
       const s = statSync(file)
       return [file, s.size, s.mtimeMs]
     })
+    const entry: Entry = outcome.report ? { inputs, report: outcome.report, cwd } : { inputs }
     const target = entryFile(files, extraKey, env)
     mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 })
     // Written aside and renamed: processes checking the same files at once never read half an entry.
     const aside = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}`
-    writeFileSync(aside, JSON.stringify(seen))
+    writeFileSync(aside, JSON.stringify(entry))
     renameSync(aside, target)
   } catch {
     // A cache that cannot be written costs the next run a check, nothing more.

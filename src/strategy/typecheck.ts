@@ -4,7 +4,7 @@ import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type ts from 'typescript'
 import { NeuralError } from '../errors.js'
-import { passedBefore, rememberPass } from './typecheck-cache.js'
+import { recall, remember } from './typecheck-cache.js'
 import { displayPath, neuralTypesEntry } from './user-module.js'
 import { workerEntry } from './worker-entry.js'
 
@@ -20,7 +20,7 @@ export const TYPECHECK_SHOWN = 5
 export interface TypecheckOptions {
   /** Paths in messages are relative to this when inside it. @default process.cwd() */
   cwd?: string
-  /** Skip files that passed before and have not changed since (typecheck-cache.ts). @default true */
+  /** Reuse the outcome of an earlier check when nothing it read has changed (typecheck-cache.ts). @default true */
   cache?: boolean
   /** @internal Where the check runs: a worker thread of its own unless a test keeps it in its thread. */
   check?: (files: readonly string[], cwd: string) => Promise<TypeCheckResult>
@@ -42,11 +42,15 @@ export async function typecheckStrategyFiles(files: readonly string[], options: 
   const cwd = options.cwd ?? process.cwd()
   // Where types are looked up is part of what a pass means: a new node_modules/@types changes it.
   const cacheKey = JSON.stringify({ typeRoots: typeRootsFor(files), neural: neuralTypesEntry() })
-  if (options.cache !== false && passedBefore(files, cacheKey)) return
-  const result = await (options.check ?? checkInWorker)(files, cwd)
-  const report = result.report
+  const cached = options.cache !== false
+  let outcome = cached ? recall(files, cacheKey, cwd) : undefined
+  if (!outcome) {
+    const result = await (options.check ?? checkInWorker)(files, cwd)
+    if (cached && result.inputs.length > 0) remember(files, cacheKey, cwd, result)
+    outcome = result
+  }
+  const report = outcome.report
   if (report) throw new NeuralError('input', 'STRATEGY_TYPECHECK', report.message, { details: report.details })
-  if (options.cache !== false && result.inputs.length > 0) rememberPass(files, cacheKey, result.inputs)
 }
 
 async function checkInWorker(files: readonly string[], cwd: string): Promise<TypeCheckResult> {
@@ -87,15 +91,18 @@ export async function checkTypes(files: readonly string[], cwd: string): Promise
   const sourceFiles = program.getSourceFiles()
   const userFiles = sourceFiles.filter((sf) =>
     !sf.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sf) && !(own && isInside(sf.fileName, own)))
-  // A syntax error passes here but is not remembered as a pass (no inputs): loading reports it.
+  // A syntax error passes here, unremembered (no inputs): loading reports it.
   if (userFiles.some((sf) => program.getSyntacticDiagnostics(sf).length > 0)) return { inputs: [] }
   const diagnostics = [
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),
     ...userFiles.flatMap((sf) => program.getSemanticDiagnostics(sf)),
   ].filter((d) => d.category === typescript.DiagnosticCategory.Error)
-  if (diagnostics.length > 0) return { report: typeErrorReport(typescript, diagnostics, files, cwd), inputs: [] }
-  return { inputs: sourceFiles.map((sf) => path.resolve(sf.fileName)) }
+  // The folders of the user's files too: a file created beside them (a missing './lib.ts' added) can
+  // change what the program would find without changing any file it read.
+  const inputs = [...new Set([...sourceFiles.map((sf) => path.resolve(sf.fileName)), ...userFiles.map((sf) => path.dirname(path.resolve(sf.fileName)))])]
+  if (diagnostics.length > 0) return { report: typeErrorReport(typescript, diagnostics, files, cwd), inputs }
+  return { inputs }
 }
 
 /**

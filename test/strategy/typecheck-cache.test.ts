@@ -1,19 +1,19 @@
 /**
- * Passed type checks are remembered while nothing the check read has changed (typecheck-cache.ts);
- * failures never are. Runs the real check against a cache folder of its own, in this thread so that
+ * Type checks are remembered while nothing the check read has changed (typecheck-cache.ts), a
+ * failure only for the directory it was reported from. Runs the real check against a cache folder of its own, in this thread so that
  * the compiler stays warm between checks (the worker thread is loader.test.ts's).
  */
 import { expect } from 'chai'
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { NeuralError } from '../../src/errors.js'
 import { typecheckCacheDir } from '../../src/strategy/typecheck-cache.js'
 import { checkTypes, typecheckStrategyFiles } from '../../src/strategy/typecheck.js'
 
-async function typecheckError(files: string[], options: { cache?: boolean } = {}): Promise<NeuralError | undefined> {
+async function typecheckError(files: string[], options: { cache?: boolean; cwd?: string } = {}): Promise<NeuralError | undefined> {
   try {
-    await typecheckStrategyFiles(files, { ...options, check: checkTypes })
+    await typecheckStrategyFiles(files, { cwd: path.join(tmp, 'strats'), ...options, check: checkTypes })
     return undefined
   } catch (error) {
     if (error instanceof NeuralError) return error
@@ -21,13 +21,14 @@ async function typecheckError(files: string[], options: { cache?: boolean } = {}
   }
 }
 
+let tmp: string
+
 describe('strategy type check cache', function () {
   this.timeout(60_000)
-  let tmp: string
   let cacheDir: string
   let saved: string | undefined
   const write = (name: string, text: string) => {
-    const file = path.join(tmp, name)
+    const file = path.join(tmp, 'strats', name)
     writeFileSync(file, text)
     return file
   }
@@ -39,6 +40,8 @@ describe('strategy type check cache', function () {
 
   beforeEach(() => {
     tmp = mkdtempSync(path.join(tmpdir(), 'neural-typecheck-cache-'))
+    // Beside the strategies' folder, not in it: a folder created there is a change the cache watches.
+    mkdirSync(path.join(tmp, 'strats'))
     cacheDir = path.join(tmp, 'cache')
     saved = process.env.NEURAL_CACHE_DIR
     process.env.NEURAL_CACHE_DIR = cacheDir
@@ -83,10 +86,26 @@ describe('strategy type check cache', function () {
     expect(error?.details?.[0]).to.include('TS2365')
   })
 
-  it('never remembers a failure: a file with type errors is reported every time', async () => {
+  it('remembers a failure with its errors for the directory it ran from, and checks again from another', async () => {
     const file = write('typo.ts', typo)
-    expect((await typecheckError([file]))?.code).to.equal('STRATEGY_TYPECHECK')
-    expect(entries()).to.deep.equal([])
+    const mtimeS = Math.floor(Date.now() / 1000) - 60
+    utimesSync(file, mtimeS, mtimeS)
+    const first = await typecheckError([file])
+    expect(first?.code).to.equal('STRATEGY_TYPECHECK')
+    // Fixed behind the cache's back (same size, same time): the remembered errors come back as they were.
+    writeFileSync(file, good)
+    utimesSync(file, mtimeS, mtimeS)
+    const again = await typecheckError([file])
+    expect({ message: again?.message, details: again?.details }).to.deep.equal({ message: first?.message, details: first?.details })
+    // From elsewhere the report's paths would differ: checked, and the file as it now is passes.
+    expect(await typecheckError([file], { cwd: tmp })).to.equal(undefined)
+  })
+
+  it('checks again when a file appears beside the strategy (a missing import added)', async () => {
+    const file = write('needs-lib.ts', "import type { Strategy } from 'neural'\nimport { limit } from './later.ts'\nconst s: Strategy = { name: 'n', markets: ['*'], onTick(t) { if ((t.yesBid ?? 0) > limit) return } }\nexport default s\n")
+    expect((await typecheckError([file]))?.details?.[0]).to.include('TS2307')
+    write('later.ts', 'export const limit = 0.4\n')
+    expect(await typecheckError([file])).to.equal(undefined)
   })
 
   it('a cache that cannot be written costs only the check', async () => {
