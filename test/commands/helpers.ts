@@ -35,7 +35,10 @@ function newest(dir: string, ext: string): number {
 export function ensureBuilt(): Promise<void> {
   built ??= (async () => {
     const dist = join(ROOT, 'dist')
-    const fresh = existsSync(join(dist, 'commands', 'stream.js')) && newest(join(ROOT, 'src'), '.ts') <= newest(dist, '.js')
+    // npm run build writes the manifest last, after tsc; tsc (incremental) leaves unchanged outputs
+    // alone, so only the manifest's time says when the last build ran.
+    const manifest = join(ROOT, 'oclif.manifest.json')
+    const fresh = existsSync(join(dist, 'commands', 'stream.js')) && existsSync(manifest) && newest(join(ROOT, 'src'), '.ts') <= statSync(manifest).mtimeMs
     if (fresh) return
     // Async: a blocked event loop would starve any simulator this process is running.
     await new Promise<void>((resolve) => spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).on('close', () => resolve()))

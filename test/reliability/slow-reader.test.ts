@@ -46,7 +46,7 @@ describe('a reader of stdout that stops reading', function () {
 
   for (const json of [true, false]) {
     it(`bounds the output waiting for the pipe (drops and counts), and ends on SIGINT with a summary on stderr (${json ? '--json' : 'human'})`, async () => {
-      sim = await startSimulator({ seed: 5, ratePerSec: 3000, speed: 5 })
+      sim = await startSimulator({ seed: 5, ratePerSec: 9000, speed: 5 })
       const args = ['stream', 'KXNFLGAME*', '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--channels', 'ticker,trade,orderbook', ...(json ? ['--json'] : [])]
       // stdout is a pipe that nobody reads: it fills (64 KiB) and then takes nothing more.
       const c = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cliEnv(runtimeDir), stdio: ['ignore', 'pipe', 'pipe'] })
