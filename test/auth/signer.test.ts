@@ -1,13 +1,11 @@
 import { expect } from 'chai'
-import { constants, generateKeyPairSync, verify } from 'node:crypto'
+import { constants, verify } from 'node:crypto'
+import { testRsaKey } from '../support/rsa-keys.js'
 import { createSigner, loadPrivateKey, signedPath, verifySignature } from '../../src/auth/signer.js'
 import { NeuralError } from '../../src/errors.js'
 
 describe('signer', () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const pkcs1 = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
-  const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  const { privateKey, publicKey, pkcs1, pkcs8, publicPem } = testRsaKey()
 
   it('returns the three Kalshi headers with a millisecond timestamp', () => {
     const headers = createSigner('key-123', pkcs1, () => 1_700_000_000_123)('GET', '/trade-api/ws/v2')

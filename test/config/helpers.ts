@@ -1,22 +1,13 @@
-import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { expect } from 'chai'
 import { NeuralError } from '../../src/errors.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 
-/** One RSA key for the whole run: generating one costs tens of milliseconds. */
-let cached: { pkcs1: string; pkcs8: string; publicPem: string } | undefined
+/** The test process's RSA key (test/support/rsa-keys.ts). */
 export function testKey(): { pkcs1: string; pkcs8: string; publicPem: string } {
-  if (!cached) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    cached = {
-      pkcs1: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
-      pkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    }
-  }
-  return cached
+  return testRsaKey()
 }
 
 /** A temp project dir (with a package.json, so the rc search stops there). */

@@ -1,9 +1,9 @@
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
+import { testRsaKey } from '../support/rsa-keys.js'
 import { couldBeKeyText } from '../../src/config/key-text.js'
 
 describe('couldBeKeyText', () => {
-  const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const pem = testRsaKey().pkcs8
 
   it('takes PEM body lines for key text, whatever their slashes cut them into', () => {
     // Lines of generated keys with two or more slashes (fixed here: a test must not depend on chance).

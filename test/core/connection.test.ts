@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { createSigner, verifySignature } from '../../src/auth/signer.js'
@@ -7,6 +6,7 @@ import { Connection } from '../../src/core/connection.js'
 import type { ConnectionEvent } from '../../src/core/types.js'
 import type { NeuralError } from '../../src/errors.js'
 import { FakeKalshi, waitFor } from './helpers.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 
 const FAST = { attempts: 0, baseDelayMs: 20, maxDelayMs: 50, jitter: 'none' as const }
 
@@ -20,7 +20,7 @@ function track(c: Connection): { events: ConnectionEvent[]; errors: NeuralError[
 
 describe('connection', function () {
   this.timeout(5000)
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const { privateKey, publicKey } = testRsaKey()
   let server: FakeKalshi | undefined
   let conn: Connection | undefined
 

@@ -3,7 +3,6 @@
  * with the simulator's faults (drops, sequence gaps, garbage, command errors, silence, refused auth).
  */
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,9 +14,10 @@ import type { Book, ConnectionEvent } from '../../src/core/types.js'
 import type { NeuralError } from '../../src/errors.js'
 import { startSimulator, type SimOptions, type Simulator } from '../../src/sim/index.js'
 import { waitFor } from './helpers.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 
 const FAST = { attempts: 0, baseDelayMs: 20, maxDelayMs: 100, jitter: 'none' as const }
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const { privateKey, publicKey } = testRsaKey()
 const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
 const signer = createSigner('integration-key', privateKey)
 

@@ -1,10 +1,10 @@
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createSigner, verifySignature } from '../../src/auth/signer.js'
 import { RestClient, parseMarket } from '../../src/core/rest-client.js'
 import type { NeuralError } from '../../src/errors.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 
@@ -170,7 +170,7 @@ describe('rest client', function () {
   })
 
   it('signs the path without the query string', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { privateKey, publicKey } = testRsaKey()
     handler = (_req, res) => res.end(JSON.stringify({ markets: [], cursor: '' }))
     await new RestClient({ apiUrl, signer: createSigner('k', privateKey) }).getMarkets({ event_ticker: 'E-1', limit: 5 })
     const h = seen[0].headers
@@ -202,7 +202,7 @@ describe('rest client', function () {
   })
 
   it('places a signed limit order with the price as a dollar string', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { privateKey } = testRsaKey()
     handler = (_req, res) => {
       res.statusCode = 201
       res.end(JSON.stringify({ order: { order_id: 'o-1', status: 'resting', client_order_id: 'c-1' } }))
@@ -214,7 +214,7 @@ describe('rest client', function () {
   })
 
   describe('one order path (issue 11)', () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { privateKey } = testRsaKey()
     const signer = createSigner('k', privateKey)
     const order = { ticker: 'A-B-C', action: 'buy' as const, side: 'yes' as const, count: 1, priceDollars: 0.5 }
 

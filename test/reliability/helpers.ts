@@ -3,7 +3,6 @@
  * every event the command would print is captured, together with the raw frames, so a test can
  * check both what the user saw and why.
  */
-import { generateKeyPairSync } from 'node:crypto'
 import { expect } from 'chai'
 import { createSigner } from '../../src/auth/signer.js'
 import type { HealthOptions } from '../../src/core/health.js'
@@ -14,8 +13,9 @@ import type { EventSink } from '../../src/render/event-sink.js'
 import { runStreamSession, type StreamSummary } from '../../src/app/stream-session.js'
 import { quietSpinner } from '../../src/render/spinner.js'
 import type { Simulator } from '../../src/sim/index.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const { privateKey } = testRsaKey()
 /** The simulator, started without public keys, accepts any well-formed signature. */
 export const signer = createSigner('reliability-key', privateKey)
 

@@ -4,11 +4,11 @@
  * of the value may appear on stderr, in the `--json` error line, or in the `--debug` stack.
  */
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
 import { join } from 'node:path'
 import { ensureBuilt, jsonLines, limited, runNeural, tempDir, type RunResult } from '../commands/helpers.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 
-const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
+const pem = testRsaKey().pkcs1
 const body = pem.split('\n').filter((l) => l !== '' && !l.startsWith('-----'))
 /** Pieces of the key that must never be printed: every 12-character window of its body. */
 function leaked(text: string, value: string): string | undefined {

@@ -6,7 +6,6 @@
  * client_order_id and knew nothing of the position held, so it passed maxPositionPerMarket.
  */
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,6 +13,7 @@ import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { accountOf } from '../../src/sim/portfolio.js'
 import { ensureBuilt, jsonLines, Neural, runNeural, tempDir, waitFor, type RunResult } from '../commands/helpers.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 
 /** Forwards every request to the simulator; while `holding`, the answer to an order is kept back. */
 class HoldingProxy {
@@ -68,7 +68,7 @@ describe('risk limits across a restart, and a process killed between order and a
     this.timeout(120_000)
     await ensureBuilt()
     const keyFile = join(tmp.dir, 'key.pem')
-    writeFileSync(keyFile, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), { mode: 0o600 })
+    writeFileSync(keyFile, testRsaKey().pkcs1, { mode: 0o600 })
     const rc = join(tmp.dir, 'neuralrc.json')
     writeFileSync(rc, JSON.stringify({ risk: { maxContractsPerOrder: 5, maxPositionPerMarket: 3, maxOrdersPerMinute: 100, maxTotalCostDollars: 100 } }))
     sim = await startSimulator({ seed: 13 })

@@ -3,16 +3,16 @@
  * stderr, record file, status file) holds the private key, a signature it sent, or the full key id.
  */
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 import { CountingProxy, ensureBuilt, jsonLines, limited, Neural, runNeural, tempDir, type RunResult } from '../commands/helpers.js'
 
-function rsaKey(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+function rsaKey(name?: string): { privatePem: string; publicPem: string } {
+  const key = testRsaKey(name)
   // PKCS#1, as Kalshi hands keys out.
-  return { privatePem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+  return { privatePem: key.pkcs1, publicPem: key.publicPem }
 }
 
 describe('secrets', function () {
@@ -34,7 +34,7 @@ describe('secrets', function () {
     this.timeout(60_000)
     await ensureBuilt()
     writeFileSync(keyFile, key.privatePem, { mode: 0o600 })
-    writeFileSync(wrongKeyFile, rsaKey().privatePem, { mode: 0o600 })
+    writeFileSync(wrongKeyFile, rsaKey('wrong').privatePem, { mode: 0o600 })
     sim = await startSimulator({ seed: 2, ratePerSec: 400, publicKeys: [key.publicPem] })
     proxy = await new CountingProxy(sim.port).start()
     const auth = ['--api-key-id', keyId, '--private-key-path', keyFile]

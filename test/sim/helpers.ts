@@ -1,13 +1,15 @@
-import { constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { constants, sign, type KeyObject } from 'node:crypto'
 import WebSocket from 'ws'
+import { testRsaKey } from '../support/rsa-keys.js'
 
 /** Test-side plumbing: a plain ws client and hand-rolled signing, deliberately independent of neural's own client and signer. */
 
 export interface KeyPair { publicPem: string; privateKey: KeyObject }
 
-export function newKeyPair(): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey }
+/** The test process's key of this name (one per name per process: test/support/rsa-keys.ts). */
+export function newKeyPair(name = 'default'): KeyPair {
+  const { publicPem, privateKey } = testRsaKey(name)
+  return { publicPem, privateKey }
 }
 
 export function signHeaders(key: KeyObject, method: string, path: string, keyId = 'test-key', timestampMs = Date.now()): Record<string, string> {

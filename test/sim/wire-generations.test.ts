@@ -4,7 +4,6 @@
  * (errors 26 and 27) enforced so the client's handling of them runs for real.
  */
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
 import { createSigner } from '../../src/auth/signer.js'
 import { MarketStream, type MarketStreamOptions } from '../../src/core/stream.js'
 import type { Book, Tick } from '../../src/core/types.js'
@@ -13,10 +12,10 @@ import type { NeuralError } from '../../src/errors.js'
 import { startSimulator, type SimOptions, type Simulator } from '../../src/sim/index.js'
 import { waitFor } from '../core/helpers.js'
 import { connect, signHeaders } from './helpers.js'
+import { testRsaKey } from '../support/rsa-keys.js'
 
 const FAST = { attempts: 0, baseDelayMs: 20, maxDelayMs: 100, jitter: 'none' as const }
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+const { privateKey, publicPem } = testRsaKey()
 const signer = createSigner('wire-key', privateKey)
 const PHI = 'KXNFLGAME-25SEP04DALPHI-PHI'
 

@@ -6,7 +6,7 @@ const WS_PATH = '/trade-api/ws/v2'
 
 describe('simulator WebSocket authentication', () => {
   const registered = newKeyPair()
-  const stranger = newKeyPair()
+  const stranger = newKeyPair('stranger')
   let sim: Simulator
   before(async () => { sim = await startSimulator({ publicKeys: [registered.publicPem], ratePerSec: 50, authWindowMs: 5000 }) })
   after(async () => { await sim.close() })
@@ -37,7 +37,7 @@ describe('simulator WebSocket authentication', () => {
   })
 
   it('accepts a key registered after start', async () => {
-    const late = newKeyPair()
+    const late = newKeyPair('late')
     expect(await handshakeStatus(sim.wsUrl, signHeaders(late.privateKey, 'GET', WS_PATH))).to.equal(401)
     sim.registerPublicKey(late.publicPem)
     expect(await handshakeStatus(sim.wsUrl, signHeaders(late.privateKey, 'GET', WS_PATH))).to.equal(101)

@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { verifySignature } from '../../../src/auth/signer.js'
@@ -11,6 +10,7 @@ import { createHook } from '../../../src/strategy/hooks/create-hook.js'
 import type { HookContext } from '../../../src/strategy/hooks/hook.js'
 import { createKalshiHook, type KalshiHook } from '../../../src/strategy/hooks/kalshi.js'
 import { harness, tick } from '../helpers.js'
+import { testRsaKey } from '../../support/rsa-keys.js'
 
 interface Recorded {
   method: string
@@ -27,9 +27,7 @@ function signal(fields: Partial<SignalEvent> = {}): SignalEvent {
 }
 
 describe('kalshi hook', () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const privatePem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
-  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  const { pkcs1: privatePem, publicPem } = testRsaKey()
   let server: Server
   let apiUrl: string
   const orders: Recorded[] = []
