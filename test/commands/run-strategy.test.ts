@@ -338,11 +338,21 @@ describe('neural run-strategy (end to end)', function () {
         module: [[ARB, '--hook', `module:${E2E}/hooks/append.ts`, ...recorded], { E2E_HOOK_OUT: moduleOut }],
         noLive: [[ARB, ...kalshiArgs('noLive'), ...live]],
         noLimits: [[ARB, ...kalshiArgs('noLimits'), '--live', ...live]],
-        overLimit: [[ARB, ...kalshiArgs('overLimit'), '--live', '--config', rc, '--param', 'quantity=2', ...live]],
-        live: [[ARB, ...kalshiArgs('live'), '--live', '--config', rcLive, ...live]],
       }
-      const done = await Promise.all(Object.values(cases).map(([args, env]) => run(args, { env })))
+      // The live runs go on until what they are about has happened (an arb opportunity comes when it
+      // comes, later on a loaded machine), then end on Ctrl-C, which still gives the summary.
+      const untilSeen = (args: string[], seen: RegExp, what: string) => {
+        const child = new Neural(['run-strategy', ...args, '--json', '--no-typecheck'], { runtimeDir, timeoutMs: 80_000 })
+        return child.until(() => seen.test(child.stdout), 60_000, what).finally(() => child.child.kill('SIGINT')).then(() => child.done)
+      }
+      const [done, overLimit, liveRun] = await Promise.all([
+        Promise.all(Object.values(cases).map(([args, env]) => run(args, { env }))),
+        untilSeen([ARB, ...kalshiArgs('overLimit'), '--live', '--config', rc, '--param', 'quantity=2'], /"status":"refused"/, 'an order refused by the limit'),
+        untilSeen([ARB, ...kalshiArgs('live'), '--live', '--config', rcLive], /"message":"order executed"/, 'an executed order'),
+      ])
       Object.keys(cases).forEach((k, i) => (r[k] = done[i]!))
+      r.overLimit = overLimit
+      r.live = liveRun
     })
 
     after(async () => {
@@ -394,7 +404,7 @@ describe('neural run-strategy (end to end)', function () {
 
     it('kalshi --live refuses a signal over the rc file\'s maxContractsPerOrder, names the limit, and sends no order', () => {
       const res = r.overLimit!
-      expect(res.code, res.stderr).to.equal(0)
+      expect(res.code, res.stderr).to.equal(130)
       const { signals, orders } = byType(jsonLines(res.stdout))
       expect(signals.length).to.be.greaterThan(0)
       expect(signals.every((s) => s.quantity === 2)).to.equal(true)
@@ -409,7 +419,7 @@ describe('neural run-strategy (end to end)', function () {
 
     it('kalshi --live places each signal as an order on the simulator, where it fills', () => {
       const res = r.live!
-      expect(res.code, res.stderr).to.equal(0)
+      expect(res.code, res.stderr).to.equal(130)
       const { signals, orders, summary } = byType(jsonLines(res.stdout))
       expect(signals.length).to.be.greaterThan(0)
       expect(orders).to.have.length(signals.length)
