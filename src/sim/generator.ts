@@ -133,9 +133,10 @@ export class Generator {
     const active = game.markets.filter((m) => m.status === 'active')
     if (active.length === 0) return
     const stale = active[Math.floor(this.rand() * active.length)]!
-    if (stale.lagUntilRunMs === 0) {
-      const [min, max] = this.opts.lagMs ?? LAG_MS
-      // At least 1 ms, so a zero lag still requotes on the next tick rather than never.
+    const [min, max] = this.opts.lagMs ?? LAG_MS
+    // A range of [0, 0] means no lagging leg: every market requotes now. Otherwise at least 1 ms, so
+    // the lagging one requotes on a later tick (on a loaded machine, whenever that comes).
+    if (stale.lagUntilRunMs === 0 && max > 0) {
       stale.lagUntilRunMs = this.world.runMs + Math.max(1, randomInt(this.rand, min, max))
       this.lagging.add(stale)
     }

@@ -41,7 +41,7 @@ export interface SimOptions {
    * the game's markets lags for a moment. Books never cross. @default 300
    */
   moveEveryMs?: number
-  /** How long the lagging market stays stale after a move, real ms (seeded within the range). @default [400, 1500] */
+  /** How long the lagging market stays stale after a move, real ms (seeded within the range); [0, 0]: none lags. @default [400, 1500] */
   lagMs?: readonly [number, number]
   /** Non-Kalshi: add "sent_at_ms" (epoch ms, sub-ms precision) to every data message, for latency benchmarks. @default false */
   benchTimestamps?: boolean

@@ -32,7 +32,8 @@ describe('neural nfl: live game state against the simulator', function () {
     await ensureBuilt()
     // No news moves and no lagging leg: here a price moves only on a score, at once, so its direction
     // is the score's. (A stale leg left by an earlier score could make the probability before a score
-    // the wrong baseline: seen once in four runs.)
+    // the wrong baseline: seen once in four runs; and once in 30 under load with a 1 ms lag, which
+    // lasted until the next simulator tick.)
     sim = await startSimulator({ seed: 2, speed: 10, ratePerSec: 200, moveEveryMs: 1e9, lagMs: [0, 0] })
     const at = ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
     const logStrategy = (game: string) => `export default {
