@@ -1,5 +1,5 @@
 /**
- * Keep V8's young generation at its initial size for a long-running stream.
+ * Cap V8's young generation for a long-running stream.
  *
  * V8 doubles the young generation (two semi-spaces, 1 → 16 MB each on 64-bit) whenever the bytes
  * that survived its scavenges since the last doubling exceed its size, and does not shrink it again
@@ -10,19 +10,38 @@
  *
  * `--max-semi-space-size` cannot be changed once the heap exists, and passing it on the command line
  * would need `env -S` in the bin's shebang. The growth factor, however, is read each time V8 grows
- * the young generation: at 1 it stays at its initial size. Measured on the benchmark (5,000 markets,
- * 500k frames): peak RSS 115 → 82 MB, with no CPU cost that the noise of a shared 2-core machine
- * shows (a young generation this size also stays in the CPU's cache).
+ * the young generation: set to 1 once the young generation has reached the cap, it grows no more.
+ *
+ * The cap trades RSS for scavenges. Measured on the benchmark's flood: at 5,000 markets, 2 × 2 MB
+ * took peak RSS from 115 to 82 MB after 500k frames (89 MB after 3M, against 72 MB for the bare
+ * client); at 2 × 4 MB, 88 MB after 500k. The price is CPU: at 500 markets GC was ~5% of the
+ * client's busy time at V8's 2 × 16 MB, ~8% at 2 × 4 MB and ~11-14% at 2 × 2 MB (CPU profiles on
+ * a loaded 2-core machine, so approximate).
  *
  * A process-wide setting: the CLI's streams call this (app/stream-session.ts); a program that embeds
  * neural decides for itself.
  */
-import { setFlagsFromString } from 'node:v8'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
+
+/** Each of the two semi-spaces, MB. */
+export const YOUNG_SEMI_SPACE_MB = 2
 
 let applied = false
 
-export function keepYoungGenerationSmall(): void {
+export function capYoungGeneration(semiSpaceMb = YOUNG_SEMI_SPACE_MB): void {
   if (applied) return
   applied = true
-  setFlagsFromString('--semi-space-growth-factor=1')
+  const capBytes = 2 * semiSpaceMb * 1024 * 1024
+  const reached = (): boolean => (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) >= capBytes
+  const stop = () => setFlagsFromString('--semi-space-growth-factor=1')
+  if (reached()) return stop()
+  // V8 grows the young generation only at a scavenge: look after each GC (reported on the next
+  // turn of the event loop, so it may overshoot by one doubling during a long synchronous burst).
+  const observer = new PerformanceObserver(() => {
+    if (!reached()) return
+    stop()
+    observer.disconnect()
+  })
+  observer.observe({ entryTypes: ['gc'] })
 }
