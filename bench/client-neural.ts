@@ -94,7 +94,7 @@ function streamOptions(signer: ReturnType<typeof createSigner> | undefined) {
 }
 
 async function userPath(signer: ReturnType<typeof createSigner> | undefined) {
-  // As run-strategy's stream does (createMarketStream in src/app/stream-session.ts).
+  // As run-strategy does for its live stream (src/app/strategy-session.ts).
   capYoungGeneration()
   const stream = new MarketStream(streamOptions(signer))
   const strategies = args.isolated

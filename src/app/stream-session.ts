@@ -3,7 +3,6 @@
  * sink, optionally record raw frames, publish status, and stop on duration, count, abort or failure.
  */
 import { MarketStream, type ChannelName, type SubscribeResult } from '../core/stream.js'
-import { capYoungGeneration } from '../core/young-generation.js'
 import type { HealthOptions } from '../core/health.js'
 import type { HistoryKeeping } from '../core/market-store.js'
 import { Recorder } from '../core/recorder.js'
@@ -80,8 +79,6 @@ export interface StreamSummary {
 
 /** Builds a MarketStream from resolved config; commands and strategies share it. */
 export function createMarketStream(exchange: Exchange, config: NeuralConfig, channels: ChannelName[], health?: HealthOptions, history?: HistoryKeeping): MarketStream {
-  // A stream runs for hours: its RSS should not carry a young generation grown by its own start-up.
-  capYoungGeneration()
   return new MarketStream({
     wsUrl: exchange.wsUrl,
     apiUrl: exchange.apiUrl,

@@ -18,8 +18,10 @@
  * client's busy time at V8's 2 × 16 MB, ~8% at 2 × 4 MB and ~11-14% at 2 × 2 MB (CPU profiles on
  * a loaded 2-core machine, so approximate).
  *
- * A process-wide setting: the CLI's streams call this (app/stream-session.ts); a program that embeds
- * neural decides for itself.
+ * For `neural stream` the same cap cost ~15% of its CPU with --json and ~20% with human output
+ * (each event's output is garbage for the young generation), measured back to back with the bench's
+ * stream-output case: only run-strategy sets it (app/strategy-session.ts). A process-wide setting:
+ * a program that embeds neural decides for itself.
  */
 import { PerformanceObserver } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
