@@ -1,5 +1,5 @@
 /**
- * Cap V8's young generation for a long-running stream.
+ * Stop V8 growing its young generation, for a long-running stream.
  *
  * V8 doubles the young generation (two semi-spaces, 1 → 16 MB each on 64-bit) whenever the bytes
  * that survived its scavenges since the last doubling exceed its size, and does not shrink it again
@@ -10,7 +10,10 @@
  *
  * `--max-semi-space-size` cannot be changed once the heap exists, and passing it on the command line
  * would need `env -S` in the bin's shebang. The growth factor, however, is read each time V8 grows
- * the young generation: set to 1 once the young generation has reached the cap, it grows no more.
+ * the young generation: set to 1, it grows no more, and stays at the size it has when this is
+ * called (2 × 1-2 MB once the CLI has loaded). Set at once rather than once some size is reached:
+ * a check after each GC runs a turn of the event loop late, and during the subscription burst the
+ * young generation had doubled again by then.
  *
  * The cap trades RSS for scavenges. Measured on the benchmark's flood: at 5,000 markets, 2 × 2 MB
  * took peak RSS from 115 to 82 MB after 500k frames (89 MB after 3M, against 72 MB for the bare
@@ -23,27 +26,13 @@
  * stream-output case: only run-strategy sets it (app/strategy-session.ts). A process-wide setting:
  * a program that embeds neural decides for itself.
  */
-import { PerformanceObserver } from 'node:perf_hooks'
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
-
-/** Each of the two semi-spaces, MB. */
-export const YOUNG_SEMI_SPACE_MB = 2
+import { setFlagsFromString } from 'node:v8'
 
 let applied = false
 
-export function capYoungGeneration(semiSpaceMb = YOUNG_SEMI_SPACE_MB): void {
+/** From now on, V8 does not grow this process's young generation. */
+export function stopYoungGenerationGrowth(): void {
   if (applied) return
   applied = true
-  const capBytes = 2 * semiSpaceMb * 1024 * 1024
-  const reached = (): boolean => (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) >= capBytes
-  const stop = () => setFlagsFromString('--semi-space-growth-factor=1')
-  if (reached()) return stop()
-  // V8 grows the young generation only at a scavenge: look after each GC (reported on the next
-  // turn of the event loop, so it may overshoot by one doubling during a long synchronous burst).
-  const observer = new PerformanceObserver(() => {
-    if (!reached()) return
-    stop()
-    observer.disconnect()
-  })
-  observer.observe({ entryTypes: ['gc'] })
+  setFlagsFromString('--semi-space-growth-factor=1')
 }
