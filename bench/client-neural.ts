@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util'
 import { createSigner } from '../src/auth/signer.js'
 import { MarketStream, type ChannelName } from '../src/core/stream.js'
 import type { MarketEvent } from '../src/core/types.js'
+import { keepYoungGenerationSmall } from '../src/core/young-generation.js'
 import type { Strategy } from '../src/strategy/api.js'
 import { StrategyEngine } from '../src/strategy/engine.js'
 import { loadStrategies } from '../src/strategy/loader.js'
@@ -93,6 +94,8 @@ function streamOptions(signer: ReturnType<typeof createSigner> | undefined) {
 }
 
 async function userPath(signer: ReturnType<typeof createSigner> | undefined) {
+  // As run-strategy does for its live stream (src/app/strategy-session.ts).
+  keepYoungGenerationSmall()
   const stream = new MarketStream(streamOptions(signer))
   const strategies = args.isolated
     ? await loadStrategies(SAMPLES, { isolated: true })

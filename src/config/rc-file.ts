@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { cosmiconfig, defaultLoaders } from 'cosmiconfig'
-import yaml from 'js-yaml'
+import type { YAMLException } from 'js-yaml'
 import { configError, NeuralError } from '../errors.js'
 
 export const RC_SEARCH_PLACES = ['package.json', '.neuralrc', '.neuralrc.json', '.neuralrc.yaml', '.neuralrc.yml', 'neural.config.js']
@@ -30,6 +29,10 @@ class RcSyntaxError extends Error {
  * that is coloured or not depending on the terminal; ours are one line with the line and column.
  */
 export async function readRcFile(cwd: string, configFile: string | undefined): Promise<RcFile | undefined> {
+  // Loaded here, not at the top: cosmiconfig and js-yaml cost ~5 MB of RSS, which every importer of
+  // 'neural' paid (each strategy worker thread among them) whether it read a config file or not.
+  const [{ cosmiconfig, defaultLoaders }, { default: yaml }] = await Promise.all([import('cosmiconfig'), import('js-yaml')])
+  const loadYaml = yamlLoader(yaml)
   // A fresh explorer each time: cosmiconfig's cache would hide edits between calls in one process (tests, watch).
   const explorer = cosmiconfig('neural', {
     searchPlaces: RC_SEARCH_PLACES,
@@ -84,13 +87,15 @@ function loadJson(_file: string, text: string): unknown {
   }
 }
 
-function loadYaml(_file: string, text: string): unknown {
-  try {
-    return yaml.load(text)
-  } catch (error) {
-    if (!(error instanceof yaml.YAMLException)) throw error
-    const mark = (error as yaml.YAMLException & { mark?: { line: number; column: number } }).mark
-    throw new RcSyntaxError('YAML', error.reason, mark ? mark.line + 1 : undefined, mark ? mark.column + 1 : undefined)
+function yamlLoader(yaml: typeof import('js-yaml').default): (file: string, text: string) => unknown {
+  return (_file, text) => {
+    try {
+      return yaml.load(text)
+    } catch (error) {
+      if (!(error instanceof yaml.YAMLException)) throw error
+      const mark = (error as YAMLException & { mark?: { line: number; column: number } }).mark
+      throw new RcSyntaxError('YAML', error.reason, mark ? mark.line + 1 : undefined, mark ? mark.column + 1 : undefined)
+    }
   }
 }
 

@@ -89,14 +89,15 @@ export class MarketHealth {
   /** Markets that went quiet for longer than expected since the last check (each reported once per silence). */
   checkStale(now: number, watched: (ticker: string) => boolean): StaleEvent[] {
     const out: StaleEvent[] = []
-    for (const [ticker, m] of this.markets) {
-      if (m.stale || !watched(ticker)) continue
+    // forEach, not for-of: an entry array per market per second is garbage the feed need not make.
+    this.markets.forEach((m, ticker) => {
+      if (m.stale || !watched(ticker)) return
       const silentMs = now - m.lastAt
       if (silentMs > this.expectedSilenceMs(m)) {
         m.stale = true
         out.push({ type: 'stale', ticker, silentMs, ts: now })
       }
-    }
+    })
     return out
   }
 

@@ -42,88 +42,138 @@ const some = (x: number): number | undefined => (x === x ? x : undefined)
  */
 export type HistoryKeeping = 'all' | 'on-read'
 
+// A market's numbers: their slots in MarketNumbers, from the market's first.
+const BID = 0
+const ASK = 1
+const PRICE = 2
+const VOL = 3
+const OI = 4
+const LAST_UPDATE = 5
+const T_BID = 6
+const T_ASK = 7
+const T_PRICE = 8
+const T_NO_PRICE = 9
+const T_VOLUME = 10
+const T_OI = 11
+const T_LAST_UPDATE = 12
+const T_RECEIVED_AT = 13
+const R_QUANTITY = 14
+const R_PRICE = 15
+const R_NO_PRICE = 16
+const R_TS = 17
+const R_RECEIVED_AT = 18
+const STRIDE = 19
+
+/**
+ * Markets' numbers in Float64Arrays, STRIDE slots per market (NaN when absent, read back as
+ * undefined). In fields of each market's object, each number was a heap number of its own (16
+ * bytes, beside the field's 8): ~2 MB at 5,000 markets, all of it built through V8's young
+ * generation at subscription and kept; here they are 152 bytes a market, outside the JS heap, in
+ * chunks of CHUNK_MARKETS that are never copied (a grown-and-copied array left its old copies to
+ * the next full GC: +2 MB of RSS measured). A market's slots are never reused.
+ */
+const CHUNK_MARKETS = 256
+
+class MarketNumbers {
+  private chunk = new Float64Array(0)
+  private used = 0
+
+  take(): { f: Float64Array; at: number } {
+    if (this.used === this.chunk.length) {
+      this.chunk = new Float64Array(STRIDE * CHUNK_MARKETS)
+      this.used = 0
+    }
+    const f = this.chunk
+    const at = this.used
+    this.used += STRIDE
+    f.fill(NaN, at, at + STRIDE)
+    for (const slot of [LAST_UPDATE, T_LAST_UPDATE, T_RECEIVED_AT, R_QUANTITY, R_PRICE, R_NO_PRICE, R_TS, R_RECEIVED_AT]) f[at + slot] = 0
+    return { f, at }
+  }
+}
+
 /**
  * One market's state, long-lived. `book` is built from the live order book only when read: most
  * consumers never look at it, and building one per delta was the stream's largest allocation
- * (profiled). The latest tick and trade are copied into fields rather than kept as the event objects:
- * with 5,000 markets each event lived just long enough to be promoted to V8's old generation and
- * die there, which made up ~70 MB of the benchmark's peak RSS (230 → 161 MB without them).
- *
- * Every number is held in a field that only ever holds numbers (NaN when absent, read back as
- * undefined): V8 updates such a field in place, whereas a field that has also held undefined boxes
- * each new value in a fresh heap number. With 5,000 markets those boxes lived just as long as the
- * events did, ten per tick.
+ * (profiled). The latest tick and trade are copied into numbers (MarketNumbers) rather than kept as
+ * the event objects: with 5,000 markets each event lived just long enough to be promoted to V8's old
+ * generation and die there, which made up ~70 MB of the benchmark's peak RSS (230 → 161 MB without them).
  */
 class StoredMarket implements MarketState {
   lifecycle?: Lifecycle
-  lastUpdate = 0
   /** Recent history, when kept for this market. */
   history?: MarketHistory
-  private bid = NaN
-  private ask = NaN
-  private price = NaN
-  private vol = NaN
-  private oi = NaN
   private bookValue?: Book
   private bookSource?: BookSource
   private hasTick = false
-  private tBid = NaN
-  private tAsk = NaN
-  private tPrice = NaN
-  private tNoPrice = NaN
-  private tVolume = NaN
-  private tOpenInterest = NaN
-  private tLastUpdate = 0
-  private tReceivedAt = 0
   private hasTrade = false
   /** The last trade's id: a UUID packed into numbers (see packed-uuid.ts), any other id as is. */
   private readonly rUuid = new PackedUuid()
   private rIdText?: string
   private rSide: Trade['side'] = 'yes'
-  private rQuantity = 0
-  private rPrice = 0
-  private rNoPrice = 0
-  private rTs = 0
-  private rReceivedAt = 0
+  /** This market's numbers: STRIDE slots of `f` from `at`. */
+  private readonly f: Float64Array
+  private readonly at: number
 
-  constructor(readonly ticker: string) {}
+  constructor(readonly ticker: string, numbers: MarketNumbers) {
+    const { f, at } = numbers.take()
+    this.f = f
+    this.at = at
+  }
 
-  get yesBid(): number | undefined { return some(this.bid) }
-  set yesBid(v: number | undefined) { this.bid = v ?? NaN }
-  get yesAsk(): number | undefined { return some(this.ask) }
-  set yesAsk(v: number | undefined) { this.ask = v ?? NaN }
-  get yesPrice(): number | undefined { return some(this.price) }
-  set yesPrice(v: number | undefined) { this.price = v ?? NaN }
-  get volume(): number | undefined { return some(this.vol) }
-  set volume(v: number | undefined) { this.vol = v ?? NaN }
-  get openInterest(): number | undefined { return some(this.oi) }
-  set openInterest(v: number | undefined) { this.oi = v ?? NaN }
+  private num(slot: number): number | undefined {
+    return some(this.f[this.at + slot]!)
+  }
+
+  private setNum(slot: number, v: number | undefined): void {
+    this.f[this.at + slot] = v ?? NaN
+  }
+
+  get yesBid(): number | undefined { return this.num(BID) }
+  set yesBid(v: number | undefined) { this.setNum(BID, v) }
+  get yesAsk(): number | undefined { return this.num(ASK) }
+  set yesAsk(v: number | undefined) { this.setNum(ASK, v) }
+  get yesPrice(): number | undefined { return this.num(PRICE) }
+  set yesPrice(v: number | undefined) { this.setNum(PRICE, v) }
+  get volume(): number | undefined { return this.num(VOL) }
+  set volume(v: number | undefined) { this.setNum(VOL, v) }
+  get openInterest(): number | undefined { return this.num(OI) }
+  set openInterest(v: number | undefined) { this.setNum(OI, v) }
+  /** Epoch ms of the last update of any kind. */
+  get lastUpdate(): number { return this.f[this.at + LAST_UPDATE]! }
+  set lastUpdate(v: number) { this.f[this.at + LAST_UPDATE] = v }
 
   /** The latest tick, as it arrived. */
   get tick(): Tick | undefined {
     if (!this.hasTick) return undefined
+    const f = this.f
+    const at = this.at
     return {
-      type: 'ticker', ticker: this.ticker, yesBid: some(this.tBid), yesAsk: some(this.tAsk), yesPrice: some(this.tPrice), noPrice: some(this.tNoPrice),
-      volume: some(this.tVolume), openInterest: some(this.tOpenInterest), lastUpdate: this.tLastUpdate, receivedAt: this.tReceivedAt,
+      type: 'ticker', ticker: this.ticker, yesBid: some(f[at + T_BID]!), yesAsk: some(f[at + T_ASK]!), yesPrice: some(f[at + T_PRICE]!), noPrice: some(f[at + T_NO_PRICE]!),
+      volume: some(f[at + T_VOLUME]!), openInterest: some(f[at + T_OI]!), lastUpdate: f[at + T_LAST_UPDATE]!, receivedAt: f[at + T_RECEIVED_AT]!,
     }
   }
 
   setTick(t: Tick): void {
     this.hasTick = true
-    this.tBid = t.yesBid ?? NaN
-    this.tAsk = t.yesAsk ?? NaN
-    this.tPrice = t.yesPrice ?? NaN
-    this.tNoPrice = t.noPrice ?? NaN
-    this.tVolume = t.volume ?? NaN
-    this.tOpenInterest = t.openInterest ?? NaN
-    this.tLastUpdate = t.lastUpdate
-    this.tReceivedAt = t.receivedAt
+    const f = this.f
+    const at = this.at
+    f[at + T_BID] = t.yesBid ?? NaN
+    f[at + T_ASK] = t.yesAsk ?? NaN
+    f[at + T_PRICE] = t.yesPrice ?? NaN
+    f[at + T_NO_PRICE] = t.noPrice ?? NaN
+    f[at + T_VOLUME] = t.volume ?? NaN
+    f[at + T_OI] = t.openInterest ?? NaN
+    f[at + T_LAST_UPDATE] = t.lastUpdate
+    f[at + T_RECEIVED_AT] = t.receivedAt
   }
 
   /** The latest trade, as it arrived. */
   get lastTrade(): Trade | undefined {
     if (!this.hasTrade) return undefined
-    return { type: 'trade', ticker: this.ticker, tradeId: this.rIdText ?? this.rUuid.text(), side: this.rSide, quantity: this.rQuantity, price: this.rPrice, noPrice: this.rNoPrice, ts: this.rTs, receivedAt: this.rReceivedAt }
+    const f = this.f
+    const at = this.at
+    return { type: 'trade', ticker: this.ticker, tradeId: this.rIdText ?? this.rUuid.text(), side: this.rSide, quantity: f[at + R_QUANTITY]!, price: f[at + R_PRICE]!, noPrice: f[at + R_NO_PRICE]!, ts: f[at + R_TS]!, receivedAt: f[at + R_RECEIVED_AT]! }
   }
 
   setTrade(t: Trade): void {
@@ -133,11 +183,13 @@ class StoredMarket implements MarketState {
     this.rIdText = packed ? undefined : t.tradeId
     // Our own constant, not the string of the frame (which would live on in this old object).
     this.rSide = t.side === 'yes' ? 'yes' : 'no'
-    this.rQuantity = t.quantity
-    this.rPrice = t.price
-    this.rNoPrice = t.noPrice
-    this.rTs = t.ts
-    this.rReceivedAt = t.receivedAt
+    const f = this.f
+    const at = this.at
+    f[at + R_QUANTITY] = t.quantity
+    f[at + R_PRICE] = t.price
+    f[at + R_NO_PRICE] = t.noPrice
+    f[at + R_TS] = t.ts
+    f[at + R_RECEIVED_AT] = t.receivedAt
   }
 
   /** Whether a book is kept, without building it. */
@@ -189,6 +241,7 @@ export interface MarketStoreView {
  */
 export class MarketStore implements MarketStoreView {
   private readonly markets = new Map<string, StoredMarket>()
+  private readonly numbers = new MarketNumbers()
   /** 'on-read': markets whose history was asked for before their first update. */
   private readonly historyWanted = new Set<string>()
 
@@ -279,7 +332,7 @@ export class MarketStore implements MarketStoreView {
   private state(ticker: string): StoredMarket {
     let s = this.markets.get(ticker)
     if (!s) {
-      s = new StoredMarket(ticker)
+      s = new StoredMarket(ticker, this.numbers)
       this.markets.set(ticker, s)
       if (this.historyWanted.delete(ticker)) s.history = new MarketHistory(this.historyLength)
     }

@@ -75,6 +75,8 @@ export class StrategyEngine {
   private readonly clock: EventClock
   private readonly listeners = new Set<Listener>()
   private readonly routes = new Map<string, Route>()
+  /** Routes by the strategies they hold: markets routed alike share one (5,000 markets, a handful of routes). */
+  private readonly routeShapes = new Map<string, Route>()
   private shared: SharedItem[] = []
   private readonly sharedTickers = new TickerTable()
   private sharedScheduled = false
@@ -290,8 +292,18 @@ export class StrategyEngine {
     if (!route) {
       // One entry per market ever seen: bounded by the markets the feed carries. A strategy's
       // handlers and `books` are read once, here, not on every event.
-      const matching = this.runners.filter((r): r is StrategyRunner => r instanceof StrategyRunner && r.matches(ticker))
-      route = { tick: matching.filter(r => r.wants('tick')), trade: matching.filter(r => r.wants('trade')), book: matching.filter(r => r.wants('book')) }
+      const matching: number[] = []
+      for (let i = 0; i < this.runners.length; i++) {
+        const r = this.runners[i]!
+        if (r instanceof StrategyRunner && r.matches(ticker)) matching.push(i)
+      }
+      const shape = matching.join(',')
+      route = this.routeShapes.get(shape)
+      if (!route) {
+        const runners = matching.map((i) => this.runners[i] as StrategyRunner)
+        route = { tick: runners.filter(r => r.wants('tick')), trade: runners.filter(r => r.wants('trade')), book: runners.filter(r => r.wants('book')) }
+        this.routeShapes.set(shape, route)
+      }
       this.routes.set(ticker, route)
     }
     return route

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import Module, { register } from 'node:module'
 import path from 'node:path'
@@ -146,7 +145,10 @@ export async function describeImportError(error: unknown, file: string): Promise
   return `failed to load: ${first}`
 }
 
-function syntaxErrorLine(file: string): Promise<string | undefined> {
+async function syntaxErrorLine(file: string): Promise<string | undefined> {
+  // Loaded only here, for a file that failed to load: node:child_process costs ~2 MB of RSS in the
+  // main thread and in every strategy worker, which all import this module.
+  const { execFile } = await import('node:child_process')
   return new Promise(resolve => {
     execFile(process.execPath, ['--check', file], { timeout: 5000 }, (_error, _stdout, stderr) => {
       const m = new RegExp(`${escapeRegExp(file)}:(\\d+)`).exec(String(stderr))

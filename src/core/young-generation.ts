@@ -1,0 +1,46 @@
+/**
+ * Keep V8's young generation small, for a long-running strategy process.
+ *
+ * V8 doubles the young generation (two semi-spaces, 1 → 16 MB each on 64-bit) whenever the bytes
+ * that survived its scavenges since the last doubling exceed its size, and does not shrink it again
+ * while the process keeps allocating. A stream that subscribes to thousands of markets builds its
+ * state (books, store, strategies' state: ~17 MB at 5,000 markets) through the young generation, so
+ * it reaches the maximum during subscription and keeps 32 MB resident from then on, although what
+ * survives a scavenge under the flood is then ~0.3% of it (measured with --trace-gc-nvp).
+ *
+ * `--max-semi-space-size` cannot be changed once the heap exists, and passing it on the command line
+ * would need `env -S` in the bin's shebang. The growth factor, however, is read each time V8 grows
+ * the young generation: set to 1, it grows no more, and stays at the size it has when this is
+ * called (2 × 1-2 MB once the CLI has loaded). Set at once rather than once some size is reached:
+ * a check after each GC runs a turn of the event loop late, and during the subscription burst the
+ * young generation had doubled again by then.
+ *
+ * The cap trades RSS for scavenges. Measured on the benchmark's flood: at 5,000 markets, 2 × 2 MB
+ * took peak RSS from 115 to 82 MB after 500k frames (89 MB after 3M, against 72 MB for the bare
+ * client); at 2 × 4 MB, 88 MB after 500k. The price is CPU: at 500 markets GC was ~5% of the
+ * client's busy time at V8's 2 × 16 MB, ~8% at 2 × 4 MB and ~11-14% at 2 × 2 MB (CPU profiles on
+ * a loaded 2-core machine, so approximate).
+ *
+ * A young generation this small is scavenged every few hundred frames, each time with a few KB
+ * surviving (7 KB copied, 6 KB promoted per scavenge, measured): V8's parallel scavenger then spends
+ * more on waking and synchronising its helper threads than on the copying, so scavenges run on the
+ * main thread alone (`--no-parallel-scavenge`, also read at each scavenge). Measured at 500 markets:
+ * GC 11-22% of the main thread's busy time in parallel, ~5% single-threaded (as with V8's default
+ * young generation), and ~6% more frames per CPU-second of the process (all threads counted).
+ *
+ * For `neural stream` the same cap cost ~15% of its CPU with --json and ~20% with human output
+ * (each event's output is garbage for the young generation), measured back to back with the bench's
+ * stream-output case: only run-strategy sets it (app/strategy-session.ts). A process-wide setting:
+ * a program that embeds neural decides for itself.
+ */
+import { setFlagsFromString } from 'node:v8'
+
+let applied = false
+
+/** From now on, V8 does not grow this process's young generation, and scavenges it on one thread. */
+export function keepYoungGenerationSmall(): void {
+  if (applied) return
+  applied = true
+  setFlagsFromString('--semi-space-growth-factor=1')
+  setFlagsFromString('--no-parallel-scavenge')
+}
