@@ -68,10 +68,13 @@ export class Generator {
     this.timer = undefined
   }
 
-  /** Advance the world by the real time since the last tick. Public so tests can drive it by hand. */
-  tick(): void {
+  /**
+   * Advance the world by the real time since the last tick, or by `stepMs` when given (a test
+   * driving the world by hand).
+   */
+  tick(stepMs?: number): void {
     const now = performance.now()
-    const elapsedMs = Math.min(MAX_CATCH_UP_MS, now - this.lastTickMs)
+    const elapsedMs = stepMs ?? Math.min(MAX_CATCH_UP_MS, now - this.lastTickMs)
     this.lastTickMs = now
     this.opts.onBatchStart?.()
     try {

@@ -71,6 +71,12 @@ export interface Simulator {
   /** Stop the data generator (and the game clock) so books can be compared at rest. */
   pause(): void
   resume(): void
+  /**
+   * Advance the world by `elapsedMs` of real time at once, as one step of the generator's timer
+   * would. With pause(), a test drives the game clock in steps of its choosing instead of depending
+   * on when a loaded machine's timers fire.
+   */
+  step(elapsedMs: number): void
   close(): Promise<void>
 }
 
@@ -168,6 +174,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     registerPublicKey: (pem) => keys.register(pem),
     pause: () => generator.stop(),
     resume: () => generator.start(),
+    step: (elapsedMs) => generator.tick(elapsedMs),
     close: async () => {
       generator.stop()
       for (const t of timers) clearInterval(t)
