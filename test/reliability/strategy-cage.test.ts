@@ -32,15 +32,20 @@ describe('strategies in a cage (CLI)', function () {
     sim = await startSimulator({ moveEveryMs: 100 })
     const exchange = ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
     const runtimeDir = join(tmp.dir, 'run')
+    // Three runs with ten strategy files at once on two cores: the type check (tested on its own, and
+    // slow with a cold cache on a fresh clone) would only delay what these runs are about.
+    const unchecked = '--no-typecheck'
     // Long enough for the spinning strategy to be found stuck (5 s) and the run to go on after it.
-    const all = new Neural(['run-strategy', './strategies/arb.ts', `${H}/watcher.ts`, ...HOSTILE, ...exchange, '--hook', 'paper', '--duration', '9', '--json'], { runtimeDir, timeoutMs: 60_000 })
+    const all = new Neural(['run-strategy', './strategies/arb.ts', `${H}/watcher.ts`, ...HOSTILE, ...exchange, '--hook', 'paper', '--duration', '9', '--json', unchecked], { runtimeDir, timeoutMs: 60_000 })
     // The same fault with --on-strategy-fault stop: the run ends there, as a failure.
-    const strict = new Neural(['run-strategy', `${H}/exits.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--on-strategy-fault', 'stop', '--duration', '30', '--json'], { runtimeDir, timeoutMs: 60_000 })
+    const strict = new Neural(['run-strategy', `${H}/exits.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--on-strategy-fault', 'stop', '--duration', '30', '--json', unchecked], { runtimeDir, timeoutMs: 60_000 })
     // Ctrl-C while a strategy spins: the process must end with its summary.
-    const spin = new Neural(['run-strategy', `${H}/spins.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--json'], { runtimeDir, timeoutMs: 60_000 })
+    const spin = new Neural(['run-strategy', `${H}/spins.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--json', unchecked], { runtimeDir, timeoutMs: 90_000 })
     try {
       // An arb signal comes after several ticks: spins is past its third, looping.
-      await waitFor(() => spin.stdout.includes('"type":"signal","strategy":"arb"'), 20_000, 'the spinning run to trade')
+      // An opportunity comes when it comes (a seeded lagging leg after a move): later on a loaded machine
+      // with a strategy thread spinning on one of its two cores (20 s was once not enough).
+      await waitFor(() => spin.stdout.includes('"type":"signal","strategy":"arb"'), 60_000, 'the spinning run to trade')
       const at = Date.now()
       spin.child.kill('SIGINT')
       interrupted = await spin.done
