@@ -17,9 +17,20 @@ function newest(dir: string, ext: string): number {
   return max
 }
 
-/** npm run build writes the manifest last, after tsc: a manifest newer than every source file means a current build. */
-export function checkBuilt(): void {
+/**
+ * Whether dist/ is a build of the current src/: npm run build writes the manifest last, after tsc
+ * (incremental, so it leaves unchanged outputs and their times alone), so a manifest newer than every
+ * source file means a current build. 'missing' when there is no build at all. The tests that run the
+ * built CLI (test/commands/helpers.ts) ask the same question.
+ */
+export function buildState(): 'current' | 'stale' | 'missing' {
   const manifest = path.join(ROOT, 'oclif.manifest.json')
-  if (!existsSync(path.join(ROOT, 'dist', 'commands', 'stream.js')) || !existsSync(manifest)) throw new Error('no build to measure: run npm run build (npm run bench does)')
-  if (newest(path.join(ROOT, 'src'), '.ts') > statSync(manifest).mtimeMs) throw new Error('the build is older than src/: run npm run build (npm run bench does)')
+  if (!existsSync(path.join(ROOT, 'dist', 'commands', 'stream.js')) || !existsSync(manifest)) return 'missing'
+  return newest(path.join(ROOT, 'src'), '.ts') > statSync(manifest).mtimeMs ? 'stale' : 'current'
+}
+
+export function checkBuilt(): void {
+  const state = buildState()
+  if (state === 'missing') throw new Error('no build to measure: run npm run build (npm run bench does)')
+  if (state === 'stale') throw new Error('the build is older than src/: run npm run build (npm run bench does)')
 }

@@ -4,28 +4,17 @@
  * TCP proxy. Shared by test/commands and test/reliability.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildState } from '../../bench/built.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const BIN = join(ROOT, 'bin', 'run.js')
 
 let built: Promise<void> | undefined
-
-/** Newest mtime under a dir, for files ending in `ext`. */
-function newest(dir: string, ext: string): number {
-  let max = 0
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name)
-    const info = statSync(path)
-    if (info.isDirectory()) max = Math.max(max, newest(path, ext))
-    else if (name.endsWith(ext)) max = Math.max(max, info.mtimeMs)
-  }
-  return max
-}
 
 /**
  * `npm run build` (tsc, then the oclif manifest) once per test run when dist is missing or older than src (`npm test` has just
@@ -35,11 +24,7 @@ function newest(dir: string, ext: string): number {
 export function ensureBuilt(): Promise<void> {
   built ??= (async () => {
     const dist = join(ROOT, 'dist')
-    // npm run build writes the manifest last, after tsc; tsc (incremental) leaves unchanged outputs
-    // alone, so only the manifest's time says when the last build ran.
-    const manifest = join(ROOT, 'oclif.manifest.json')
-    const fresh = existsSync(join(dist, 'commands', 'stream.js')) && existsSync(manifest) && newest(join(ROOT, 'src'), '.ts') <= statSync(manifest).mtimeMs
-    if (fresh) return
+    if (buildState() === 'current') return
     // Async: a blocked event loop would starve any simulator this process is running.
     await new Promise<void>((resolve) => spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).on('close', () => resolve()))
     if (!existsSync(join(dist, 'commands', 'stream.js'))) throw new Error('npm run build did not produce dist/commands/stream.js')
