@@ -63,6 +63,8 @@ const R_NO_PRICE = 16
 const R_TS = 17
 const R_RECEIVED_AT = 18
 const STRIDE = 19
+/** The slots that start at 0 rather than absent (NaN): times and the last trade's numbers. */
+const ZERO_SLOTS = [LAST_UPDATE, T_LAST_UPDATE, T_RECEIVED_AT, R_QUANTITY, R_PRICE, R_NO_PRICE, R_TS, R_RECEIVED_AT]
 
 /**
  * Markets' numbers in Float64Arrays, STRIDE slots per market (NaN when absent, read back as
@@ -87,7 +89,7 @@ class MarketNumbers {
     const at = this.used
     this.used += STRIDE
     f.fill(NaN, at, at + STRIDE)
-    for (const slot of [LAST_UPDATE, T_LAST_UPDATE, T_RECEIVED_AT, R_QUANTITY, R_PRICE, R_NO_PRICE, R_TS, R_RECEIVED_AT]) f[at + slot] = 0
+    for (const slot of ZERO_SLOTS) f[at + slot] = 0
     return { f, at }
   }
 }
