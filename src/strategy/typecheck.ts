@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type ts from 'typescript'
 import { NeuralError } from '../errors.js'
@@ -41,7 +42,7 @@ export async function typecheckStrategyFiles(files: readonly string[], options: 
   if (files.length === 0) return
   const cwd = options.cwd ?? process.cwd()
   // Where types are looked up is part of what a pass means: a new node_modules/@types changes it.
-  const cacheKey = JSON.stringify({ typeRoots: typeRootsFor(files), neural: neuralTypesEntry() })
+  const cacheKey = JSON.stringify({ typeRoots: typeRootsFor(files), neural: neuralTypesEntry(), checker: checkerStamp() })
   const cached = options.cache !== false
   let outcome = cached ? recall(files, cacheKey, cwd) : undefined
   if (!outcome) {
@@ -51,6 +52,16 @@ export async function typecheckStrategyFiles(files: readonly string[], options: 
   }
   const report = outcome.report
   if (report) throw new NeuralError('input', 'STRATEGY_TYPECHECK', report.message, { details: report.details })
+}
+
+/** This module's own file as it is now: another version of the check does not trust this one's outcomes. */
+function checkerStamp(): string {
+  try {
+    const { size, mtimeMs } = statSync(fileURLToPath(import.meta.url))
+    return `${size}:${mtimeMs}`
+  } catch {
+    return 'unknown'
+  }
 }
 
 async function checkInWorker(files: readonly string[], cwd: string): Promise<TypeCheckResult> {
@@ -86,6 +97,9 @@ export async function findTypeErrors(files: readonly string[], cwd: string): Pro
  */
 export async function checkTypes(files: readonly string[], cwd: string): Promise<TypeCheckResult> {
   const { default: typescript } = await import('typescript')
+  // A syntax error in a file given is found by parsing that file alone, before a program reads the
+  // ~250 declaration files it would need (loading then reports the error, as above).
+  if (files.some((file) => hasSyntaxError(typescript, file))) return { inputs: [] }
   const program = createProgram(typescript, files)
   const own = neuralSourceDir()
   const sourceFiles = program.getSourceFiles()
@@ -103,6 +117,17 @@ export async function checkTypes(files: readonly string[], cwd: string): Promise
   const inputs = [...new Set([...sourceFiles.map((sf) => path.resolve(sf.fileName)), ...userFiles.map((sf) => path.dirname(path.resolve(sf.fileName)))])]
   if (diagnostics.length > 0) return { report: typeErrorReport(typescript, diagnostics, files, cwd), inputs }
   return { inputs }
+}
+
+function hasSyntaxError(typescript: typeof ts, file: string): boolean {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return false
+  }
+  const { diagnostics } = typescript.transpileModule(text, { fileName: file, reportDiagnostics: true, compilerOptions: { noLib: true, noResolve: true } })
+  return (diagnostics ?? []).some((d) => d.category === typescript.DiagnosticCategory.Error)
 }
 
 /**
@@ -131,9 +156,39 @@ function compilerOptions(typescript: typeof ts, files: readonly string[]): ts.Co
   }
 }
 
+/**
+ * Declaration files parsed by an earlier check in this thread, by path, kept while their size and
+ * modification time hold: the standard library, @types/node and neural's own types are about 250
+ * files, and parsing them is most of a second check's cost. A parsed file is shared between programs
+ * as TypeScript's language service shares it (the checker keeps its own state apart).
+ */
+const parsedDeclarations = new Map<string, { stamp: string; sourceFile: ts.SourceFile }>()
+
+function reuseDeclarations(host: ts.CompilerHost): void {
+  const parse = host.getSourceFile.bind(host)
+  host.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreate) => {
+    if (!fileName.endsWith('.d.ts')) return parse(fileName, languageVersionOrOptions, onError, shouldCreate)
+    let stamp: string
+    try {
+      const stat = statSync(fileName)
+      const mode = typeof languageVersionOrOptions === 'object' ? [languageVersionOrOptions.languageVersion, languageVersionOrOptions.impliedNodeFormat, languageVersionOrOptions.jsDocParsingMode] : [languageVersionOrOptions]
+      stamp = `${stat.size}:${stat.mtimeMs}:${mode.join(':')}`
+    } catch {
+      return parse(fileName, languageVersionOrOptions, onError, shouldCreate)
+    }
+    const known = parsedDeclarations.get(fileName)
+    if (known?.stamp === stamp) return known.sourceFile
+    const sourceFile = parse(fileName, languageVersionOrOptions, onError, shouldCreate)
+    if (sourceFile) parsedDeclarations.set(fileName, { stamp, sourceFile })
+    else parsedDeclarations.delete(fileName)
+    return sourceFile
+  }
+}
+
 function createProgram(typescript: typeof ts, files: readonly string[]): ts.Program {
   const options = compilerOptions(typescript, files)
   const host = typescript.createCompilerHost(options)
+  reuseDeclarations(host)
   const cache = typescript.createModuleResolutionCache(host.getCurrentDirectory(), (f) => host.getCanonicalFileName(f), options)
   const fallback = neuralTypesEntry()
   // As at runtime (user-module.ts): 'neural' resolves normally from the importing file first, and

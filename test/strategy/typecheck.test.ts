@@ -108,6 +108,21 @@ describe('strategy type check', function () {
     })
   })
 
+  it('reads a declaration file again once it changes (parsed ones are reused between checks in a thread)', async () => {
+    const decl = path.join(strats, 'limits.d.ts')
+    writeFileSync(decl, 'declare const maxSpread: number\n')
+    const file = write('uses-limits.ts', [
+      '/// <reference path="./limits.d.ts" />',
+      "export default { name: 'uses-limits', markets: ['*'], onTick() { return maxSpread > 1 ? null : undefined } }",
+    ])
+    expect(await findTypeErrors([file], strats)).to.equal(undefined)
+    // Another size: the stamp does not rest on the file system's time resolution.
+    writeFileSync(decl, 'declare const maxSpread: boolean\n')
+    expect((await findTypeErrors([file], strats))?.details).to.deep.equal([
+      "uses-limits.ts:2:73: error TS2365: Operator '>' cannot be applied to types 'boolean' and 'number'.",
+    ])
+  })
+
   it('leaves a file with a syntax error to the loader (which names it with its line)', async () => {
     const file = write('unclosed.ts', ['export default {', "  name: 'x'", "  markets: ['A'],", '}'])
     expect(await findTypeErrors([file], strats)).to.equal(undefined)
