@@ -61,6 +61,11 @@ export interface StrategySessionOptions {
   onStrategyFault?: 'continue' | 'stop'
   /** Type-check `.ts` strategies against neural's types before any runs (--typecheck). @default false */
   typecheck?: boolean
+  /**
+   * --stuck-after: a handler still pending this long is reported hung, and a strategy whose thread
+   * runs synchronous code this long is terminated. @default 5000
+   */
+  stuckAfterMs?: number
 }
 
 export interface StrategySessionResult {
@@ -111,6 +116,8 @@ export async function runStrategySession(options: StrategySessionOptions): Promi
     rcParams: options.config.strategyParams,
     hooks: [hook],
     reportEveryMs: options.reportEveryMs,
+    hangAfterMs: options.stuckAfterMs,
+    isolation: options.stuckAfterMs === undefined ? undefined : { terminateAfterMs: options.stuckAfterMs },
     onStrategyGone: (name, why) => {
       if (options.onStrategyFault !== 'stop') return
       failure ??= new NeuralError('strategy', 'STRATEGY_TERMINATED', `strategy ${name} ${why}; the run stops (--on-strategy-fault stop)`)

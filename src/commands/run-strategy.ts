@@ -34,6 +34,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     source: Flags.string({ description: 'read the NATS bus (nats://HOST:PORT, fed by `neural stream --publish`) instead of the exchange', helpGroup: 'BUS' }),
     jetstream: Flags.string({ description: 'with --source: read this JetStream stream from now on (nothing is lost across a NATS reconnect)', helpGroup: 'BUS' }),
     typecheck: typecheckFlag,
+    'stuck-after': Flags.string({ description: 'seconds a handler may run before it is reported hung, and a strategy thread busy this long is terminated [default: 5]' }),
     'on-strategy-fault': Flags.string({ options: ['continue', 'stop'], default: 'continue', description: 'when a strategy must be terminated (stuck, out of memory, exited): go on without it, or stop the run' }),
   }
 
@@ -41,6 +42,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
     if (this.positional.length === 0) throw inputError('NO_STRATEGY', 'give at least one strategy file or directory (e.g. neural run-strategy ./strategies/arb.ts --env sim --hook paper)')
     const durationMs = secondsToMs('duration', this.flags.duration)
     const reportEveryMs = secondsToMs('report-every', this.flags['report-every'])
+    const stuckAfterMs = secondsToMs('stuck-after', this.flags['stuck-after'])
     const speed = this.flags.speed === undefined ? undefined : Number(this.flags.speed)
     if (speed !== undefined && !(speed > 0)) throw inputError('BAD_SPEED', `--speed: expected a positive number (e.g. --speed 10), got ${this.flags.speed}`)
     if (speed !== undefined && !this.flags.replay) this.printWarning('--speed is ignored without --replay: a live feed runs at the pace of the exchange')
@@ -67,6 +69,7 @@ export default class RunStrategy extends BaseCommand<typeof RunStrategy> {
       status: { command: 'run-strategy', args: this.positional },
       onStrategyFault: this.flags['on-strategy-fault'] as 'continue' | 'stop',
       typecheck: this.flags.typecheck,
+      stuckAfterMs,
     }), (result) => output.summary(result.summary))
     if (failure) throw failure
     return summary

@@ -16,7 +16,7 @@ import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { runCommand, type CommandResult } from '../support/run-command.js'
 import { CountingProxy, ensureBuilt, jsonLines, linesOf, Neural, ROOT, runNeural, tempDir, type RunResult } from './helpers.js'
 import { byType, CROSSED_RECORD, E2E, statsOf, units } from '../fixtures/strategies/e2e/harness.js'
-import { TYPO_DETAILS, TYPO_STRATEGY } from '../strategy/helpers.js'
+import { TYPO_DETAILS, TYPO_FILE, TYPO_STRATEGY } from '../strategy/helpers.js'
 
 const ARB = './strategies/arb.ts'
 
@@ -202,9 +202,9 @@ describe('neural run-strategy (end to end)', function () {
         missing: [`${E2E}/strategies/no-such.ts`, ...replay],
         syntaxTs: [syntaxTs(), '--replay', CROSSED_RECORD],
         syntaxMjs: [`${E2E}/broken/syntax-error.mjs`, '--replay', CROSSED_RECORD],
-        typo: [typoTs(), '--replay', CROSSED_RECORD],
-        typoJson: [typoTs(), ...replay],
-        typoUnchecked: [typoTs(), ...replay, '--no-typecheck'],
+        typo: [TYPO_FILE, '--replay', CROSSED_RECORD],
+        typoJson: [TYPO_FILE, ...replay],
+        typoUnchecked: [TYPO_FILE, ...replay, '--no-typecheck'],
       }
       // The built CLI from a cwd of no package, as an installed neural runs: 'neural' means its dist types.
       const fromElsewhere = (file: string) => runNeural(['run-strategy', file, '--replay', join(ROOT, CROSSED_RECORD), '--json'], { runtimeDir, cwd: join(tmp.dir, 'elsewhere'), timeoutMs: 60_000 })
@@ -265,8 +265,8 @@ describe('neural run-strategy (end to end)', function () {
       const r = results.typo!
       expect({ code: r.code, stdout: r.stdout }).to.deep.equal({ code: 2, stdout: '' })
       expect(linesOf(r.stderr)).to.deep.equal([
-        `error: ${typoTs()}: 2 type errors (--no-typecheck skips this check)`,
-        ...TYPO_DETAILS(typoTs()).map((l) => `  ${l}`),
+        `error: ${TYPO_FILE}: 2 type errors (--no-typecheck skips this check)`,
+        ...TYPO_DETAILS(TYPO_FILE).map((l) => `  ${l}`),
       ])
     })
 
@@ -274,8 +274,8 @@ describe('neural run-strategy (end to end)', function () {
       const r = results.typoJson!
       expect(r.code).to.equal(2)
       expect(jsonLines(r.stdout)).to.deep.equal([{
-        type: 'error', kind: 'input', code: 'STRATEGY_TYPECHECK', message: `${typoTs()}: 2 type errors (--no-typecheck skips this check)`,
-        details: TYPO_DETAILS(typoTs()),
+        type: 'error', kind: 'input', code: 'STRATEGY_TYPECHECK', message: `${TYPO_FILE}: 2 type errors (--no-typecheck skips this check)`,
+        details: TYPO_DETAILS(TYPO_FILE),
       }])
     })
 
@@ -535,6 +535,7 @@ describe('neural run-strategy (end to end)', function () {
         [[ARB, '--replay', CROSSED_RECORD, '--speed', '0', '--json'], 'BAD_SPEED'],
         [[ARB, '--replay', CROSSED_RECORD, '--starting-cash=-5', '--json'], 'BAD_STARTING_CASH'],
         [['--env', 'sim', '--json'], 'NO_STRATEGY'],
+        [[ARB, '--replay', CROSSED_RECORD, '--stuck-after', '0', '--json'], 'BAD_DURATION'],
       ]
       for (const [args, code] of cases) {
         const res = await runHere(args)

@@ -35,12 +35,15 @@ describe('strategies in a cage (CLI)', function () {
     // Three runs with ten strategy files at once on two cores: the type check (tested on its own, and
     // slow with a cold cache on a fresh clone) would only delay what these runs are about.
     const unchecked = '--no-typecheck'
-    // Long enough for the spinning strategy to be found stuck (5 s) and the run to go on after it.
-    const all = new Neural(['run-strategy', './strategies/arb.ts', `${H}/watcher.ts`, ...HOSTILE, ...exchange, '--hook', 'paper', '--duration', '9', '--json', unchecked], { runtimeDir, timeoutMs: 60_000 })
+    // A thread busy for 2 s is stuck (--stuck-after; 5 s by default): the spinning and allocating
+    // strategies then burn a core for 2 s, not 5. Long enough for them to be found stuck and the run to
+    // go on after them.
+    const stuck = ['--stuck-after', '2']
+    const all = new Neural(['run-strategy', './strategies/arb.ts', `${H}/watcher.ts`, ...HOSTILE, ...exchange, '--hook', 'paper', '--duration', '9', '--json', unchecked, ...stuck], { runtimeDir, timeoutMs: 60_000 })
     // The same fault with --on-strategy-fault stop: the run ends there, as a failure.
     const strict = new Neural(['run-strategy', `${H}/exits.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--on-strategy-fault', 'stop', '--duration', '30', '--json', unchecked], { runtimeDir, timeoutMs: 60_000 })
     // Ctrl-C while a strategy spins: the process must end with its summary.
-    const spin = new Neural(['run-strategy', `${H}/spins.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--json', unchecked], { runtimeDir, timeoutMs: 90_000 })
+    const spin = new Neural(['run-strategy', `${H}/spins.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--json', unchecked, ...stuck], { runtimeDir, timeoutMs: 90_000 })
     try {
       // An arb signal comes after several ticks: spins is past its third, looping.
       // An opportunity comes when it comes (a seeded lagging leg after a move): later on a loaded machine
@@ -76,9 +79,9 @@ describe('strategies in a cage (CLI)', function () {
     expect(Object.keys(why).sort()).to.deep.equal(['exits', 'hogs', 'spins'])
     expect(terminated).to.have.length(3)
     expect(why.exits).to.match(/^strategy exits exited \(code 0\) and was stopped: a strategy cannot end the run; the run goes on without it$/)
-    expect(why.spins).to.match(/^strategy spins was terminated: its thread ran synchronous code for over 5000 ms/)
-    // Near its heap limit V8 collects garbage without end: on a loaded machine the watchdog may stop it first.
-    expect(why.hogs).to.match(/^strategy hogs (ran out of memory \(limit 512 MB\)|was terminated: its thread ran synchronous code for over 5000 ms)/)
+    expect(why.spins).to.match(/^strategy spins was terminated: its thread ran synchronous code for over 2000 ms/)
+    // Near its heap limit V8 collects garbage without end: the watchdog may stop it first.
+    expect(why.hogs).to.match(/^strategy hogs (ran out of memory \(limit 512 MB\)|was terminated: its thread ran synchronous code for over 2000 ms)/)
   })
 
   it('keeps 100 of the million signals and refuses the rest with one report', () => {
