@@ -1,8 +1,6 @@
 import { expect } from 'chai'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { ensureBuilt, jsonLines, runNeural, tempDir } from '../commands/helpers.js'
-import { TYPO_STRATEGY } from '../strategy/helpers.js'
+import { TYPO_FILE } from '../strategy/helpers.js'
 
 describe('neural dashboard: input', function () {
   this.timeout(60_000)
@@ -18,11 +16,9 @@ describe('neural dashboard: input', function () {
   })
 
   it('type-checks a .ts --strategy as run-strategy does: exit 2, STRATEGY_TYPECHECK', async () => {
-    const typo = join(tmp.dir, 'typo.ts')
-    writeFileSync(typo, TYPO_STRATEGY)
-    const r = await runNeural(['dashboard', '--env', 'sim', '--strategy', typo, '--json'], { runtimeDir: tmp.dir })
+    const r = await runNeural(['dashboard', '--env', 'sim', '--strategy', TYPO_FILE, '--json'], { runtimeDir: tmp.dir })
     expect(r.code, r.stderr).to.equal(2)
-    expect(jsonLines(r.stdout).at(-1)).to.include({ type: 'error', code: 'STRATEGY_TYPECHECK', message: `${typo}: 2 type errors (--no-typecheck skips this check)` })
+    expect(jsonLines(r.stdout).at(-1)).to.include({ type: 'error', code: 'STRATEGY_TYPECHECK', message: `${TYPO_FILE}: 2 type errors (--no-typecheck skips this check)` })
   })
 
   it('refuses a port out of range', async () => {

@@ -4,9 +4,10 @@
  * counting proxy (to kill a download halfway).
  */
 import { expect } from 'chai'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { HistoryStore } from '../../src/history/store.js'
+import { TYPO_DETAILS, TYPO_FILE } from '../strategy/helpers.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { CountingProxy, ensureBuilt, jsonLines, Neural, runNeural, tempDir } from '../commands/helpers.js'
 
@@ -119,15 +120,12 @@ describe('neural history and neural backtest (end to end)', function () {
   })
 
   it('backtest type-checks a .ts strategy first (exit 2, STRATEGY_TYPECHECK); --no-typecheck goes on to the store', async () => {
-    // Written here: a .ts file with a type error in the tree would fail the project's own typecheck.
-    const typo = join(tmp.dir, 'typo.ts')
-    writeFileSync(typo, "import type { Strategy } from 'neural'\nconst s: Strategy = { name: 'typo', markets: ['*'], onTrade(trade) { void trade.pricee } }\nexport default s\n")
-    const args = ['backtest', typo, '--db', join(tmp.dir, 'absent.duckdb'), '--series', 'KXNFLGAME', '--json']
+    const args = ['backtest', TYPO_FILE, '--db', join(tmp.dir, 'absent.duckdb'), '--series', 'KXNFLGAME', '--json']
     const [checked, unchecked] = await Promise.all([run(args), run([...args, '--no-typecheck'])])
     expect(checked.code, checked.stderr).to.equal(2)
     expect(jsonLines(checked.stdout)).to.deep.equal([{
-      type: 'error', kind: 'input', code: 'STRATEGY_TYPECHECK', message: `${typo}: 1 type error (--no-typecheck skips this check)`,
-      details: [`${typo}:2:81: error TS2551: Property 'pricee' does not exist on type 'Readonly<Trade>'. Did you mean 'price'?`],
+      type: 'error', kind: 'input', code: 'STRATEGY_TYPECHECK', message: `${TYPO_FILE}: 2 type errors (--no-typecheck skips this check)`,
+      details: TYPO_DETAILS(TYPO_FILE),
     }])
     expect(unchecked.code, unchecked.stderr).to.equal(2)
     expect(jsonLines(unchecked.stdout).at(-1)).to.deep.include({ type: 'error', code: 'NO_HISTORY' })

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { MarketStore } from '../../src/core/market-store.js'
 import type { Book, Level, MarketEvent, Tick, Trade } from '../../src/core/types.js'
 import type { Strategy } from '../../src/strategy/api.js'
@@ -56,22 +57,13 @@ export function deferred<T = void>() {
 
 /**
  * A strategy with two type errors that load and run anyway: `ctx.log` called (it is `ctx.log.info`)
- * and a misspelt tick field. Tests write it at run time: a .ts file with type errors in the tree
- * would fail the project's own typecheck.
+ * and a misspelt tick field. Kept in a folder the project's own typecheck leaves out
+ * (tsconfig.check.json); its path, relative to the repository, is how messages name it when a command
+ * runs from there. A committed file keeps its size and time, so the suite's type check cache
+ * remembers its failure from one run to the next.
  */
-export const TYPO_STRATEGY = [
-  "import { defineStrategy } from 'neural'",
-  '',
-  'export default defineStrategy({',
-  "  name: 'typo',",
-  "  markets: ['KXNFLGAME*'],",
-  '  onTick(tick, ctx) {',
-  "    ctx.log('tick %s', tick.ticker)",
-  "    if (tick.yesPrize !== undefined) ctx.log.info('never')",
-  '  },',
-  '})',
-  '',
-].join('\n')
+export const TYPO_FILE = 'test/fixtures/strategies/typecheck/typo.ts'
+export const TYPO_STRATEGY = readFileSync(new URL(`../../${TYPO_FILE}`, import.meta.url), 'utf8')
 
 /** What the type check says about TYPO_STRATEGY written to `file` (as shown). */
 export const TYPO_DETAILS = (file: string): string[] => [
