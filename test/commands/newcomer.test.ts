@@ -2,13 +2,20 @@
  * What a new user meets in the first hour (issue 14): the guide's own ticker spellings, suggestions
  * for what does not exist, one clear line per mistake with exit 2, oclif's help / not-found /
  * autocomplete, `sim` as a command like the others, and warnings for flags that do nothing.
- * Exit codes and stderr are the behaviour, so the built binary runs; independent runs go two at a time.
+ * The mistakes run in this process (flags → one error line → exit code, as bin/run.js would end);
+ * the rest runs the built binary, two independent runs at a time.
  */
 import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
+import NflGame from '../../src/commands/nfl/game.js'
+import NflTeam from '../../src/commands/nfl/team.js'
+import RunStrategy from '../../src/commands/run-strategy.js'
+import Sim from '../../src/commands/sim.js'
+import Stream from '../../src/commands/stream.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { runCommand, type CommandResult } from '../support/run-command.js'
 import { NatsServer, natsServerAvailable } from '../bus/nats-server.js'
 import { BIN, cliEnv, ensureBuilt, jsonLines, limited, linesOf, Neural, ROOT, runNeural, tempDir, type RunResult } from './helpers.js'
 
@@ -19,6 +26,12 @@ describe('neural for a newcomer', function () {
   let sim: Simulator
   const external = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
   const run = (args: string[]) => runNeural(args, { runtimeDir })
+  const COMMANDS = { stream: Stream, sim: Sim, 'run-strategy': RunStrategy, 'nfl game': NflGame, 'nfl team': NflTeam }
+  /** `neural <args>` in this process: the command is named by its first word, or two for nfl. */
+  const runHere = (args: string[]): Promise<CommandResult> => {
+    const id = (args[0] === 'nfl' ? args.slice(0, 2).join(' ') : args[0]) as keyof typeof COMMANDS
+    return runCommand(COMMANDS[id], args.slice(id.split(' ').length), { id, env: { NEURAL_RUNTIME_DIR: runtimeDir } })
+  }
 
   before(async function () {
     this.timeout(120_000)
@@ -32,7 +45,7 @@ describe('neural for a newcomer', function () {
   })
 
   /** stderr lines that are not warnings or notes. */
-  const errorLines = (r: RunResult) => linesOf(r.stderr).filter((l) => !/^(warning|note):/.test(l))
+  const errorLines = (r: RunResult | CommandResult) => linesOf(r.stderr).filter((l) => !/^(warning|note):/.test(l))
 
   describe("the guide's spellings", () => {
     const results = new Map<string, RunResult>()
@@ -66,10 +79,10 @@ describe('neural for a newcomer', function () {
       ['KXNFLGAME-INVALID', ['stream', 'KXNFLGAME-INVALID'], /bad game 'INVALID'.*KXNFLGAME-25SEP04DALPHI\*/],
       ['nfl-game-winner', ['stream', 'nfl-game-winner'], /no market to stream among nfl-game-winner \(the exchange knows no market NFL-GAME-WINNER/],
     ]
-    const results: RunResult[] = []
+    const results: CommandResult[] = []
     before(async function () {
       this.timeout(90_000)
-      results.push(...await limited(2, cases.map(([, args]) => () => run([...args, ...external(), '--duration', '2']))))
+      for (const [, args] of cases) results.push(await runHere([...args, ...external(), '--duration', '2']))
     })
     cases.forEach(([name, , pattern], i) => {
       it(name, () => {
@@ -95,13 +108,13 @@ describe('neural for a newcomer', function () {
       ['nfl game without a game', () => ['nfl', 'game'], /^error: missing argument GAME /],
       ['run-strategy without files', () => ['run-strategy'], /^error: give at least one strategy file or directory \(e\.g\. neural run-strategy/],
     ]
-    const results: RunResult[] = []
+    const results: CommandResult[] = []
     before(async function () {
       this.timeout(90_000)
       busy = createServer()
       await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
       busyPort = (busy.address() as { port: number }).port
-      results.push(...await limited(2, cases.map(([, args]) => () => run(args()))))
+      for (const [, args] of cases) results.push(await runHere(args()))
     })
     after(async () => {
       await new Promise<void>((resolve) => busy?.close(() => resolve()))
