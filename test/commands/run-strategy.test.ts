@@ -305,7 +305,7 @@ describe('neural run-strategy (end to end)', function () {
   })
 
   describe('hooks', () => {
-    const r: Record<string, RunResult> = {}
+    const r: Record<string, RunResult | CommandResult> = {}
     const proxies: Record<string, CountingProxy> = {}
     /** Fills of orders placed on the simulator (any client). */
     const simFills: { orderId: string; ticker: string; side: string }[] = []
@@ -345,8 +345,14 @@ describe('neural run-strategy (end to end)', function () {
         const child = new Neural(['run-strategy', ...args, '--json', '--no-typecheck'], { runtimeDir, timeoutMs: 80_000 })
         return child.until(() => seen.test(child.stdout), 60_000, what).finally(() => child.child.kill('SIGINT')).then(() => child.done)
       }
+      // The hooks' own behaviour runs in this process (one run at a time), beside the two live children.
+      const here = async () => {
+        const results: CommandResult[] = []
+        for (const [args, env] of Object.values(cases)) results.push(await runCommand(RunStrategy, args, { id: 'run-strategy', env: { NEURAL_RUNTIME_DIR: runtimeDir, ...env } }))
+        return results
+      }
       const [done, overLimit, liveRun] = await Promise.all([
-        Promise.all(Object.values(cases).map(([args, env]) => run(args, { env }))),
+        here(),
         untilSeen([ARB, ...kalshiArgs('overLimit'), '--live', '--config', rc, '--param', 'quantity=2'], /"status":"refused"/, 'an order refused by the limit'),
         untilSeen([ARB, ...kalshiArgs('live'), '--live', '--config', rcLive], /"message":"order executed"/, 'an executed order'),
       ])
