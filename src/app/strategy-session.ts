@@ -16,7 +16,7 @@ import type { Exchange } from '../runtime/open-exchange.js'
 import { StrategyEngine } from '../strategy/engine.js'
 import type { EngineEvent, SummaryEvent } from '../strategy/events.js'
 import { createHook } from '../strategy/hooks/create-hook.js'
-import { loadStrategies, type LoadedStrategy } from '../strategy/loader.js'
+import { loadStrategies, unloadStrategies, type LoadedStrategy } from '../strategy/loader.js'
 import type { Spinner } from '../render/spinner.js'
 import { createMarketStream } from './stream-session.js'
 import { keepYoungGenerationSmall } from '../core/young-generation.js'
@@ -76,6 +76,17 @@ export interface StrategySessionResult {
 
 export async function runStrategySession(options: StrategySessionOptions): Promise<StrategySessionResult> {
   const strategies = await loadStrategies(options.files, { cwd: options.cwd, isolated: true, typecheck: options.typecheck })
+  try {
+    return await runLoaded(strategies, options)
+  } catch (error) {
+    // Refused before the engine took the workers (a hook without --live, no risk limits, no
+    // exchange): they would live on in a process that goes on (a library user's, a test's).
+    await unloadStrategies(strategies)
+    throw error
+  }
+}
+
+async function runLoaded(strategies: LoadedStrategy[], options: StrategySessionOptions): Promise<StrategySessionResult> {
   for (const s of strategies) for (const w of s.warnings) options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', `${s.strategy.name}: ${w}`))
   options.onLoaded?.(strategies)
   const replaying = options.replay !== undefined

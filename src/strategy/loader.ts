@@ -183,9 +183,16 @@ export async function loadStrategies(paths: readonly string[], options: LoadOpti
       byName.set(l.strategy.name, f)
     }
   } catch (error) {
-    // Workers of the strategies loaded so far would keep the process alive.
-    await Promise.all(loaded.map((l) => l.worker?.worker.terminate()))
+    await unloadStrategies(loaded)
     throw error
   }
   return loaded
+}
+
+/**
+ * End the worker threads of strategies that will not run: each holds a V8 isolate and pipes its
+ * output into our stderr until it is terminated.
+ */
+export async function unloadStrategies(loaded: readonly LoadedStrategy[]): Promise<void> {
+  await Promise.all(loaded.map((l) => l.worker?.worker.terminate()))
 }

@@ -311,6 +311,9 @@ describe('neural run-strategy (end to end)', function () {
     const simFills: { orderId: string; ticker: string; side: string }[] = []
     let execOut: string
     let moduleOut: string
+    /** Streams piped into this process's stderr (one per live strategy thread) before and after each run here, by its arguments. */
+    const pipesBefore: Record<string, number> = {}
+    const pipesAfter: Record<string, number> = {}
 
     before(async () => {
       sim.world.onEvent((e) => {
@@ -348,7 +351,11 @@ describe('neural run-strategy (end to end)', function () {
       // The hooks' own behaviour runs in this process (one run at a time), beside the two live children.
       const here = async () => {
         const results: CommandResult[] = []
-        for (const [args, env] of Object.values(cases)) results.push(await runCommand(RunStrategy, args, { id: 'run-strategy', env: { NEURAL_RUNTIME_DIR: runtimeDir, ...env } }))
+        for (const [args, env] of Object.values(cases)) {
+          pipesBefore[args.join(' ')] = process.stderr.listenerCount('unpipe')
+          results.push(await runCommand(RunStrategy, args, { id: 'run-strategy', env: { NEURAL_RUNTIME_DIR: runtimeDir, ...env } }))
+          pipesAfter[args.join(' ')] = process.stderr.listenerCount('unpipe')
+        }
         return results
       }
       const [done, overLimit, liveRun] = await Promise.all([
@@ -391,6 +398,11 @@ describe('neural run-strategy (end to end)', function () {
       expect(jsonLines(readFileSync(moduleOut, 'utf8'))).to.deep.equal(signals)
       expect(orders.map((o) => [o.hook, o.status])).to.deep.equal(signals.map(() => [`module:${E2E}/hooks/append.ts`, 'sent']))
       expect(summary.hooks).to.deep.equal([`module:${E2E}/hooks/append.ts`])
+    })
+
+    it('ends every strategy thread of a run, also of one refused after its strategies loaded', () => {
+      expect(Object.keys(pipesAfter)).to.have.length(5)
+      expect(pipesAfter).to.deep.equal(pipesBefore)
     })
 
     it('kalshi without --live exits 2 with "live orders need --live" and sends no order', () => {
