@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { accountOf } from '../../src/sim/portfolio.js'
-import { ensureBuilt, jsonLines, Neural, runNeural, tempDir, waitFor, type RunResult } from '../commands/helpers.js'
+import { ensureBuilt, jsonLines, Neural, runNeural, tempDir, type RunResult } from '../commands/helpers.js'
 import { testRsaKey } from '../support/rsa-keys.js'
 
 /** Forwards every request to the simulator; while `holding`, the answer to an order is kept back. */
@@ -65,7 +65,7 @@ describe('risk limits across a restart, and a process killed between order and a
   const runs: RunResult[] = []
 
   before(async function () {
-    this.timeout(120_000)
+    this.timeout(240_000)
     await ensureBuilt()
     const keyFile = join(tmp.dir, 'key.pem')
     writeFileSync(keyFile, testRsaKey().pkcs1, { mode: 0o600 })
@@ -81,9 +81,10 @@ describe('risk limits across a restart, and a process killed between order and a
     const runtimeDir = join(tmp.dir, 'run')
 
     // Run 1: killed while its first order is placed but unanswered.
-    const first = new Neural(args, { runtimeDir, timeoutMs: 30_000 })
+    // Deadlines sized for a loaded machine with a cold type-check cache; a run that fails fails at once (until() sees it exit).
+    const first = new Neural(args, { runtimeDir, timeoutMs: 90_000 })
     try {
-      await waitFor(() => proxy.held.length === 1, 20_000, 'the first order to reach the exchange')
+      await first.until(() => proxy.held.length === 1, 60_000, 'the first order to reach the exchange')
     } finally {
       first.child.kill('SIGKILL')
     }
@@ -91,7 +92,7 @@ describe('risk limits across a restart, and a process killed between order and a
     firstBody = JSON.parse(proxy.held[0]!)
     proxy.holding = false
     // Runs 2 and 3: the same strategy, started again, each until its ten signals are handled.
-    for (let i = 0; i < 2; i++) runs.push(await runNeural([...args, '--duration', '6'], { runtimeDir, timeoutMs: 30_000 }))
+    for (let i = 0; i < 2; i++) runs.push(await runNeural([...args, '--duration', '6'], { runtimeDir, timeoutMs: 60_000 }))
   })
 
   after(async () => {

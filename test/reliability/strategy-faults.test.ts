@@ -32,9 +32,11 @@ describe('strategy faults: broken strategies beside arb on one feed (CLI)', func
     const args = ['run-strategy', ...STRATEGIES, '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--hook', 'paper', '--duration', DURATION_SECONDS]
     const runtimeDir = join(tmp.dir, 'runtime')
     ;[json, human] = await Promise.all([
-      runNeural([...args, '--json'], { runtimeDir, timeoutMs: 30_000 }),
-      runNeural(args, { runtimeDir, timeoutMs: 30_000 }),
+      // A 6.5 s run: the rest of the minute is for start-up on a loaded machine with a cold type-check cache.
+      runNeural([...args, '--json'], { runtimeDir, timeoutMs: 60_000 }),
+      runNeural(args, { runtimeDir, timeoutMs: 60_000 }),
     ])
+    for (const r of [json, human]) if (r.signal) throw new Error(`run-strategy was killed (${r.signal}); stderr:\n${r.stderr.slice(-1500)}`)
     summary = byType(jsonLines(json.stdout)).summary
   })
 
