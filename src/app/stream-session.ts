@@ -182,7 +182,9 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   // The bus publisher's connection and errors are reported as the exchange's are.
   let everConnected = false
   let lastDisconnect: string | undefined
+  let summaryWritten = false
   function onConnection(event: ConnectionEvent): void {
+    if (summaryWritten) return
     if (event.state === 'connected') everConnected = true
     if (event.state === 'disconnected' && !event.byClient) lastDisconnect = event.reason
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
@@ -193,6 +195,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   }
   stream.on('connection', onConnection)
   function onError(error: NeuralError): void {
+    if (summaryWritten) return
     // The connection emits 'failed' and then the error that ended it.
     if (failed || error.kind === 'auth' || error.kind === 'config') fatal ??= error
     // The error that ends the stream is reported once, by the command, as the reason it stopped.
@@ -209,9 +212,9 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     gameFeed?.stop()
   }
   const stats = stream.stats()
-  await stream.close()
-  // After the feed: what it emitted while closing is still published.
-  await relay?.close()
+  // The summary is written before the socket and the bus close, not after: a stop by signal has a
+  // deadline (cli/shutdown.ts), and on a loaded machine the closes alone could outlast it and take
+  // the summary with them. The record ends here too, so it holds exactly the frames the summary counts.
   recorder?.close()
   const durationMs = Date.now() - startedAt
   const summary: StreamSummary = {
@@ -237,6 +240,11 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     fatal ??= new NeuralError('network', 'CONNECT_FAILED', `output closed before a connection opened${lastDisconnect ? `: ${lastDisconnect}` : ''}`)
   }
   if (!fatal || events > 0) sink.summary(summary)
+  // Nothing follows the summary: our own close is not news.
+  summaryWritten = true
+  await stream.close()
+  // After the feed: what it emitted while closing is still published.
+  await relay?.close()
   if (fatal) throw fatal
   return summary
 }

@@ -33,6 +33,8 @@ export interface RunningSession {
   records: { type: string }[]
   /** Raw frames with their receive time, in order. */
   frames: { raw: string; at: number }[]
+  /** The summaries the session wrote (one, once it has stopped). */
+  summaries: StreamSummary[]
   /** Resolves with the summary (or rejects with the fatal error) once stopped. */
   done: Promise<StreamSummary>
   stop(): Promise<StreamSummary>
@@ -69,11 +71,12 @@ export async function startSession(sim: Simulator, options: SessionOptions): Pro
   const problems: Problem[] = []
   const records: RunningSession['records'] = []
   const frames: RunningSession['frames'] = []
+  const summaries: StreamSummary[] = []
   const sink: EventSink = {
     event: (e) => events.push(e),
     problem: (e) => problems.push({ kind: e.kind, code: e.code, message: e.message }),
     record: (value) => records.push(value),
-    summary: () => undefined,
+    summary: (value) => summaries.push(value as StreamSummary),
   }
   const abort = new AbortController()
   let stream: MarketStream | undefined
@@ -111,6 +114,7 @@ export async function startSession(sim: Simulator, options: SessionOptions): Pro
     problems,
     records,
     frames,
+    summaries,
     done,
     stop: () => {
       abort.abort()

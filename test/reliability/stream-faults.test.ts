@@ -33,6 +33,23 @@ describe('stream reliability', function () {
 
   const winners = (s: Simulator) => s.world.markets().filter((m) => m.ticker.startsWith('KXNFLGAME-') && !s.world.past.has(m.ticker)).map((m) => m.ticker)
 
+  it('writes the summary before it waits for the socket to close (a stop by signal has a deadline)', async () => {
+    const s = await simulator({})
+    session = await startSession(s, { targets: winners(s).slice(0, 2), channels: ['ticker'] })
+    // A close that hangs until released, as one may on a loaded machine or a dying network.
+    const held: (() => void)[] = []
+    const close = session.stream.close.bind(session.stream)
+    session.stream.close = () => new Promise<void>((resolve) => held.push(() => void close().then(resolve)))
+    const done = session.stop()
+    try {
+      await waitFor(() => session!.summaries.length === 1, 10_000, 'the summary')
+      expect(held.length, 'the socket close still pending').to.be.greaterThan(0)
+    } finally {
+      for (const release of held) release()
+    }
+    expect((await done).type).to.equal('summary')
+  })
+
   describe('when the exchange drops the connection every 2 s', () => {
     const previousDir = process.env.NEURAL_RUNTIME_DIR
     before(() => (process.env.NEURAL_RUNTIME_DIR = join(tmp.dir, 'run')))
