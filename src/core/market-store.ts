@@ -1,6 +1,6 @@
 import type { Book, Lifecycle, Tick, Trade } from './types.js'
 import { MarketHistory, type HistoryPoint } from './market-history.js'
-import { PackedUuid } from './packed-uuid.js'
+import { packUuid, unpackUuid, UUID_SLOTS } from './packed-uuid.js'
 
 export type { HistoryPoint }
 
@@ -62,7 +62,9 @@ const R_PRICE = 15
 const R_NO_PRICE = 16
 const R_TS = 17
 const R_RECEIVED_AT = 18
-const STRIDE = 19
+/** The last trade's id, when a UUID: UUID_SLOTS slots (packed-uuid.ts). */
+const R_UUID = 19
+const STRIDE = R_UUID + UUID_SLOTS
 /** The slots that start at 0 rather than absent (NaN): times and the last trade's numbers. */
 const ZERO_SLOTS = [LAST_UPDATE, T_LAST_UPDATE, T_RECEIVED_AT, R_QUANTITY, R_PRICE, R_NO_PRICE, R_TS, R_RECEIVED_AT]
 
@@ -70,7 +72,7 @@ const ZERO_SLOTS = [LAST_UPDATE, T_LAST_UPDATE, T_RECEIVED_AT, R_QUANTITY, R_PRI
  * Markets' numbers in Float64Arrays, STRIDE slots per market (NaN when absent, read back as
  * undefined). In fields of each market's object, each number was a heap number of its own (16
  * bytes, beside the field's 8): ~2 MB at 5,000 markets, all of it built through V8's young
- * generation at subscription and kept; here they are 152 bytes a market, outside the JS heap, in
+ * generation at subscription and kept; here they are 184 bytes a market (the last trade id included), outside the JS heap, in
  * chunks of CHUNK_MARKETS that are never copied (a grown-and-copied array left its old copies to
  * the next full GC: +2 MB of RSS measured). A market's slots are never reused.
  */
@@ -109,8 +111,7 @@ class StoredMarket implements MarketState {
   private bookSource?: BookSource
   private hasTick = false
   private hasTrade = false
-  /** The last trade's id: a UUID packed into numbers (see packed-uuid.ts), any other id as is. */
-  private readonly rUuid = new PackedUuid()
+  /** The last trade's id when it is not a UUID (a UUID is packed into this market's numbers). */
   private rIdText?: string
   private rSide: Trade['side'] = 'yes'
   /** This market's numbers: STRIDE slots of `f` from `at`. */
@@ -175,18 +176,17 @@ class StoredMarket implements MarketState {
     if (!this.hasTrade) return undefined
     const f = this.f
     const at = this.at
-    return { type: 'trade', ticker: this.ticker, tradeId: this.rIdText ?? this.rUuid.text(), side: this.rSide, quantity: f[at + R_QUANTITY]!, price: f[at + R_PRICE]!, noPrice: f[at + R_NO_PRICE]!, ts: f[at + R_TS]!, receivedAt: f[at + R_RECEIVED_AT]! }
+    return { type: 'trade', ticker: this.ticker, tradeId: this.rIdText ?? unpackUuid(f, at + R_UUID), side: this.rSide, quantity: f[at + R_QUANTITY]!, price: f[at + R_PRICE]!, noPrice: f[at + R_NO_PRICE]!, ts: f[at + R_TS]!, receivedAt: f[at + R_RECEIVED_AT]! }
   }
 
   setTrade(t: Trade): void {
     this.hasTrade = true
-    // set() holds a UUID, or clears what it held and says no.
-    const packed = this.rUuid.set(t.tradeId ?? '')
-    this.rIdText = packed ? undefined : t.tradeId
-    // Our own constant, not the string of the frame (which would live on in this old object).
-    this.rSide = t.side === 'yes' ? 'yes' : 'no'
     const f = this.f
     const at = this.at
+    // packUuid holds a UUID, or clears what was held and says no.
+    this.rIdText = packUuid(t.tradeId ?? '', f, at + R_UUID) ? undefined : t.tradeId
+    // Our own constant, not the string of the frame (which would live on in this old object).
+    this.rSide = t.side === 'yes' ? 'yes' : 'no'
     f[at + R_QUANTITY] = t.quantity
     f[at + R_PRICE] = t.price
     f[at + R_NO_PRICE] = t.noPrice
