@@ -1,8 +1,8 @@
 /**
  * Our client, in its own process: the whole user path, socket → parse → normalise → market store
  * and order books (MarketStream) → StrategyEngine running the three sample strategies → a hook that
- * discards every signal. Forked by run.ts; reports over IPC. Run by plain node from a transpiled copy
- * (plain.ts), as the built CLI runs.
+ * discards every signal. Forked by run.ts; reports over IPC. Run by plain node, this file transpiled
+ * and neural's own modules taken from the build (plain.ts): the code the built CLI runs.
  *
  * Modes:
  *  - stream:  subscribe, then count the frames the orchestrator announces (throughput), optionally

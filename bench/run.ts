@@ -1,12 +1,13 @@
 /**
- * `npm run bench` (full, ≈2 minutes on 2 cores) or `npm run bench -- --quick` (under a minute).
+ * `npm run bench` (full, 6-8 minutes on 2 cores) or `npm run bench -- --quick` (about a minute).
  *
  * Every server and every client runs in a process of its own, on 127.0.0.1:
  *  1. throughput and latency: bench/flood-server.ts feeds our client (client-neural.ts: the whole
  *     user path up to the three sample strategies) and then, identically, the bare-ws baseline
  *     (client-bare.ts); both clients run under plain node, transpiled beforehand (plain.ts);
  *  2. peak RSS: a flood server with 5,000 markets, each client subscribed to all of them (ours with
- *     books kept) and fed enough frames that the store's per-market history is full;
+ *     books kept) and fed enough frames that the store's per-market history is full; three fresh
+ *     pairs of processes in a full run, medians;
  *  3. connect + signed handshake + subscribe 500 markets: against the simulator, which verifies the
  *     signature with the public key we hand it; a fresh client process per run, timed from before the
  *     key is imported to the last book snapshot;
