@@ -55,6 +55,8 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
+/** The item with the median `key` (the lower of the two middle ones for an even count). */
+const medianBy = <T>(items: T[], key: (item: T) => number): T => [...items].sort((a, b) => key(a) - key(b))[(items.length - 1) >> 1]!
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 
 function machine(loadAtStart: number): Machine {
@@ -154,9 +156,8 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
           progress(`${kind} latency @ ${rate}/s${pairs > 1 ? ` (${i + 1} of ${pairs})` : ''}: p50 ${l.p50Ms.toFixed(3)} p99 ${l.p99Ms.toFixed(3)} p99.9 ${l.p999Ms.toFixed(3)} ms`)
         }
       }
-      const medianWindow = (w: LatencyFigures[]) => [...w].sort((a, b) => a.side.p99Ms - b.side.p99Ms)[(w.length - 1) >> 1]!
       const p99Ratios = windows.neural.map((n, i) => n.side.p99Ms / windows.bare[i]!.side.p99Ms)
-      latency.set(rate, { neural: medianWindow(windows.neural), bare: medianWindow(windows.bare), p99Ratios })
+      latency.set(rate, { neural: medianBy(windows.neural, (w) => w.side.p99Ms), bare: medianBy(windows.bare, (w) => w.side.p99Ms), p99Ratios })
     }
     const side = (kind: Kind): ThroughputSide => ({ runsPerSec: runs[kind], medianPerSec: median(runs[kind]), runsPerCpuSec: cpuRuns[kind], medianPerCpuSec: median(cpuRuns[kind]) })
     const isolatedSide: ThroughputSide = { runsPerSec: isolatedRuns, medianPerSec: median(isolatedRuns), runsPerCpuSec: isolatedCpuRuns, medianPerCpuSec: median(isolatedCpuRuns) }
@@ -200,10 +201,9 @@ async function memoryFigures(server: Child, wsUrl: string): Promise<MemoryFigure
     }
   }
   // Each kind's median run by peak RSS stands for it; the ratio is the median of the runs' pair ratios.
-  const medianRun = (sides: MemorySide[]) => [...sides].sort((a, b) => a.maxRssMb - b.maxRssMb)[(sides.length - 1) >> 1]!
   const pairRatios = runs.neural.map((n, i) => n.maxRssMb / runs.bare[i]!.maxRssMb)
   const growths = runs.neural.map((n) => n.maxRssMb / n.atCheckpoint!.maxRssMb)
-  return { neural: medianRun(runs.neural), bare: medianRun(runs.bare), pairRatios, ratio: median(pairRatios), growth: median(growths), runs }
+  return { neural: medianBy(runs.neural, (r) => r.maxRssMb), bare: medianBy(runs.bare, (r) => r.maxRssMb), pairRatios, ratio: median(pairRatios), growth: median(growths), runs }
 }
 
 /** The memory phase: the median runs, every run, and the medians of the per-run ratios. */

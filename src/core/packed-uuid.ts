@@ -12,19 +12,23 @@ export const UUID_SLOTS = 4
 
 /** Hold `text` at `f[at…at+3]` if it is a lowercase UUID; false (and nothing held) otherwise. */
 export function packUuid(text: string, f: Float64Array, at: number): boolean {
-  const w0 = text.length === 36 && text.charCodeAt(8) === 45 && text.charCodeAt(13) === 45 && text.charCodeAt(18) === 45 && text.charCodeAt(23) === 45 ? word(text, 0, 8, 8) : -1
-  const w1 = w0 < 0 ? -1 : word(text, 9, 4, 14)
-  const w2 = w1 < 0 ? -1 : word(text, 19, 4, 24)
-  const w3 = w2 < 0 ? -1 : word(text, 28, 8, 28)
-  if (w3 < 0) {
-    f[at] = NaN
-    return false
-  }
+  if (text.length !== 36 || text.charCodeAt(8) !== 45 || text.charCodeAt(13) !== 45 || text.charCodeAt(18) !== 45 || text.charCodeAt(23) !== 45) return clear(f, at)
+  const w0 = word(text, 0, 8, 8)
+  const w1 = word(text, 9, 4, 14)
+  const w2 = word(text, 19, 4, 24)
+  const w3 = word(text, 28, 8, 28)
+  if (w0 < 0 || w1 < 0 || w2 < 0 || w3 < 0) return clear(f, at)
   f[at] = w0
   f[at + 1] = w1
   f[at + 2] = w2
   f[at + 3] = w3
   return true
+}
+
+/** Hold nothing at `f[at…]` (a NaN first word reads back as no UUID). */
+function clear(f: Float64Array, at: number): false {
+  f[at] = NaN
+  return false
 }
 
 /** The UUID held at `f[at…]`, or undefined. */
