@@ -56,11 +56,16 @@ export async function typecheckStrategyFiles(files: readonly string[], options: 
 
 /** This module's own file as it is now: another version of the check does not trust this one's outcomes. */
 function checkerStamp(): string {
+  return fileStamp(fileURLToPath(import.meta.url)) ?? 'unknown'
+}
+
+/** A file's size and modification time, which change whenever it is written; undefined when it cannot be read. */
+function fileStamp(file: string): string | undefined {
   try {
-    const { size, mtimeMs } = statSync(fileURLToPath(import.meta.url))
+    const { size, mtimeMs } = statSync(file)
     return `${size}:${mtimeMs}`
   } catch {
-    return 'unknown'
+    return undefined
   }
 }
 
@@ -176,14 +181,10 @@ function reuseDeclarations(host: ts.CompilerHost): void {
   const parse = host.getSourceFile.bind(host)
   host.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreate) => {
     if (!fileName.endsWith('.d.ts')) return parse(fileName, languageVersionOrOptions, onError, shouldCreate)
-    let stamp: string
-    try {
-      const stat = statSync(fileName)
-      const mode = typeof languageVersionOrOptions === 'object' ? [languageVersionOrOptions.languageVersion, languageVersionOrOptions.impliedNodeFormat, languageVersionOrOptions.jsDocParsingMode] : [languageVersionOrOptions]
-      stamp = `${stat.size}:${stat.mtimeMs}:${mode.join(':')}`
-    } catch {
-      return parse(fileName, languageVersionOrOptions, onError, shouldCreate)
-    }
+    const fileState = fileStamp(fileName)
+    if (fileState === undefined) return parse(fileName, languageVersionOrOptions, onError, shouldCreate)
+    const mode = typeof languageVersionOrOptions === 'object' ? [languageVersionOrOptions.languageVersion, languageVersionOrOptions.impliedNodeFormat, languageVersionOrOptions.jsDocParsingMode] : [languageVersionOrOptions]
+    const stamp = `${fileState}:${mode.join(':')}`
     const known = parsedDeclarations.get(fileName)
     if (known?.stamp === stamp) return known.sourceFile
     const sourceFile = parse(fileName, languageVersionOrOptions, onError, shouldCreate)
