@@ -4,18 +4,19 @@
  * ws has no reconnect of its own; this file is that policy, and nothing else. Frames are handed
  * to `onFrame` as text; what they mean is the stream's business.
  */
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import type { Signer } from '../auth/signer.js'
 import { NeuralError } from '../errors.js'
 import { AbortedError, backoffDelay, canRetry, DEFAULT_RETRY, sleep, type RetryPolicy } from './backoff.js'
 import { Emitter } from './emitter.js'
+import { ws } from './ws-library.js'
 import type { ConnectionEvent, ConnectionState } from './types.js'
 
 /** Makes the socket; tests swap it. The default is `new WebSocket(url, { headers })` from ws. */
 export type SocketFactory = (url: string, headers: Record<string, string>) => WebSocket
 
 export const defaultSocketFactory: SocketFactory = (url, headers) =>
-  new WebSocket(url, { headers, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 })
+  new ws.WebSocket(url, { headers, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 })
 
 export interface ConnectionOptions {
   url: string
@@ -128,7 +129,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Send a text frame; false when not connected (the caller re-sends after reconnect). */
   send(text: string): boolean {
     const s = this.socket
-    if (!s || this.state !== 'connected' || s.readyState !== WebSocket.OPEN) return false
+    if (!s || this.state !== 'connected' || s.readyState !== ws.WebSocket.OPEN) return false
     s.send(text)
     return true
   }
@@ -150,7 +151,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.state = 'closed'
     this.abort.abort()
     const s = this.socket
-    if (s && s.readyState !== WebSocket.CLOSED) {
+    if (s && s.readyState !== ws.WebSocket.CLOSED) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           s.terminate()
@@ -161,7 +162,7 @@ export class Connection extends Emitter<ConnectionEvents> {
           resolve()
         })
         try {
-          if (s.readyState === WebSocket.CONNECTING) s.terminate()
+          if (s.readyState === ws.WebSocket.CONNECTING) s.terminate()
           else s.close(1000, 'client closing')
         } catch {
           s.terminate()

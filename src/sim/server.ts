@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
+import { ws } from '../core/ws-library.js'
 import { KeyRing } from './auth.js'
 import { RestFaults, type SimFaults } from './faults.js'
 import { Generator } from './generator.js'
@@ -130,7 +131,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     }
   })
 
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false })
+  const wss = new ws.WebSocketServer({ noServer: true, perMessageDeflate: false })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
     const path = (req.url ?? '/').split('?')[0]
