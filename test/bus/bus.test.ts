@@ -288,7 +288,8 @@ describe('bus across a nats-server restart', function () {
     p.publish(tick('A-B-C', 1))
     const started = Date.now()
     await Promise.all([p.close(), s.close()])
-    expect(Date.now() - started).to.be.below(FAST.drainTimeoutMs + 500)
+    // Bounded by the drain timeout (without it, close waits on a server that is gone); the rest is a loaded machine's slack.
+    expect(Date.now() - started).to.be.below(FAST.drainTimeoutMs + 2000)
     expect(p.stats()).to.include({ connected: false, buffered: 1 })
   })
 })

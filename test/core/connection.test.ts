@@ -84,7 +84,9 @@ describe('connection', function () {
     expect(error?.kind).to.equal('network')
     expect(error?.code).to.equal('CONNECT_TIMEOUT')
     expect(t.events.map((e) => e.state)).to.deep.equal(['connecting', 'disconnected', 'reconnecting', 'connecting', 'disconnected', 'failed'])
-    expect(Date.now() - t0).to.be.within(300, 1500)
+    // At least the two timeouts; the upper bound leaves a loaded machine its slack (without the
+    // timeout the handshake would wait for ever).
+    expect(Date.now() - t0).to.be.within(300, 5000)
     for (const s of sockets) s.destroy()
     await new Promise<void>((r) => tcp.close(() => r()))
   })
@@ -95,8 +97,9 @@ describe('connection', function () {
     const t = track(conn)
     await conn.start()
     const t0 = Date.now()
-    await waitFor(() => server!.connectionCount === 2, 1500, 'reconnect after silence')
-    expect(Date.now() - t0).to.be.below(600)
+    await waitFor(() => server!.connectionCount === 2, 3000, 'reconnect after silence')
+    // Near the 200 ms timeout, not the default 30 s; a loaded machine gets its slack.
+    expect(Date.now() - t0).to.be.below(1500)
     const dropped = t.events.find((e) => e.state === 'disconnected')
     expect(dropped?.reason).to.match(/no data or ping from the exchange for \d+ ms \(timeout 200 ms\)/)
   })
@@ -196,7 +199,8 @@ describe('connection', function () {
     await waitFor(() => t.events.some((e) => e.state === 'reconnecting'))
     const t0 = Date.now()
     await conn.close()
-    expect(Date.now() - t0).to.be.below(500)
+    // Far below the 10 s sleep it cancelled, with slack for a loaded machine.
+    expect(Date.now() - t0).to.be.below(3000)
     expect(server.connectionCount).to.equal(1)
   })
 
