@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Child } from './children.js'
+import { median } from './stats.js'
 
 export interface DashboardFigures {
   simRatePerSec: number
@@ -111,7 +112,6 @@ export async function dashboardFigures(options: { runs: number; windowMs: number
   } finally {
     await sim.child.stop()
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const round = (n: number) => Math.round(n * 1000) / 1000
   const pairRatios = stream.map((s, i) => dashboard[i]! / s)
   return {

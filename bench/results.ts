@@ -4,6 +4,7 @@ import type { LatencySummary } from './control.js'
 import type { FanoutFigures } from './fanout.js'
 import type { DashboardFigures } from './dashboard.js'
 import type { StartupFigures } from './startup.js'
+import { median } from './stats.js'
 import type { StreamOutputFigures } from './stream-output.js'
 
 /** The load averages say how much else ran on the machine: tail latencies on a 2-core box follow them. */
@@ -79,10 +80,6 @@ export interface Results {
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
 const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k`
 const ok = (met: boolean) => (met ? 'ok' : 'MISSED')
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
 
 /** A plain-text table: metric, ours, bare ws, target, verdict. */
 export function renderTable(r: Results): string {

@@ -22,6 +22,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Child, killAllChildren, stopAllChildren } from './children.js'
+import { median, medianBy } from './stats.js'
 import { fanoutFigures } from './fanout.js'
 import { dashboardFigures } from './dashboard.js'
 import { startupFigures } from './startup.js'
@@ -51,12 +52,6 @@ const PLAN = quick
 const TARGET = { throughputRatio: 0.7, p99Ms: 1, p99VsBare: 1.5, peakRssVsBare: 1.25, rssGrowth: 1.05, connectMs: 150, maxLagMs: 50, versionMs: 350, firstTickMs: 1000 }
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url))
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
-/** The item with the median `key` (the lower of the two middle ones for an even count). */
-const medianBy = <T>(items: T[], key: (item: T) => number): T => [...items].sort((a, b) => key(a) - key(b))[(items.length - 1) >> 1]!
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 
 function machine(loadAtStart: number): Machine {

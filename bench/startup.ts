@@ -11,6 +11,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { checkBuilt } from './built.js'
+import { median } from './stats.js'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -36,10 +37,6 @@ export interface StartupOptions {
   profileDir?: string
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
 const side = (runsMs: number[]): StartupSide => ({ runsMs: runsMs.map((ms) => Math.round(ms * 10) / 10), medianMs: Math.round(median(runsMs) * 10) / 10 })
 
 export async function startupFigures(options: StartupOptions): Promise<StartupFigures> {

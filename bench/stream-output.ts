@@ -19,6 +19,7 @@ import { checkBuilt } from './built.js'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { listProcesses } from '../src/runtime/status-registry.js'
 import { Child } from './children.js'
+import { median } from './stats.js'
 import type { FloodReply } from './control.js'
 import { cpuSeconds } from './dashboard.js'
 import { benchTickers } from './tickers.js'
@@ -54,10 +55,6 @@ const KINDS: Kind[] = ['bare', 'json', 'human']
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = path.join(ROOT, 'bin', 'run.js')
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
 const round = (n: number) => Math.round(n * 1000) / 1000
 
 
