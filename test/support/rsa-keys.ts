@@ -1,9 +1,13 @@
 /**
- * RSA keys for tests, generated once per test process per name: a 2048-bit key takes from a tenth
- * of a second to a second to generate, and some fifteen files each made their own. Tests that need
- * a key the exchange does not know ask for another name.
+ * RSA keys for tests, read from test/fixtures/rsa-keys/<name>.pem: throwaway 2048-bit keys made
+ * for the tests, known to nothing but the simulators the tests start. Generating them instead took
+ * 70–600 ms of CPU each (measured on the 2-core machine), in every test process that wanted one: a
+ * few per cent of the suite's CPU. Tests that need a key the exchange does not know ask for another
+ * name; a name with no file is generated once per process.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 export interface TestRsaKey {
   privateKey: KeyObject
@@ -17,10 +21,17 @@ export interface TestRsaKey {
 
 const keys = new Map<string, TestRsaKey>()
 
+function keyPair(name: string): { privateKey: KeyObject; publicKey: KeyObject } {
+  const file = fileURLToPath(new URL(`../fixtures/rsa-keys/${name}.pem`, import.meta.url))
+  if (!existsSync(file)) return generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const privateKey = createPrivateKey(readFileSync(file, 'utf8'))
+  return { privateKey, publicKey: createPublicKey(privateKey) }
+}
+
 export function testRsaKey(name = 'default'): TestRsaKey {
   let key = keys.get(name)
   if (!key) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { privateKey, publicKey } = keyPair(name)
     key = {
       privateKey,
       publicKey,
