@@ -116,7 +116,11 @@ describe('simulator REST', () => {
     expect(m).to.include({ ticker: 'KXNFLGAME-25SEP04DALPHI-PHI', event_ticker: 'KXNFLGAME-25SEP04DALPHI', market_type: 'binary', yes_sub_title: 'Philadelphia', status: 'active', result: '' })
     for (const f of ['yes_bid_dollars', 'yes_ask_dollars', 'no_bid_dollars', 'no_ask_dollars', 'last_price_dollars', 'previous_price_dollars']) expect(m[f], f).to.match(DOLLARS)
     for (const f of ['volume_fp', 'volume_24h_fp', 'open_interest_fp']) expect(m[f], f).to.match(COUNT)
-    expect(m.yes_bid).to.equal(Number(m.yes_bid_dollars) * 100)
+    // Integer cents equal to the dollar string: 0.56 × 100 is 56.00000000000001 in floating point,
+    // and the price is wherever the simulated market has moved by the time of the request.
+    expect(m.yes_bid).to.be.a('number').and.satisfy(Number.isInteger)
+    expect(m.yes_bid).to.equal(Math.round(Number(m.yes_bid_dollars) * 100))
+    expect((m.yes_bid / 100).toFixed(4)).to.equal(m.yes_bid_dollars)
     expect(Number(m.no_ask_dollars)).to.be.closeTo(1 - Number(m.yes_bid_dollars), 1e-9)
     expect(new Date(m.close_time).toISOString()).to.equal(m.close_time)
   })
