@@ -39,6 +39,7 @@ export class FeedLoop {
   private finish!: () => void
   private readonly finished: Promise<void>
   private readonly stopping: Promise<never>
+  private statusClosing: Promise<void> | undefined
 
   constructor(private readonly options: FeedLoopOptions) {
     this.finished = new Promise<void>((resolve) => (this.finish = resolve))
@@ -109,8 +110,15 @@ export class FeedLoop {
       signal?.removeEventListener('abort', abort)
       this.stop()
     }
-    await status?.close()
+    // Removed in the background: a summary must not wait on the file system (on a loaded machine a
+    // rename or unlink can take a second, longer than a stop by signal may take). statusRemoved().
+    this.statusClosing = status?.close().catch(() => undefined)
     return { failure }
+  }
+
+  /** Resolves once the status file of the run is gone (at once when there was none). */
+  async statusRemoved(): Promise<void> {
+    await this.statusClosing
   }
 }
 

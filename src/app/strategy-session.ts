@@ -197,6 +197,7 @@ async function runLoaded(strategies: LoadedStrategy[], options: StrategySessionO
   await stream.close()
   // Urgent only when stopped from outside (Ctrl-C, SIGTERM, closed output): the process must then exit within a second.
   const summary = await engine.stop({ urgent: options.signal?.aborted === true })
+  await loop.statusRemoved()
   return { summary, failure }
 }
 

@@ -44,6 +44,12 @@ export interface StreamSessionOptions {
   onRecordError?: 'stop' | 'continue'
   /** When a market counts as lagging or stale (defaults in src/core/health.ts). */
   health?: HealthOptions
+  /**
+   * Which markets' price history the store keeps: 'all' (the default) for views that draw it (the
+   * NFL game panel), 'on-read' where nothing may read it (a ring pushed at every tick and trade of
+   * every market otherwise). See MarketStore.
+   */
+  history?: HistoryKeeping
   sink: EventSink
   spinner: Spinner
   /** Aborted by Ctrl-C / SIGTERM. */
@@ -99,7 +105,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   if (!options.feed?.bus) parseTargets(options.targets)
   if (options.feed?.bus && options.recordFile) throw new NeuralError('input', 'RECORD_NEEDS_EXCHANGE', '--record keeps raw exchange frames, which the bus does not carry: record on the publishing machine')
   const startedAt = Date.now()
-  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels, options.health)
+  const stream: MarketFeed = options.feed ?? createMarketStream(options.exchange ?? noFeed(), options.config, options.channels, options.health, options.history)
   options.onStream?.(stream)
   let events = 0
   let fatal: NeuralError | undefined
@@ -182,9 +188,10 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   // The bus publisher's connection and errors are reported as the exchange's are.
   let everConnected = false
   let lastDisconnect: string | undefined
-  let summaryWritten = false
+  /** The summary, once written: nothing is reported after it. */
+  let written: StreamSummary | undefined
   function onConnection(event: ConnectionEvent): void {
-    if (summaryWritten) return
+    if (written) return
     if (event.state === 'connected') everConnected = true
     if (event.state === 'disconnected' && !event.byClient) lastDisconnect = event.reason
     if (event.state !== 'connecting' || !spinner.enabled) sink.event(event)
@@ -195,7 +202,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   }
   stream.on('connection', onConnection)
   function onError(error: NeuralError): void {
-    if (summaryWritten) return
+    if (written) return
     // The connection emits 'failed' and then the error that ended it.
     if (failed || error.kind === 'auth' || error.kind === 'config') fatal ??= error
     // The error that ends the stream is reported once, by the command, as the reason it stopped.
@@ -204,6 +211,14 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
   }
   stream.on('error', onError)
 
+  // A stop from outside (Ctrl-C, SIGTERM, closed output) writes the summary at once, from the abort
+  // itself: the process then has a deadline to exit (cli/shutdown.ts), and what the run does before
+  // its summary otherwise (the loop unwinding, the status file removed) could outlast it on a loaded
+  // machine and take the summary with it. Registered before the loop's own abort listener.
+  options.signal?.addEventListener('abort', () => {
+    writeSummary()
+  }, { once: true })
+
   try {
     const { failure } = await loop.run()
     if (failure !== undefined) fatal ??= failure instanceof NeuralError ? failure : new NeuralError('network', 'STREAM', (failure as Error)?.message ?? String(failure), { cause: failure })
@@ -211,42 +226,52 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     if (quietTimer) clearTimeout(quietTimer)
     gameFeed?.stop()
   }
-  const stats = stream.stats()
-  // The summary is written before the socket and the bus close, not after: a stop by signal has a
-  // deadline (cli/shutdown.ts), and on a loaded machine the closes alone could outlast it and take
-  // the summary with them. The record ends here too, so it holds exactly the frames the summary counts.
-  recorder?.close()
-  const durationMs = Date.now() - startedAt
-  const summary: StreamSummary = {
-    type: 'summary',
-    messages: stats.messages,
-    events,
-    durationMs,
-    ratePerSec: durationMs > 0 ? Math.round((stats.messages / durationMs) * 10_000) / 10 : 0,
-    reconnects: stats.reconnects,
-    markets: stats.markets,
-    malformed: stats.malformed,
-    unknownTypes: stats.unknownTypes,
-    gaps: stats.gaps,
-    rejectedFrames: stats.rejectedFrames,
-    ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.writtenFrames } : {}),
-  }
-  const droppedLines = sink.droppedLines?.() ?? 0
-  if (droppedLines > 0) summary.droppedLines = droppedLines
-  if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
-  // The reader of stdout went away before any data could flow (`--json | head -5` with no network):
-  // the run did not succeed, and exit 0 would hide why.
-  if (options.signal?.reason === 'output-closed' && !everConnected && !options.feed?.bus) {
-    fatal ??= new NeuralError('network', 'CONNECT_FAILED', `output closed before a connection opened${lastDisconnect ? `: ${lastDisconnect}` : ''}`)
-  }
-  if (!fatal || events > 0) sink.summary(summary)
-  // Nothing follows the summary: our own close is not news.
-  summaryWritten = true
+  const summary = writeSummary()
   await stream.close()
   // After the feed: what it emitted while closing is still published.
   await relay?.close()
+  await loop.statusRemoved()
   if (fatal) throw fatal
   return summary
+
+  /** The summary, written once: at the abort, or once the loop has returned. */
+  function writeSummary(): StreamSummary {
+    if (written) return written
+    // Nothing prints after the summary: events still arriving are not handled.
+    loop.stop()
+    const stats = stream.stats()
+    // The summary is written before the socket and the bus close, not after: a stop by signal has a
+    // deadline, and on a loaded machine the closes alone could outlast it. The record ends here too,
+    // so it holds exactly the frames the summary counts.
+    recorder?.close()
+    const durationMs = Date.now() - startedAt
+    const summary: StreamSummary = {
+      type: 'summary',
+      messages: stats.messages,
+      events,
+      durationMs,
+      ratePerSec: durationMs > 0 ? Math.round((stats.messages / durationMs) * 10_000) / 10 : 0,
+      reconnects: stats.reconnects,
+      markets: stats.markets,
+      malformed: stats.malformed,
+      unknownTypes: stats.unknownTypes,
+      gaps: stats.gaps,
+      rejectedFrames: stats.rejectedFrames,
+      ...(recorder ? { recordFile: recorder.file, recordedFrames: recorder.writtenFrames } : {}),
+    }
+    const droppedLines = sink.droppedLines?.() ?? 0
+    if (droppedLines > 0) summary.droppedLines = droppedLines
+    if (failed) fatal ??= new NeuralError('network', 'CONNECTION_FAILED', 'could not stay connected to the exchange')
+    // The reader of stdout went away before any data could flow (`--json | head -5` with no network):
+    // the run did not succeed, and exit 0 would hide why.
+    if (options.signal?.reason === 'output-closed' && !everConnected && !options.feed?.bus) {
+      fatal ??= new NeuralError('network', 'CONNECT_FAILED', `output closed before a connection opened${lastDisconnect ? `: ${lastDisconnect}` : ''}`)
+    }
+    if (!fatal || events > 0) sink.summary(summary)
+    // Nothing follows the summary: our own close is not news.
+    written = summary
+    return summary
+  }
 }
 
 /** The record file, or one clear line on why it cannot be written (a missing directory, no permission). */

@@ -164,11 +164,12 @@ export async function publishStatus(
     write,
     async close() {
       clearInterval(timer)
-      await writing.catch(() => undefined)
       closed = true
-      process.removeListener('exit', removeOnExit)
+      await writing.catch(() => undefined)
       await unlink(file).catch(() => undefined)
       await unlink(tmp).catch(() => undefined)
+      // Only now: a process that exits while the file is being removed still removes it on the way out.
+      process.removeListener('exit', removeOnExit)
     },
   }
 }
