@@ -65,6 +65,8 @@ export default class Stream extends BaseCommand<typeof Stream> {
     return this.runUntilStopped((signal) => runStreamSession({
       exchange, feed, publish: bus.publish, config, targets, channels, durationMs, count, recordFile: this.flags.record,
       onRecordError: this.flags['on-record-error'] as 'stop' | 'continue',
+      // Nothing in `neural stream` reads a market's history: none is kept.
+      history: 'on-read',
       // Under --env sim a bus feed is the simulator's too, as run-strategy has it.
       sink: sinkFor(this.json, () => this.ndjson(), config.environment === 'sim'),
       spinner,

@@ -6,6 +6,7 @@
 import { expect } from 'chai'
 import { createSigner } from '../../src/auth/signer.js'
 import type { HealthOptions } from '../../src/core/health.js'
+import type { HistoryKeeping } from '../../src/core/market-store.js'
 import type { ChannelName, MarketStream } from '../../src/core/stream.js'
 import type { ConnectionEvent, MarketEvent } from '../../src/core/types.js'
 import type { NeuralConfig } from '../../src/config/types.js'
@@ -51,6 +52,8 @@ export interface SessionOptions {
   health?: HealthOptions
   /** Reach the exchange's WebSocket here (e.g. through a fault proxy) instead of the simulator's own URL. */
   wsUrl?: string
+  /** Which markets' history the store keeps (the session's default: all). */
+  history?: HistoryKeeping
 }
 
 export function config(options: { timeoutMs?: number; batchSize?: number } = {}): NeuralConfig {
@@ -89,6 +92,7 @@ export async function startSession(sim: Simulator, options: SessionOptions): Pro
     channels: options.channels,
     recordFile: options.recordFile,
     health: options.health,
+    history: options.history,
     sink,
     spinner: {
       ...quietSpinner(),
