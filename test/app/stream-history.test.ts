@@ -19,19 +19,19 @@ describe('stream session: price history', function () {
     sim = undefined
   })
 
-  /** A market's history once it has had a few ticks. */
+  /** The history of the first market to tick, once it has had five ticks. */
   async function historyAfterTicks(history: HistoryKeeping | undefined): Promise<number> {
     sim = await startSimulator({ seed: 3, ratePerSec: 400 })
     session = await startSession(sim, { targets: ['KXNFLGAME*'], channels: ['ticker'], history })
     const s = session
     const ticksOf = (t: string) => s.events.filter((e) => e.type === 'ticker' && e.ticker === t).length
-    let busiest = ''
+    let ticker: string | undefined
     await waitFor(() => {
       const first = s.events.find((e) => e.type === 'ticker')
-      busiest = first && first.type === 'ticker' ? first.ticker : ''
-      return busiest !== '' && ticksOf(busiest) >= 5
+      ticker = first?.type === 'ticker' ? first.ticker : undefined
+      return ticker !== undefined && ticksOf(ticker) >= 5
     }, 20_000, 'five ticks of one market')
-    return s.stream.store.history(busiest).length
+    return s.stream.store.history(ticker!).length
   }
 
   it("by default keeps every market's history from its first tick", async () => {
