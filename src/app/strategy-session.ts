@@ -72,6 +72,11 @@ export interface StrategySessionResult {
   summary: SummaryEvent
   /** What ended the feed early, if anything (the summary is still complete up to it). */
   failure?: NeuralError
+  /**
+   * Settles when the strategies' threads and the hooks have stopped: with the summary, except after
+   * an abort whose stop ran past URGENT_SUMMARY_MS (the summary then came first).
+   */
+  stopped: Promise<void>
 }
 
 export async function runStrategySession(options: StrategySessionOptions): Promise<StrategySessionResult> {
@@ -159,6 +164,9 @@ async function runLoaded(strategies: LoadedStrategy[], options: StrategySessionO
   // Stopped by the caller (Ctrl-C, SIGTERM, closed output) or by a strategy fault under --on-strategy-fault stop.
   const stop = new AbortController()
   const runSignal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal
+  // The summary's deadline counts from the signal, not from when the feed loop has unwound.
+  let abortedAt = options.signal?.aborted ? performance.now() : undefined
+  options.signal?.addEventListener('abort', () => { abortedAt ??= performance.now() }, { once: true })
   let gameFeed: GameFeed | undefined
   const loop = new FeedLoop({
     feed: stream,
@@ -194,11 +202,36 @@ async function runLoaded(strategies: LoadedStrategy[], options: StrategySessionO
   } finally {
     gameFeed?.stop()
   }
-  await stream.close()
   // Urgent only when stopped from outside (Ctrl-C, SIGTERM, closed output): the process must then exit within a second.
-  const summary = await engine.stop({ urgent: options.signal?.aborted === true })
-  await loop.statusRemoved()
-  return { summary, failure }
+  const urgent = options.signal?.aborted === true
+  // Together: the engine drops events from the moment stop() is called, so nothing needs the socket
+  // closed first, and its close handshake (up to 250 ms) need not come before the summary.
+  const ending = Promise.all([stream.close(), engine.stop({ urgent }), loop.statusRemoved()]).then(([, summary]) => summary)
+  const stopped = ending.then(() => undefined, () => undefined)
+  if (!urgent) return { summary: await ending, failure, stopped }
+  return { summary: await summaryWithin(ending, engine, options.onEngineEvent, abortedAt! + URGENT_SUMMARY_MS), failure, stopped }
+}
+
+/**
+ * After Ctrl-C / SIGTERM the process exits SHUTDOWN_DEADLINE_MS (900 ms) after the signal, summary
+ * or not (src/cli/shutdown.ts); stdout still needs a moment after the summary. On a loaded machine
+ * a strategy thread or a hook can take longer than this to stop.
+ */
+const URGENT_SUMMARY_MS = 500
+
+/** The stop's summary, or, if it is not ready by `deadline` (performance.now() time), the counts reported so far. */
+async function summaryWithin(ending: Promise<SummaryEvent>, engine: StrategyEngine, onEvent: (event: EngineEvent) => void, deadline: number): Promise<SummaryEvent> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now())) })
+  try {
+    const summary = await Promise.race([ending, late])
+    if (summary) return summary
+  } finally {
+    clearTimeout(timer)
+  }
+  // The stop goes on in the background (StrategySessionResult.stopped); the process is about to exit anyway.
+  onEvent({ type: 'error', code: 'STOP_TIMEOUT', message: `the strategies and hooks had not stopped ${URGENT_SUMMARY_MS} ms after the signal: the summary holds what they had reported by then`, ts: Date.now() })
+  return engine.summary()
 }
 
 /** Feed a record file through the same ingest path as live frames; each event is fully handled before the next. */
