@@ -85,6 +85,38 @@ async function importTypeScript(url: string): Promise<unknown> {
 }
 
 /**
+ * In a thread that exists only to run this file (a strategy's worker): tsx for the whole thread, and
+ * neural loaded before it. tsImport would load every module the file reaches through tsx's hooks
+ * thread, under a namespace of its own: `import ... from 'neural'` then loaded a second copy of
+ * neural (~55 modules and zod, one hooks round trip each, ~0.4 s of CPU per strategy). Loaded first,
+ * natively, the strategy's import of neural is one resolve and a module already in the cache.
+ */
+async function importTypeScriptInOwnThread(url: string): Promise<unknown> {
+  const entry = neuralEntry()
+  if (entry?.endsWith('.js') && importsNeuralAtRuntime(readFileSync(fileURLToPath(url), 'utf8'))) await import(pathToFileURL(entry).href)
+  // Both, as `node --import tsx` does: a .ts file outside a "type": "module" package loads as CommonJS.
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+  cjs.register()
+  esm.register()
+  return import(url)
+}
+
+/**
+ * Whether a file's source may import a value from 'neural' (not only types, which TypeScript erases): loading
+ * neural ahead for a file that only takes its types would cost what it saves the others. A wrong
+ * guess costs only time, either way.
+ */
+export function importsNeuralAtRuntime(source: string): boolean {
+  for (const m of source.matchAll(/\b(?:import|export)\s*(type\s+)?(\{[^}]*\}|[\w$*][^'"]*?)\s*from\s*['"]neural['"]|\bimport\s*\(\s*['"]neural['"]/g)) {
+    if (m[1]) continue
+    const names = m[2]
+    if (names === undefined || !names.startsWith('{')) return true
+    if (names.slice(1, -1).split(',').some((n) => n.trim() !== '' && !/^type\s/.test(n.trim()))) return true
+  }
+  return false
+}
+
+/**
  * Whether `import 'neural'` resolves from `file` by Node's own rules: an installed neural in a
  * node_modules above it, or a file inside neural's own package (self-reference) whose entry is
  * built. Only when it does not is the fallback hook installed: module.register starts a loader
@@ -119,11 +151,11 @@ function selfReferenceBuilt(dir: string, pkg: string): boolean {
  * loaded as CommonJS comes back as `{ default: { __esModule, default, ... } }`: unwrapped here so
  * callers always see the file's own exports.
  */
-export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+export async function importUserModule(file: string, options: { ownThread?: boolean } = {}): Promise<Record<string, unknown>> {
   if (!neuralResolvesFrom(file)) installSelfResolution()
   const url = pathToFileURL(file).href
   const ext = path.extname(file).toLowerCase()
-  const ns = (TS_EXTENSIONS.includes(ext) ? await importTypeScript(url) : await import(url)) as Record<string, unknown>
+  const ns = (TS_EXTENSIONS.includes(ext) ? await (options.ownThread ? importTypeScriptInOwnThread(url) : importTypeScript(url)) : await import(url)) as Record<string, unknown>
   const inner = ns.default as Record<string, unknown> | undefined
   if (inner !== null && typeof inner === 'object' && inner.__esModule === true) return inner
   return ns

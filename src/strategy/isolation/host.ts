@@ -28,7 +28,7 @@ const PROGRESS_EVERY_MS = 250
 async function load(): Promise<Strategy | undefined> {
   let ns: Record<string, unknown>
   try {
-    ns = await importUserModule(file)
+    ns = await importUserModule(file, { ownThread: true })
   } catch (error) {
     post({ type: 'load-error', message: `${label}: ${await describeImportError(error, file)}` })
     return undefined
