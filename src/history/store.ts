@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
 import type { MarketInfo } from '../core/rest-client.js'
 import { NeuralError, HISTORY_ERROR_CODES as E } from '../errors.js'
 import type { Candle, HistoryTrade, Ohlc, PeriodMinutes } from './api.js'
@@ -57,18 +57,26 @@ const SCHEMA = [
 const num = (v: DuckDBValue): number | undefined => (v === null || v === undefined ? undefined : Number(v as number | bigint))
 const text = (v: DuckDBValue): string => (v === null || v === undefined ? '' : String(v))
 
-function sqlLiteral(v: string | number | boolean | null): string {
-  if (v === null) return 'NULL'
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new NeuralError('internal', E.HISTORY_DB, `refusing to store a non-integer number ${v}`)
-    return String(v)
-  }
-  return `'${v.replaceAll("'", "''")}'`
-}
-
 function ohlcParams(o: Ohlc | undefined): (number | null)[] {
   return o ? [o.open, o.low, o.high, o.close] : [null, null, null, null]
+}
+
+type Table = 'markets' | 'trades' | 'candles'
+type Row = (string | number | boolean | null)[]
+
+/** How a value goes into a column of this DuckDB type (only the types SCHEMA uses). */
+function appendFor(appender: DuckDBAppender, type: string): (v: string | number | boolean) => void {
+  const integer = (v: string | number | boolean): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new NeuralError('internal', E.HISTORY_DB, `refusing to store ${JSON.stringify(v)} in an ${type} column`)
+    return v
+  }
+  switch (type) {
+    case 'VARCHAR': return (v) => appender.appendVarchar(String(v))
+    case 'BOOLEAN': return (v) => appender.appendBoolean(v === true)
+    case 'INTEGER': return (v) => appender.appendInteger(integer(v))
+    case 'BIGINT': return (v) => appender.appendBigInt(BigInt(integer(v)))
+    default: throw new NeuralError('internal', E.HISTORY_DB, `no appender for a ${type} column`)
+  }
 }
 
 export class HistoryStore {
@@ -95,6 +103,8 @@ export class HistoryStore {
     const store = new HistoryStore(file, instance, db)
     try {
       for (const sql of SCHEMA) await db.run(sql)
+      // Per connection, never in the file: where insertRows stages rows.
+      for (const table of ['markets', 'trades', 'candles']) await db.run(`CREATE TEMP TABLE stage_${table} AS SELECT * FROM ${table} LIMIT 0`)
     } catch (error) {
       store.close()
       throw new NeuralError('config', E.HISTORY_DB, `${file} is not a neural history database: ${((error as Error).message ?? '').split('\n')[0]}`, { cause: error })
@@ -123,8 +133,7 @@ export class HistoryStore {
   async upsertMarkets(markets: readonly MarketInfo[]): Promise<void> {
     if (markets.length === 0) return
     const ms = (iso?: string) => (iso ? Date.parse(iso) : NaN)
-    await this.insertRows(
-      'INSERT OR REPLACE INTO markets VALUES',
+    await this.insertRows('markets', 'REPLACE',
       markets.map((m) => [m.ticker, m.eventTicker, m.seriesTicker ?? m.eventTicker.split('-')[0]!, m.title, m.yesSubTitle, m.status, m.result ?? '',
         Number.isFinite(ms(m.openTime)) ? ms(m.openTime) : null, Number.isFinite(ms(m.closeTime)) ? ms(m.closeTime) : null]),
     )
@@ -133,19 +142,15 @@ export class HistoryStore {
   /** Insert trades not stored yet; returns how many were new. */
   async addTrades(trades: readonly HistoryTrade[]): Promise<number> {
     if (trades.length === 0) return 0
-    const before = await this.count('trades')
-    await this.insertRows(
-      'INSERT OR IGNORE INTO trades VALUES',
+    return this.insertRows('trades', 'IGNORE',
       trades.map((t) => [t.tradeId, t.ticker, t.createdMs, t.yesPriceUnits, t.countUnits, t.takerSide, t.isBlockTrade]),
     )
-    return (await this.count('trades')) - before
   }
 
   /** Candles replace earlier copies of the same period (the last one of an open market still changes). */
   async putCandles(candles: readonly Candle[]): Promise<void> {
     if (candles.length === 0) return
-    await this.insertRows(
-      'INSERT OR REPLACE INTO candles VALUES',
+    await this.insertRows('candles', 'REPLACE',
       candles.map((c) => [c.ticker, c.periodMinutes, c.endPeriodTs, ...ohlcParams(c.yesBid), ...ohlcParams(c.yesAsk), ...ohlcParams(c.price), c.volumeUnits, c.openInterestUnits]),
     )
   }
@@ -239,14 +244,31 @@ export class HistoryStore {
   }
 
   /**
-   * Multi-row VALUES as SQL literals, in chunks: binding thousands of parameters costs DuckDB far
-   * more than parsing literals. Every value is one our parsers produced: strings are quoted with ''
-   * doubled, numbers must be finite integers.
+   * Rows through DuckDB's appender into an empty temporary copy of the table, then one INSERT … SELECT
+   * that applies the key rule. Measured on the simulator's history (32 markets, 8,000 candles): the
+   * same rows as multi-row VALUES literals took 2.4 times as long, most of it parsing the SQL text.
+   * Numbers must be safe integers: every value is one our parsers produced. Returns the rows written
+   * (with IGNORE: those whose key was new).
    */
-  private async insertRows(head: string, rows: (string | number | boolean | null)[][]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 2000) {
-      const tuples = rows.slice(i, i + 2000).map((row) => `(${row.map(sqlLiteral).join(',')})`)
-      await this.db.run(`${head} ${tuples.join(',')}`)
+  private async insertRows(table: Table, onConflict: 'REPLACE' | 'IGNORE', rows: Row[]): Promise<number> {
+    const stage = `stage_${table}`
+    await this.db.run(`DELETE FROM temp.${stage}`)
+    const appender = await this.db.createAppender(stage, 'main', 'temp')
+    try {
+      const append = Array.from({ length: appender.columnCount }, (_, i) => appendFor(appender, appender.columnType(i).toString()))
+      for (const row of rows) {
+        for (let i = 0; i < append.length; i++) {
+          const v = row[i]
+          if (v === null || v === undefined) appender.appendNull()
+          else append[i]!(v)
+        }
+        appender.endRow()
+      }
+    } finally {
+      appender.closeSync()
     }
+    const written = (await this.db.run(`INSERT OR ${onConflict} INTO ${table} SELECT * FROM temp.${stage}`)).rowsChanged
+    await this.db.run(`DELETE FROM temp.${stage}`)
+    return written
   }
 }

@@ -27,6 +27,20 @@ describe('history store (DuckDB)', function () {
     }
   })
 
+  it('refuses a number that is not a safe integer, naming it, and the rows before it in that call are not kept for the next', async () => {
+    const store = await HistoryStore.open(join(dir, 'r.duckdb'))
+    try {
+      const bad = { ...trade('bad'), yesPriceUnits: 44.5 }
+      const error = await store.addTrades([trade('first'), bad]).then(() => undefined, (e: unknown) => e as Error & { code?: string })
+      expect(error?.message).to.equal('refusing to store 44.5 in an INTEGER column')
+      expect(error?.code).to.equal('HISTORY_DB')
+      expect(await store.addTrades([trade('next')])).to.equal(1)
+      expect((await store.trades(['KXT-1'])).map((t) => t.tradeId)).to.deep.equal(['next'])
+    } finally {
+      store.close()
+    }
+  })
+
   it('a failed transaction leaves nothing behind', async () => {
     const store = await HistoryStore.open(join(dir, 'b.duckdb'))
     try {
