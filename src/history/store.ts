@@ -67,7 +67,7 @@ type Row = (string | number | boolean | null)[]
 /** How a value goes into a column of this DuckDB type (only the types SCHEMA uses). */
 function appendFor(appender: DuckDBAppender, type: string): (v: string | number | boolean) => void {
   const integer = (v: string | number | boolean): number => {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new NeuralError('internal', E.HISTORY_DB, `refusing to store ${JSON.stringify(v)} in an ${type} column`)
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new NeuralError('internal', E.HISTORY_DB, `refusing to store ${JSON.stringify(v)} as ${type}`)
     return v
   }
   switch (type) {

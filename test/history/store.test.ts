@@ -32,7 +32,7 @@ describe('history store (DuckDB)', function () {
     try {
       const bad = { ...trade('bad'), yesPriceUnits: 44.5 }
       const error = await store.addTrades([trade('first'), bad]).then(() => undefined, (e: unknown) => e as Error & { code?: string })
-      expect(error?.message).to.equal('refusing to store 44.5 in an INTEGER column')
+      expect(error?.message).to.equal('refusing to store 44.5 as INTEGER')
       expect(error?.code).to.equal('HISTORY_DB')
       expect(await store.addTrades([trade('next')])).to.equal(1)
       expect((await store.trades(['KXT-1'])).map((t) => t.tradeId)).to.deep.equal(['next'])
