@@ -4,7 +4,7 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { typecheckFlag } from '../cli/common-flags.js'
 import { NeuralError, HISTORY_ERROR_CODES } from '../errors.js'
-import { runBacktest, type BacktestReport } from '../history/backtest.js'
+import { runBacktest, type BacktestDetail, type BacktestReport } from '../history/backtest.js'
 import { checkRange, parseDateFlag } from '../history/dates.js'
 import { FeeSchedules } from '../core/fees.js'
 import { equityChart, formatBacktest, htmlReport } from '../history/report.js'
@@ -43,34 +43,41 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
     // Opening would create an empty database: say what to run instead.
     if (!existsSync(dbFile)) throw new NeuralError('input', HISTORY_ERROR_CODES.NO_HISTORY, `no history database at ${dbFile} (download first: neural history 'KXNFLGAME*')`)
     const store = await HistoryStore.open(dbFile)
-    let detail
-    try {
-      detail = await runBacktest({
-        store, strategies,
-        // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),
-        // which is what every backtest fill pays (they are all taker fills).
-        fees: new FeeSchedules(),
-        params: this.flags.param ?? [], rcParams: config.strategyParams,
-        selection: { games: this.flags.game, series: this.flags.series, fromMs, toMs },
-        onEngineEvent: (e) => {
-          if (e.type === 'error' || e.type === 'hung') process.stderr.write(`${e.type}: ${e.strategy}: ${'message' in e ? e.message : e.handler}\n`)
-        },
-      })
-    } finally {
-      store.close()
-    }
+    // Ctrl-C / SIGTERM stops at the next event and still prints (and writes) the report so far.
+    const detail = await this.runUntilStopped(async (signal) => {
+      try {
+        return await runBacktest({
+          store, strategies, signal,
+          // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),
+          // which is what every backtest fill pays (they are all taker fills).
+          fees: new FeeSchedules(),
+          params: this.flags.param ?? [], rcParams: config.strategyParams,
+          selection: { games: this.flags.game, series: this.flags.series, fromMs, toMs },
+          onEngineEvent: (e) => {
+            if (e.type === 'error' || e.type === 'hung') process.stderr.write(`${e.type}: ${e.strategy}: ${'message' in e ? e.message : e.handler}\n`)
+          },
+        })
+      } finally {
+        store.close()
+      }
+    }, (d) => this.print(d))
+    return detail.report
+  }
+
+  private async print(detail: BacktestDetail): Promise<void> {
     if (this.flags.report) {
       await writeFile(this.flags.report, htmlReport(detail)).catch((error: Error) => {
         throw new NeuralError('input', 'REPORT_FILE', `cannot write ${this.flags.report}: ${error.message}`, { cause: error })
       })
     }
-    if (detail.unsettled.length) process.stderr.write(`note: ${detail.unsettled.length} market(s) without a result keep open positions, not counted in P&L: ${detail.unsettled.join(', ')}\n`)
+    const stoppedAt = detail.report.interruptedAtMs
+    if (stoppedAt !== undefined) process.stderr.write(`interrupted: the report covers the history before ${new Date(stoppedAt).toISOString()}\n`)
+    else if (detail.unsettled.length) process.stderr.write(`note: ${detail.unsettled.length} market(s) without a result keep open positions, not counted in P&L: ${detail.unsettled.join(', ')}\n`)
     if (this.json) this.ndjson().write(detail.report)
     else {
       this.log(formatBacktest(detail.report))
       if (process.stdout.isTTY) this.log(`\nEquity (realised P&L)\n${equityChart(detail.curve)}`)
       if (this.flags.report) this.log(`report written to ${this.flags.report}`)
     }
-    return detail.report
   }
 }

@@ -54,6 +54,11 @@ export interface BacktestReport {
   strategy: string
   games: BacktestGame[]
   total: BacktestTotal
+  /**
+   * Only when Ctrl-C / SIGTERM stopped the run: the time in the history (Unix ms) of the first event it
+   * did not play. The report covers the events before it; positions still open then are not settled.
+   */
+  interruptedAtMs?: number
 }
 
 export interface BacktestDetail {
@@ -79,6 +84,9 @@ export interface BacktestOptions {
 }
 
 const dollars = (units: number) => units / PRICE_SCALE
+
+/** The longest the replay runs without letting the event loop turn (signals, timers). */
+const YIELD_EVERY_MS = 20
 
 /** The game a market belongs to: its event ticker without the series (KXNFLSPREAD-25SEP04DALPHI → 25SEP04DALPHI). */
 export function gameOf(eventTicker: string): string {
@@ -209,10 +217,21 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestDetail> {
   }
 
   let events = 0
+  let interruptedAtMs: number | undefined
+  let yieldedAt = performance.now()
   await engine.start()
   try {
     for (const step of timeline(markets, trades, candles, lastTs)) {
-      if (o.signal?.aborted) break
+      // Each event settles in microtasks alone: without a turn of the event loop now and then, Ctrl-C
+      // (a signal handler) and the shutdown deadline could not run until the whole history was played.
+      if (performance.now() - yieldedAt > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve))
+        yieldedAt = performance.now()
+      }
+      if (o.signal?.aborted) {
+        interruptedAtMs = step.at
+        break
+      }
       if (step.kind === 'quote') {
         const v = q(step.candle.ticker)
         // Kalshi's placeholders for an empty side (bid 0, ask 1) mean no quote.
@@ -240,7 +259,9 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestDetail> {
 
   const unsettled = [...new Set(ledger.positions().map((p) => p.ticker))].sort()
   const strategyName = o.strategies.map((s) => s.strategy.name).join(',')
-  return { report: summarize(strategyName, markets, ledger), fills: ledger.fills, settlements: ledger.settlements, curve: ledger.curve, events, unsettled }
+  const report = summarize(strategyName, markets, ledger)
+  if (interruptedAtMs !== undefined) report.interruptedAtMs = interruptedAtMs
+  return { report, fills: ledger.fills, settlements: ledger.settlements, curve: ledger.curve, events, unsettled }
 }
 
 function summarize(strategy: string, markets: StoredMarket[], ledger: Ledger): BacktestReport {

@@ -4,6 +4,11 @@ import type { EquityPoint } from './ledger.js'
 
 const money = (d: number) => `${d < 0 ? '-' : ''}$${Math.abs(d).toFixed(2)}`
 
+/** ' (interrupted: history before <time>)' for a run stopped by Ctrl-C / SIGTERM, else ''. */
+function interruptedNote(r: BacktestReport): string {
+  return r.interruptedAtMs === undefined ? '' : ` (interrupted: history before ${new Date(r.interruptedAtMs).toISOString()})`
+}
+
 export function formatBacktest(r: BacktestReport): string {
   const rows = r.games.map((g) => [g.game, String(g.fills), money(g.feesDollars), money(g.pnlDollars)])
   const head = ['game', 'fills', 'fees', 'P&L']
@@ -11,7 +16,7 @@ export function formatBacktest(r: BacktestReport): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ')
   const t = r.total
   return [
-    `Backtest of ${r.strategy}`,
+    `Backtest of ${r.strategy}${interruptedNote(r)}`,
     line(head),
     ...rows.map(line),
     `total: ${t.fills} fills, fees ${money(t.feesDollars)}, P&L ${money(t.pnlDollars)}, hit rate ${(t.hitRate * 100).toFixed(1)}%, ` +
@@ -57,7 +62,7 @@ export function htmlReport(d: BacktestDetail): string {
 <html lang="en"><head><meta charset="utf-8"><title>Backtest: ${esc(r.strategy)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}.neg{color:#b00}.pos{color:#060}svg{background:#fafafa;border:1px solid #ddd}</style>
 </head><body>
-<h1>Backtest: ${esc(r.strategy)}</h1>
+<h1>Backtest: ${esc(r.strategy)}</h1>${r.interruptedAtMs === undefined ? '' : `\n<p><b>Interrupted</b>${esc(interruptedNote(r).replace(/^ \(interrupted(.*)\)$/, '$1'))}.</p>`}
 <p>${t.fills} fills, fees ${money(t.feesDollars)}, P&amp;L <b>${money(t.pnlDollars)}</b>, hit rate ${(t.hitRate * 100).toFixed(1)}%, max drawdown ${money(t.maxDrawdownDollars)}, peak exposure ${money(t.exposureDollars)}.</p>
 <h2>Equity curve</h2>
 <svg id="equity" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="equity curve">

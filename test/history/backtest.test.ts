@@ -130,4 +130,24 @@ describe('backtest: a strategy over stored history', function () {
     expect(html).to.not.match(/(src|href)=/)
     for (const g of GAMES) expect(html).to.include(`<td>${g}</td>`)
   })
+
+  it('stopped by its signal mid-run: the report covers the history before the stop, and says where that was', async () => {
+    const stop = new AbortController()
+    let ticks = 0
+    const [loaded] = await sample('momentum')
+    const inner = loaded!.strategy
+    // Aborts on its 200th tick, as Ctrl-C would arrive during a long backtest.
+    const strategy = { ...inner, onTick: (t: never, ctx: never) => { if (++ticks === 200) stop.abort('SIGINT'); return inner.onTick!.call(inner, t, ctx) } }
+    const partial = await runBacktest({ store, strategies: [{ ...loaded!, strategy }], fees: new FeeSchedules(), selection: { games: GAMES }, signal: stop.signal })
+    expect(ticks).to.equal(200)
+    expect(partial.report.interruptedAtMs).to.be.a('number')
+    expect(partial.events).to.be.greaterThan(0).and.lessThan(momentum.events)
+    // Everything the report holds happened before the stop; the complete run agrees with it up to there.
+    expect(partial.fills.every((f) => f.ts <= partial.report.interruptedAtMs!)).to.equal(true)
+    expect(partial.fills).to.deep.equal(momentum.fills.slice(0, partial.fills.length))
+    expect(partial.report.games.map((g) => g.game)).to.deep.equal([...GAMES].sort())
+    expect(formatBacktest(partial.report).split('\n')[0]).to.equal(`Backtest of momentum (interrupted: history before ${new Date(partial.report.interruptedAtMs!).toISOString()})`)
+    expect(htmlReport(partial)).to.include('<p><b>Interrupted</b>: history before ')
+    expect(momentum.report).to.not.have.property('interruptedAtMs')
+  })
 })

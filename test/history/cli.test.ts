@@ -103,6 +103,24 @@ describe('neural history and neural backtest (end to end)', function () {
     expect(html).to.not.match(/(src|href)=/)
   })
 
+  it('backtest stopped by Ctrl-C mid-run: exit 130, and the report (and --report page) of the history before the stop', async () => {
+    const page = join(tmp.dir, 'interrupted.html')
+    const child = new Neural(['backtest', 'test/fixtures/strategies/backtest-slow.ts', '--series', 'KXNFLGAME', '--db', db(), '--report', page, '--json', '--no-typecheck'], { runtimeDir, timeoutMs: 90_000 })
+    try {
+      await child.until(() => child.stderr.includes('first tick'), 60_000, 'the first tick')
+      child.child.kill('SIGINT')
+      const r = await child.done
+      expect(r.code, r.stderr).to.equal(130)
+      const report = jsonLines(r.stdout).at(-1)!
+      expect(report).to.deep.include({ type: 'backtest', strategy: 'backtest-slow' })
+      const stoppedAt = new Date(report.interruptedAtMs as number).toISOString()
+      expect(r.stderr.split('\n')).to.include(`interrupted: the report covers the history before ${stoppedAt}`)
+      expect(readFileSync(page, 'utf8')).to.include(`<p><b>Interrupted</b>: history before ${stoppedAt}.</p>`)
+    } finally {
+      child.child.kill('SIGKILL')
+    }
+  })
+
   it('bad input: one error line and exit 2', async () => {
     const cases: Array<[string[], string]> = [
       [['history', 'KXNFLGAME*', '--env', 'sim', '--from', 'yesterday', '--db', db(), '--json'], 'BAD_DATE'],
