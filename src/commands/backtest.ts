@@ -7,7 +7,7 @@ import { NeuralError, HISTORY_ERROR_CODES } from '../errors.js'
 import { runBacktest, type BacktestDetail, type BacktestReport } from '../history/backtest.js'
 import { checkRange, parseDateFlag } from '../history/dates.js'
 import { FeeSchedules } from '../core/fees.js'
-import { equityChart, formatBacktest, htmlReport } from '../history/report.js'
+import { equityChart, formatBacktest, historyBefore, htmlReport } from '../history/report.js'
 import { HistoryStore, defaultDbPath } from '../history/store.js'
 import { loadStrategies } from '../strategy/loader.js'
 
@@ -70,8 +70,8 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
         throw new NeuralError('input', 'REPORT_FILE', `cannot write ${this.flags.report}: ${error.message}`, { cause: error })
       })
     }
-    const stoppedAt = detail.report.interruptedAtMs
-    if (stoppedAt !== undefined) process.stderr.write(`interrupted: the report covers the history before ${new Date(stoppedAt).toISOString()}\n`)
+    const covered = historyBefore(detail.report)
+    if (covered) process.stderr.write(`interrupted: the report covers the ${covered}\n`)
     else if (detail.unsettled.length) process.stderr.write(`note: ${detail.unsettled.length} market(s) without a result keep open positions, not counted in P&L: ${detail.unsettled.join(', ')}\n`)
     if (this.json) this.ndjson().write(detail.report)
     else {

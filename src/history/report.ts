@@ -4,9 +4,9 @@ import type { EquityPoint } from './ledger.js'
 
 const money = (d: number) => `${d < 0 ? '-' : ''}$${Math.abs(d).toFixed(2)}`
 
-/** ' (interrupted: history before <time>)' for a run stopped by Ctrl-C / SIGTERM, else ''. */
-function interruptedNote(r: BacktestReport): string {
-  return r.interruptedAtMs === undefined ? '' : ` (interrupted: history before ${new Date(r.interruptedAtMs).toISOString()})`
+/** 'history before <time>' for a run stopped by Ctrl-C / SIGTERM: what its report covers. */
+export function historyBefore(r: BacktestReport): string | undefined {
+  return r.interruptedAtMs === undefined ? undefined : `history before ${new Date(r.interruptedAtMs).toISOString()}`
 }
 
 export function formatBacktest(r: BacktestReport): string {
@@ -15,8 +15,9 @@ export function formatBacktest(r: BacktestReport): string {
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ')
   const t = r.total
+  const covered = historyBefore(r)
   return [
-    `Backtest of ${r.strategy}${interruptedNote(r)}`,
+    `Backtest of ${r.strategy}${covered ? ` (interrupted: ${covered})` : ''}`,
     line(head),
     ...rows.map(line),
     `total: ${t.fills} fills, fees ${money(t.feesDollars)}, P&L ${money(t.pnlDollars)}, hit rate ${(t.hitRate * 100).toFixed(1)}%, ` +
@@ -57,12 +58,13 @@ export function htmlReport(d: BacktestDetail): string {
   const points = values.map((v, i) => `${((i / Math.max(1, values.length - 1)) * (w - 60) + 50).toFixed(1)},${(h - 20 - ((v - lo) / span) * (h - 40)).toFixed(1)}`).join(' ')
   const zeroY = (h - 20 - ((0 - lo) / span) * (h - 40)).toFixed(1)
   const t = r.total
+  const covered = historyBefore(r)
   const rows = r.games.map((g) => `<tr><td>${esc(g.game)}</td><td>${g.fills}</td><td>${money(g.feesDollars)}</td><td class="${g.pnlDollars < 0 ? 'neg' : 'pos'}">${money(g.pnlDollars)}</td></tr>`).join('\n')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Backtest: ${esc(r.strategy)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}.neg{color:#b00}.pos{color:#060}svg{background:#fafafa;border:1px solid #ddd}</style>
 </head><body>
-<h1>Backtest: ${esc(r.strategy)}</h1>${r.interruptedAtMs === undefined ? '' : `\n<p><b>Interrupted</b>${esc(interruptedNote(r).replace(/^ \(interrupted(.*)\)$/, '$1'))}.</p>`}
+<h1>Backtest: ${esc(r.strategy)}</h1>${covered ? `\n<p><b>Interrupted</b>: ${esc(covered)}.</p>` : ''}
 <p>${t.fills} fills, fees ${money(t.feesDollars)}, P&amp;L <b>${money(t.pnlDollars)}</b>, hit rate ${(t.hitRate * 100).toFixed(1)}%, max drawdown ${money(t.maxDrawdownDollars)}, peak exposure ${money(t.exposureDollars)}.</p>
 <h2>Equity curve</h2>
 <svg id="equity" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="equity curve">
