@@ -252,6 +252,7 @@ export class HistoryStore {
    */
   private async insertRows(table: Table, onConflict: 'REPLACE' | 'IGNORE', rows: Row[]): Promise<number> {
     const stage = `stage_${table}`
+    // Emptied first, once: whatever a call that failed part-way may have left is never inserted.
     await this.db.run(`DELETE FROM temp.${stage}`)
     const appender = await this.db.createAppender(stage, 'main', 'temp')
     try {
@@ -267,8 +268,6 @@ export class HistoryStore {
     } finally {
       appender.closeSync()
     }
-    const written = (await this.db.run(`INSERT OR ${onConflict} INTO ${table} SELECT * FROM temp.${stage}`)).rowsChanged
-    await this.db.run(`DELETE FROM temp.${stage}`)
-    return written
+    return (await this.db.run(`INSERT OR ${onConflict} INTO ${table} SELECT * FROM temp.${stage}`)).rowsChanged
   }
 }
