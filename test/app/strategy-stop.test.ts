@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { Recorder } from '../../src/core/recorder.js'
 import { runStrategySession, type StrategySessionResult } from '../../src/app/strategy-session.js'
 import type { EngineEvent } from '../../src/strategy/events.js'
+import { quietSpinner } from '../../src/render/spinner.js'
 
 const TICKER = 'KXNFLGAME-25SEP04DALPHI-PHI'
-const spinner = { start() {}, update() {}, succeed() {}, fail() {}, stop() {}, enabled: false } as never
 
 // After Ctrl-C / SIGTERM the process exits 900 ms after the signal (src/cli/shutdown.ts): a strategy
 // whose onStop does not return (or a thread too loaded to answer) must not cost the run its summary.
@@ -38,7 +38,7 @@ describe('run-strategy session: stopped by a signal while a strategy will not st
         if (e.type === 'log') sawTick()
       },
       onProblem: (e) => { throw e },
-      spinner,
+      spinner: quietSpinner(),
       signal: abort.signal,
     })
     let result: StrategySessionResult | undefined

@@ -7,6 +7,7 @@ import { Recorder } from '../../src/core/recorder.js'
 import type { GameState } from '../../src/nfl/game-state.js'
 import { liveDataFrame } from '../../src/nfl/live-data-record.js'
 import { runStrategySession } from '../../src/app/strategy-session.js'
+import { quietSpinner } from '../../src/render/spinner.js'
 import type { Strategy } from '../../src/strategy/api.js'
 import { watchesGame } from '../../src/strategy/games.js'
 import { loadStrategyFile } from '../../src/strategy/loader.js'
@@ -119,7 +120,7 @@ describe('strategies and the game', () => {
         replay: { file },
         onEngineEvent: (e) => { if (e.type === 'log') got.push(e.message) },
         onProblem: (e) => { throw e },
-        spinner: { start() {}, update() {}, succeed() {}, fail() {}, stop() {}, enabled: false } as never,
+        spinner: quietSpinner(),
       })
       expect(failure).to.equal(undefined)
       expect(summary.events).to.equal(2)
