@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { typecheckFlag } from '../cli/common-flags.js'
-import { NeuralError, HISTORY_ERROR_CODES } from '../errors.js'
-import { runBacktest, type BacktestDetail, type BacktestReport } from '../history/backtest.js'
+import { secondsToMs } from '../cli/flags.js'
+import { NeuralError } from '../errors.js'
+import type { BacktestDetail, BacktestReport } from '../history/backtest.js'
+import { runBacktestInThread } from '../history/backtest-thread.js'
 import { checkRange, parseDateFlag } from '../history/dates.js'
-import { FeeSchedules } from '../core/fees.js'
 import { equityChart, formatBacktest, historyBefore, htmlReport } from '../history/report.js'
-import { HistoryStore, defaultDbPath } from '../history/store.js'
-import { loadStrategies } from '../strategy/loader.js'
+import { defaultDbPath } from '../history/store.js'
 
 export type BacktestResult = BacktestReport
 
@@ -30,37 +29,25 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
     param: Flags.string({ multiple: true, description: 'strategy parameter key=value (repeatable)' }),
     report: Flags.string({ description: 'also write a self-contained HTML page (equity curve, per-game table) to this file' }),
     typecheck: typecheckFlag,
+    'stuck-after': Flags.string({ description: 'seconds the strategy may run synchronous code before the backtest stops it with an error, and a handler may stay pending before it is reported hung [default: 5]' }),
   }
 
   async run(): Promise<BacktestResult> {
     const fromMs = parseDateFlag('from', this.flags.from)
     const toMs = parseDateFlag('to', this.flags.to)
     checkRange(fromMs, toMs)
+    const stuckAfterMs = secondsToMs('stuck-after', this.flags['stuck-after'])
     const { config } = await this.loadConfig()
-    const strategies = await loadStrategies([this.args.strategy], { typecheck: this.flags.typecheck })
-    for (const s of strategies) for (const w of s.warnings) this.printWarning(`${s.strategy.name}: ${w}`)
-    const dbFile = this.flags.db ?? defaultDbPath()
-    // Opening would create an empty database: say what to run instead.
-    if (!existsSync(dbFile)) throw new NeuralError('input', HISTORY_ERROR_CODES.NO_HISTORY, `no history database at ${dbFile} (download first: neural history 'KXNFLGAME*')`)
-    const store = await HistoryStore.open(dbFile)
     // Ctrl-C / SIGTERM stops at the next event and still prints (and writes) the report so far.
-    const detail = await this.runUntilStopped(async (signal) => {
-      try {
-        return await runBacktest({
-          store, strategies, signal,
-          // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),
-          // which is what every backtest fill pays (they are all taker fills).
-          fees: new FeeSchedules(),
-          params: this.flags.param ?? [], rcParams: config.strategyParams,
-          selection: { games: this.flags.game, series: this.flags.series, fromMs, toMs },
-          onEngineEvent: (e) => {
-            if (e.type === 'error' || e.type === 'hung') process.stderr.write(`${e.type}: ${e.strategy}: ${'message' in e ? e.message : e.handler}\n`)
-          },
-        })
-      } finally {
-        store.close()
-      }
-    }, (d) => this.print(d))
+    const detail = await this.runUntilStopped((signal) => runBacktestInThread({
+      file: this.args.strategy, dbFile: this.flags.db ?? defaultDbPath(), typecheck: this.flags.typecheck, stuckAfterMs, signal,
+      params: this.flags.param ?? [], rcParams: config.strategyParams,
+      selection: { games: this.flags.game, series: this.flags.series, fromMs, toMs },
+      onLoaded: (strategy, warnings) => { for (const w of warnings) this.printWarning(`${strategy}: ${w}`) },
+      onEngineEvent: (e) => {
+        if (e.type === 'error' || e.type === 'hung') process.stderr.write(`${e.type}: ${e.strategy}: ${'message' in e ? e.message : e.handler}\n`)
+      },
+    }), (d) => this.print(d))
     return detail.report
   }
 

@@ -81,6 +81,8 @@ export interface BacktestOptions {
   rcParams?: Record<string, Record<string, unknown>>
   onEngineEvent?: (e: EngineEvent) => void
   signal?: AbortSignal
+  /** A handler's promise pending this long is reported hung (StrategyEngine). @default 5000 */
+  hangAfterMs?: number
 }
 
 const dollars = (units: number) => units / PRICE_SCALE
@@ -194,7 +196,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestDetail> {
   const ledger = new Ledger()
   const marketStore = new MarketStore()
   const engine = new StrategyEngine({
-    strategies: o.strategies, store: marketStore, clock: 'replay', params: o.params, rcParams: o.rcParams,
+    strategies: o.strategies, store: marketStore, clock: 'replay', params: o.params, rcParams: o.rcParams, hangAfterMs: o.hangAfterMs,
     hooks: [new BacktestHook(ledger, o.fees)],
   })
   if (o.onEngineEvent) engine.onEvent(o.onEngineEvent)

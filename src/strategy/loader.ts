@@ -33,6 +33,11 @@ export interface LoadOptions {
   /** Heap limit of each isolated strategy. @default 512 */
   maxHeapMb?: number
   /**
+   * This thread exists only to run what is loaded here (a backtest's): TypeScript is then loaded as
+   * a strategy's worker loads it, with neural itself loaded once (importUserModule). @default false
+   */
+  ownThread?: boolean
+  /**
    * Type-check `.ts`/`.mts` files against neural's types before loading them (typecheck.ts): all of
    * them in one program, once, before any of them is imported or any strategy's worker starts. @default false
    */
@@ -125,7 +130,7 @@ export async function loadStrategyFile(file: string, options: LoadOptions = {}):
   }
   let ns: Record<string, unknown>
   try {
-    ns = await importUserModule(abs)
+    ns = await importUserModule(abs, { ownThread: options.ownThread })
   } catch (error) {
     throw loadError(label, await describeImportError(error, abs), error)
   }

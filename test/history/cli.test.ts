@@ -134,6 +134,24 @@ describe('neural history and neural backtest (end to end)', function () {
     }
   })
 
+  it('backtest with a strategy looping in a handler: Ctrl-C ends it within a second, exit 130, one error line, stdout only JSON', async () => {
+    const child = new Neural(['backtest', 'test/fixtures/strategies/backtest-spins.ts', '--series', 'KXNFLGAME', '--db', db(), '--json', '--no-typecheck'], { runtimeDir, timeoutMs: 90_000 })
+    try {
+      // What the strategy prints comes on stderr, just before its loop.
+      await child.until(() => child.stderr.includes('spinning'), 60_000, 'the strategy to spin')
+      const sentAt = Date.now()
+      child.child.kill('SIGINT')
+      const r = await child.done
+      expect(Date.now() - sentAt).to.be.below(1_500)
+      expect(r.code, r.stderr).to.equal(130)
+      const message = 'strategy backtest-spins did not stop within 500 ms of SIGINT: its thread is running synchronous code; no report'
+      expect(r.stderr.trim().split('\n')).to.deep.equal(['spinning', `error: ${message}`])
+      expect(jsonLines(r.stdout)).to.deep.equal([{ type: 'error', kind: 'strategy', code: 'STRATEGY_TERMINATED', message }])
+    } finally {
+      child.child.kill('SIGKILL')
+    }
+  })
+
   it('bad input: one error line and exit 2', async () => {
     const cases: Array<[string[], string]> = [
       [['history', 'KXNFLGAME*', '--env', 'sim', '--from', 'yesterday', '--db', db(), '--json'], 'BAD_DATE'],

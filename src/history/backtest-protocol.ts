@@ -1,0 +1,31 @@
+/** Messages between `neural backtest`'s thread (backtest-thread.ts) and the thread that plays the history (backtest-worker.ts). */
+import type { ErrorKind } from '../errors.js'
+import type { EngineEvent } from '../strategy/events.js'
+import type { BacktestDetail, BacktestSelection } from './backtest.js'
+
+export interface BacktestThreadInput {
+  file: string
+  cwd: string
+  dbFile: string
+  selection: BacktestSelection
+  params: readonly string[]
+  rcParams?: Record<string, Record<string, unknown>>
+  typecheck: boolean
+  hangAfterMs?: number
+}
+
+/** A NeuralError as plain data (an Error's class does not cross threads). */
+export interface ThreadError { kind: ErrorKind; code: string; message: string; details?: readonly string[] }
+
+export type FromBacktestThread =
+  /** Sent while the thread's event loop turns: silence means synchronous code that does not end. */
+  | { type: 'alive' }
+  | { type: 'loaded'; strategy: string; warnings: string[] }
+  | { type: 'engine'; event: EngineEvent }
+  | { type: 'done'; detail: BacktestDetail }
+  | { type: 'failed'; error: ThreadError }
+
+export type ToBacktestThread = { type: 'stop'; reason: string }
+
+/** How often a turning event loop says so; the supervisor's patience is counted in seconds. */
+export const ALIVE_EVERY_MS = 100

@@ -1,0 +1,119 @@
+/**
+ * `neural backtest`'s supervision: the history is played in a thread of its own (backtest-worker.ts),
+ * and this thread only listens. A strategy whose synchronous code does not end (a loop in a handler
+ * or at the top level of its file) is terminated and reported after `stuckAfterMs`; Ctrl-C is
+ * answered by the worker with the report so far, or, when it cannot answer, by terminating it.
+ */
+import { Worker } from 'node:worker_threads'
+import { NeuralError, type ErrorCode } from '../errors.js'
+import type { EngineEvent } from '../strategy/events.js'
+import { displayPath } from '../strategy/user-module.js'
+import { workerEntry } from '../strategy/worker-entry.js'
+import type { BacktestDetail, BacktestSelection } from './backtest.js'
+import type { BacktestThreadInput, FromBacktestThread, ThreadError, ToBacktestThread } from './backtest-protocol.js'
+
+export interface BacktestThreadOptions {
+  /** The strategy file, absolute or relative to `cwd`. */
+  file: string
+  /** @default process.cwd() */
+  cwd?: string
+  dbFile: string
+  selection: BacktestSelection
+  params?: readonly string[]
+  rcParams?: Record<string, Record<string, unknown>>
+  /** Type-check a .ts strategy first (typecheck.ts). @default false */
+  typecheck?: boolean
+  /** A thread busy this long in synchronous code is stuck, and a handler pending this long is hung. @default 5000 */
+  stuckAfterMs?: number
+  /** Stops at the next event, with the report of the history before it. */
+  signal?: AbortSignal
+  /** Where what the strategy prints goes (stdout may be NDJSON). @default process.stderr */
+  strategyOutput?: NodeJS.WritableStream
+  onLoaded?: (strategy: string, warnings: string[]) => void
+  /** The engine's `error` and `hung` events. */
+  onEngineEvent?: (e: EngineEvent) => void
+}
+
+const DEFAULT_STUCK_AFTER_MS = 5000
+/**
+ * Loading may compile a large TypeScript file on a busy machine: the file's top level gets three
+ * times a handler's patience (15 s by default, as a run-strategy worker gets to load).
+ */
+const LOAD_PATIENCE_FACTOR = 3
+/**
+ * Until the thread first says it is alive it is loading neural's own modules, which on a loaded
+ * machine (or from source, through tsx) takes seconds: only a thread silent this long is given up.
+ */
+const THREAD_START_MS = 30_000
+/**
+ * After a stop, how long the worker has to answer with its report. It yields every 20 ms when it
+ * can; well inside the command's shutdown deadline (900 ms), which would end the process silently.
+ */
+const STOP_ANSWER_MS = 500
+
+export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestDetail> {
+  const cwd = o.cwd ?? process.cwd()
+  const label = displayPath(o.file, cwd)
+  const stuckAfterMs = o.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS
+  const input: BacktestThreadInput = {
+    file: o.file, cwd, dbFile: o.dbFile, selection: o.selection, params: o.params ?? [], rcParams: o.rcParams,
+    typecheck: o.typecheck ?? false, hangAfterMs: o.stuckAfterMs,
+  }
+  const entry = workerEntry('./backtest-worker.js', import.meta.url)
+  const worker = new Worker(entry.entry, { ...entry.options, workerData: input, stdout: true, stderr: true })
+  const output = o.strategyOutput ?? process.stderr
+  worker.stdout.pipe(output, { end: false })
+  worker.stderr.pipe(output, { end: false })
+
+  return new Promise<BacktestDetail>((resolve, reject) => {
+    let strategy: string | undefined
+    let heard = false
+    let lastHeardMs = performance.now()
+    let stopAnswerTimer: NodeJS.Timeout | undefined
+    let settled = false
+    const who = () => `strategy ${strategy ?? label}`
+    const finish = (outcome: { detail: BacktestDetail } | { error: NeuralError }) => {
+      if (settled) return
+      settled = true
+      clearInterval(watchdog)
+      clearTimeout(stopAnswerTimer)
+      o.signal?.removeEventListener('abort', onAbort)
+      void worker.terminate()
+      if ('detail' in outcome) resolve(outcome.detail)
+      else reject(outcome.error)
+    }
+    const fail = (kind: ThreadError['kind'], code: ErrorCode, message: string, details?: readonly string[]) => finish({ error: new NeuralError(kind, code, message, { details }) })
+    const terminated = (why: string) => fail('strategy', 'STRATEGY_TERMINATED', `${who()} ${why}`)
+
+    const watchdog = setInterval(() => {
+      const patienceMs = !heard ? THREAD_START_MS : strategy === undefined ? stuckAfterMs * LOAD_PATIENCE_FACTOR : stuckAfterMs
+      if (performance.now() - lastHeardMs <= patienceMs) return
+      if (!heard) fail('internal', 'INTERNAL', `the backtest's thread did not start within ${THREAD_START_MS} ms`)
+      else if (strategy === undefined) fail('input', 'STRATEGY_LOAD', `${label}: did not finish loading within ${patienceMs} ms (a loop at the top level of the file?)`)
+      else terminated(`was terminated: its thread ran synchronous code for over ${stuckAfterMs} ms; no report`)
+    }, Math.min(250, stuckAfterMs / 4))
+
+    const onAbort = () => {
+      const reason = typeof o.signal?.reason === 'string' ? o.signal.reason : 'stop'
+      worker.postMessage({ type: 'stop', reason } satisfies ToBacktestThread)
+      stopAnswerTimer = setTimeout(() => terminated(`did not stop within ${STOP_ANSWER_MS} ms of ${reason}: its thread is running synchronous code; no report`), STOP_ANSWER_MS)
+    }
+    if (o.signal?.aborted) onAbort()
+    else o.signal?.addEventListener('abort', onAbort, { once: true })
+
+    worker.on('message', (m: FromBacktestThread) => {
+      heard = true
+      lastHeardMs = performance.now()
+      if (m.type === 'loaded') {
+        strategy = m.strategy
+        o.onLoaded?.(m.strategy, m.warnings)
+      } else if (m.type === 'engine') o.onEngineEvent?.(m.event)
+      else if (m.type === 'done') finish({ detail: m.detail })
+      else if (m.type === 'failed') fail(m.error.kind, m.error.code as ErrorCode, m.error.message, m.error.details)
+    })
+    worker.on('error', (error: Error & { code?: string }) => {
+      terminated(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory and was stopped; no report' : `crashed: ${error.message}; no report`)
+    })
+    worker.on('exit', (code) => terminated(`exited (code ${code}): a strategy cannot end the backtest; no report`))
+  })
+}
