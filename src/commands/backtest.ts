@@ -4,11 +4,12 @@ import { BaseCommand } from '../cli/base-command.js'
 import { typecheckFlag } from '../cli/common-flags.js'
 import { secondsToMs } from '../cli/flags.js'
 import { NeuralError } from '../errors.js'
-import type { BacktestDetail, BacktestReport } from '../history/backtest.js'
+import { readStoredHistory, type BacktestDetail, type BacktestReport } from '../history/backtest.js'
 import { runBacktestInThread } from '../history/backtest-thread.js'
 import { checkRange, parseDateFlag } from '../history/dates.js'
 import { equityChart, formatBacktest, historyBefore, htmlReport } from '../history/report.js'
 import { defaultDbPath } from '../history/store.js'
+import { checkStrategies } from '../strategy/loader.js'
 
 export type BacktestResult = BacktestReport
 
@@ -38,11 +39,12 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
     checkRange(fromMs, toMs)
     const stuckAfterMs = secondsToMs('stuck-after', this.flags['stuck-after'])
     const { config } = await this.loadConfig()
+    // A mistake in the file is named before the store is read, as before the play.
+    await checkStrategies([this.args.strategy], { typecheck: this.flags.typecheck })
+    const history = await readStoredHistory(this.flags.db ?? defaultDbPath(), { games: this.flags.game, series: this.flags.series, fromMs, toMs })
     // Ctrl-C / SIGTERM stops at the next event and still prints (and writes) the report so far.
     const detail = await this.runUntilStopped((signal) => runBacktestInThread({
-      file: this.args.strategy, dbFile: this.flags.db ?? defaultDbPath(), typecheck: this.flags.typecheck, stuckAfterMs, signal,
-      params: this.flags.param ?? [], rcParams: config.strategyParams,
-      selection: { games: this.flags.game, series: this.flags.series, fromMs, toMs },
+      file: this.args.strategy, history, stuckAfterMs, signal, params: this.flags.param ?? [], rcParams: config.strategyParams,
       onLoaded: (strategy, warnings) => { for (const w of warnings) this.printWarning(`${strategy}: ${w}`) },
       onEngineEvent: (e) => {
         if (e.type === 'error' || e.type === 'hung') process.stderr.write(`${e.type}: ${e.strategy}: ${'message' in e ? e.message : e.handler}\n`)

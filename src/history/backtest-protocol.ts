@@ -1,16 +1,14 @@
 /** Messages between `neural backtest`'s thread (backtest-thread.ts) and the thread that plays the history (backtest-worker.ts). */
 import type { ErrorKind } from '../errors.js'
 import type { EngineEvent } from '../strategy/events.js'
-import type { BacktestDetail, BacktestSelection } from './backtest.js'
+import type { BacktestDetail, BacktestHistory } from './backtest.js'
 
 export interface BacktestThreadInput {
   file: string
   cwd: string
-  dbFile: string
-  selection: BacktestSelection
+  history: BacktestHistory
   params: readonly string[]
   rcParams?: Record<string, Record<string, unknown>>
-  typecheck: boolean
   hangAfterMs?: number
 }
 

@@ -1,6 +1,6 @@
 /**
- * `neural backtest`'s supervision: the history is played in a thread of its own (backtest-worker.ts),
- * and this thread only listens. A strategy whose synchronous code does not end (a loop in a handler
+ * `neural backtest`'s supervision: the history (read from the store on this thread) is played in a
+ * thread of its own (backtest-worker.ts), and this thread only listens. A strategy whose synchronous code does not end (a loop in a handler
  * or at the top level of its file) is terminated and reported after `stuckAfterMs`; Ctrl-C is
  * answered by the worker with the report so far, or, when it cannot answer, by terminating it.
  */
@@ -9,7 +9,7 @@ import { NeuralError, type ErrorCode } from '../errors.js'
 import type { EngineEvent } from '../strategy/events.js'
 import { displayPath } from '../strategy/user-module.js'
 import { workerEntry } from '../strategy/worker-entry.js'
-import type { BacktestDetail, BacktestSelection } from './backtest.js'
+import type { BacktestDetail, BacktestHistory } from './backtest.js'
 import type { BacktestThreadInput, FromBacktestThread, ThreadError, ToBacktestThread } from './backtest-protocol.js'
 
 export interface BacktestThreadOptions {
@@ -17,12 +17,10 @@ export interface BacktestThreadOptions {
   file: string
   /** @default process.cwd() */
   cwd?: string
-  dbFile: string
-  selection: BacktestSelection
+  /** What to play, read from the store beforehand (readStoredHistory). */
+  history: BacktestHistory
   params?: readonly string[]
   rcParams?: Record<string, Record<string, unknown>>
-  /** Type-check a .ts strategy first (typecheck.ts). @default false */
-  typecheck?: boolean
   /** A thread busy this long in synchronous code is stuck, and a handler pending this long is hung. @default 5000 */
   stuckAfterMs?: number
   /** Stops at the next event, with the report of the history before it. */
@@ -46,9 +44,11 @@ const LOAD_PATIENCE_FACTOR = 3
  */
 const THREAD_START_MS = 30_000
 /**
- * After a stop, how long the worker has to answer with its report. It yields every 20 ms when it
- * can; well inside the command's shutdown deadline (900 ms), which would end the process silently.
+ * After a stop, a worker silent this long is running synchronous code and cannot answer: it is
+ * terminated, half a second after the stop at the latest. One that is alive (it says so every
+ * 100 ms, and yields every 20 ms) is answering; the command's shutdown deadline (900 ms) bounds that.
  */
+const SILENT_AT_STOP_MS = 250
 const STOP_ANSWER_MS = 500
 
 export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestDetail> {
@@ -56,11 +56,12 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
   const label = displayPath(o.file, cwd)
   const stuckAfterMs = o.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS
   const input: BacktestThreadInput = {
-    file: o.file, cwd, dbFile: o.dbFile, selection: o.selection, params: o.params ?? [], rcParams: o.rcParams,
-    typecheck: o.typecheck ?? false, hangAfterMs: o.stuckAfterMs,
+    file: o.file, cwd, history: o.history, params: o.params ?? [], rcParams: o.rcParams, hangAfterMs: o.stuckAfterMs,
   }
   const entry = workerEntry('./backtest-worker.js', import.meta.url)
   const worker = new Worker(entry.entry, { ...entry.options, workerData: input, stdout: true, stderr: true })
+  // A strategy's own timers must not keep the command alive once the report is in.
+  worker.unref()
   const output = o.strategyOutput ?? process.stderr
   worker.stdout.pipe(output, { end: false })
   worker.stderr.pipe(output, { end: false })
@@ -96,7 +97,11 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
     const onAbort = () => {
       const reason = typeof o.signal?.reason === 'string' ? o.signal.reason : 'stop'
       worker.postMessage({ type: 'stop', reason } satisfies ToBacktestThread)
-      stopAnswerTimer = setTimeout(() => terminated(`did not stop within ${STOP_ANSWER_MS} ms of ${reason}: its thread is running synchronous code; no report`), STOP_ANSWER_MS)
+      const stuck = () => {
+        if (performance.now() - lastHeardMs < SILENT_AT_STOP_MS) stopAnswerTimer = setTimeout(stuck, 50)
+        else terminated(`did not stop within ${STOP_ANSWER_MS} ms of ${reason}: its thread is running synchronous code; no report`)
+      }
+      stopAnswerTimer = setTimeout(stuck, STOP_ANSWER_MS)
     }
     if (o.signal?.aborted) onAbort()
     else o.signal?.addEventListener('abort', onAbort, { once: true })

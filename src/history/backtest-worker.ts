@@ -1,16 +1,16 @@
 /**
- * The thread that plays one `neural backtest`: loads the strategy, reads the store and runs
- * runBacktest. The command's thread only supervises it (backtest-thread.ts), so that a strategy
- * looping in synchronous code can neither keep Ctrl-C from working nor hang the command.
+ * The thread that plays one `neural backtest`: loads the strategy and plays the history the
+ * command's thread read from the store (playBacktest). That thread only supervises this one
+ * (backtest-thread.ts), so that a strategy looping in synchronous code can neither keep Ctrl-C from
+ * working nor hang the command. DuckDB stays on the command's thread: a thread ended (terminated,
+ * or by process.exit) while a DuckDB read is in flight aborts the whole process.
  */
-import { existsSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { FeeSchedules } from '../core/fees.js'
-import { HISTORY_ERROR_CODES, NeuralError } from '../errors.js'
+import { NeuralError } from '../errors.js'
 import { loadStrategies } from '../strategy/loader.js'
-import { runBacktest } from './backtest.js'
+import { playBacktest } from './backtest.js'
 import { ALIVE_EVERY_MS, type BacktestThreadInput, type FromBacktestThread, type ThreadError, type ToBacktestThread } from './backtest-protocol.js'
-import { HistoryStore } from './store.js'
 
 const port = parentPort!
 const input = workerData as BacktestThreadInput
@@ -29,26 +29,19 @@ function asThreadError(error: unknown): ThreadError {
 }
 
 async function play(): Promise<void> {
-  const loaded = await loadStrategies([input.file], { cwd: input.cwd, typecheck: input.typecheck, ownThread: true })
+  const loaded = await loadStrategies([input.file], { cwd: input.cwd, ownThread: true })
   post({ type: 'loaded', strategy: loaded.map((l) => l.strategy.name).join(','), warnings: loaded.flatMap((l) => l.warnings) })
-  // Opening would create an empty database: say what to run instead.
-  if (!existsSync(input.dbFile)) throw new NeuralError('input', HISTORY_ERROR_CODES.NO_HISTORY, `no history database at ${input.dbFile} (download first: neural history 'KXNFLGAME*')`)
-  const store = await HistoryStore.open(input.dbFile)
-  try {
-    const detail = await runBacktest({
-      store, strategies: loaded, signal: stop.signal, hangAfterMs: input.hangAfterMs,
-      // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),
-      // which is what every backtest fill pays (they are all taker fills).
-      fees: new FeeSchedules(),
-      params: input.params, rcParams: input.rcParams, selection: input.selection,
-      onEngineEvent: (event) => {
-        if (event.type === 'error' || event.type === 'hung') post({ type: 'engine', event })
-      },
-    })
-    post({ type: 'done', detail })
-  } finally {
-    store.close()
-  }
+  const detail = await playBacktest(input.history, {
+    strategies: loaded, signal: stop.signal, hangAfterMs: input.hangAfterMs,
+    // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),
+    // which is what every backtest fill pays (they are all taker fills).
+    fees: new FeeSchedules(),
+    params: input.params, rcParams: input.rcParams,
+    onEngineEvent: (event) => {
+      if (event.type === 'error' || event.type === 'hung') post({ type: 'engine', event })
+    },
+  })
+  post({ type: 'done', detail })
 }
 
 play().catch((error: unknown) => post({ type: 'failed', error: asThreadError(error) })).finally(() => clearInterval(alive))

@@ -12,6 +12,7 @@
  * period (the bid/ask path between two candle closes is unknown).
  * Fills pay Kalshi's taker fee; a market's positions are paid out at its result after its close.
  */
+import { existsSync } from 'node:fs'
 import { MarketStore } from '../core/market-store.js'
 import { PRICE_SCALE, dollarsNumberToUnits } from '../core/fixed-point.js'
 import type { MarketEvent, Tick, Trade } from '../core/types.js'
@@ -25,7 +26,7 @@ import { applyToStore } from '../strategy/replay.js'
 import type { Candle, PeriodMinutes } from './api.js'
 import { takerFeeDollars, type FeeSchedules } from '../core/fees.js'
 import { Ledger, type EquityPoint, type LedgerFill, type LedgerSettlement } from './ledger.js'
-import type { HistoryStore, StoredMarket } from './store.js'
+import { HistoryStore, type StoredMarket } from './store.js'
 
 export interface BacktestSelection {
   /** Game ids (25SEP04DALPHI, 25SEP04-DALPHI) or event tickers. */
@@ -172,23 +173,52 @@ function maxDrawdown(curve: EquityPoint[]): number {
   return worst
 }
 
+/** What a backtest plays: the selected markets and their stored trades and candles, in memory. */
+export interface BacktestHistory {
+  markets: StoredMarket[]
+  trades: Trade[]
+  candles: Candle[]
+}
+
 export async function runBacktest(o: BacktestOptions): Promise<BacktestDetail> {
-  const markets = await selectMarkets(o.store, o.selection)
+  return playBacktest(await readBacktestHistory(o.store, o.selection), o)
+}
+
+/** readBacktestHistory from the database file `dbFile`, opened and closed here. */
+export async function readStoredHistory(dbFile: string, selection: BacktestSelection): Promise<BacktestHistory> {
+  // Opening would create an empty database: say what to run instead.
+  if (!existsSync(dbFile)) throw new NeuralError('input', E.NO_HISTORY, `no history database at ${dbFile} (download first: neural history 'KXNFLGAME*')`)
+  const store = await HistoryStore.open(dbFile)
+  try {
+    return await readBacktestHistory(store, selection)
+  } finally {
+    store.close()
+  }
+}
+
+/** Everything the selection needs from the store, read at once: the store can be closed before the play. */
+export async function readBacktestHistory(store: HistoryStore, selection: BacktestSelection): Promise<BacktestHistory> {
+  const markets = await selectMarkets(store, selection)
   const tickers = markets.map((m) => m.ticker)
-  const stored = await o.store.trades(tickers, o.selection.fromMs, o.selection.toMs)
+  const stored = await store.trades(tickers, selection.fromMs, selection.toMs)
   const trades: Trade[] = stored.map((t) => ({
     type: 'trade', ticker: t.ticker, tradeId: t.tradeId, side: t.takerSide, quantity: t.countUnits / 100,
     price: t.yesPriceUnits / PRICE_SCALE, noPrice: (PRICE_SCALE - t.yesPriceUnits) / PRICE_SCALE, ts: t.createdMs, receivedAt: t.createdMs,
   }))
   let candles: Candle[] = []
   for (const period of [1, 60, 1440] as PeriodMinutes[]) {
-    candles = await o.store.candles(tickers, period)
+    candles = await store.candles(tickers, period)
     if (candles.length) break
   }
-  if (o.selection.fromMs !== undefined || o.selection.toMs !== undefined) {
-    candles = candles.filter((c) => c.endPeriodTs * 1000 >= (o.selection.fromMs ?? 0) && c.endPeriodTs * 1000 <= (o.selection.toMs ?? Infinity))
+  if (selection.fromMs !== undefined || selection.toMs !== undefined) {
+    candles = candles.filter((c) => c.endPeriodTs * 1000 >= (selection.fromMs ?? 0) && c.endPeriodTs * 1000 <= (selection.toMs ?? Infinity))
   }
   if (trades.length === 0 && candles.length === 0) throw new NeuralError('input', E.NO_HISTORY, 'the store has markets but no trades or candlesticks for this selection (run neural history for it)')
+  return { markets, trades, candles }
+}
+
+/** Play `history` through the strategies (runBacktest without the store). */
+export async function playBacktest({ markets, trades, candles }: BacktestHistory, o: Omit<BacktestOptions, 'store' | 'selection'>): Promise<BacktestDetail> {
   const lastTs = new Map<string, number>()
   for (const t of trades) lastTs.set(t.ticker, Math.max(lastTs.get(t.ticker) ?? 0, t.ts))
   for (const c of candles) lastTs.set(c.ticker, Math.max(lastTs.get(c.ticker) ?? 0, c.endPeriodTs * 1000))

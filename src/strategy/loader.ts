@@ -117,12 +117,7 @@ export async function loadStrategyFile(file: string, options: LoadOptions = {}):
   const cwd = options.cwd ?? process.cwd()
   const abs = path.resolve(cwd, file)
   const label = displayPath(abs, cwd)
-  const info = await stat(abs).catch(() => undefined)
-  if (!info) throw loadError(label, 'file not found')
-  if (!info.isFile()) throw loadError(label, 'not a file')
-  if (!USER_MODULE_EXTENSIONS.includes(path.extname(abs).toLowerCase())) {
-    throw loadError(label, `not a strategy file (expected ${USER_MODULE_EXTENSIONS.join(', ')})`)
-  }
+  await checkStrategyFile(abs, label)
   if (options.typecheck && TS_EXTENSIONS.includes(path.extname(abs).toLowerCase())) await typecheckStrategyFiles([abs], { cwd })
   if (options.isolated) {
     const sw = await spawnStrategyWorker(abs, label, { maxHeapMb: options.maxHeapMb })
@@ -142,6 +137,15 @@ export async function loadStrategyFile(file: string, options: LoadOptions = {}):
   return { strategy, file: abs, warnings }
 }
 
+async function checkStrategyFile(abs: string, label: string): Promise<void> {
+  const info = await stat(abs).catch(() => undefined)
+  if (!info) throw loadError(label, 'file not found')
+  if (!info.isFile()) throw loadError(label, 'not a file')
+  if (!USER_MODULE_EXTENSIONS.includes(path.extname(abs).toLowerCase())) {
+    throw loadError(label, `not a strategy file (expected ${USER_MODULE_EXTENSIONS.join(', ')})`)
+  }
+}
+
 /** The strategy files in a directory, not recursive, sorted by name; declaration files skipped. */
 async function strategyFilesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true })
@@ -157,24 +161,8 @@ async function strategyFilesIn(dir: string): Promise<string[]> {
  */
 export async function loadStrategies(paths: readonly string[], options: LoadOptions = {}): Promise<LoadedStrategy[]> {
   const cwd = options.cwd ?? process.cwd()
-  const files: string[] = []
-  for (const p of paths) {
-    const abs = path.resolve(cwd, p)
-    const info = await stat(abs).catch(() => undefined)
-    if (info?.isDirectory()) {
-      const inDir = await strategyFilesIn(abs)
-      if (inDir.length === 0) throw loadError(displayPath(abs, cwd), `no strategy files (${USER_MODULE_EXTENSIONS.join(', ')}) in this directory`)
-      files.push(...inDir)
-    } else {
-      files.push(abs)
-    }
-  }
-  if (options.typecheck) {
-    // Missing files and other extensions are left to loadStrategyFile, which names what is wrong.
-    const typed = []
-    for (const f of files) if (TS_EXTENSIONS.includes(path.extname(f).toLowerCase()) && (await stat(f).catch(() => undefined))?.isFile()) typed.push(f)
-    await typecheckStrategyFiles(typed, { cwd })
-  }
+  const files = await strategyFiles(paths, cwd)
+  if (options.typecheck) await typecheckFiles(files, cwd)
   const loaded: LoadedStrategy[] = []
   const byName = new Map<string, string>()
   try {
@@ -192,6 +180,41 @@ export async function loadStrategies(paths: readonly string[], options: LoadOpti
     throw error
   }
   return loaded
+}
+
+/**
+ * What loadStrategies checks before it loads anything, without loading: every path is a strategy
+ * file or a directory of them, and with `typecheck` the `.ts` ones pass the type check.
+ */
+export async function checkStrategies(paths: readonly string[], options: { cwd?: string; typecheck?: boolean } = {}): Promise<void> {
+  const cwd = options.cwd ?? process.cwd()
+  const files = await strategyFiles(paths, cwd)
+  for (const f of files) await checkStrategyFile(f, displayPath(f, cwd))
+  if (options.typecheck) await typecheckFiles(files, cwd)
+}
+
+/** Each path as absolute, a directory replaced by the strategy files directly inside it. */
+async function strategyFiles(paths: readonly string[], cwd: string): Promise<string[]> {
+  const files: string[] = []
+  for (const p of paths) {
+    const abs = path.resolve(cwd, p)
+    const info = await stat(abs).catch(() => undefined)
+    if (info?.isDirectory()) {
+      const inDir = await strategyFilesIn(abs)
+      if (inDir.length === 0) throw loadError(displayPath(abs, cwd), `no strategy files (${USER_MODULE_EXTENSIONS.join(', ')}) in this directory`)
+      files.push(...inDir)
+    } else {
+      files.push(abs)
+    }
+  }
+  return files
+}
+
+async function typecheckFiles(files: readonly string[], cwd: string): Promise<void> {
+  // Missing files and other extensions are left to loadStrategyFile, which names what is wrong.
+  const typed = []
+  for (const f of files) if (TS_EXTENSIONS.includes(path.extname(f).toLowerCase()) && (await stat(f).catch(() => undefined))?.isFile()) typed.push(f)
+  await typecheckStrategyFiles(typed, { cwd })
 }
 
 /**

@@ -4,14 +4,14 @@
  * loops, exits or never loads is stopped and named instead of freezing the command.
  */
 import { expect } from 'chai'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { PassThrough } from 'node:stream'
 import { join } from 'node:path'
 import { RestClient } from '../../src/core/rest-client.js'
 import { FeeSchedules } from '../../src/core/fees.js'
 import { NeuralError } from '../../src/errors.js'
-import { runBacktest } from '../../src/history/backtest.js'
+import { readStoredHistory, runBacktest, type BacktestHistory } from '../../src/history/backtest.js'
 import { runBacktestInThread, type BacktestThreadOptions } from '../../src/history/backtest-thread.js'
 import { downloadHistory, resolveHistoryMarkets } from '../../src/history/download.js'
 import { HistoryStore } from '../../src/history/store.js'
@@ -32,8 +32,8 @@ describe('backtest in a thread of its own', function () {
     writeFileSync(file, text)
     return file
   }
-  const inThread = (file: string, more: Partial<BacktestThreadOptions> = {}) =>
-    runBacktestInThread({ file, dbFile, selection: { games: GAMES }, ...more })
+  let history: BacktestHistory
+  const inThread = (file: string, more: Partial<BacktestThreadOptions> = {}) => runBacktestInThread({ file, history, ...more })
   const failure = async (p: Promise<unknown>): Promise<NeuralError> => {
     try {
       await p
@@ -56,6 +56,7 @@ describe('backtest in a thread of its own', function () {
       store.close()
       await sim.close()
     }
+    history = await readStoredHistory(dbFile, { games: GAMES })
   })
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true })
@@ -124,10 +125,16 @@ describe('backtest in a thread of its own', function () {
     expect(error.message).to.match(/never-loads\.ts: did not finish loading within 3000 ms \(a loop at the top level of the file\?\)$/)
   })
 
-  it('reports what fails inside the thread as it would here: a strategy that is not one, a missing store', async () => {
+  it('reports a load error inside the thread as loading here would: a file that is not a strategy', async () => {
     const notOne = strategyFile('not-one.ts', 'export default 42\n')
-    expect((await failure(inThread(notOne))).code).to.equal('STRATEGY_LOAD')
-    const missing = await failure(runBacktestInThread({ file: 'strategies/momentum.ts', dbFile: join(dir, 'none.duckdb'), selection: { games: GAMES } }))
+    const error = await failure(inThread(notOne))
+    expect({ kind: error.kind, code: error.code }).to.deep.equal({ kind: 'input', code: 'STRATEGY_LOAD' })
+    expect(error.message).to.match(/not-one\.ts: the default export is 42, not a strategy object$/)
+  })
+
+  it('reads the history on the calling thread, and refuses a missing store without creating it', async () => {
+    const missing = await failure(readStoredHistory(join(dir, 'none.duckdb'), { games: GAMES }))
     expect({ kind: missing.kind, code: missing.code }).to.deep.equal({ kind: 'input', code: 'NO_HISTORY' })
+    expect(existsSync(join(dir, 'none.duckdb'))).to.equal(false)
   })
 })
