@@ -1,8 +1,9 @@
 /**
  * `neural backtest`'s supervision: the history (read from the store on this thread) is played in a
- * thread of its own (backtest-worker.ts), and this thread only listens. A strategy whose synchronous code does not end (a loop in a handler
- * or at the top level of its file) is terminated and reported after `stuckAfterMs`; Ctrl-C is
- * answered by the worker with the report so far, or, when it cannot answer, by terminating it.
+ * thread of its own (backtest-worker.ts), and this thread only listens. A strategy whose synchronous
+ * code does not end (a loop in a handler or at the top level of its file) is terminated and
+ * reported after `stuckAfterMs`; Ctrl-C is answered by the worker with the report so far, or, when
+ * it cannot answer, by terminating it.
  */
 import { Worker } from 'node:worker_threads'
 import { NeuralError, type ErrorCode } from '../errors.js'
