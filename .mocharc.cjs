@@ -14,7 +14,7 @@ process.env.XDG_CACHE_HOME = require('node:path').join(require('node:os').tmpdir
  */
 const LONGEST_FIRST = [
   'commands/run-strategy', 'history/cli', 'reliability/slow-reader', 'bus/cli-bus', 'reliability/order-restart',
-  'reliability/strategy-cage', 'commands/newcomer', 'reliability/stream-faults', 'commands/startup-modules',
+  'reliability/strategy-cage', 'commands/newcomer', 'reliability/stream-faults', 'commands/startup-modules', 'history/backtest-thread',
   'commands/nfl-game-state', 'reliability/health', 'reliability/strategy-faults', 'commands/process-lifecycle',
   'sim/ws-channels', 'commands/settlement', 'reliability/record-full-disk', 'strategy/typecheck',
 ].map((name) => `test/${name}.test.ts`)
