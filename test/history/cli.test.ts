@@ -158,6 +158,8 @@ describe('neural history and neural backtest (end to end)', function () {
       [['history', 'KXNFLGAME*', '--env', 'sim', '--from', '2025-09-02', '--to', '2025-09-01', '--db', db(), '--json'], 'BAD_DATE'],
       [['backtest', 'strategies/momentum.ts', '--db', join(tmp.dir, 'empty.duckdb'), '--series', 'KXNFLGAME', '--json'], 'NO_HISTORY'],
       [['backtest', 'strategies/momentum.ts', '--db', db(), '--json'], 'BAD_SELECTION'],
+      // The strategy file is checked before the store is read: a missing store would say NO_HISTORY.
+      [['backtest', 'strategies/nope.ts', '--db', join(tmp.dir, 'absent.duckdb'), '--series', 'KXNFLGAME', '--json'], 'STRATEGY_LOAD'],
       [['history', '--env', 'sim', '--db', db(), '--json'], 'USAGE'],
     ]
     for (const [args, code] of cases) {
