@@ -14,7 +14,7 @@ import WebSocket from 'ws'
 import { createSigner } from '../src/auth/signer.js'
 import type { ClientCommand } from './control.js'
 import { runChild, sendToParent as send } from './ipc.js'
-import { epochNowMs, LatencyRecorder } from './latency.js'
+import { hostNowMs, LatencyRecorder } from './latency.js'
 import { CountWindow } from './count-window.js'
 import { RssSampler } from './rss.js'
 import { benchTickers } from './tickers.js'
@@ -96,7 +96,7 @@ async function streamMode(): Promise<void> {
   // The same, with the time from "sent_at_ms" to here read for ticks and trades.
   const timed = (data: WebSocket.RawData) => {
     const o = JSON.parse(data.toString()) as Envelope
-    if (o.type === 'ticker' || o.type === 'trade') recorder.add(epochNowMs() - o.sent_at_ms!)
+    if (o.type === 'ticker' || o.type === 'trade') recorder.add(hostNowMs() - o.sent_at_ms!)
     else if (o.type === END) end(o)
   }
   const { ws } = await open()

@@ -26,7 +26,7 @@ import type { ClientCommand } from './control.js'
 import { runChild, sendToParent } from './ipc.js'
 import { CountWindow } from './count-window.js'
 import { RssSampler } from './rss.js'
-import { epochNowMs, LatencyRecorder, sentAtOf } from './latency.js'
+import { hostNowMs, LatencyRecorder, sentAtOf } from './latency.js'
 import { benchTickers } from './tickers.js'
 
 const { values: args } = parseArgs({
@@ -63,7 +63,7 @@ const countWindow = new CountWindow(recorder)
 /** At the first strategy handler a frame reaches: the clock is read before anything else. */
 function mark(): void {
   if (!countWindow.latencyOn || frameNo === markedFrame) return
-  const now = epochNowMs()
+  const now = hostNowMs()
   markedFrame = frameNo
   recorder.add(now - sentAtOf(lastRaw))
 }

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { FloodCommand, FloodReply } from './control.js'
 import { buildFloodScript, type DataChannel, type FloodScript } from './flood-script.js'
+import { hostNowMs } from './latency.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -105,7 +106,7 @@ class Connection {
   }
 }
 
-const stamp = (): number => performance.timeOrigin + performance.now()
+const stamp = hostNowMs
 
 /** Server-to-client text frame header (FIN, opcode 1, unmasked) as latin1 characters. */
 function frameHeader(length: number): string {

@@ -1,8 +1,10 @@
-import { performance } from 'node:perf_hooks'
 import type { LatencySummary } from './control.js'
 
-/** Epoch milliseconds with sub-millisecond precision: the clock "sent_at_ms" is stamped with. */
-export const epochNowMs = (): number => performance.timeOrigin + performance.now()
+/**
+ * The clock "sent_at_ms" is stamped with and read against: the host's monotonic clock, the same in
+ * the server's process and the client's (wall-clock based stamps drifted apart between processes).
+ */
+export { hostMonotonicMs as hostNowMs } from '../src/core/host-clock.js'
 
 const SENT_AT = '"sent_at_ms":'
 

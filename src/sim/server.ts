@@ -44,7 +44,7 @@ export interface SimOptions {
   moveEveryMs?: number
   /** How long the lagging market stays stale after a move, real ms (seeded within the range); [0, 0]: none lags. @default [400, 1500] */
   lagMs?: readonly [number, number]
-  /** Non-Kalshi: add "sent_at_ms" (epoch ms, sub-ms precision) to every data message, for latency benchmarks. @default false */
+  /** Non-Kalshi: add "sent_at_ms" (hostMonotonicMs: the host's monotonic clock, sub-ms) to every data message, for latency benchmarks. @default false */
   benchTimestamps?: boolean
   /** Also send the legacy integer fields (cents, whole contracts) beside the current ones. @default false */
   legacyWire?: boolean

@@ -4,6 +4,7 @@ import { PRIVATE_CHANNELS, PUBLIC_CHANNELS, Subscription, type SubscriptionIndex
 import { snapshotBody, tickerBody } from './wire.js'
 import type { SimWorld } from './world.js'
 import { WS_ERROR, type WsErrorName } from './ws-errors.js'
+import { hostMonotonicMs } from '../core/host-clock.js'
 
 export interface SessionContext {
   world: SimWorld
@@ -95,7 +96,7 @@ export class Session {
 
   private envelope(type: string, sub: Subscription, body: string, withSeq: boolean): string {
     const seq = withSeq ? `,"seq":${++sub.seq}` : ''
-    const bench = this.ctx.benchTimestamps ? `,"sent_at_ms":${performance.timeOrigin + performance.now()}` : ''
+    const bench = this.ctx.benchTimestamps ? `,"sent_at_ms":${hostMonotonicMs()}` : ''
     return `{"type":"${type}","sid":${sub.sid}${seq}${bench},"msg":${body}}`
   }
 
