@@ -1,5 +1,5 @@
 /** Messages between `neural backtest`'s thread (backtest-thread.ts) and the thread that plays the history (backtest-worker.ts). */
-import type { ErrorKind } from '../errors.js'
+import type { ErrorCode, ErrorKind } from '../errors.js'
 import type { EngineEvent } from '../strategy/events.js'
 import type { BacktestDetail, BacktestHistory } from './backtest.js'
 
@@ -13,7 +13,7 @@ export interface BacktestThreadInput {
 }
 
 /** A NeuralError as plain data (an Error's class does not cross threads). */
-export interface ThreadError { kind: ErrorKind; code: string; message: string; details?: readonly string[] }
+export interface ThreadError { kind: ErrorKind; code: ErrorCode; message: string; details?: readonly string[] }
 
 export type FromBacktestThread =
   /** Sent while the thread's event loop turns: silence means synchronous code that does not end. */

@@ -115,7 +115,7 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
         o.onLoaded?.(m.strategy, m.warnings)
       } else if (m.type === 'engine') o.onEngineEvent?.(m.event)
       else if (m.type === 'done') finish({ detail: m.detail })
-      else if (m.type === 'failed') fail(m.error.kind, m.error.code as ErrorCode, m.error.message, m.error.details)
+      else if (m.type === 'failed') fail(m.error.kind, m.error.code, m.error.message, m.error.details)
     })
     worker.on('error', (error: Error & { code?: string }) => {
       terminated(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory and was stopped; no report' : `crashed: ${error.message}; no report`)

@@ -19,7 +19,7 @@ const stop = new AbortController()
 port.on('message', (m: ToBacktestThread) => {
   if (m.type === 'stop') stop.abort(m.reason)
 })
-// runBacktest lets the event loop turn every 20 ms: this goes quiet only while code of the strategy
+// playBacktest lets the event loop turn every 20 ms: this goes quiet only while code of the strategy
 // (or its top level, while loading) runs on and on.
 const alive = setInterval(() => post({ type: 'alive' }), ALIVE_EVERY_MS)
 
