@@ -15,7 +15,13 @@ const PLANTED: Record<string, string> = {
   NATS_TOKEN: 'planted-nats-token',
   AWS_SECRET_ACCESS_KEY: 'planted-aws-secret',
   GITHUB_TOKEN: 'planted-gh-token',
+  // Short words that are secrets only as whole words (found by an outside review: these reached the command).
+  OPENAI_APIKEY: 'planted-openai-key',
+  GITHUB_PAT: 'planted-gh-pat',
+  DB_PASS: 'planted-db-pass',
+  MYSQL_PWD: 'planted-mysql-pwd',
   NEURAL_HOOK_TEST_PLAIN: 'plain-value',
+  NEURAL_HOOK_TEST_PATTERN_KEYBOARD: 'plain-words',
 }
 
 /** Runs `env` as the exec hook (with the planted variables in our environment) and returns its NAME=value lines. */
@@ -56,12 +62,14 @@ describe('exec hook environment: credentials stripped', function () {
 
   it('gives the command no credential, but everything else', async () => {
     const vars = await childEnvironment()
-    for (const name of ['KALSHI_API_SECRET', 'KALSHI_API_KEY_ID', 'KALSHI_PRIVATE_KEY_PATH', 'NATS_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN']) {
+    for (const name of ['KALSHI_API_SECRET', 'KALSHI_API_KEY_ID', 'KALSHI_PRIVATE_KEY_PATH', 'NATS_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN', 'OPENAI_APIKEY', 'GITHUB_PAT', 'DB_PASS', 'MYSQL_PWD']) {
       expect(vars.has(name), `${name} reached the hook command`).to.equal(false)
     }
     for (const [name, text] of vars) expect(text, name).to.not.include('planted')
     expect(vars.get('NEURAL_HOOK_TEST_PLAIN')).to.equal('plain-value')
+    // Whole-word matching keeps the names that merely contain those words.
     expect(vars.get('PATH')).to.equal(process.env.PATH)
+    expect(vars.get('NEURAL_HOOK_TEST_PATTERN_KEYBOARD')).to.equal('plain-words')
   })
 
   it('passes a credential the user names in NEURAL_HOOK_PASS_ENV, and only that one', async () => {

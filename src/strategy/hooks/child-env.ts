@@ -4,8 +4,13 @@
  * environment (or a dependency that reports crashes with it) must not carry the key away.
  */
 
-/** Names that are credentials wherever they appear: Kalshi's own, and the usual words for secrets. */
-const CREDENTIAL_NAME = /^KALSHI_(API_KEY_ID|API_SECRET|PRIVATE_KEY|PRIVATE_KEY_PATH)$|SECRET|TOKEN|PASSWORD|PASSWD|CRED|PRIVATE_KEY|API_KEY|ACCESS_KEY|KEY_ID|NKEY|SEED/i
+/**
+ * Names that are credentials: Kalshi's own; the usual words for secrets wherever they appear; and
+ * short words that are secrets only as a whole word between underscores (GITHUB_PAT, DB_PASS,
+ * OPENAI_KEY, SSH_AUTH_SOCK; and MYSQL_PWD, not PWD), which as substrings would take PATH or
+ * KEYBOARD_LAYOUT too.
+ */
+const CREDENTIAL_NAME = /^KALSHI_(API_KEY_ID|API_SECRET|PRIVATE_KEY|PRIVATE_KEY_PATH)$|SECRET|TOKEN|PASSWORD|PASSWD|CRED|PRIVATE_KEY|API_?KEY|ACCESS_KEY|KEY_ID|NKEY|SEED|(^|_)(PAT|PASS|KEY|AUTH)(_|$)|_PWD$/i
 
 /** The variable listing names a user passes to hook commands on purpose (comma separated). */
 export const PASS_ENV_VAR = 'NEURAL_HOOK_PASS_ENV'

@@ -8,14 +8,26 @@ export interface ExecOptions {
   cwd?: string
   /** The environment credentials are stripped from (see child-env.ts). @default process.env */
   env?: NodeJS.ProcessEnv
-  /** How long close() waits for the command to exit after its input ends, before SIGTERM. @default 2000 */
+  /** How long close() waits for the command to exit after its input ends, before SIGTERM; as long again before SIGKILL. @default 2000 */
   closeTimeoutMs?: number
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise. */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([p.then(() => true), new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), ms) })]).finally(() => clearTimeout(timer))
 }
 
 /**
  * `--hook exec:<command>`: the command is started once through the shell and gets each signal as
  * one JSON line on its stdin. Its stdout and stderr become log lines (never our stdout, which may be
  * NDJSON). Its exit, a spawn failure or a broken pipe are reported; signals after that are refused.
+ *
+ * The shell and whatever it starts run in a process group of their own, which is signalled as a
+ * whole: killing only the shell left its children running and holding the output pipes open, so
+ * that close() waited for them to end of their own accord (a `sleep 20` held the run for 20 s), and
+ * an interrupted run left them behind as orphans. For the same reason the group is ended when this
+ * process exits by any path (Ctrl-C's deadline included) without close() having run.
  */
 export class ExecHook implements OrderHook {
   readonly name: string
@@ -23,14 +35,16 @@ export class ExecHook implements OrderHook {
   private down?: string
   private closing = false
   private exited?: Promise<void>
+  private readonly killOnExit = () => this.signalGroup('SIGTERM')
 
   constructor(readonly command: string, private readonly options: ExecOptions = {}) {
     this.name = `exec:${command}`
   }
 
   start(ctx: HookContext): void {
-    const child = spawn(this.command, { shell: true, cwd: this.options.cwd, env: childEnv(this.options.env ?? process.env), stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(this.command, { shell: true, detached: true, cwd: this.options.cwd, env: childEnv(this.options.env ?? process.env), stdio: ['pipe', 'pipe', 'pipe'] })
     this.child = child
+    process.once('exit', this.killOnExit)
     const fail = (reason: string, cause?: unknown, consequence = '') => {
       this.down ??= reason
       ctx.report({ type: 'error', code: 'HOOK_ERROR', hook: this.name, message: `exec hook: ${reason}${consequence}`, ...(cause instanceof Error && cause.stack ? { stack: cause.stack } : {}), ts: ctx.now() })
@@ -45,6 +59,7 @@ export class ExecHook implements OrderHook {
         if (!this.closing) fail(`the command ${how}`, undefined, '; signals are no longer delivered')
         else if (code !== 0 && !signal) fail(`the command ${how}`)
         this.down ??= `the command ${how}`
+        process.off('exit', this.killOnExit)
         resolve()
       })
     })
@@ -73,21 +88,34 @@ export class ExecHook implements OrderHook {
     return { status: 'sent' }
   }
 
-  async close(): Promise<void> {
+  async close(ctx?: HookContext): Promise<void> {
     const child = this.child
     if (!child || !this.exited) return
     this.closing = true
     child.stdin.end()
     const timeoutMs = this.options.closeTimeoutMs ?? 2000
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = await Promise.race([
-      this.exited.then(() => false),
-      new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(true), timeoutMs) }),
-    ])
-    clearTimeout(timer)
-    if (timedOut) {
-      child.kill('SIGTERM')
-      await this.exited
+    if (await within(this.exited, timeoutMs)) return
+    const ending = (signal: string) => ctx?.report({ type: 'log', source: this.name, level: 'warn', message: `the command had not exited ${timeoutMs} ms after its input ended: sending ${signal} to it and what it started`, ts: ctx.now() })
+    ending('SIGTERM')
+    this.signalGroup('SIGTERM')
+    if (await within(this.exited, timeoutMs)) return
+    ending('SIGKILL')
+    this.signalGroup('SIGKILL')
+    if (await within(this.exited, timeoutMs)) return
+    // Past SIGKILL only a process outside the group (one that left it) can hold the pipes: stop reading them.
+    child.stdout.destroy()
+    child.stderr.destroy()
+    process.off('exit', this.killOnExit)
+  }
+
+  /** Signal the command's whole process group (the shell and everything it started). */
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid
+    if (pid === undefined) return
+    try {
+      process.kill(-pid, signal)
+    } catch {
+      // ESRCH: the group is gone already.
     }
   }
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Strategy } from '../../../src/strategy/api.js'
@@ -7,6 +8,20 @@ import { createExecHook } from '../../../src/strategy/hooks/exec.js'
 import { harness, tick, waitFor } from '../helpers.js'
 
 const node = JSON.stringify(process.execPath)
+/** Gone, or a zombie nobody has reaped yet (killed all the same). */
+function ended(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`
+  if (!existsSync(stat)) return true
+  try {
+    return readFileSync(stat, 'utf8').split(') ')[1]?.startsWith('Z') ?? true
+  } catch {
+    return true
+  }
+}
+
+/** A shell whose child ignores its input and outlives the shell's own input: the child's pid comes out as the first line. */
+const LINGERING = 'sleep 60 & echo $!; wait'
+
 const buyer: Strategy = { name: 'buyer', markets: ['*'], onTick: t => ({ action: 'BUY', ticker: t.ticker, side: 'yes', quantity: 1, limitPrice: 0.45, confidence: 0.5, reason: 'test' }) }
 
 describe('exec hook', () => {
@@ -77,5 +92,41 @@ describe('exec hook', () => {
     await h.engine.settle()
     expect(h.of('order').at(-1)).to.include({ status: 'failed', message: 'not delivered: the command closed its input (EPIPE)' })
     await h.engine.stop()
+  })
+
+  it("ends the command's whole process group at close, so that a child of the shell cannot hold the run", async () => {
+    const h = harness([buyer], { hooks: [createExecHook(LINGERING, { closeTimeoutMs: 100 })] })
+    await h.engine.start()
+    await waitFor(() => h.of('log').length === 1, 5000, 'the sleep pid')
+    const sleepPid = Number(h.of('log')[0]!.message)
+    try {
+      // Before the group was signalled, close() waited for the sleep to end by itself (60 s).
+      let timer: NodeJS.Timeout | undefined
+      const stopped = await Promise.race([h.engine.stop().then(() => true), new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), 15_000) })])
+      clearTimeout(timer)
+      expect(stopped, 'the engine stopped').to.equal(true)
+      expect(h.of('log').slice(1).map(l => l.message)).to.deep.equal(['the command had not exited 100 ms after its input ended: sending SIGTERM to it and what it started'])
+      await waitFor(() => ended(sleepPid), 5000, 'the sleep to end')
+    } finally {
+      if (!ended(sleepPid)) process.kill(sleepPid, 'SIGKILL')
+    }
+  })
+
+  it('ends the process group when this process exits without closing the hook (Ctrl-C past its deadline)', async () => {
+    // A process of its own, which starts the hook and exits at once, as the shutdown deadline does.
+    const script = `
+      import { createExecHook } from ${JSON.stringify(path.resolve('src/strategy/hooks/exec.ts'))}
+      const hook = createExecHook(${JSON.stringify(LINGERING)})
+      hook.start({ store: undefined, now: () => 0, report: (e) => { if (e.type === 'log') { console.log(e.message); process.exit(130) } } })
+    `
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 })
+    expect(child.status, child.stderr).to.equal(130)
+    const sleepPid = Number(child.stdout.trim())
+    expect(sleepPid).to.be.greaterThan(0)
+    try {
+      await waitFor(() => ended(sleepPid), 5000, 'the sleep to end')
+    } finally {
+      if (!ended(sleepPid)) process.kill(sleepPid, 'SIGKILL')
+    }
   })
 })
