@@ -3,6 +3,7 @@
  * from a live stream or a record file (the same ingest path either way), print what it reports,
  * and stop on duration, abort or feed failure with a summary (and P&L when a paper/live hook ran).
  */
+import { Console } from 'node:console'
 import { access } from 'node:fs/promises'
 import { FeeSchedules } from '../core/fees.js'
 import { RestClient } from '../core/rest-client.js'
@@ -110,6 +111,7 @@ async function runLoaded(strategies: LoadedStrategy[], options: StrategySessionO
   // REST round trip per held market would cost the summary; positions are left open instead.
   const outcomeOf = rest ? (ticker: string) => (options.signal?.aborted ? Promise.resolve(undefined) : restOutcome(rest, ticker)) : undefined
   const hook = await createHook(options.hook, { config: hookConfig, live: options.live, signer: exchange?.signer, cwd: options.cwd, startingCashDollars: options.startingCashDollars, fees, outcomeOf })
+  const restoreConsole = options.hook.startsWith('module:') ? consoleToStderr() : undefined
 
   const wanted = strategyMarkets(strategies.map((s) => s.strategy))
   const channels: ChannelName[] = ['ticker', 'trade']
@@ -207,7 +209,7 @@ async function runLoaded(strategies: LoadedStrategy[], options: StrategySessionO
   // Together: the engine drops events from the moment stop() is called, so nothing needs the socket
   // closed first, and its close handshake (up to 250 ms) need not come before the summary.
   const ending = Promise.all([stream.close(), engine.stop({ urgent }), loop.statusRemoved()]).then(([, summary]) => summary)
-  const stopped = ending.then(() => undefined, () => undefined)
+  const stopped = ending.then(() => undefined, () => undefined).finally(() => restoreConsole?.())
   if (!urgent) return { summary: await ending, failure, stopped }
   return { summary: await summaryWithin(ending, engine, options.onEngineEvent, abortedAt! + URGENT_SUMMARY_MS), failure, stopped }
 }
@@ -266,4 +268,21 @@ async function requireRecordFile(file: string): Promise<void> {
   await access(file).catch(() => {
     throw new NeuralError('input', 'RECORD_NOT_FOUND', `${file}: no such record file (record one with: neural stream 'KXNFLGAME*' --record ${file})`)
   })
+}
+
+/**
+ * A `module:` hook runs on this thread, where its console.log would land in our stdout, between the
+ * NDJSON lines of --json or the signal lines for people. Its prints are diagnostics, as a strategy's
+ * are (a strategy thread's stdout goes to stderr): every console method writes to stderr until the
+ * run has stopped. Our own output never goes through the console.
+ */
+function consoleToStderr(): () => void {
+  const global = console as unknown as Record<string, unknown>
+  const saved = { ...global }
+  const toStderr = new Console({ stdout: process.stderr, stderr: process.stderr })
+  for (const [name, method] of Object.entries(toStderr)) {
+    if (typeof method === 'function') global[name] = method
+  }
+  // For a process that goes on after the run (a library user's, a test's).
+  return () => Object.assign(global, saved)
 }

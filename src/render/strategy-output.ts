@@ -17,29 +17,34 @@ export interface StrategyOutput {
 export function createStrategyOutput(options: { writer?: NdjsonWriter; colorLevel: 0 | 1 | 2 | 3; debug: boolean; simulated?: boolean }): StrategyOutput {
   const { writer, debug } = options
   const formatter = new StrategyFormatter({ colorLevel: options.colorLevel, debug, simulated: options.simulated })
-  const throttle = new ReportThrottle()
+  const throttle = new ReportThrottle<EngineEvent>()
+  const show = (event: EngineEvent & { suppressed?: number }) => {
+    if (writer) {
+      // Stacks only on --debug: they are for the strategy's author, not for a pipeline.
+      const { stack: _stack, ...rest } = event as { stack?: string }
+      writer.write(debug ? event : rest)
+      return
+    }
+    const line = formatter.format(event)
+    ;(line.stream === 'out' ? process.stdout : process.stderr).write(line.text + '\n')
+  }
   return {
-    engineEvent(reported) {
-      let event: EngineEvent & { suppressed?: number } = reported
+    engineEvent(event) {
       if (event.type === 'error' || event.type === 'slow' || event.type === 'hung') {
-        const held = throttle.admit(`${event.type}:${event.strategy ?? ''}:${'code' in event ? event.code : event.handler}`)
+        const held = throttle.admit(`${event.type}:${event.strategy ?? ''}:${'code' in event ? event.code : event.handler}`, event)
         if (held === undefined) return
-        if (held > 0) event = { ...event, suppressed: held }
-      }
-      if (writer) {
-        // Stacks only on --debug: they are for the strategy's author, not for a pipeline.
-        const { stack: _stack, ...rest } = event as { stack?: string }
-        writer.write(debug ? event : rest)
+        show(held > 0 ? { ...event, suppressed: held } : event)
         return
       }
-      const line = formatter.format(event)
-      ;(line.stream === 'out' ? process.stdout : process.stderr).write(line.text + '\n')
+      show(event)
     },
     problem(e) {
       if (writer) writer.write({ type: 'error', kind: e.kind, code: e.code, message: e.message })
       else process.stderr.write(`${e.kind}: ${e.message}\n`)
     },
     summary(summary) {
+      // The last of each kind still held back, before the summary closes the run's output.
+      for (const { last, before } of throttle.heldBack()) if (last) show(before > 0 ? { ...last, suppressed: before } : last)
       if (writer) writer.write(summary)
       else process.stdout.write(formatter.summary(summary) + '\n')
     },

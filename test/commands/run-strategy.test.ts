@@ -398,6 +398,8 @@ describe('neural run-strategy (end to end)', function () {
       expect(jsonLines(readFileSync(moduleOut, 'utf8'))).to.deep.equal(signals)
       expect(orders.map((o) => [o.hook, o.status])).to.deep.equal(signals.map(() => [`module:${E2E}/hooks/append.ts`, 'sent']))
       expect(summary.hooks).to.deep.equal([`module:${E2E}/hooks/append.ts`])
+      // The hook's console.log went to stderr: stdout is all JSON (jsonLines parses every line).
+      expect(linesOf(r.module!.stderr).filter((l) => l.startsWith('module hook: '))).to.have.length(signals.length)
     })
 
     it('ends every strategy thread of a run, also of one refused after its strategies loaded', () => {
