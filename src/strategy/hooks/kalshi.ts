@@ -12,6 +12,8 @@ import { OrderIds } from './order-id.js'
 import { liquidityFor } from './paper.js'
 import { Portfolio, type PortfolioReport } from './portfolio.js'
 import { RiskGuard, requireRiskLimits, type OrderIntent } from './risk.js'
+import { AccountLock, type AccountTurn } from './account-lock.js'
+import { runtimeDir } from '../../runtime/status-registry.js'
 
 export type TimeInForce = 'immediate_or_cancel' | 'fill_or_kill' | 'good_till_canceled'
 
@@ -32,6 +34,8 @@ export interface KalshiHookOptions {
   requestTimeoutMs?: number
   /** Fee settings of the markets traded (the pre-trade cost check counts the taker fee). */
   fees?: FeeSchedules
+  /** Where the account's order lock lives; the same for every neural process on the machine. @default the runtime dir */
+  lockDir?: string
 }
 
 const DEFAULT_FEES = new FeeSchedules()
@@ -61,6 +65,13 @@ export class KalshiHook implements OrderHook {
   private readonly earlyFills = new Map<string, number>()
   /** Set when the account's state could not be read: every signal is refused. */
   private down?: string
+  /** One order at a time per account among the neural processes of this machine (account-lock.ts). */
+  private readonly lock: AccountLock
+  /** Orders answered before the account was last read afresh: their fills are in its figures already. */
+  private readonly countedByRead = new Set<string>()
+  private readonly answered: string[] = []
+  /** What the last read of the account found, for its log line. */
+  private lastRead = { positions: 0, resting: 0 }
 
   constructor(private readonly options: KalshiHookOptions) {
     if (!options.live) throw new NeuralError('input', 'LIVE_REQUIRED', 'live orders need --live')
@@ -68,6 +79,7 @@ export class KalshiHook implements OrderHook {
     this.risk = new RiskGuard(requireRiskLimits(config.risk))
     const apiUrl = config.apiUrl ?? (config.environment === 'sim' ? undefined : ENDPOINTS[config.environment].apiUrl)
     if (!apiUrl) throw new NeuralError('config', 'API_URL', 'live orders need an API URL (KALSHI_API_URL)')
+    this.lock = new AccountLock({ dir: options.lockDir ?? runtimeDir(), account: `${apiUrl} ${config.apiKeyId ?? ''}` })
     let signer: Signer
     if (options.signer) signer = options.signer
     else if (config.apiKeyId && config.privateKeyPem) signer = createSigner(config.apiKeyId, config.privateKeyPem)
@@ -91,42 +103,68 @@ export class KalshiHook implements OrderHook {
    */
   async start(ctx: HookContext): Promise<void> {
     try {
-      const now = new Date(ctx.now())
-      const dayStartMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
-      const [positions, resting, fills] = await Promise.all([
-        this.rest.getPositions(),
-        this.rest.getOrders({ status: 'resting' }),
-        this.rest.getFills({ minTs: dayStartMs }),
-      ])
-      const exposure = new Map<string, number>()
-      let costUnits = 0
-      for (const p of positions) {
-        const side: Side = p.position > 0 ? 'yes' : 'no'
-        const contracts = Math.abs(p.position)
-        const cost = dollarsNumberToUnits(p.exposureDollars)
-        exposure.set(p.ticker, (exposure.get(p.ticker) ?? 0) + contracts)
-        this.portfolio.apply('buy', p.ticker, side, [[Math.round(cost / contracts), contracts]])
-      }
-      let spentToday = 0
-      for (const f of fills) {
-        if (f.action !== 'buy' || f.ts < dayStartMs) continue
-        spentToday += dollarsNumberToUnits(f.priceDollars) * f.count + dollarsNumberToUnits(f.feeDollars)
-      }
-      costUnits += spentToday
-      for (const o of resting) {
-        if (o.action !== 'buy') continue
-        exposure.set(o.ticker, (exposure.get(o.ticker) ?? 0) + o.remainingCount)
-        costUnits += dollarsNumberToUnits(o.priceDollars) * o.remainingCount
-      }
-      for (const o of resting) {
-        if (o.action === 'sell') this.reserve(`${o.ticker} ${o.side}`, o.remainingCount)
-      }
-      this.risk.seed(exposure, costUnits)
-      ctx.report({ type: 'log', source: this.name, level: 'info', message: `account: ${positions.length} position${positions.length === 1 ? '' : 's'}, ${resting.length} resting order${resting.length === 1 ? '' : 's'} and $${(spentToday / PRICE_SCALE).toFixed(2)} spent today counted toward the risk limits`, ts: ctx.now() })
+      const spentToday = await this.lock.hold(async (turn) => {
+        const spent = await this.readAccount(ctx, 'seed')
+        turn.caughtUp()
+        return spent
+      })
+      ctx.report({ type: 'log', source: this.name, level: 'info', message: `account: ${this.accountLine(spentToday)} counted toward the risk limits`, ts: ctx.now() })
     } catch (error) {
       this.down = `the account's positions, orders and fills could not be read (${error instanceof Error ? error.message : String(error)}); no order is sent without them`
       throw new NeuralError('network', 'ACCOUNT_STATE', this.down, { cause: error })
     }
+  }
+
+  private accountLine(spentUnits: number): string {
+    const { positions, resting } = this.lastRead
+    return `${positions} position${positions === 1 ? '' : 's'}, ${resting} resting order${resting === 1 ? '' : 's'} and $${(spentUnits / PRICE_SCALE).toFixed(2)} spent today`
+  }
+
+  /**
+   * Positions, resting orders and today's fills into the risk limits: added to nothing at start
+   * ('seed', which also fills the portfolio), or in place of what was counted ('reset', after another
+   * process traded on the account). Returns today's spend, price units.
+   */
+  private async readAccount(ctx: HookContext, how: 'seed' | 'reset'): Promise<number> {
+    const now = new Date(ctx.now())
+    const dayStartMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+    const [positions, resting, fills] = await Promise.all([
+      this.rest.getPositions(),
+      this.rest.getOrders({ status: 'resting' }),
+      this.rest.getFills({ minTs: dayStartMs }),
+    ])
+    const exposure = new Map<string, number>()
+    let costUnits = 0
+    for (const p of positions) {
+      const side: Side = p.position > 0 ? 'yes' : 'no'
+      const contracts = Math.abs(p.position)
+      const cost = dollarsNumberToUnits(p.exposureDollars)
+      exposure.set(p.ticker, (exposure.get(p.ticker) ?? 0) + contracts)
+      if (how === 'seed') this.portfolio.apply('buy', p.ticker, side, [[Math.round(cost / contracts), contracts]])
+    }
+    let spentToday = 0
+    for (const f of fills) {
+      if (f.action !== 'buy' || f.ts < dayStartMs) continue
+      spentToday += dollarsNumberToUnits(f.priceDollars) * f.count + dollarsNumberToUnits(f.feeDollars)
+    }
+    costUnits += spentToday
+    for (const o of resting) {
+      if (o.action !== 'buy') continue
+      exposure.set(o.ticker, (exposure.get(o.ticker) ?? 0) + o.remainingCount)
+      costUnits += dollarsNumberToUnits(o.priceDollars) * o.remainingCount
+    }
+    if (how === 'seed') {
+      for (const o of resting) {
+        if (o.action === 'sell') this.reserve(`${o.ticker} ${o.side}`, o.remainingCount)
+      }
+      this.risk.seed(exposure, costUnits)
+    } else {
+      this.risk.reset(exposure, costUnits)
+      for (const id of this.answered) this.countedByRead.add(id)
+      this.answered.length = 0
+    }
+    this.lastRead = { positions: positions.length, resting: resting.length }
+    return spentToday
   }
 
   async handle(signal: SignalEvent, ctx: HookContext): Promise<HookResult> {
@@ -147,6 +185,25 @@ export class KalshiHook implements OrderHook {
     // The most this order can pay in fees: all of it taking at the limit price.
     const fee = new OrderFees().fill(action, signal.quantity * COUNT_SCALE, priceUnits, feeRate((this.options.fees ?? DEFAULT_FEES).forMarket(signal.ticker), 'taker'))
     const intent: OrderIntent = { ticker: signal.ticker, action, quantity: signal.quantity, priceUnits, feeUnits: Math.ceil(fee.netFeeMicros / COUNT_SCALE) }
+    try {
+      return await this.lock.hold((turn) => this.send(signal, intent, turn, ctx))
+    } catch (error) {
+      return { status: 'refused', message: error instanceof Error ? error.message : String(error) }
+    }
+  }
+
+  /** Check the limits, send, count: holding the account's lock. */
+  private async send(signal: SignalEvent, intent: OrderIntent, turn: AccountTurn, ctx: HookContext): Promise<HookResult> {
+    if (turn.othersTraded) {
+      try {
+        const spent = await this.readAccount(ctx, 'reset')
+        ctx.report({ type: 'log', source: this.name, level: 'info', message: `another neural process traded on this account: read it again (${this.accountLine(spent)})`, ts: ctx.now() })
+      } catch (error) {
+        return { status: 'refused', message: `another neural process traded on this account and it could not be read again (${error instanceof Error ? error.message : String(error)}); not sent` }
+      }
+      turn.caughtUp()
+    }
+    const { action, priceUnits } = intent
     const now = ctx.now()
     const check = this.risk.check(intent, now)
     if (!check.ok) return { status: 'refused', limit: check.limit, message: check.message }
@@ -160,6 +217,8 @@ export class KalshiHook implements OrderHook {
       this.reserve(key, signal.quantity)
     }
     this.risk.record(intent, now)
+    // Counted whatever the outcome: a request that failed may still have placed the order.
+    turn.traded()
 
     const clientOrderId = this.ids.next(signal, now)
     const priceDollars = priceUnits / PRICE_SCALE
@@ -185,6 +244,7 @@ export class KalshiHook implements OrderHook {
       if (action === 'sell') this.reserve(key, -signal.quantity)
       return { status: 'failed', priceDollars, message: reason }
     }
+    this.answered.push(placed.orderId)
     const filled = placed.filledCount ?? (placed.status === 'executed' ? signal.quantity : 0)
     if (placed.duplicate) {
       // Placed by an earlier run: the account state read at start already counts it.
@@ -220,7 +280,8 @@ export class KalshiHook implements OrderHook {
     const units = event.side === 'yes' ? yesUnits : PRICE_SCALE - yesUnits
     // The exchange's own fee for the fill (`fee_cost`), when it sent one.
     this.portfolio.apply(action, event.ticker, event.side, [[units, event.quantity]], event.feeDollars === undefined ? 0 : dollarsNumberToUnits(event.feeDollars))
-    this.risk.onFill(event)
+    // A fill of an order answered before the account was last read is in the figures read.
+    if (!event.orderId || !this.countedByRead.has(event.orderId)) this.risk.onFill(event)
     if (event.action !== 'sell' || !event.orderId) return
     const waiting = this.awaitingFills.get(event.orderId)
     if (!waiting) {

@@ -89,6 +89,16 @@ export class RiskGuard {
     this.costUnits += costUnits
   }
 
+  /**
+   * Start again from what the exchange holds now (after another process on the account traded):
+   * what this guard had counted is in the exchange's figures by then.
+   */
+  reset(exposure: ReadonlyMap<string, number>, costUnits: number): void {
+    this.exposure.clear()
+    this.costUnits = 0
+    this.seed(exposure, costUnits)
+  }
+
   /** Give back the part of a recorded buy that will never fill (cancelled remainder, or an order the exchange already had). */
   release(order: OrderIntent, contracts: number): void {
     if (order.action !== 'buy' || contracts <= 0) return
