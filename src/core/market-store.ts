@@ -64,7 +64,10 @@ const R_TS = 17
 const R_RECEIVED_AT = 18
 /** The last trade's id, when a UUID: UUID_SLOTS slots (packed-uuid.ts). */
 const R_UUID = 19
-const STRIDE = R_UUID + UUID_SLOTS
+/** Sizes at the tick's best bid and ask (`yes_bid_size_fp` / `yes_ask_size_fp`): paper fills are limited by them. */
+const T_BID_SIZE = R_UUID + UUID_SLOTS
+const T_ASK_SIZE = T_BID_SIZE + 1
+const STRIDE = T_ASK_SIZE + 1
 /** The slots that start at 0 rather than absent (NaN): times and the last trade's numbers. */
 const ZERO_SLOTS = [LAST_UPDATE, T_LAST_UPDATE, T_RECEIVED_AT, R_QUANTITY, R_PRICE, R_NO_PRICE, R_TS, R_RECEIVED_AT]
 
@@ -72,7 +75,7 @@ const ZERO_SLOTS = [LAST_UPDATE, T_LAST_UPDATE, T_RECEIVED_AT, R_QUANTITY, R_PRI
  * Markets' numbers in Float64Arrays, STRIDE slots per market (NaN when absent, read back as
  * undefined). In fields of each market's object, each number was a heap number of its own (16
  * bytes, beside the field's 8): ~2 MB at 5,000 markets, all of it built through V8's young
- * generation at subscription and kept; here they are 184 bytes a market (the last trade id included), outside the JS heap, in
+ * generation at subscription and kept; here they are 200 bytes a market (the last trade id and the quoted sizes included), outside the JS heap, in
  * chunks of CHUNK_MARKETS that are never copied (a grown-and-copied array left its old copies to
  * the next full GC: +2 MB of RSS measured). A market's slots are never reused.
  */
@@ -151,10 +154,16 @@ class StoredMarket implements MarketState {
     if (!this.hasTick) return undefined
     const f = this.f
     const at = this.at
-    return {
+    const tick: Tick = {
       type: 'ticker', ticker: this.ticker, yesBid: some(f[at + T_BID]!), yesAsk: some(f[at + T_ASK]!), yesPrice: some(f[at + T_PRICE]!), noPrice: some(f[at + T_NO_PRICE]!),
       volume: some(f[at + T_VOLUME]!), openInterest: some(f[at + T_OI]!), lastUpdate: f[at + T_LAST_UPDATE]!, receivedAt: f[at + T_RECEIVED_AT]!,
     }
+    // As parseTick gives them: present only when the frame had them.
+    const bidSize = some(f[at + T_BID_SIZE]!)
+    const askSize = some(f[at + T_ASK_SIZE]!)
+    if (bidSize !== undefined) tick.yesBidSize = bidSize
+    if (askSize !== undefined) tick.yesAskSize = askSize
+    return tick
   }
 
   setTick(t: Tick): void {
@@ -169,6 +178,8 @@ class StoredMarket implements MarketState {
     f[at + T_OI] = t.openInterest ?? NaN
     f[at + T_LAST_UPDATE] = t.lastUpdate
     f[at + T_RECEIVED_AT] = t.receivedAt
+    f[at + T_BID_SIZE] = t.yesBidSize ?? NaN
+    f[at + T_ASK_SIZE] = t.yesAskSize ?? NaN
   }
 
   /** The latest trade, as it arrived. */

@@ -39,7 +39,9 @@ type Liquidity = { priceUnits: number; quantity: number }
 /**
  * What a signal could trade against, best price first. Kalshi books hold bids only: a yes buy lifts
  * no bids (yes ask = 1 − no bid), a no buy lifts yes bids, a sale hits the bids of its own side.
- * With a book, depth limits the fill; without one, the tick's top of book fills any quantity.
+ * With a book, depth limits the fill; without one, the size the tick quotes at its top of book
+ * (`yes_bid_size_fp` / `yes_ask_size_fp`), and only a tick that sends no size fills any quantity.
+ * Found from outside: without a book a paper buy of 1,000,000 contracts filled at the ask.
  */
 export function liquidityFor(state: Readonly<MarketState>, action: 'BUY' | 'SELL', side: Side): Liquidity[] {
   const buy = action === 'BUY'
@@ -54,10 +56,13 @@ export function liquidityFor(state: Readonly<MarketState>, action: 'BUY' | 'SELL
   }
   const yesBid = state.yesBid === undefined ? undefined : dollarsNumberToUnits(state.yesBid)
   const yesAsk = state.yesAsk === undefined ? undefined : dollarsNumberToUnits(state.yesAsk)
-  let price: number | undefined
-  if (buy) price = side === 'yes' ? yesAsk : yesBid === undefined ? undefined : PRICE_SCALE - yesBid
-  else price = side === 'yes' ? yesBid : yesAsk === undefined ? undefined : PRICE_SCALE - yesAsk
-  return price === undefined ? [] : [{ priceUnits: price, quantity: Number.POSITIVE_INFINITY }]
+  // Buy yes and sell no trade at the yes ask (the no bids); buy no and sell yes at the yes bid.
+  const atAsk = buy === (side === 'yes')
+  const quote = atAsk ? yesAsk : yesBid
+  if (quote === undefined) return []
+  const price = buy === atAsk ? quote : PRICE_SCALE - quote
+  const size = atAsk ? state.tick?.yesAskSize : state.tick?.yesBidSize
+  return [{ priceUnits: price, quantity: size === undefined ? Number.POSITIVE_INFINITY : Math.floor(size) }]
 }
 
 function quoteName(action: 'BUY' | 'SELL', side: Side): string {
@@ -132,8 +137,13 @@ export class PaperHook implements OrderHook {
     for (const [price, quantity] of legs) order.fill(buy ? 'buy' : 'sell', quantity * COUNT_SCALE, price, rate)
     // Whole contracts at price units keep every fee a whole number of price units.
     const feeUnits = Math.round(order.totalMicros / COUNT_SCALE)
-    this.portfolio.apply(buy ? 'buy' : 'sell', signal.ticker, signal.side, legs, feeUnits)
     const costUnits = legs.reduce((sum, [p, q]) => sum + p * q, 0)
+    // As the exchange refuses an order the balance cannot pay for: the whole order, not a part of it.
+    // Found from outside: paper cash went to -$77,266 from a starting $10.
+    if (buy && this.options.startingCashDollars !== undefined && costUnits + feeUnits > this.portfolio.cash) {
+      return { status: 'unfilled', message: `not enough cash: ${filled} contracts cost $${((costUnits + feeUnits) / PRICE_SCALE).toFixed(2)} with fees, and cash is $${(Math.max(0, this.portfolio.cash) / PRICE_SCALE).toFixed(2)}` }
+    }
+    this.portfolio.apply(buy ? 'buy' : 'sell', signal.ticker, signal.side, legs, feeUnits)
     // Average over whole contracts of integer units: rounded to a price unit for display only.
     const priceDollars = Math.round(costUnits / filled) / PRICE_SCALE
     return {

@@ -65,6 +65,11 @@ export class Portfolio {
     this.cashUnits = Math.round(startingCashDollars * PRICE_SCALE)
   }
 
+  /** Cash now, price units. */
+  get cash(): number {
+    return this.cashUnits
+  }
+
   private holding(ticker: string, side: Side): Holding {
     const key = `${ticker}\u0000${side}`
     let h = this.holdings.get(key)

@@ -42,6 +42,29 @@ describe('paper hook', () => {
     expect(await paper.handle(signal('BUY', 'no', 2), ctx)).to.deep.equal({ status: 'filled', filledQuantity: 2, priceDollars: 0.6, feeDollars: 0 })
   })
 
+  it("without a book, fills no more than the size the tick quotes at its top of book, on each side", async () => {
+    const { store, ctx, paper } = setup()
+    store.applyTick(tick('X', { yesBid: 0.4, yesAsk: 0.45, yesBidSize: 7, yesAskSize: 5 }))
+    // Found from outside: a buy of 1,000,000 filled at the ask of a book the tick said held a few contracts.
+    expect(await paper.handle(signal('BUY', 'yes', 1_000_000), ctx)).to.deep.equal({ status: 'partial', filledQuantity: 5, priceDollars: 0.45, feeDollars: 0, message: '5 of 1000000 filled' })
+    // A no buy lifts the yes bids; a yes sale hits them; a no sale hits the no bids at 1 − yes ask.
+    expect(await paper.handle(signal('BUY', 'no', 9), ctx)).to.include({ status: 'partial', filledQuantity: 7, priceDollars: 0.6 })
+    expect(await paper.handle(signal('SELL', 'yes', 9), ctx)).to.include({ status: 'partial', filledQuantity: 5, priceDollars: 0.4 })
+    expect(await paper.handle(signal('SELL', 'no', 9), ctx)).to.include({ status: 'partial', filledQuantity: 5, priceDollars: 0.55 })
+  })
+
+  it('refuses a buy the cash cannot pay for, fees included, and leaves the cash as it was', async () => {
+    const store = new MarketStore()
+    const ctx: HookContext = { store, now: () => 42, report: () => {} }
+    const paper = createPaperHook({ startingCashDollars: 10 })
+    store.applyTick(tick('X', { yesBid: 0.4, yesAsk: 0.5 }))
+    // 20 @ 0.50 = $10.00, plus Kalshi's taker fee (0.07 × 20 × 0.25 = $0.35): over the $10.
+    expect(await paper.handle(signal('BUY', 'yes', 20), ctx)).to.deep.equal({ status: 'unfilled', message: 'not enough cash: 20 contracts cost $10.35 with fees, and cash is $10.00' })
+    expect(paper.summary(ctx).cashDollars).to.equal(10)
+    expect(await paper.handle(signal('BUY', 'yes', 19), ctx)).to.include({ status: 'filled', filledQuantity: 19 })
+    expect(paper.summary(ctx).cashDollars).to.be.within(0, 1)
+  })
+
   it('does not fill a buy whose limit is below the ask', async () => {
     const { store, ctx, paper } = setup()
     store.applyTick(tick('X', { yesBid: 0.4, yesAsk: 0.45 }))
