@@ -19,6 +19,7 @@ export type FromBacktestThread =
   /** Sent while the thread's event loop turns: silence means synchronous code that does not end. */
   | { type: 'alive' }
   | { type: 'loaded'; strategy: string; warnings: string[] }
+  /** The engine's `error`, `hung` and `log` events. */
   | { type: 'engine'; event: EngineEvent }
   | { type: 'done'; detail: BacktestDetail }
   | { type: 'failed'; error: ThreadError }

@@ -7,7 +7,9 @@
  */
 import { Worker } from 'node:worker_threads'
 import { NeuralError, type ErrorCode } from '../errors.js'
-import type { EngineEvent } from '../strategy/events.js'
+import { colorLevel } from '../render/color.js'
+import { StrategyFormatter } from '../render/strategy-events.js'
+import type { EngineEvent, LogEvent } from '../strategy/events.js'
 import { displayPath } from '../strategy/user-module.js'
 import { workerEntry } from '../strategy/worker-entry.js'
 import type { BacktestDetail, BacktestHistory } from './backtest.js'
@@ -31,6 +33,11 @@ export interface BacktestThreadOptions {
   onLoaded?: (strategy: string, warnings: string[]) => void
   /** The engine's `error` and `hung` events. */
   onEngineEvent?: (e: EngineEvent) => void
+  /**
+   * The strategy's ctx.log records, in order (for `--json`, which writes them as run-strategy does).
+   * @default each printed on `strategyOutput` as run-strategy prints it, `HH:MM:SS.mmm  <strategy> <level>: <message>` at the history's time
+   */
+  onLog?: (e: LogEvent) => void
 }
 
 const DEFAULT_STUCK_AFTER_MS = 5000
@@ -66,6 +73,7 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
   const output = o.strategyOutput ?? process.stderr
   worker.stdout.pipe(output, { end: false })
   worker.stderr.pipe(output, { end: false })
+  const onLog = o.onLog ?? printLogTo(output)
 
   return new Promise<BacktestDetail>((resolve, reject) => {
     let strategy: string | undefined
@@ -113,8 +121,10 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
       if (m.type === 'loaded') {
         strategy = m.strategy
         o.onLoaded?.(m.strategy, m.warnings)
-      } else if (m.type === 'engine') o.onEngineEvent?.(m.event)
-      else if (m.type === 'done') finish({ detail: m.detail })
+      } else if (m.type === 'engine') {
+        if (m.event.type === 'log') onLog(m.event)
+        else o.onEngineEvent?.(m.event)
+      } else if (m.type === 'done') finish({ detail: m.detail })
       else if (m.type === 'failed') fail(m.error.kind, m.error.code, m.error.message, m.error.details)
     })
     worker.on('error', (error: Error & { code?: string }) => {
@@ -122,4 +132,10 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
     })
     worker.on('exit', (code) => terminated(`exited (code ${code}): a strategy cannot end the backtest; no report`))
   })
+}
+
+/** run-strategy's human line for a log record (render/strategy-events.ts), written to `output`. */
+function printLogTo(output: NodeJS.WritableStream): (e: LogEvent) => void {
+  const formatter = new StrategyFormatter({ colorLevel: colorLevel(output as { isTTY?: boolean }) })
+  return (e) => output.write(`${formatter.format(e).text}\n`)
 }

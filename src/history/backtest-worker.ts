@@ -38,7 +38,8 @@ async function play(): Promise<void> {
     fees: new FeeSchedules(),
     params: input.params, rcParams: input.rcParams,
     onEngineEvent: (event) => {
-      if (event.type === 'error' || event.type === 'hung') post({ type: 'engine', event })
+      // ctx.log records too: the strategy's author reads them as run-strategy prints them.
+      if (event.type === 'error' || event.type === 'hung' || event.type === 'log') post({ type: 'engine', event })
     },
   })
   post({ type: 'done', detail })

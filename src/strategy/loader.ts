@@ -17,7 +17,8 @@ export interface LoadedStrategy {
   warnings: string[]
   /**
    * Set when the strategy was loaded in a worker thread of its own (loadStrategies with
-   * `isolated`): `strategy` then holds only its data fields, and the engine runs it in that worker.
+   * `isolated`): `strategy` then holds only its data fields and stand-ins for its handlers
+   * (strategyFromMeta), and the engine runs it in that worker.
    */
   worker?: StrategyWorker
 }

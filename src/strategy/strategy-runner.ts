@@ -51,6 +51,11 @@ export interface RunnerDeps {
   maxQueuedTrades: number
   /** The latest state of a game (ctx.game). */
   game?(gameId: string): Readonly<GameState> | undefined
+  /**
+   * Where to count, all 0: a worker's runner counts in memory the engine can read after the thread
+   * has ended (isolation/shared-stats.ts). @default a plain object
+   */
+  stats?: StrategyStats
 }
 
 const HANDLER_FOR: Record<DataKind, HandlerName> = { tick: 'onTick', trade: 'onTrade', book: 'onBook', game: 'onGame' }
@@ -93,7 +98,7 @@ export class StrategyRunner {
         throw inputError('BAD_TARGET', `strategy ${this.name}: markets: ${(error as Error).message}`)
       }
     }))
-    this.stats = { name: this.name, ticks: 0, trades: 0, books: 0, signals: 0, errors: 0, slow: 0, hung: 0, conflated: 0, dropped: 0 }
+    this.stats = deps.stats ?? { name: this.name, ticks: 0, trades: 0, books: 0, signals: 0, errors: 0, slow: 0, hung: 0, conflated: 0, dropped: 0 }
     const log = (level: 'info' | 'warn' | 'error') => (message: string, ...args: unknown[]) => {
       deps.emit({ type: 'log', source: this.name, level, message: format(message, ...args), ts: this.now() })
     }

@@ -16,12 +16,14 @@ import { runBacktestInThread, type BacktestThreadOptions } from '../../src/histo
 import { downloadHistory, resolveHistoryMarkets } from '../../src/history/download.js'
 import { HistoryStore } from '../../src/history/store.js'
 import { startSimulator } from '../../src/sim/index.js'
+import type { LogEvent } from '../../src/strategy/events.js'
 import { loadStrategies } from '../../src/strategy/loader.js'
 import { waitFor } from '../commands/helpers.js'
 
 const GAMES = ['25AUG28PHIDAL', '25AUG31BUFBAL']
 const SLOW = 'test/fixtures/strategies/backtest-slow.ts'
 const SPINS = 'test/fixtures/strategies/backtest-spins.ts'
+const LOGS = 'test/fixtures/strategies/backtest-logs.ts'
 
 describe('backtest in a thread of its own', function () {
   this.timeout(60_000)
@@ -74,6 +76,33 @@ describe('backtest in a thread of its own', function () {
       store.close()
     }
     expect(loaded).to.deep.equal({ strategy: 'momentum', warnings: [] })
+  })
+
+  /** The ctx.log records of LOGS when runBacktest plays the history in this thread. */
+  const logsHere = async (): Promise<LogEvent[]> => {
+    const store = await HistoryStore.open(dbFile)
+    const logs: LogEvent[] = []
+    try {
+      await runBacktest({ store, strategies: await loadStrategies([LOGS]), fees: new FeeSchedules(), selection: { games: GAMES }, onEngineEvent: (e) => { if (e.type === 'log') logs.push(e) } })
+    } finally {
+      store.close()
+    }
+    expect(logs.map((e) => e.level)).to.have.members(['info', 'info', 'warn'])
+    return logs
+  }
+
+  it("hands the strategy's ctx.log records to onLog, as runBacktest's engine reports them in this thread", async () => {
+    const logs: LogEvent[] = []
+    await inThread(LOGS, { onLog: (e) => logs.push(e) })
+    expect(logs).to.deep.equal(await logsHere())
+  })
+
+  it("prints the strategy's ctx.log records on its output as run-strategy prints them, without onLog", async () => {
+    let printed = ''
+    const strategyOutput = new PassThrough().on('data', (chunk: Buffer) => { printed += chunk.toString() })
+    await inThread(LOGS, { strategyOutput })
+    const time = (ts: number) => new Date(ts).toISOString().slice(11, 23)
+    expect(printed.split('\n').filter(Boolean)).to.deep.equal((await logsHere()).map((e) => `${time(e.ts)}  backtest-logs ${e.level}: ${e.message}`))
   })
 
   it('stops a handler that loops for ever after stuckAfterMs, naming the strategy', async () => {

@@ -6,7 +6,7 @@ import { MarketStore } from '../../src/core/market-store.js'
 import type { GameState, Position } from '../../src/strategy/api.js'
 import type { HookResult, OrderHook } from '../../src/strategy/hooks/hook.js'
 import { loadStrategies } from '../../src/strategy/loader.js'
-import { harness, tick } from './helpers.js'
+import { harness, tick, waitFor } from './helpers.js'
 
 const PROBE = 'test/fixtures/strategies/context-probe.ts'
 
@@ -162,8 +162,58 @@ describe('stopping a strategy thread that is busy but alive', function () {
   })
 
   it('terminates it on an urgent stop (Ctrl-C must end the run within a second)', async () => {
-    const { terminated } = await stopWhileBusy(true)
+    const { stats, terminated } = await stopWhileBusy(true)
     expect(terminated.map((e) => e.message)).to.have.length(1)
+    // The tick it was busy with counts: the thread never acknowledged it, but it had been called.
+    expect(stats).to.include({ ticks: 1, errors: 1 })
     expect(terminated[0]!.message).to.match(/^strategy busy was terminated at stop: its thread had run synchronous code for \d+ ms/)
+  })
+})
+
+describe('counts of a strategy whose thread is terminated', function () {
+  this.timeout(30_000)
+  const TICKER = 'KXNFLGAME-25SEP04DALPHI-PHI'
+  let dir: string
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'neural-terminated-'))
+    // 30 ms of synchronous work a tick (budget 10 ms: each is reported slow), then a loop on the fourth.
+    writeFileSync(join(dir, 'slow-then-spins.mjs'), "let n = 0\nexport default { name: 'slow-then-spins', markets: ['*'], onTick() { const end = ++n < 4 ? performance.now() + 30 : Infinity; while (performance.now() < end) {} } }\n")
+  })
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  /** Five ticks in one turn of the event loop: one batch, which the thread never finishes. */
+  async function terminatedInFirstBatch(file: string) {
+    const strategies = await loadStrategies([file], { isolated: true })
+    const h = harness([], { strategies, store: new MarketStore(), clock: 'replay', isolation: { terminateAfterMs: 1000 } })
+    try {
+      await h.engine.start()
+      for (let i = 0; i < 5; i++) h.feed(tick(TICKER, { yesAsk: 0.4 + i / 100 }, 1_000 + i))
+      await waitFor(() => h.of('error').some((e) => e.code === 'STRATEGY_TERMINATED'), 20_000, 'the strategy to be terminated')
+    } finally {
+      await h.engine.stop()
+    }
+    const { name: _name, ...counts } = h.engine.summary().strategies[0]!
+    return { counts, terminated: h.of('error').map((e) => e.code), slow: h.of('slow').length }
+  }
+
+  it('keeps the calls made before a handler that loops for ever, that call included', async () => {
+    const { counts, terminated } = await terminatedInFirstBatch('test/fixtures/strategies/hostile/spins.ts')
+    expect(terminated).to.deep.equal(['STRATEGY_TERMINATED'])
+    // Not `slow`: a loaded machine may make any call slow.
+    expect(counts).to.include({ ticks: 3, trades: 0, books: 0, signals: 0, errors: 1, hung: 0, conflated: 0, dropped: 0 })
+  })
+
+  it('keeps the calls made before a handler that calls process.exit in its thread', async () => {
+    const { counts, terminated } = await terminatedInFirstBatch('test/fixtures/strategies/hostile/exits.ts')
+    expect(terminated).to.deep.equal(['STRATEGY_TERMINATED'])
+    expect(counts).to.include({ ticks: 3, trades: 0, books: 0, signals: 0, errors: 1, hung: 0, conflated: 0, dropped: 0 })
+  })
+
+  it('keeps the slow calls it reported before it was terminated', async () => {
+    const { counts, terminated, slow } = await terminatedInFirstBatch(join(dir, 'slow-then-spins.mjs'))
+    expect(terminated).to.deep.equal(['STRATEGY_TERMINATED'])
+    expect(slow).to.equal(3)
+    expect(counts).to.deep.equal({ ticks: 4, trades: 0, books: 0, signals: 0, errors: 1, slow: 3, hung: 0, conflated: 0, dropped: 0 })
   })
 })

@@ -14,6 +14,7 @@ import { StrategyRunner } from '../strategy-runner.js'
 import { describeImportError, importUserModule } from '../user-module.js'
 import { isGameItem, type FromWorker, type ToWorker } from './protocol.js'
 import { unpackBatch } from './shared-batch.js'
+import { sharedStats } from './shared-stats.js'
 import type { GameState } from '../../nfl/game-state.js'
 import { watchesGame } from '../games.js'
 import type { Book, MarketEvent, Tick, Trade } from '../../core/types.js'
@@ -131,6 +132,7 @@ if (strategy) {
           hangAfterMs: m.hangAfterMs,
           maxQueuedTrades: m.maxQueuedTrades,
           game: (gameId) => games.get(gameId),
+          stats: sharedStats(strategy.name, m.stats),
         })
         break
       case 'start':

@@ -10,6 +10,7 @@ import { watchesGame } from '../games.js'
 import { isGameItem, type BatchItem, type FromWorker, type SharedItem, type StrategyMeta, type ToWorker } from './protocol.js'
 import { IdleWaiters } from '../idle-waiters.js'
 import type { PackedBatch } from './shared-batch.js'
+import { readSharedStats, sharedStatsBuffer } from './shared-stats.js'
 
 /** A worker whose strategy has loaded and validated, not yet running. */
 export interface StrategyWorker {
@@ -35,8 +36,8 @@ const STUCK_AT_STOP_MS = 250
 
 export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, terminateAfterMs: 5000, maxBatchesInFlight: 8 }
 
-/** What an in-process runner gets, minus the store and games (the worker keeps its own copies). */
-export interface IsolatedDeps extends Omit<RunnerDeps, 'store' | 'game'> {
+/** What an in-process runner gets, minus the store and games (the worker keeps its own copies) and the counters (shared with the worker). */
+export interface IsolatedDeps extends Omit<RunnerDeps, 'store' | 'game' | 'stats'> {
   now(): number
   /** Called once when the worker is gone for good (terminated, exited, out of memory). */
   onGone(strategy: string, reason: string): void
@@ -77,6 +78,8 @@ export class IsolatedRunner {
 
   private attached = false
   private readonly watchedGames = new Map<string, boolean>()
+  /** The worker's counters as it counts (shared-stats.ts): read when it can no longer acknowledge a batch. */
+  private readonly workerStats = sharedStatsBuffer()
 
   constructor(readonly strategy: Strategy, private readonly sw: StrategyWorker, private readonly deps: IsolatedDeps, limits: Partial<IsolationLimits> = {}) {
     this.meta = sw.meta
@@ -99,7 +102,7 @@ export class IsolatedRunner {
     })
     this.worker.on('exit', (code) => this.fail(`exited (code ${code}) and was stopped: a strategy cannot end the run`))
     for (const m of this.sw.early) this.onMessage(m)
-    this.post({ type: 'run', params: { ...this.deps.params }, clockMode: this.deps.clockMode, hangAfterMs: this.deps.hangAfterMs, maxQueuedTrades: this.deps.maxQueuedTrades, positions: this.positionsIfChanged() ?? [] })
+    this.post({ type: 'run', stats: this.workerStats, params: { ...this.deps.params }, clockMode: this.deps.clockMode, hangAfterMs: this.deps.hangAfterMs, maxQueuedTrades: this.deps.maxQueuedTrades, positions: this.positionsIfChanged() ?? [] })
     this.watchdog = setInterval(() => this.watch(), Math.max(50, Math.min(1000, this.limits.terminateAfterMs / 5)))
     this.watchdog.unref()
   }
@@ -353,6 +356,8 @@ export class IsolatedRunner {
     this.gone = why
     if (this.watchdog) clearInterval(this.watchdog)
     this.pending.clear()
+    // The batch it was in the middle of will never be acknowledged: keep what it counted up to the end.
+    this.absorb(readSharedStats(this.name, this.workerStats))
     this.stats.errors++
     this.deps.emit({ type: 'error', code: 'STRATEGY_TERMINATED', strategy: this.name, message: `strategy ${this.name} ${why}; the run goes on without it`, ts: this.deps.now() })
     this.deps.onGone(this.name, why)

@@ -49,7 +49,8 @@ export function isGameItem<T extends BatchItem | SharedItem>(item: T): item is E
 }
 
 export type ToWorker =
-  | { type: 'run'; params: Params; clockMode: ClockMode; hangAfterMs: number; maxQueuedTrades: number; positions: Position[] }
+  /** `stats`: the strategy's counters, shared with the engine (shared-stats.ts). */
+  | { type: 'run'; stats: SharedArrayBuffer; params: Params; clockMode: ClockMode; hangAfterMs: number; maxQueuedTrades: number; positions: Position[] }
   | { type: 'batch'; seq: number; items: BatchItem[]; positions?: Position[] }
   /**
    * The same batch for every worker, packed once by the engine however many workers there are

@@ -16,14 +16,23 @@ function loadError(message: string, cause?: unknown): NeuralError {
   return new NeuralError('input', 'STRATEGY_LOAD', message, { cause })
 }
 
-/** A strategy object holding only what the engine reads without running the strategy's code. */
+/**
+ * A strategy object holding only what the engine reads without running the strategy's code: its data
+ * fields, and a stand-in for each handler the worker found, because which data a strategy takes is
+ * read from its handlers (strategyMarkets subscribes the orderbook channel only for `books: true`
+ * with an `onBook`). Calling a stand-in is a bug: the strategy's own handlers run in its worker.
+ */
 export function strategyFromMeta(meta: StrategyMeta): Strategy {
+  const handlers = Object.fromEntries(meta.handlers.map((h) => [h, () => {
+    throw new Error(`strategy ${meta.name}: ${h} runs in the strategy's worker thread, not here`)
+  }]))
   return Object.freeze({
     name: meta.name,
     markets: meta.markets,
     ...(meta.params ? { params: meta.params } : {}),
     ...(meta.books !== undefined ? { books: meta.books } : {}),
     ...(meta.budgetMs !== undefined ? { budgetMs: meta.budgetMs } : {}),
+    ...handlers,
   }) as Strategy
 }
 
