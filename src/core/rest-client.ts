@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { Signer } from '../auth/signer.js'
 import { NeuralError, type ErrorCode } from '../errors.js'
 import { AbortedError, backoffDelay, canRetry, sleep, type RetryPolicy } from './backoff.js'
-import { centsToUnits, COUNT_SCALE, countToUnits, dollarsToUnits, formatDollars, dollarsNumberToUnits, PRICE_SCALE } from './fixed-point.js'
+import { centsToUnits, COUNT_SCALE, countToUnits, dollarsToUnits, formatDollars, dollarsNumberToUnits, parseScaled, PRICE_SCALE } from './fixed-point.js'
 import { bookFromLevels } from './order-book.js'
 import type { Book, Side } from './types.js'
 import { parseLiveData, parseMilestone, type LiveData, type Milestone } from './live-data.js'
@@ -130,6 +130,10 @@ export interface OrderResult {
   filledCount?: number
   /** Contracts still resting when the exchange answered. */
   remainingCount?: number
+  /** What the filled contracts cost (taker and maker fills), dollars: over `filledCount`, the average fill price. */
+  fillCostDollars?: number
+  /** Fees of the fills so far (taker and maker), dollars. */
+  feesDollars?: number
   /**
    * True when the exchange already had an order with this client_order_id (HTTP 409): it was placed
    * by an earlier try or an earlier run, and the fields above describe that order.
@@ -160,6 +164,8 @@ export interface PositionInfo {
   position: number
   /** Cost of the position held, dollars. */
   exposureDollars: number
+  /** Fees paid in this market (`fees_paid_dollars`, to the micro-dollar), dollars; 0 when not sent. */
+  feesPaidDollars: number
 }
 
 /** One fill of GET /portfolio/fills. */
@@ -467,6 +473,8 @@ export class RestClient {
       clientOrderId: str(o.client_order_id) ?? clientOrderId,
       ...optionalCount('filledCount', countOf(o, 'fill_count')),
       ...optionalCount('remainingCount', countOf(o, 'remaining_count')),
+      ...optionalCount('fillCostDollars', sumOf(priceOf(o, 'taker_fill_cost'), priceOf(o, 'maker_fill_cost'))),
+      ...optionalCount('feesDollars', sumOf(priceOf(o, 'taker_fees'), priceOf(o, 'maker_fees'))),
     }
   }
 
@@ -537,7 +545,9 @@ export class RestClient {
         if (!ticker || position === undefined || position === 0) continue
         // market_exposure_dollars, or the older market_exposure in cents.
         const exposure = priceOf(o, 'market_exposure') ?? 0
-        out.push({ ticker, position, exposureDollars: exposure })
+        // A fee is to the micro-dollar ("0.012345"); the older field is cents.
+        const feeMicros = parseScaled(o.fees_paid_dollars, 6) ?? (typeof o.fees_paid === 'number' && Number.isInteger(o.fees_paid) ? o.fees_paid * 10_000 : 0)
+        out.push({ ticker, position, exposureDollars: exposure, feesPaidDollars: feeMicros > 0 ? feeMicros / 1_000_000 : 0 })
       }
       const next = typeof body.cursor === 'string' ? body.cursor : ''
       if (!next) return out
@@ -675,6 +685,11 @@ export class RestClient {
       throw new NeuralError('input', 'BAD_REQUEST', `the exchange rejected ${method} ${path} with HTTP ${res.status}${exchangeMessage ? `: ${exchangeMessage}` : ''}`)
     }
   }
+}
+
+/** Both parts of an amount the exchange splits (taker and maker), when it sent either. */
+function sumOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined && b === undefined ? undefined : Math.round(((a ?? 0) + (b ?? 0)) * PRICE_SCALE) / PRICE_SCALE
 }
 
 function optionalCount<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {

@@ -140,7 +140,9 @@ export class KalshiHook implements OrderHook {
       const contracts = Math.abs(p.position)
       const cost = dollarsNumberToUnits(p.exposureDollars)
       exposure.set(p.ticker, (exposure.get(p.ticker) ?? 0) + contracts)
-      if (how === 'seed') this.portfolio.apply('buy', p.ticker, side, [[Math.round(cost / contracts), contracts]])
+      // With the fees paid for it, as the position's own fills would count them (found from outside:
+      // a restarted run showed a position inherited at its price without its fees).
+      if (how === 'seed') this.portfolio.apply('buy', p.ticker, side, [[Math.round(cost / contracts), contracts]], Math.round(p.feesPaidDollars * PRICE_SCALE))
     }
     let spentToday = 0
     for (const f of fills) {
@@ -262,12 +264,16 @@ export class KalshiHook implements OrderHook {
       this.reserve(key, -Math.min(early, signal.quantity))
       if (waiting > 0) this.awaitingFills.set(placed.orderId, { key, contracts: waiting })
     }
+    // What the fills cost, when the exchange said: the limit is only the worst price they could have had.
+    // Found from outside: every order event read "@ 0.99", the limit, for fills near 0.81.
+    const averageDollars = filled > 0 && placed.fillCostDollars !== undefined ? Math.round((placed.fillCostDollars / filled) * PRICE_SCALE) / PRICE_SCALE : undefined
     return {
       status: 'sent',
       filledQuantity: filled,
-      priceDollars,
+      priceDollars: averageDollars ?? priceDollars,
+      ...(placed.feesDollars !== undefined && filled > 0 ? { feeDollars: placed.feesDollars } : {}),
       orderId: placed.orderId,
-      message: `order ${placed.status}`,
+      message: averageDollars === undefined ? `order ${placed.status}` : `order ${placed.status} (limit ${priceDollars.toFixed(2)})`,
     }
   }
 

@@ -111,6 +111,14 @@ describe('kalshi hook', () => {
     })
   })
 
+  it('reports the average price and the fees of the fills, not the limit, when the exchange sends their cost', async () => {
+    const { ctx, hook } = await setup()
+    // Kalshi's Order object: what the taker and maker fills cost, and their fees, in dollars.
+    reply = { status: 201, body: { order: { order_id: 'ord-9', status: 'executed', fill_count_fp: '3.00', remaining_count_fp: '0.00', taker_fill_cost_dollars: '1.6200', maker_fill_cost_dollars: '0.8100', taker_fees_dollars: '0.0500', maker_fees_dollars: '0.0000' } } }
+    const result = await hook.handle(signal({ quantity: 3, limitPrice: 0.9 }), ctx)
+    expect(result).to.deep.equal({ status: 'sent', filledQuantity: 3, priceDollars: 0.81, feeDollars: 0.05, orderId: 'ord-9', message: 'order executed (limit 0.90)' })
+  })
+
   it('prices a no order in no_price_dollars', async () => {
     const { ctx, hook } = await setup()
     await hook.handle(signal({ side: 'no', limitPrice: 0.3 }), ctx)
@@ -184,7 +192,7 @@ describe('kalshi hook', () => {
   it('starts from the positions, resting orders and today\'s spend the exchange holds for the account', async () => {
     // 4 NO held in X (negative position_fp), bought today for $2.80 + $0.06 fees, and a resting buy of 1
     // in X at $0.20: 1 more contract in X, $0.94 more spent today in all.
-    account.market_positions = [{ ticker: 'X', position_fp: '-4.00', market_exposure_dollars: '2.8000' }]
+    account.market_positions = [{ ticker: 'X', position_fp: '-4.00', market_exposure_dollars: '2.8000', fees_paid_dollars: '0.060000' }]
     account.orders = [{ order_id: 'r-1', client_order_id: 'c', ticker: 'X', side: 'yes', action: 'buy', status: 'resting', yes_price_dollars: '0.2000', no_price_dollars: '0.8000', initial_count_fp: '1.00', fill_count_fp: '0.00', remaining_count_fp: '1.00' }]
     account.fills = [
       { ticker: 'X', side: 'no', action: 'buy', count_fp: '4.00', yes_price_dollars: '0.3000', no_price_dollars: '0.7000', fee_cost: '0.0600', ts: 500 },
@@ -196,7 +204,8 @@ describe('kalshi hook', () => {
     expect(reads.find(r => r.includes('/orders'))).to.include('status=resting')
     // Fills since 00:00 UTC of the hook's clock (1970-01-01 here).
     expect(reads.find(r => r.includes('/fills'))).to.include('min_ts=0')
-    expect(hook.positions()).to.deep.equal([{ ticker: 'X', side: 'no', quantity: 4, avgPriceDollars: 0.7, costDollars: 2.8 }])
+    // Its fees count in its cost, as they do for a position bought in this run.
+    expect(hook.positions()).to.deep.equal([{ ticker: 'X', side: 'no', quantity: 4, avgPriceDollars: 0.715, costDollars: 2.86 }])
     expect(await hook.handle(signal({ quantity: 2, limitPrice: 0.1 }), ctx)).to.include({ status: 'refused', limit: 'maxPositionPerMarket' })
     expect((await hook.handle(signal({ quantity: 1, limitPrice: 0.1 }), ctx)).status).to.equal('sent')
     // $3.06 + $0.11 for that order: $0.92 more would pass $4.00, $0.75 does not.
