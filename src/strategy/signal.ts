@@ -12,7 +12,10 @@ function hasAtMostFourDecimals(x: number): boolean {
  */
 export const signalSchema = z.object({
   action: z.enum(['BUY', 'SELL'], { message: "must be 'BUY' or 'SELL'" }),
-  ticker: z.string({ message: 'must be a market ticker string' }).min(1, 'must not be empty'),
+  // The case rule of market patterns (core/market-pattern.ts): Kalshi tickers are upper case, and a
+  // lower-case one from a strategy means that market (found from outside: it was taken as written,
+  // then every hook said there was no market data for it).
+  ticker: z.string({ message: 'must be a market ticker string' }).trim().min(1, 'must not be empty').toUpperCase(),
   side: z.enum(['yes', 'no'], { message: "must be 'yes' or 'no'" }),
   quantity: z.number({ message: 'must be a number' }).int('must be a positive integer').positive('must be a positive integer'),
   limitPrice: z.number({ message: 'must be a number of dollars' })

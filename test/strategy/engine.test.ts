@@ -83,6 +83,12 @@ describe('strategy engine', () => {
       ]))
     })
 
+    it('reads a signal ticker as market patterns are read: trimmed and upper-cased', () => {
+      const h = harness([{ name: 's', markets: ['*'], onTick: t => buy(` ${t.ticker.toLowerCase()} `) }], { clock: 'replay' })
+      h.feed(tick('KXNFLGAME-25SEP04DALPHI-PHI'))
+      expect(h.of('signal').map(s => s.ticker)).to.deep.equal(['KXNFLGAME-25SEP04DALPHI-PHI'])
+    })
+
     it('leaves limitPrice out of the signal event when the strategy gave none', () => {
       const h = harness([{ name: 's', markets: ['*'], onTick: t => buy(t.ticker) }], { clock: 'replay' })
       h.feed(tick('X'))
