@@ -175,12 +175,18 @@ export class Generator {
     }
   }
 
-  /** The game ended: Kalshi closes such markets early and announces the new close time. */
+  /**
+   * The game ended: Kalshi closes such markets early and announces the new close time. Each market
+   * first requotes at the final score, so its last book shows what it will pay (found from outside:
+   * spread and total markets, stepped less often than the winner legs, closed on quotes from earlier
+   * in the game, 0.70 for a market that resolved yes at $1).
+   */
   private close(game: SimGame): void {
     const nowMs = Date.now()
     for (const m of game.markets) {
       this.lagging.delete(m)
       m.lagUntilRunMs = 0
+      if (m.status === 'active') requote(this.world, m, this.rand)
       m.closeTimeMs = nowMs
       m.closeTs = Math.floor(nowMs / 1000)
       this.world.setStatus(m, 'closed', 'close_date_updated')

@@ -4,7 +4,7 @@ import { SimWorld } from '../../src/sim/world.js'
 import { Generator } from '../../src/sim/generator.js'
 import { createRandom } from '../../src/sim/random.js'
 import { fairOf, requote } from '../../src/sim/market-maker.js'
-import { GAME_SECONDS, HALFTIME_SHARE, gameSecondsAt, gameStateAt, quarterClock } from '../../src/sim/game-clock.js'
+import { GAME_SECONDS, HALFTIME_SHARE, gameSecondsAt, gameStateAt, quarterClock, resolvesYes } from '../../src/sim/game-clock.js'
 import { liveDataJson } from '../../src/sim/live-data.js'
 import { getJson } from './helpers.js'
 
@@ -134,5 +134,22 @@ describe('simulator game clock', () => {
     expect(game.state.phase).to.equal('final')
     const homeWon = game.state.homeScore > game.state.awayScore
     expect(fairOf(game.markets.find((m) => m.ticker.endsWith('-PHI') && m.ticker.startsWith('KXNFLGAME'))!)).to.equal(homeWon ? 1 : 0)
+  })
+
+  it('closes every market of a game on quotes at its final score: the winner legs, the spreads and the totals', () => {
+    const w = new SimWorld(12, { startMs: 0 })
+    const gen = new Generator(w, createRandom(3), { ratePerSec: 0, speed: 1 })
+    const game = w.catalog.games[0]!
+    // No market steps during the game (ratePerSec 0): every book still holds its pregame quotes.
+    w.simMs = game.kickoffSimMs + game.durationSimMs * 1.01
+    ;(gen as any).advanceGames()
+    expect(game.stage).to.equal('closed')
+    const best = (m: (typeof game.markets)[number], side: 'yes' | 'no') => Math.max(...m.book.levels(side).map((l) => l[0])) / 10_000
+    const kinds = new Set(game.markets.map((m) => m.ticker.split('-')[0]))
+    expect([...kinds].sort()).to.deep.equal(['KXNFLGAME', 'KXNFLSPREAD', 'KXNFLTOTAL'])
+    for (const m of game.markets) {
+      // The side that pays $1 is bid at 0.95 or more.
+      expect(best(m, resolvesYes(game.state, m.question!) ? 'yes' : 'no'), m.ticker).to.be.at.least(0.95)
+    }
   })
 })
