@@ -24,8 +24,8 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
   static override flags = {
     game: Flags.string({ multiple: true, description: 'game id (25SEP04DALPHI) or event ticker; repeatable' }),
     series: Flags.string({ description: 'every stored game of this series (KXNFLGAME)' }),
-    from: Flags.string({ description: 'with --series: from this date (2025-09-04, UTC) or time' }),
-    to: Flags.string({ description: 'with --series: up to this date (inclusive) or time' }),
+    from: Flags.string({ description: 'only the games with a trade or candlestick from this date (2025-09-04, UTC) or time on; each is played whole' }),
+    to: Flags.string({ description: 'only the games with a trade or candlestick up to this date (inclusive) or time; each is played whole' }),
     db: Flags.string({ description: 'database file [default: $XDG_DATA_HOME/neural/history.duckdb]' }),
     param: Flags.string({ multiple: true, description: 'strategy parameter key=value (repeatable)' }),
     report: Flags.string({ description: 'also write a self-contained HTML page (equity curve, per-game table) to this file' }),
@@ -41,6 +41,7 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
     const { config } = await this.loadConfig()
     // A mistake in the file is named before the store is read, as before the play.
     await checkStrategies([this.args.strategy], { typecheck: this.flags.typecheck })
+    // --from/--to pick the games; each is then played whole.
     const history = await readStoredHistory(this.flags.db ?? defaultDbPath(), { games: this.flags.game, series: this.flags.series, fromMs, toMs })
     // Ctrl-C / SIGTERM stops at the next event and still prints (and writes) the report so far.
     const detail = await this.runUntilStopped((signal) => runBacktestInThread({
@@ -49,6 +50,8 @@ export default class Backtest extends BaseCommand<typeof Backtest> {
       onEngineEvent: (e) => {
         if (e.type === 'error' || e.type === 'hung') process.stderr.write(`${e.type}: ${e.strategy}: ${'message' in e ? e.message : e.handler}\n`)
       },
+      // ctx.log records: NDJSON lines under --json, as run-strategy writes them; else on stderr for people.
+      onLog: this.json ? (e) => this.ndjson().write(e) : undefined,
     }), (d) => this.print(d))
     return detail.report
   }

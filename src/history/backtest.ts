@@ -196,11 +196,36 @@ export async function readStoredHistory(dbFile: string, selection: BacktestSelec
   }
 }
 
+const windowText = (fromMs?: number, toMs?: number) => {
+  const iso = (ms: number) => new Date(ms).toISOString()
+  if (fromMs !== undefined && toMs !== undefined) return `between ${iso(fromMs)} and ${iso(toMs)}`
+  return fromMs !== undefined ? `from ${iso(fromMs)} on` : `up to ${iso(toMs!)}`
+}
+
+/**
+ * The selection's markets, narrowed by its window to the games that have a stored trade or
+ * candlestick in it; each such game is then played whole, from its first event to its settlement.
+ * Found from outside: the window cut events instead, so every game of the series was listed (with 0
+ * fills) and a game crossing midnight UTC was played in part.
+ */
+async function marketsInWindow(store: HistoryStore, selection: BacktestSelection): Promise<StoredMarket[]> {
+  const markets = await selectMarkets(store, selection)
+  const { fromMs, toMs } = selection
+  if (fromMs === undefined && toMs === undefined) return markets
+  const events = new Set(await store.eventsWithHistoryBetween(markets.map((m) => m.ticker), fromMs, toMs))
+  const kept = markets.filter((m) => events.has(m.eventTicker))
+  if (kept.length === 0) {
+    const what = selection.games?.length ? selection.games.join(', ') : `series ${selection.series}`
+    throw new NeuralError('input', E.NO_HISTORY, `no stored game of ${what} has a trade or candlestick ${windowText(fromMs, toMs)} (--from/--to pick the games to play)`)
+  }
+  return kept
+}
+
 /** Everything the selection needs from the store, read at once: the store can be closed before the play. */
 export async function readBacktestHistory(store: HistoryStore, selection: BacktestSelection): Promise<BacktestHistory> {
-  const markets = await selectMarkets(store, selection)
+  const markets = await marketsInWindow(store, selection)
   const tickers = markets.map((m) => m.ticker)
-  const stored = await store.trades(tickers, selection.fromMs, selection.toMs)
+  const stored = await store.trades(tickers)
   const trades: Trade[] = stored.map((t) => ({
     type: 'trade', ticker: t.ticker, tradeId: t.tradeId, side: t.takerSide, quantity: t.countUnits / 100,
     price: t.yesPriceUnits / PRICE_SCALE, noPrice: (PRICE_SCALE - t.yesPriceUnits) / PRICE_SCALE, ts: t.createdMs, receivedAt: t.createdMs,
@@ -209,9 +234,6 @@ export async function readBacktestHistory(store: HistoryStore, selection: Backte
   for (const period of [1, 60, 1440] as PeriodMinutes[]) {
     candles = await store.candles(tickers, period)
     if (candles.length) break
-  }
-  if (selection.fromMs !== undefined || selection.toMs !== undefined) {
-    candles = candles.filter((c) => c.endPeriodTs * 1000 >= (selection.fromMs ?? 0) && c.endPeriodTs * 1000 <= (selection.toMs ?? Infinity))
   }
   if (trades.length === 0 && candles.length === 0) throw new NeuralError('input', E.NO_HISTORY, 'the store has markets but no trades or candlesticks for this selection (run neural history for it)')
   return { markets, trades, candles }

@@ -1,8 +1,9 @@
 /**
  * `neural history`: resolve what to download, then for each market fetch its trades (cursor
  * pages, newest first) and candlesticks (the batch form per event; the historical tier for markets
- * behind GET /historical/cutoff) into the store. Incremental: the store remembers, per market, the
- * time span already complete and the cursor of a window in progress, and asks only for the rest.
+ * behind GET /historical/cutoff) into the store. Incremental: the store remembers, per market and
+ * kind, every span of time already complete (--from/--to can leave gaps between them) and the cursor
+ * of a window in progress, and asks only for the rest.
  * Pacing and 429 back-off are the RestClient's.
  */
 import type { MarketInfo, RestClient } from '../core/rest-client.js'
@@ -10,7 +11,7 @@ import { parseTargets } from '../core/targets.js'
 import { NeuralError } from '../errors.js'
 import { gameEventTickers, gameIdSpellings } from '../nfl/tickers.js'
 import { type HistoricalCutoff, type PeriodMinutes, getCandles, getCandlesBatch, getHistoricalCutoff, getTradesPage } from './api.js'
-import type { HistoryStore, SyncState } from './store.js'
+import { type HistoryStore, type Span, type SyncWindow, addSpan, uncovered } from './store.js'
 
 export interface HistoryProgress {
   /** Steps done of `total` (one for each market's trades and one for its candles). */
@@ -107,20 +108,6 @@ function aborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new Interrupted()
 }
 
-/** The parts of [from, to] not yet covered; each starts at the covered edge (one second of overlap catches trades of that very second). */
-function missing(s: SyncState, from: number, to: number): Array<[number, number]> {
-  if (s.coveredFromTs === undefined || s.coveredToTs === undefined) return [[from, to]]
-  const out: Array<[number, number]> = []
-  if (from < s.coveredFromTs) out.push([from, s.coveredFromTs])
-  if (to > s.coveredToTs) out.push([s.coveredToTs, to])
-  return out
-}
-
-function merge(s: SyncState, from: number, to: number): SyncState {
-  if (s.coveredFromTs === undefined || s.coveredToTs === undefined || to < s.coveredFromTs - 1 || from > s.coveredToTs + 1) return { coveredFromTs: from, coveredToTs: to }
-  return { coveredFromTs: Math.min(from, s.coveredFromTs), coveredToTs: Math.max(to, s.coveredToTs) }
-}
-
 export class HistoryDownloader {
   private newTrades = 0
   private done = 0
@@ -180,18 +167,21 @@ export class HistoryDownloader {
 
   private async trades(ticker: string, fromTs: number, toTs: number): Promise<void> {
     const { store } = this.o
-    let s = await store.getSync(ticker, 'trades')
-    if (s.window) s = await this.tradeWindow(ticker, s, s.window)
-    for (const [a, b] of missing(s, fromTs, toTs)) {
+    const s = await store.getSync(ticker, 'trades')
+    let covered = s.window ? await this.tradeWindow(ticker, s.window) : s.covered
+    for (const { fromTs: a, toTs: b } of uncovered(covered, fromTs, toTs)) {
       // Trades older than the cutoff are only on /historical/trades.
       const cut = this.cutoff.tradesCreatedMs === undefined ? -Infinity : sec(this.cutoff.tradesCreatedMs)
-      if (a < cut) s = await this.tradeWindow(ticker, s, { fromTs: a, toTs: Math.min(b, cut - 1), historical: true, cursor: '' })
-      if (b >= cut) s = await this.tradeWindow(ticker, s, { fromTs: Math.max(a, cut), toTs: b, historical: false, cursor: '' })
+      if (a < cut) covered = await this.tradeWindow(ticker, { fromTs: a, toTs: Math.min(b, cut - 1), historical: true, cursor: '' })
+      if (b >= cut) covered = await this.tradeWindow(ticker, { fromTs: Math.max(a, cut), toTs: b, historical: false, cursor: '' })
     }
   }
 
-  /** Page through one window; after each page its trades and the next cursor are committed together. */
-  private async tradeWindow(ticker: string, s: SyncState, w: NonNullable<SyncState['window']>): Promise<SyncState> {
+  /**
+   * Page through one window; after each page its trades and the next cursor are committed together,
+   * and with the last page the window joins the covered spans (returned).
+   */
+  private async tradeWindow(ticker: string, w: SyncWindow): Promise<Span[]> {
     let cursor = w.cursor
     for (;;) {
       aborted(this.o.signal)
@@ -203,70 +193,73 @@ export class HistoryDownloader {
         if (cursor && error instanceof NeuralError && error.code === 'BAD_REQUEST') { cursor = ''; continue }
         throw error
       }
-      const next: SyncState = page.cursor ? { ...s, window: { ...w, cursor: page.cursor } } : merge(s, w.fromTs, w.toTs)
-      await this.o.store.transaction(async () => {
+      const covered = await this.o.store.transaction(async () => {
         this.newTrades += await this.o.store.addTrades(page.trades.filter((t) => t.ticker === ticker))
-        await this.o.store.setSync(ticker, 'trades', next)
+        await this.o.store.setWindow(ticker, 'trades', page.cursor ? { ...w, cursor: page.cursor } : undefined)
+        return page.cursor ? undefined : this.o.store.addCovered(ticker, 'trades', { fromTs: w.fromTs, toTs: w.toTs })
       })
       this.report()
-      if (!page.cursor) return next
-      s = next
+      if (covered) return covered
       cursor = page.cursor
     }
   }
 
+  /**
+   * The candles of one event's markets that the store lacks: the historical tier one market at a time,
+   * the others in batch requests over each stretch some of them lack. Each request's span is recorded
+   * as covered for each market asked, within that market's span, in the transaction that stores its
+   * candles.
+   */
   private async candles(group: MarketInfo[], period: PeriodMinutes, nowMs: number): Promise<void> {
     const kind = `candles:${period}`
     const periodSec = period * 60
-    const live: Array<{ m: MarketInfo; from: number; to: number }> = []
+    const live: Array<{ m: MarketInfo; span: Span; gaps: Span[] }> = []
     for (const m of group) {
-      const span = spanOf(m, this.o, nowMs)
-      if (!span) continue
-      const s = await this.o.store.getSync(m.ticker, kind)
-      // Re-ask from the last stored period: on an open market it may still have changed.
-      const from = s.coveredFromTs !== undefined && s.coveredToTs !== undefined && span[0] >= s.coveredFromTs ? Math.max(span[0], s.coveredToTs - periodSec) : span[0]
-      if (s.coveredToTs !== undefined && s.coveredFromTs !== undefined && span[0] >= s.coveredFromTs && s.coveredToTs >= span[1]) continue
+      const found = spanOf(m, this.o, nowMs)
+      if (!found) continue
+      const span = { fromTs: found[0], toTs: found[1] }
+      // Re-ask the last period before a covered span ends: on an open market it may still have changed.
+      const gaps = uncovered((await this.o.store.getSync(m.ticker, kind)).covered, span.fromTs, span.toTs, periodSec)
+      if (gaps.length === 0) continue
       const close = m.closeTime ? Date.parse(m.closeTime) : NaN
       const archived = this.cutoff.marketSettledMs !== undefined && Number.isFinite(close) && close < this.cutoff.marketSettledMs
-      if (archived) await this.singleCandles(m, from, span[1], period, true, s)
-      else live.push({ m, from, to: span[1] })
+      if (archived) for (const gap of gaps) await this.singleCandles(m, gap, period, true)
+      else live.push({ m, span, gaps })
     }
-    if (live.length === 0) return
-    for (let i = 0; i < live.length; i += MAX_BATCH_TICKERS) {
-      const part = live.slice(i, i + MAX_BATCH_TICKERS)
-      const from = Math.min(...part.map((p) => p.from))
-      const to = Math.max(...part.map((p) => p.to))
-      const periodsPerRequest = Math.max(1, Math.min(MAX_PERIODS_PER_REQUEST, Math.floor(MAX_BATCH_CANDLES / part.length)))
-      for (let a = from; a <= to; a += periodsPerRequest * periodSec) {
-        aborted(this.o.signal)
-        const b = Math.min(to, a + periodsPerRequest * periodSec - 1)
-        const got = await getCandlesBatch(this.o.client, part.map((p) => p.m.ticker), a, b, period)
-        await this.o.store.transaction(async () => {
-          for (const p of part) {
-            await this.o.store.putCandles(got.get(p.m.ticker) ?? [])
-            const prev = await this.o.store.getSync(p.m.ticker, kind)
-            await this.o.store.setSync(p.m.ticker, kind, merge(prev, Math.min(p.from, prev.coveredFromTs ?? p.from), Math.min(b, p.to)))
-          }
-        })
-        this.report()
+    // One batch request serves every market lacking part of a stretch.
+    for (const stretch of live.flatMap((l) => l.gaps).reduce<Span[]>(addSpan, [])) {
+      const wanting = live.filter((l) => l.gaps.some((g) => g.fromTs <= stretch.toTs && g.toTs >= stretch.fromTs))
+      for (let i = 0; i < wanting.length; i += MAX_BATCH_TICKERS) {
+        const part = wanting.slice(i, i + MAX_BATCH_TICKERS)
+        const periodsPerRequest = Math.max(1, Math.min(MAX_PERIODS_PER_REQUEST, Math.floor(MAX_BATCH_CANDLES / part.length)))
+        for (let a = stretch.fromTs; a <= stretch.toTs; a += periodsPerRequest * periodSec) {
+          aborted(this.o.signal)
+          const b = Math.min(stretch.toTs, a + periodsPerRequest * periodSec - 1)
+          const got = await getCandlesBatch(this.o.client, part.map((p) => p.m.ticker), a, b, period)
+          await this.o.store.transaction(async () => {
+            for (const p of part) {
+              await this.o.store.putCandles(got.get(p.m.ticker) ?? [])
+              const asked = { fromTs: Math.max(a, p.span.fromTs), toTs: Math.min(b, p.span.toTs) }
+              if (asked.fromTs <= asked.toTs) await this.o.store.addCovered(p.m.ticker, kind, asked)
+            }
+          })
+          this.report()
+        }
       }
     }
   }
 
-  private async singleCandles(m: MarketInfo, from: number, to: number, period: PeriodMinutes, historical: boolean, s: SyncState): Promise<void> {
+  private async singleCandles(m: MarketInfo, gap: Span, period: PeriodMinutes, historical: boolean): Promise<void> {
     const kind = `candles:${period}`
     const step = MAX_PERIODS_PER_REQUEST * period * 60
-    let state = s
-    for (let a = from; a <= to; a += step) {
+    const series = m.seriesTicker ?? m.eventTicker.split('-')[0]!
+    for (let a = gap.fromTs; a <= gap.toTs; a += step) {
       aborted(this.o.signal)
-      const b = Math.min(to, a + step - 1)
-      const series = m.seriesTicker ?? m.eventTicker.split('-')[0]!
+      const b = Math.min(gap.toTs, a + step - 1)
       const got = await getCandles(this.o.client, { series, ticker: m.ticker, startTs: a, endTs: b, periodMinutes: period, historical })
-      state = merge(state, Math.min(from, state.coveredFromTs ?? from), b)
-      const next = state
       await this.o.store.transaction(async () => {
         await this.o.store.putCandles(got)
-        await this.o.store.setSync(m.ticker, kind, next)
+        await this.o.store.addCovered(m.ticker, kind, { fromTs: a, toTs: b })
       })
       this.report()
     }

@@ -31,11 +31,17 @@ export interface StoredMarket {
   closeMs?: number
 }
 
-/** A download window in progress, Unix seconds inclusive, and the cursor of its next page. */
+/** A stretch of time in Unix seconds, both ends inclusive. */
+export interface Span { fromTs: number; toTs: number }
+
+/** A download window in progress: its span, its tier, and the cursor of its next page. */
+export interface SyncWindow extends Span { historical: boolean; cursor: string }
+
+/** Where a market's download of one kind (`trades`, `candles:1`…) stands. */
 export interface SyncState {
-  coveredFromTs?: number
-  coveredToTs?: number
-  window?: { fromTs: number; toTs: number; historical: boolean; cursor: string }
+  /** The spans already complete, in order, neither overlapping nor touching: any number of them, since --from/--to can leave gaps. */
+  covered: Span[]
+  window?: SyncWindow
 }
 
 export interface StoreCounts { markets: number; trades: number; candles: number }
@@ -50,9 +56,58 @@ const SCHEMA = [
      yes_ask_open INTEGER, yes_ask_low INTEGER, yes_ask_high INTEGER, yes_ask_close INTEGER,
      price_open INTEGER, price_low INTEGER, price_high INTEGER, price_close INTEGER,
      volume_units BIGINT NOT NULL, open_interest_units BIGINT NOT NULL, PRIMARY KEY (ticker, period_minutes, end_period_ts))`,
-  `CREATE TABLE IF NOT EXISTS sync (ticker VARCHAR NOT NULL, kind VARCHAR NOT NULL, covered_from_ts BIGINT, covered_to_ts BIGINT,
+  `CREATE TABLE IF NOT EXISTS covered (ticker VARCHAR NOT NULL, kind VARCHAR NOT NULL, from_ts BIGINT NOT NULL, to_ts BIGINT NOT NULL,
+     PRIMARY KEY (ticker, kind, from_ts))`,
+  `CREATE TABLE IF NOT EXISTS sync (ticker VARCHAR NOT NULL, kind VARCHAR NOT NULL,
      window_from_ts BIGINT, window_to_ts BIGINT, window_historical BOOLEAN, window_cursor VARCHAR, PRIMARY KEY (ticker, kind))`,
 ]
+
+/**
+ * Files written before `covered` existed kept one span per market and kind in sync's covered_from_ts
+ * and covered_to_ts. The trades' span carries over; the candles' is dropped, because the old
+ * bookkeeping could claim a gap left by --from/--to that it never fetched: those candles are asked
+ * for once more (a stored candle is replaced, never doubled).
+ */
+const MIGRATE_SINGLE_SPAN = [
+  `INSERT OR IGNORE INTO covered SELECT ticker, kind, covered_from_ts, covered_to_ts FROM sync
+     WHERE kind = 'trades' AND covered_from_ts IS NOT NULL AND covered_to_ts IS NOT NULL`,
+  'ALTER TABLE sync DROP COLUMN covered_from_ts',
+  'ALTER TABLE sync DROP COLUMN covered_to_ts',
+  'DELETE FROM sync WHERE window_from_ts IS NULL',
+]
+
+/** `spans` with `add` joined in: in order, overlapping and touching spans merged. */
+export function addSpan(spans: readonly Span[], add: Span): Span[] {
+  const out: Span[] = []
+  let merged = { ...add }
+  for (const s of spans) {
+    if (s.toTs < merged.fromTs - 1 || s.fromTs > merged.toTs + 1) out.push(s)
+    else merged = { fromTs: Math.min(s.fromTs, merged.fromTs), toTs: Math.max(s.toTs, merged.toTs) }
+  }
+  out.push(merged)
+  return out.sort((a, b) => a.fromTs - b.fromTs)
+}
+
+/**
+ * The parts of [fromTs, toTs] that no span of `covered` (ordered, disjoint) holds, each widened into
+ * the covered spans beside it: by the one second at the edge (trades of that very second may have
+ * come after it was asked for) and, after a span, by `overlapSec` more (a candle of an open market
+ * may still have been forming when its span ended).
+ */
+export function uncovered(covered: readonly Span[], fromTs: number, toTs: number, overlapSec = 0): Span[] {
+  const out: Span[] = []
+  let next = fromTs
+  let start = fromTs
+  for (const s of covered) {
+    if (s.toTs < next) continue
+    if (s.fromTs > toTs) break
+    if (s.fromTs > next) out.push({ fromTs: start, toTs: s.fromTs })
+    next = s.toTs + 1
+    start = Math.max(fromTs, s.toTs - overlapSec)
+  }
+  if (next <= toTs) out.push({ fromTs: start, toTs })
+  return out
+}
 
 const num = (v: DuckDBValue): number | undefined => (v === null || v === undefined ? undefined : Number(v as number | bigint))
 const text = (v: DuckDBValue): string => (v === null || v === undefined ? '' : String(v))
@@ -103,6 +158,8 @@ export class HistoryStore {
     const store = new HistoryStore(file, instance, db)
     try {
       for (const sql of SCHEMA) await db.run(sql)
+      const syncColumns = await db.runAndReadAll("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'sync'")
+      if (syncColumns.getRows().some(([name]) => name === 'covered_from_ts')) await store.transaction(async () => { for (const sql of MIGRATE_SINGLE_SPAN) await db.run(sql) })
       // Per connection, never in the file: where insertRows stages rows.
       for (const table of ['markets', 'trades', 'candles']) await db.run(`CREATE TEMP TABLE stage_${table} AS SELECT * FROM ${table} LIMIT 0`)
     } catch (error) {
@@ -156,21 +213,27 @@ export class HistoryStore {
   }
 
   async getSync(ticker: string, kind: string): Promise<SyncState> {
-    const r = await this.db.runAndReadAll('SELECT covered_from_ts, covered_to_ts, window_from_ts, window_to_ts, window_historical, window_cursor FROM sync WHERE ticker = $1 AND kind = $2', [ticker, kind])
+    const spans = await this.db.runAndReadAll('SELECT from_ts, to_ts FROM covered WHERE ticker = $1 AND kind = $2 ORDER BY from_ts', [ticker, kind])
+    const covered = spans.getRows().map(([from, to]) => ({ fromTs: num(from!)!, toTs: num(to!)! }))
+    const r = await this.db.runAndReadAll('SELECT window_from_ts, window_to_ts, window_historical, window_cursor FROM sync WHERE ticker = $1 AND kind = $2', [ticker, kind])
     const row = r.getRows()[0]
-    if (!row) return {}
-    const [cf, ct, wf, wt, wh, wc] = row
-    return {
-      coveredFromTs: num(cf!), coveredToTs: num(ct!),
-      window: wf === null ? undefined : { fromTs: num(wf!)!, toTs: num(wt!)!, historical: wh === true, cursor: text(wc!) },
-    }
+    if (!row) return { covered }
+    const [wf, wt, wh, wc] = row
+    return { covered, window: { fromTs: num(wf!)!, toTs: num(wt!)!, historical: wh === true, cursor: text(wc!) } }
   }
 
-  async setSync(ticker: string, kind: string, s: SyncState): Promise<void> {
-    await this.db.run('INSERT OR REPLACE INTO sync VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-      ticker, kind, s.coveredFromTs ?? null, s.coveredToTs ?? null,
-      s.window?.fromTs ?? null, s.window?.toTs ?? null, s.window?.historical ?? null, s.window?.cursor ?? null,
-    ])
+  /** Remember the window in progress (undefined: none). */
+  async setWindow(ticker: string, kind: string, w: SyncWindow | undefined): Promise<void> {
+    if (!w) await this.db.run('DELETE FROM sync WHERE ticker = $1 AND kind = $2', [ticker, kind])
+    else await this.db.run('INSERT OR REPLACE INTO sync VALUES ($1, $2, $3, $4, $5, $6)', [ticker, kind, w.fromTs, w.toTs, w.historical, w.cursor])
+  }
+
+  /** Record `span` as complete, joined with the spans already recorded; returns them all. */
+  async addCovered(ticker: string, kind: string, span: Span): Promise<Span[]> {
+    const spans = addSpan((await this.getSync(ticker, kind)).covered, span)
+    await this.db.run('DELETE FROM covered WHERE ticker = $1 AND kind = $2', [ticker, kind])
+    for (const s of spans) await this.db.run('INSERT INTO covered VALUES ($1, $2, $3, $4)', [ticker, kind, s.fromTs, s.toTs])
+    return spans
   }
 
   async counts(): Promise<StoreCounts> {
@@ -212,6 +275,17 @@ export class HistoryStore {
       tradeId: text(id!), ticker: text(ticker!), createdMs: num(created!)!, yesPriceUnits: num(price!)!, countUnits: num(count!)!,
       takerSide: text(side!) === 'no' ? 'no' : 'yes', isBlockTrade: block === true,
     }))
+  }
+
+  /** The events, among those of these markets, with a stored trade or candlestick (by its end) in [fromMs, toMs]. */
+  async eventsWithHistoryBetween(tickers: readonly string[], fromMs = 0, toMs = Number.MAX_SAFE_INTEGER): Promise<string[]> {
+    if (tickers.length === 0) return []
+    const params: DuckDBValue[] = [fromMs, toMs]
+    const list = tickers.map((t) => { params.push(t); return `$${params.length}` }).join(', ')
+    const r = await this.db.runAndReadAll(`SELECT DISTINCT event_ticker FROM markets WHERE ticker IN (${list}) AND (
+      ticker IN (SELECT ticker FROM trades WHERE created_ms BETWEEN $1 AND $2) OR ticker IN (SELECT ticker FROM candles WHERE end_period_ts * 1000 BETWEEN $1 AND $2))
+      ORDER BY event_ticker`, params)
+    return r.getRows().map(([event]) => text(event!))
   }
 
   async candles(tickers: readonly string[], periodMinutes: PeriodMinutes): Promise<Candle[]> {

@@ -50,6 +50,19 @@ describe('neural history and neural backtest (end to end)', function () {
     expect(jsonLines(r.stdout).at(-1)).to.deep.equal({ ...first, newTrades: 0 })
   })
 
+  it('after --to 2025-08-29 and then --from 2025-09-01, a run without dates stores what the first run did', async () => {
+    const file = join(tmp.dir, 'windows.duckdb')
+    const args = ['history', 'KXNFLGAME*', '--env', 'sim', '--json', '--db', file]
+    for (const window of [['--to', '2025-08-29'], ['--from', '2025-09-01']]) {
+      const r = await run([...args, ...window])
+      expect(r.code, r.stderr).to.equal(0)
+    }
+    const r = await run(args)
+    expect(r.code, r.stderr).to.equal(0)
+    expect(jsonLines(r.stdout).at(-1)).to.deep.include({ markets: 32, trades: first.trades, candles: first.candles })
+    expect(await dumpOf(file)).to.equal(await dumpOf(db()))
+  })
+
   it('killed (SIGKILL) halfway and run again, the store equals the uninterrupted one', async () => {
     const sim: Simulator = await startSimulator({ ratePerSec: 20 })
     const proxy = await new CountingProxy(sim.port).start()
@@ -105,6 +118,21 @@ describe('neural history and neural backtest (end to end)', function () {
     })
   }
 
+  it('backtest --from/--to plays only the games with a trade or candlestick in the window, each whole', async () => {
+    const momentum = ['backtest', 'strategies/momentum.ts', '--param', 'rises=2', '--db', db(), '--json']
+    // One after the other: one process at a time per store.
+    const sunday = await run([...momentum, '--series', 'KXNFLGAME', '--from', '2025-08-31', '--to', '2025-08-31'])
+    const alone = await run([...momentum, '--game', '25AUG31BUFBAL'])
+    expect(sunday.code, sunday.stderr).to.equal(0)
+    expect(alone.code, alone.stderr).to.equal(0)
+    const games = jsonLines(sunday.stdout).at(-1)!.games as Array<{ game: string; fills: number }>
+    expect(games.map((g) => g.game)).to.deep.equal(['25AUG31ATLTB', '25AUG31BUFBAL', '25AUG31CLECIN', '25AUG31DENTEN', '25AUG31GBDET', '25AUG31INDMIA',
+      '25AUG31JACCAR', '25AUG31LAHOU', '25AUG31NELV', '25AUG31NOARI', '25AUG31NYJPIT', '25AUG31SEASF', '25AUG31WASNYG'])
+    // BUFBAL's game goes on after midnight UTC: its fills there count too.
+    const bufbal = (jsonLines(alone.stdout).at(-1)!.games as unknown[])[0]
+    expect(games.find((g) => g.game === '25AUG31BUFBAL')).to.deep.equal(bufbal)
+  })
+
   it('backtest --report writes a self-contained page with the equity curve and the game table', async () => {
     const page = join(tmp.dir, 'report.html')
     const r = await run(['backtest', 'strategies/momentum.ts', '--game', '25AUG31LAHOU', '--game', '25SEP01-CHIMIN', '--db', db(), '--report', page])
@@ -156,6 +184,11 @@ describe('neural history and neural backtest (end to end)', function () {
     const cases: Array<[string[], string]> = [
       [['history', 'KXNFLGAME*', '--env', 'sim', '--from', 'yesterday', '--db', db(), '--json'], 'BAD_DATE'],
       [['history', 'KXNFLGAME*', '--env', 'sim', '--from', '2025-09-02', '--to', '2025-09-01', '--db', db(), '--json'], 'BAD_DATE'],
+      // Days and times that do not exist (Date.parse would roll 2025-02-30 over to March 2).
+      [['history', 'KXNFLGAME*', '--env', 'sim', '--from', '2025-02-30', '--db', db(), '--json'], 'BAD_DATE'],
+      [['history', 'KXNFLGAME*', '--env', 'sim', '--to', '2025-09-01T24:00:00Z', '--db', db(), '--json'], 'BAD_DATE'],
+      [['backtest', 'strategies/momentum.ts', '--series', 'KXNFLGAME', '--from', '2025-04-31', '--db', db(), '--json'], 'BAD_DATE'],
+      [['backtest', 'strategies/momentum.ts', '--series', 'KXNFLGAME', '--from', '2025-08-20', '--to', '2025-08-20', '--db', db(), '--json'], 'NO_HISTORY'],
       [['backtest', 'strategies/momentum.ts', '--db', join(tmp.dir, 'empty.duckdb'), '--series', 'KXNFLGAME', '--json'], 'NO_HISTORY'],
       [['backtest', 'strategies/momentum.ts', '--db', db(), '--json'], 'BAD_SELECTION'],
       // The strategy file is checked before the store is read: a missing store would say NO_HISTORY.

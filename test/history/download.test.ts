@@ -145,6 +145,35 @@ describe('history: downloading into the store', function () {
     }
   })
 
+  // Windows that leave gaps between them (BUFBAL crosses midnight UTC; PHIDAL is on the historical tier,
+  // candles one market at a time): whatever came before, a run without dates fills every gap.
+  const at = (iso: string) => Date.parse(iso)
+  const gappy: Array<[string, Array<[number | undefined, number | undefined]>]> = [
+    ['--to 2025-08-29, then --from 2025-09-01', [[undefined, at('2025-08-29T23:59:59.999Z')], [at('2025-09-01T00:00:00Z'), undefined]]],
+    ['three windows with an hour missing inside each game', [
+      [undefined, at('2025-08-29T01:00:00Z')], [at('2025-08-29T02:00:00Z'), at('2025-09-01T00:00:00Z')], [at('2025-09-01T01:00:00Z'), undefined],
+    ]],
+    ['the later window first', [[at('2025-09-01T01:00:00Z'), undefined], [undefined, at('2025-08-29T01:00:00Z')], [at('2025-08-29T02:00:00Z'), at('2025-09-01T00:00:00Z')]]],
+  ]
+  for (const [name, windows] of gappy) {
+    it(`after ${name}, a run without dates stores exactly what a clean run does, and the next asks for nothing`, async () => {
+      const c = client()
+      const store = await HistoryStore.open(file())
+      try {
+        const markets = await resolveHistoryMarkets(TARGETS, c)
+        for (const [fromMs, toMs] of windows) await downloadHistory({ client: c, store, markets, fromMs, toMs })
+        const filled = await downloadHistory({ client: c, store, markets })
+        expect(filled).to.deep.include({ trades: full.summary.trades, candles: full.summary.candles })
+        expect(await store.dump()).to.equal(full.dump)
+        const before = c.requests
+        expect((await downloadHistory({ client: c, store, markets })).newTrades).to.equal(0)
+        expect(c.requests - before, 'only GET /historical/cutoff').to.equal(1)
+      } finally {
+        store.close()
+      }
+    })
+  }
+
   it('pages trades with small pages and a resume cursor: nothing twice, nothing missing', async () => {
     // 7 trades a page forces dozens of cursor pages for one market.
     const c = client()

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { HistoryStore, defaultDbPath } from '../../src/history/store.js'
+import { HistoryStore, addSpan, defaultDbPath, uncovered } from '../../src/history/store.js'
 import type { HistoryTrade } from '../../src/history/api.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -46,11 +46,11 @@ describe('history store (DuckDB)', function () {
     try {
       await store.transaction(async () => {
         await store.addTrades([trade('x')])
-        await store.setSync('KXT-1', 'trades', { coveredFromTs: 1, coveredToTs: 2 })
+        await store.addCovered('KXT-1', 'trades', { fromTs: 1, toTs: 2 })
         throw new Error('killed mid-page')
       }).catch(() => undefined)
       expect(await store.counts()).to.deep.equal({ markets: 0, trades: 0, candles: 0 })
-      expect(await store.getSync('KXT-1', 'trades')).to.deep.equal({})
+      expect(await store.getSync('KXT-1', 'trades')).to.deep.equal({ covered: [] })
     } finally {
       store.close()
     }
@@ -61,15 +61,76 @@ describe('history store (DuckDB)', function () {
     let store = await HistoryStore.open(file)
     await store.transaction(async () => {
       await store.addTrades([trade('x')])
-      await store.setSync('KXT-1', 'trades', { coveredFromTs: 10, coveredToTs: 20, window: { fromTs: 21, toTs: 40, historical: false, cursor: 'c1' } })
+      await store.addCovered('KXT-1', 'trades', { fromTs: 10, toTs: 20 })
+      await store.addCovered('KXT-1', 'trades', { fromTs: 50, toTs: 60 })
+      await store.setWindow('KXT-1', 'trades', { fromTs: 21, toTs: 40, historical: false, cursor: 'c1' })
     })
     store.close()
     store = await HistoryStore.open(file)
     try {
-      expect(await store.getSync('KXT-1', 'trades')).to.deep.equal({ coveredFromTs: 10, coveredToTs: 20, window: { fromTs: 21, toTs: 40, historical: false, cursor: 'c1' } })
+      expect(await store.getSync('KXT-1', 'trades')).to.deep.equal({
+        covered: [{ fromTs: 10, toTs: 20 }, { fromTs: 50, toTs: 60 }], window: { fromTs: 21, toTs: 40, historical: false, cursor: 'c1' },
+      })
       expect((await store.counts()).trades).to.equal(1)
     } finally {
       store.close()
+    }
+  })
+
+  it('keeps every covered span of a market and kind apart, joining those that overlap or touch', async () => {
+    const store = await HistoryStore.open(join(dir, 's.duckdb'))
+    try {
+      await store.addCovered('KXT-1', 'candles:1', { fromTs: 100, toTs: 200 })
+      await store.addCovered('KXT-1', 'candles:1', { fromTs: 500, toTs: 600 })
+      await store.addCovered('KXT-1', 'candles:60', { fromTs: 0, toTs: 1000 })
+      expect((await store.getSync('KXT-1', 'candles:1')).covered).to.deep.equal([{ fromTs: 100, toTs: 200 }, { fromTs: 500, toTs: 600 }])
+      await store.addCovered('KXT-1', 'candles:1', { fromTs: 201, toTs: 499 })
+      expect((await store.getSync('KXT-1', 'candles:1')).covered).to.deep.equal([{ fromTs: 100, toTs: 600 }])
+      expect((await store.getSync('KXT-1', 'candles:60')).covered).to.deep.equal([{ fromTs: 0, toTs: 1000 }])
+    } finally {
+      store.close()
+    }
+  })
+
+  it('addSpan joins a span into ordered spans; uncovered gives the rest of a span, widened into its neighbours', () => {
+    const spans = [{ fromTs: 10, toTs: 20 }, { fromTs: 40, toTs: 50 }]
+    expect(addSpan(spans, { fromTs: 60, toTs: 70 })).to.deep.equal([...spans, { fromTs: 60, toTs: 70 }])
+    expect(addSpan(spans, { fromTs: 0, toTs: 5 })).to.deep.equal([{ fromTs: 0, toTs: 5 }, ...spans])
+    expect(addSpan(spans, { fromTs: 21, toTs: 39 })).to.deep.equal([{ fromTs: 10, toTs: 50 }])
+    expect(addSpan(spans, { fromTs: 15, toTs: 45 })).to.deep.equal([{ fromTs: 10, toTs: 50 }])
+    expect(addSpan(spans, { fromTs: 22, toTs: 38 })).to.deep.equal([spans[0], { fromTs: 22, toTs: 38 }, spans[1]])
+    expect(uncovered([], 0, 100)).to.deep.equal([{ fromTs: 0, toTs: 100 }])
+    expect(uncovered(spans, 12, 48)).to.deep.equal([{ fromTs: 20, toTs: 40 }])
+    expect(uncovered(spans, 0, 100)).to.deep.equal([{ fromTs: 0, toTs: 10 }, { fromTs: 20, toTs: 40 }, { fromTs: 50, toTs: 100 }])
+    expect(uncovered(spans, 0, 100, 5)).to.deep.equal([{ fromTs: 0, toTs: 10 }, { fromTs: 15, toTs: 40 }, { fromTs: 45, toTs: 100 }])
+    expect(uncovered(spans, 25, 35, 5)).to.deep.equal([{ fromTs: 25, toTs: 35 }])
+    expect(uncovered(spans, 10, 20)).to.deep.equal([])
+    expect(uncovered([{ fromTs: 0, toTs: 100 }], 10, 20, 60)).to.deep.equal([])
+  })
+
+  it('a file from before covered spans keeps its trades span and window, and forgets its candles span (it could claim a gap)', async () => {
+    const file = join(dir, 'old.duckdb')
+    const { DuckDBInstance } = await import('@duckdb/node-api')
+    const instance = await DuckDBInstance.create(file)
+    const db = await instance.connect()
+    try {
+      await db.run(`CREATE TABLE sync (ticker VARCHAR NOT NULL, kind VARCHAR NOT NULL, covered_from_ts BIGINT, covered_to_ts BIGINT,
+        window_from_ts BIGINT, window_to_ts BIGINT, window_historical BOOLEAN, window_cursor VARCHAR, PRIMARY KEY (ticker, kind))`)
+      await db.run(`INSERT INTO sync VALUES ('KXT-1', 'trades', 10, 20, 30, 40, true, 'c1'), ('KXT-2', 'trades', 5, 6, NULL, NULL, NULL, NULL),
+        ('KXT-1', 'candles:1', 10, 90, NULL, NULL, NULL, NULL)`)
+    } finally {
+      db.closeSync()
+      instance.closeSync()
+    }
+    for (let i = 0; i < 2; i++) {
+      const store = await HistoryStore.open(file)
+      try {
+        expect(await store.getSync('KXT-1', 'trades')).to.deep.equal({ covered: [{ fromTs: 10, toTs: 20 }], window: { fromTs: 30, toTs: 40, historical: true, cursor: 'c1' } })
+        expect(await store.getSync('KXT-2', 'trades')).to.deep.equal({ covered: [{ fromTs: 5, toTs: 6 }] })
+        expect(await store.getSync('KXT-1', 'candles:1')).to.deep.equal({ covered: [] })
+      } finally {
+        store.close()
+      }
     }
   })
 
