@@ -19,6 +19,7 @@ import type { Exchange } from '../runtime/open-exchange.js'
 import type { SummaryEvent } from '../strategy/events.js'
 import type { EventSink } from '../render/event-sink.js'
 import type { MarketFeed } from '../core/market-feed.js'
+import { notConnectedError } from './feed-loop.js'
 import { startGameFeed } from './game-feeds.js'
 import { runStrategySession } from './strategy-session.js'
 import { runStreamSession, type StreamSummary } from './stream-session.js'
@@ -43,6 +44,7 @@ export interface DashboardSessionOptions {
   host?: string
   port?: number
   frameMs?: number
+  /** Length of the whole run, connecting included; not subscribed by then: CONNECT_FAILED (as stream). */
   durationMs?: number
   /** Called once the page is being served. */
   onListening: (server: DashboardServer) => void
@@ -74,9 +76,17 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
   const abort = () => stop.abort()
   options.signal?.addEventListener('abort', abort, { once: true })
   if (options.signal?.aborted) stop.abort()
-  let timer: NodeJS.Timeout | undefined
   let gameFeed: GameFeed | undefined
-  if (options.durationMs !== undefined) timer = setTimeout(abort, options.durationMs)
+  let subscribed = false
+  let connected = false
+  let lastConnectError: string | undefined
+  let notConnected: NeuralError | undefined
+  const { durationMs } = options
+  // From the start, as stream's: a board that never connects must still end, and say why.
+  const timer = durationMs === undefined ? undefined : setTimeout(() => {
+    if (!subscribed && !stop.signal.aborted) notConnected = notConnectedError(durationMs, { connected, lastError: lastConnectError })
+    abort()
+  }, durationMs)
   try {
     options.onListening(server)
     const games = new Set<string>()
@@ -103,7 +113,11 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
           if (game) games.add(game)
         }
         hub.publish(e as unknown as DashboardRecord)
-        if (e.type === 'connection') options.sink.event(e)
+        if (e.type === 'connection') {
+          if (e.state === 'connected') connected = true
+          if ((e.state === 'disconnected' || e.state === 'reconnecting') && !e.byClient && e.reason) lastConnectError = e.reason
+          options.sink.event(e)
+        }
       },
       problem: (e) => {
         hub.publish({ type: 'error', kind: e.kind, code: e.code, message: e.message, ts: Date.now() })
@@ -126,6 +140,7 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
         nfl = new NflMarkets(stream.store)
       },
       onSubscribed: (result) => {
+        subscribed = true
         // Score, clock and status beside the prices, from Kalshi's live data (not on the bus).
         if (!options.exchange) return
         gameFeed = startGameFeed(options.exchange, result.tickers, {
@@ -165,6 +180,7 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
     if (stream.status === 'rejected') throw stream.reason
     if (strategies.status === 'rejected') throw strategies.reason
     if (strategies.value?.failure) throw strategies.value.failure
+    if (notConnected) throw notConnected
     return { stream: stream.value, strategies: strategies.value?.summary, records: hub.received, frames: hub.frames }
   } finally {
     gameFeed?.stop()

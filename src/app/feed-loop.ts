@@ -6,6 +6,7 @@
 import type { Environment } from '../config/endpoints.js'
 import type { MarketFeed } from '../core/market-feed.js'
 import type { StreamStats, SubscribeResult } from '../core/stream.js'
+import { NeuralError } from '../errors.js'
 import type { Spinner } from '../render/spinner.js'
 import { publishStatus, type LiveStatus, type StatusPublisher } from '../runtime/status-registry.js'
 
@@ -28,6 +29,10 @@ export interface FeedLoopOptions {
   beforeStart?: (untilStopped: <T>(step: Promise<T>) => Promise<T>) => Promise<void>
   /** Publish a status file for `neural status`; off in library use. */
   status?: { command: string; args: string[]; environment: Environment; startedAt?: number; extra?: () => Partial<LiveStatus> }
+  /**
+   * Length of the whole run, counted from `run()`: connecting and subscribing included, so a run that
+   * cannot connect still ends (a cron job with --duration). Not subscribed by then: CONNECT_FAILED.
+   */
   durationMs?: number
   /** Aborted by Ctrl-C / SIGTERM / closed output. */
   signal?: AbortSignal
@@ -35,7 +40,12 @@ export interface FeedLoopOptions {
 
 export class FeedLoop {
   private stopRequested = false
-  private stopFromOutside!: () => void
+  private subscribed = false
+  /** Why the last connection attempt failed, for the error of a run that never connected. */
+  private lastConnectError: string | undefined
+  /** Set when the duration ended before the run was subscribed. */
+  private durationFailure: NeuralError | undefined
+  private interruptStart!: () => void
   private finish!: () => void
   private readonly finished: Promise<void>
   private readonly stopping: Promise<never>
@@ -43,11 +53,13 @@ export class FeedLoop {
 
   constructor(private readonly options: FeedLoopOptions) {
     this.finished = new Promise<void>((resolve) => (this.finish = resolve))
-    // Only a stop from outside frees a starting step: a failure while starting rejects the step itself.
-    this.stopping = new Promise<never>((_, reject) => (this.stopFromOutside = () => reject(STOPPED)))
+    // Only a stop from outside or the end of the duration frees a starting step: a failure while
+    // starting rejects the step itself.
+    this.stopping = new Promise<never>((_, reject) => (this.interruptStart = () => reject(STOPPED)))
     this.stopping.catch(() => undefined)
     options.feed.on('connection', (e) => {
       if (e.state === 'failed') this.stop()
+      if ((e.state === 'disconnected' || e.state === 'reconnecting') && !e.byClient && e.reason) this.lastConnectError = e.reason
     })
   }
 
@@ -71,14 +83,23 @@ export class FeedLoop {
     // Closing the feed at once also ends a first connect that is still being retried (with an
     // unbounded retry policy nothing else would).
     const abort = () => {
-      this.stopFromOutside()
+      this.interruptStart()
       this.stop()
       void feed.close().catch(() => undefined)
     }
     const untilStopped = <T>(step: Promise<T>): Promise<T> => Promise.race([step, this.stopping])
     signal?.addEventListener('abort', abort, { once: true })
     if (signal?.aborted) abort()
-    let timer: NodeJS.Timeout | undefined
+    const { durationMs } = this.options
+    // From the start, not from the subscription: a feed that never connects must not outlive it.
+    const timer = durationMs === undefined ? undefined : setTimeout(() => {
+      if (this.stopRequested) return
+      if (!this.subscribed) {
+        this.durationFailure = notConnectedError(durationMs, { connected: feed.stats().connected, lastError: this.lastConnectError })
+        abort()
+      }
+      this.stop()
+    }, durationMs)
     let statusTimer: NodeJS.Timeout | undefined
     let status: StatusPublisher | undefined
     let failure: unknown
@@ -88,6 +109,7 @@ export class FeedLoop {
       await untilStopped(feed.start())
       spinner.update(this.options.subscribing ?? `subscribing ${this.options.targets.join(' ')}`)
       const result = await untilStopped(feed.subscribe(this.options.targets))
+      this.subscribed = true
       spinner.succeed(this.options.subscribed(result))
       await this.options.onSubscribed?.(result)
       if (this.options.status) {
@@ -98,12 +120,13 @@ export class FeedLoop {
         statusTimer = setInterval(refresh, 1000)
         statusTimer.unref()
       }
-      if (this.options.durationMs !== undefined) timer = setTimeout(() => this.stop(), this.options.durationMs)
       await this.finished
     } catch (error) {
       spinner.fail()
       // Stopped on purpose (Ctrl-C, SIGTERM, closed output) while starting: not a failure of the run.
-      if (error !== STOPPED && !signal?.aborted) failure = error
+      // Out of time while starting: the run never got going, which a scheduled run must hear of.
+      if (error === STOPPED) failure = this.durationFailure
+      else if (!signal?.aborted) failure = error
     } finally {
       if (timer) clearTimeout(timer)
       if (statusTimer) clearInterval(statusTimer)
@@ -124,6 +147,16 @@ export class FeedLoop {
 
 /** Thrown into a starting step when the run is stopped (never escapes the loop). */
 const STOPPED = Symbol('stopped')
+
+/**
+ * The error of a run whose --duration ended before it was subscribed (shared with the dashboard).
+ * `lastError`: why the last connection attempt failed, when one did.
+ */
+export function notConnectedError(durationMs: number, state: { connected: boolean; lastError?: string }): NeuralError {
+  const within = `within --duration ${durationMs / 1000} s`
+  const message = state.connected ? `connected, but not subscribed ${within}` : `not connected ${within}${state.lastError ? `: ${state.lastError}` : ''}`
+  return new NeuralError('network', 'CONNECT_FAILED', message)
+}
 
 /** What `neural status` shows of a running feed; `subscriptions` counts markets, not channel subscriptions. */
 export function liveStatus(stats: StreamStats, markets: number): LiveStatus {

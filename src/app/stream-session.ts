@@ -267,7 +267,8 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     if (options.signal?.reason === 'output-closed' && !everConnected && !options.feed?.bus) {
       fatal ??= new NeuralError('network', 'CONNECT_FAILED', `output closed before a connection opened${lastDisconnect ? `: ${lastDisconnect}` : ''}`)
     }
-    if (!fatal || events > 0) sink.summary(summary)
+    // A run that never connected in its --duration still says what it did (a scheduled run's log).
+    if (!fatal || events > 0 || fatal.code === 'CONNECT_FAILED') sink.summary(summary)
     // Nothing follows the summary: our own close is not news.
     written = summary
     return summary

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { MAX_TIMER_DELAY_MS } from '../config/schema.js'
 import { inputError, NeuralError } from '../errors.js'
+import { readPublicKeyFile } from '../sim/auth.js'
 import { startSimulator } from '../sim/index.js'
 
 export interface SimResult { apiUrl: string; wsUrl: string }
@@ -44,12 +45,8 @@ export default class Sim extends BaseCommand<typeof Sim> {
     const { flags } = this
     const port = flags.port
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw inputError('BAD_PORT', `--port: expected a port number from 0 to 65535 (0 picks a free one), got ${port}`)
-    for (const [flag, value] of [['rate', flags.rate], ['speed', flags.speed]] as const) {
-      if (!(value > 0)) throw inputError('BAD_COUNT', `--${flag}: expected a whole number ≥ 1, got ${value}`)
-    }
-    const publicKeys = await Promise.all((flags['public-key'] ?? []).map((file) => readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw inputError('PUBLIC_KEY_FILE', `--public-key: cannot read ${file} (${error.code ?? error.message})`, error)
-    })))
+    for (const flag of Object.keys(NUMBER_FLAGS)) checkNumberFlag(flag, flags[flag as keyof typeof flags] as number | undefined)
+    const publicKeys = await Promise.all((flags['public-key'] ?? []).map(readPublicKeyFile))
     const sim = await startSimulator({
       host: flags.host, port, seed: flags.seed, ratePerSec: flags.rate, speed: flags.speed, extraMarkets: flags.markets, publicKeys,
       legacyWire: flags['legacy-wire'], subscriptionMarketLimit: flags['subscription-market-limit'], commandRateLimitPerSec: flags['command-rate-limit'], newEventEverySec: flags['new-event-every'],
@@ -81,6 +78,33 @@ export default class Sim extends BaseCommand<typeof Sim> {
     await close()
     return { apiUrl: sim.apiUrl, wsUrl: sim.wsUrl }
   }
+}
+
+/**
+ * What each number flag may be (`zero`: what 0 means, where it is allowed). A fault every 0 or -1
+ * times means nothing, so it is refused rather than silently never firing; --drop-every becomes a
+ * timer's delay, hence its maximum.
+ */
+const NUMBER_FLAGS: Record<string, { min: number; max?: number; seconds?: true; zero?: string }> = {
+  rate: { min: 1 },
+  speed: { min: 1 },
+  markets: { min: 0, zero: 'none extra' },
+  'drop-every': { min: 1, max: Math.floor(MAX_TIMER_DELAY_MS / 1000), seconds: true },
+  'seq-gap-every': { min: 1 },
+  'malformed-every': { min: 1 },
+  'error-every': { min: 1 },
+  'silent-after': { min: 0, seconds: true, zero: 'silent from the start' },
+  'subscription-market-limit': { min: 1 },
+  'command-rate-limit': { min: 0, zero: 'unlimited' },
+  'new-event-every': { min: 0, seconds: true, zero: 'never' },
+}
+
+/** A number flag out of its range, as one line saying what is allowed. */
+function checkNumberFlag(flag: string, value: number | undefined): void {
+  const range = NUMBER_FLAGS[flag]!
+  if (value === undefined || (value >= range.min && value <= (range.max ?? Infinity))) return
+  const allowed = range.max === undefined ? `≥ ${range.min}` : `from ${range.min} to ${range.max}`
+  throw inputError('BAD_COUNT', `--${flag}: expected a whole number${range.seconds ? ' of seconds' : ''} ${allowed}${range.zero ? ` (0: ${range.zero})` : ''}, got ${value}`)
 }
 
 /** The listen failures a person can fix, as one line each. */

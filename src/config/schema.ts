@@ -10,9 +10,19 @@ export interface ValueSpec<T> {
   schema: z.ZodType<T>
   /** What is allowed, written for the user: ends an error line after "expected ". */
   allowed: string
+  /** An upper bound checked after the schema, with its own sentence (same form as `allowed`). */
+  max?: { value: number; allowed: string }
 }
 
-const spec = <T>(schema: z.ZodType<T>, allowed: string): ValueSpec<T> => ({ schema, allowed })
+const spec = <T>(schema: z.ZodType<T>, allowed: string, max?: ValueSpec<T>['max']): ValueSpec<T> => ({ schema, allowed, ...(max ? { max } : {}) })
+
+/**
+ * The longest delay setTimeout/setInterval take (2^31-1 ms, about 24.8 days): Node fires a longer
+ * one after 1 ms with a TimeoutOverflowWarning. Every user-given number that becomes a timer's delay
+ * is checked against it.
+ */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647
+const TIMER_LIMIT = 'about 24.8 days, the longest wait Node.js timers take'
 
 const positiveInt = z.number().int().positive()
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//i.test(u))
@@ -25,9 +35,10 @@ export const VALUE_SPECS = {
   apiKeyId: spec(z.string().regex(/^\S+$/), 'a non-empty key id without spaces'),
   apiUrl: spec(httpUrl, 'an http:// or https:// URL ending in /trade-api/v2'),
   wsUrl: spec(wsUrl, 'a ws:// or wss:// URL ending in /trade-api/ws/v2'),
-  /** Seconds, from a flag or the environment. */
-  seconds: spec(z.number().positive().finite(), 'a number of seconds > 0'),
-  milliseconds: spec(positiveInt, 'an integer number of milliseconds > 0'),
+  /** Seconds, from a flag or the environment; waited for by a timer (the WebSocket timeout and retry delays). */
+  seconds: spec(z.number().positive().finite(), 'a number of seconds > 0', { value: MAX_TIMER_DELAY_MS / 1000, allowed: `at most ${MAX_TIMER_DELAY_MS / 1000} seconds (${TIMER_LIMIT})` }),
+  /** Milliseconds, from the rc file; waited for by a timer, as `seconds`. */
+  milliseconds: spec(positiveInt, 'an integer number of milliseconds > 0', { value: MAX_TIMER_DELAY_MS, allowed: `at most ${MAX_TIMER_DELAY_MS} milliseconds (${TIMER_LIMIT})` }),
   retryAttempts: spec(z.number().int().nonnegative(), 'an integer >= 0 (0 = retry forever)'),
   subscriptionBatchSize: spec(z.number().int().min(1).max(1000), 'an integer from 1 to 1000'),
   positiveInt: spec(positiveInt, 'an integer > 0'),

@@ -25,7 +25,12 @@ export function numberFrom(raw: unknown): unknown {
 
 export function validate<T>(key: string, from: Candidate, spec: ValueSpec<T>, value: unknown): T {
   const result = spec.schema.safeParse(value)
-  if (result.success) return result.data
+  if (result.success) {
+    if (spec.max && (result.data as number) > spec.max.value) {
+      throw configError('CONFIG_VALUE', `invalid ${key}${displayValue(key, from.raw)} from ${from.label}: expected ${spec.max.allowed}`)
+    }
+    return result.data
+  }
   throw configError('CONFIG_VALUE', `invalid ${key}${displayValue(key, from.raw)} from ${from.label}: expected ${spec.allowed}`, result.error)
 }
 

@@ -1,6 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import type { IncomingHttpHeaders } from 'node:http'
 import { verifySignature } from '../auth/signer.js'
+import { inputError } from '../errors.js'
 
 export type AuthOutcome =
   | { kind: 'unsigned' }
@@ -39,4 +41,20 @@ export class KeyRing {
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name]
   return Array.isArray(v) ? v[0] : v
+}
+
+/**
+ * The PEM text of a `--public-key` file, checked as a key: a file that is not one is the user's
+ * mistake (PUBLIC_KEY_FILE), not OpenSSL's "DECODER routines::unsupported" from deep in the start.
+ */
+export async function readPublicKeyFile(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw inputError('PUBLIC_KEY_FILE', `--public-key: cannot read ${file} (${error.code ?? error.message})`, error)
+  })
+  try {
+    createPublicKey(pem)
+  } catch (error) {
+    throw inputError('PUBLIC_KEY_FILE', `--public-key: ${file} is not a PEM public key (expected a file starting with -----BEGIN PUBLIC KEY-----)`, error)
+  }
+  return pem
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
+import { MAX_TIMER_DELAY_MS } from '../config/schema.js'
 import { ws } from '../core/ws-library.js'
 import { KeyRing } from './auth.js'
 import { RestFaults, type SimFaults } from './faults.js'
@@ -81,6 +82,12 @@ export interface Simulator {
   close(): Promise<void>
 }
 
+/** A delay Node's timers can wait: a longer one would fire after 1 ms (`neural sim` checks its flags first). */
+function timerDelay(option: string, ms: number): number {
+  if (!(ms <= MAX_TIMER_DELAY_MS)) throw new RangeError(`${option}: ${ms} ms is longer than Node's timers wait (at most ${MAX_TIMER_DELAY_MS} ms)`)
+  return ms
+}
+
 /** Answer a refused upgrade with a bare HTTP status, as ws's abortHandshake does. */
 function refuseUpgrade(socket: Duplex, status: number, statusText: string, message: string): void {
   const body = JSON.stringify({ error: { code: status === 401 ? 'unauthorized' : 'not_found', message } })
@@ -92,6 +99,9 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const seed = opts.seed ?? 1
   const speed = opts.speed ?? 1
   const faults = opts.faults ?? {}
+  // Checked before anything listens: a bad option must not leave a server behind.
+  const pingIntervalMs = timerDelay('pingIntervalMs', opts.pingIntervalMs ?? 10_000)
+  const dropEveryMs = faults.dropEverySec !== undefined && faults.dropEverySec > 0 ? timerDelay('faults.dropEverySec', faults.dropEverySec * 1000) : undefined
   const authWindowMs = opts.authWindowMs ?? 30_000
   const world = new SimWorld(seed, { speed, extraMarkets: opts.extraMarkets ?? 0 })
   const keys = new KeyRing()
@@ -161,10 +171,8 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const { port } = server.address() as AddressInfo
   const host = opts.host ?? '127.0.0.1'
 
-  const timers: NodeJS.Timeout[] = [setInterval(() => { for (const s of sessions) s.ping() }, opts.pingIntervalMs ?? 10_000)]
-  if (faults.dropEverySec !== undefined && faults.dropEverySec > 0) {
-    timers.push(setInterval(() => { for (const s of sessions) s.ws.terminate() }, faults.dropEverySec * 1000))
-  }
+  const timers: NodeJS.Timeout[] = [setInterval(() => { for (const s of sessions) s.ping() }, pingIntervalMs)]
+  if (dropEveryMs !== undefined) timers.push(setInterval(() => { for (const s of sessions) s.ws.terminate() }, dropEveryMs))
   generator.start()
 
   return {

@@ -1,0 +1,113 @@
+/**
+ * A live command with --duration ends at its duration even when it never connects (a cron job must
+ * end): exit 1 with one CONNECT_FAILED error naming the last connection error, under --json as a
+ * JSON object. Commands run in this process against a port where nothing listens.
+ */
+import { createServer, type AddressInfo } from 'node:net'
+import { expect } from 'chai'
+import Dashboard from '../../src/commands/dashboard.js'
+import NflGame from '../../src/commands/nfl/game.js'
+import NflTeam from '../../src/commands/nfl/team.js'
+import RunStrategy from '../../src/commands/run-strategy.js'
+import Stream from '../../src/commands/stream.js'
+import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { runCommand, type CommandResult } from '../support/run-command.js'
+
+const BUY_TEN = new URL('../fixtures/strategies/buy-ten.ts', import.meta.url).pathname
+
+/** A port on which nothing listens (refused at once). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+/**
+ * The command's result, or a failure once `ms` have passed (the bug: retrying until killed). A
+ * command still running keeps stdout and stderr captured: they are given back so mocha can report.
+ */
+function within(ms: number, start: () => Promise<CommandResult>): Promise<CommandResult> {
+  const { write: out } = process.stdout
+  const { write: err } = process.stderr
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      process.stdout.write = out
+      process.stderr.write = err
+      reject(new Error(`still running after ${ms} ms`))
+    }, ms)
+  })
+  return Promise.race([start(), late]).finally(() => clearTimeout(timer))
+}
+
+/** The JSON lines of stdout other than connection notices. */
+function records(stdout: string): Array<Record<string, unknown>> {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.type !== 'connection')
+}
+
+describe('--duration ends a run that never connects', function () {
+  this.timeout(20_000)
+  let sim: Simulator
+  let port: number
+  let wsUrl: string
+  let expected: { type: string; kind: string; code: string; message: string }
+
+  before(async () => {
+    // The exchange's REST answers (the nfl commands look the game up first); its WebSocket is refused.
+    sim = await startSimulator({ port: 0 })
+    port = await closedPort()
+    wsUrl = `ws://127.0.0.1:${port}/trade-api/ws/v2`
+    expected = {
+      type: 'error', kind: 'network', code: 'CONNECT_FAILED',
+      message: `not connected within --duration 1 s: could not connect to ${wsUrl}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    }
+  })
+  after(async () => {
+    await sim?.close()
+  })
+
+  const exchange = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', wsUrl, '--json', '--duration', '1']
+
+  it('stream: exit 1 with CONNECT_FAILED and the last connection error', async () => {
+    const r = await within(10_000, () => runCommand(Stream, ['KXNFLGAME*', ...exchange()], { id: 'stream' }))
+    expect(r.code, r.stderr).to.equal(1)
+    // The summary of what it did (nothing), then why.
+    const [summary, error] = records(r.stdout)
+    expect(summary).to.include({ type: 'summary', messages: 0 })
+    expect(error).to.deep.equal(expected)
+    expect(r.stderr).to.equal(`error: ${expected.message}\n`)
+  })
+
+  it('nfl game: exit 1 with CONNECT_FAILED', async () => {
+    const r = await within(10_000, () => runCommand(NflGame, ['25SEP04DALPHI', ...exchange()], { id: 'nfl game' }))
+    expect(r.code, r.stderr).to.equal(1)
+    expect(records(r.stdout).map((l) => l.type)).to.deep.equal(['summary', 'error'])
+    expect(records(r.stdout)[1]).to.deep.equal(expected)
+  })
+
+  it('nfl team: exit 1 with CONNECT_FAILED', async () => {
+    const r = await within(10_000, () => runCommand(NflTeam, ['PHI', ...exchange()], { id: 'nfl team' }))
+    expect(r.code, r.stderr).to.equal(1)
+    expect(records(r.stdout).map((l) => l.type)).to.deep.equal(['summary', 'error'])
+    expect(records(r.stdout)[1]).to.deep.equal(expected)
+  })
+
+  it('run-strategy: exit 1 with its summary, then CONNECT_FAILED', async () => {
+    const r = await within(10_000, () => runCommand(RunStrategy, [BUY_TEN, '--hook', 'log', '--no-typecheck', ...exchange()], { id: 'run-strategy' }))
+    expect(r.code, r.stderr).to.equal(1)
+    const lines = records(r.stdout)
+    expect(lines.map((l) => l.type)).to.deep.equal(['summary', 'error'])
+    expect(lines[0]).to.include({ signals: 0, events: 0 })
+    expect(lines[1]).to.deep.equal(expected)
+  })
+
+  it('dashboard: exit 1 with CONNECT_FAILED, as stream', async () => {
+    const r = await within(10_000, () => runCommand(Dashboard, ['--port', '0', ...exchange()], { id: 'dashboard' }))
+    expect(r.code, r.stderr).to.equal(1)
+    const lines = records(r.stdout)
+    expect(lines.map((l) => l.type)).to.deep.equal(['dashboard', 'error'])
+    expect(lines[1]).to.deep.equal(expected)
+  })
+})
