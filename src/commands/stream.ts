@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
+import { inputError } from '../errors.js'
 import { durationFlag } from '../cli/common-flags.js'
 import { sinkFor } from '../render/event-sink.js'
 import { parseChannels, positiveInteger, secondsToMs } from '../cli/flags.js'
@@ -54,6 +55,8 @@ export default class Stream extends BaseCommand<typeof Stream> {
     const bus = busSettings(this.flags, 'all')
     const durationMs = secondsToMs('duration', this.flags.duration)
     const count = positiveInteger('count', this.flags.count)
+    // Found from outside: an empty path was taken as no --record at all, and the run recorded nothing.
+    if (this.flags.record !== undefined && this.flags.record.trim() === '') throw inputError('RECORD_UNWRITABLE', '--record: expected a file path, got an empty string')
     // A malformed target is refused before a simulator or a connection is started for nothing.
     if (!bus.source) parseTargets(targets)
     const { config } = await this.loadConfig()

@@ -36,6 +36,11 @@ describe('neural stream with bad input', function () {
       says: [/^error: bad target "KXNFLGAME-"/, /KXNFLGAME-25SEP04DALPHI-PHI/],
     },
     {
+      name: 'an empty --record path',
+      args: ['stream', 'KXNFLGAME*', '--env', 'sim', '--record', ''],
+      says: [/^error: --record: expected a file path, got an empty string$/],
+    },
+    {
       name: 'a wildcard that matches no market',
       args: ['stream', 'NOSUCHSERIES*', '--env', 'sim'],
       says: [/^error: no open markets match NOSUCHSERIES\*/, /e\.g\. KXNFLGAME\*/],
