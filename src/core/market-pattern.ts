@@ -27,24 +27,33 @@ export interface MarketPattern {
 const EXAMPLES = 'a market ticker (KXNFLGAME-25SEP04DALPHI-PHI), a series (KXNFLGAME*), an event (KXNFLGAME-25SEP04DALPHI*) or * for every market'
 const PART = /^[A-Z0-9][A-Z0-9._]*$/
 
+/**
+ * A target as an error message shows it: quoted (a newline in it cannot break the one-line error)
+ * and cut short (found from outside: a 5,000-character target came back whole).
+ */
+function shown(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 48)}… (${text.length} characters)` : text)
+}
+
 /** Parse one pattern; throws input error BAD_TARGET with a one-line message and examples. */
 export function parseMarketPattern(input: string): MarketPattern {
   const raw = String(input).trim()
+  const quoted = shown(raw)
   if (raw === '') throw inputError('BAD_TARGET', `empty target: expected ${EXAMPLES}`)
   if (raw === '*') return { kind: 'all', value: '', text: '*' }
   const text = raw.toUpperCase()
   const star = text.indexOf('*')
-  if (star !== -1 && star !== text.length - 1) throw inputError('BAD_TARGET', `bad target "${raw}": "*" may only end a series or event, e.g. KXNFLGAME* or KXNFLGAME-25SEP04DALPHI*`)
+  if (star !== -1 && star !== text.length - 1) throw inputError('BAD_TARGET', `bad target ${quoted}: "*" may only end a series or event, e.g. KXNFLGAME* or KXNFLGAME-25SEP04DALPHI*`)
   const body = star === -1 ? text : text.slice(0, -1).replace(/-$/, '')
   const parts = body.split('-')
-  if (body === '' || !parts.every((p) => PART.test(p))) throw inputError('BAD_TARGET', `bad target "${raw}": expected ${EXAMPLES}`)
+  if (body === '' || !parts.every((p) => PART.test(p))) throw inputError('BAD_TARGET', `bad target ${quoted}: expected ${EXAMPLES}`)
   if (star !== -1) {
     if (parts.length === 1) return { kind: 'series', value: body, text }
     if (parts.length === 2) return { kind: 'event', value: body, text }
-    throw inputError('BAD_TARGET', `bad target "${raw}": a wildcard names a series (KXNFLGAME*) or an event (KXNFLGAME-25SEP04DALPHI*), not a market`)
+    throw inputError('BAD_TARGET', `bad target ${quoted}: a wildcard names a series (KXNFLGAME*) or an event (KXNFLGAME-25SEP04DALPHI*), not a market`)
   }
-  if (parts.length === 1) throw inputError('BAD_TARGET', `bad target "${raw}": a series needs a "*" (${body}*), or give a market ticker such as KXNFLGAME-25SEP04DALPHI-PHI`)
-  if (parts.length === 2) throw inputError('BAD_TARGET', `bad target "${raw}": this looks like an event; add "*" for all its markets (${body}*), or give a market ticker such as ${body}-PHI`)
+  if (parts.length === 1) throw inputError('BAD_TARGET', `bad target ${quoted}: a series needs a "*" (${body.length > 64 ? "SERIES" : body}*), or give a market ticker such as KXNFLGAME-25SEP04DALPHI-PHI`)
+  if (parts.length === 2) throw inputError('BAD_TARGET', `bad target ${quoted}: this looks like an event; add "*" for all its markets (${body.length > 64 ? "EVENT" : body}*), or give a market ticker such as ${body.length > 64 ? "EVENT" : body}-PHI`)
   return { kind: 'market', value: body, text }
 }
 

@@ -46,6 +46,22 @@ describe('market pattern', () => {
     }
   })
 
+  it('shows a refused target on one short line: quoted, and cut after 48 characters', () => {
+    const messageOf = (target: string) => {
+      try {
+        parseMarketPattern(target)
+      } catch (e) {
+        return (e as NeuralError).message
+      }
+      throw new Error(`${target} was taken`)
+    }
+    // Found from outside: a 5,000-character target came back whole.
+    const long = messageOf('A'.repeat(5000))
+    expect(long).to.equal(`bad target "${'A'.repeat(48)}… (5000 characters)": a series needs a "*" (SERIES*), or give a market ticker such as KXNFLGAME-25SEP04DALPHI-PHI`)
+    expect(messageOf('KXNFL\nGAME*')).to.equal('bad target "KXNFL\\nGAME*": expected a market ticker (KXNFLGAME-25SEP04DALPHI-PHI), a series (KXNFLGAME*), an event (KXNFLGAME-25SEP04DALPHI*) or * for every market')
+    expect(messageOf('KXNFL\nGAME*')).to.not.include('\n')
+  })
+
   it('resolves * to every open market through one unfiltered REST listing', async () => {
     const calls: MarketFilter[] = []
     const rest = {
