@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import type { YAMLException } from 'js-yaml'
@@ -24,48 +24,87 @@ class RcSyntaxError extends Error {
 }
 
 /**
- * Find and read the rc file (`configFile` when given, else cosmiconfig's search from `cwd`).
+ * Find and read the rc file (`configFile` when given, else a search from `cwd`): in each dir the
+ * places of RC_SEARCH_PLACES in order, from `cwd` up to the project's root (the first dir with a
+ * package.json) or /. A package.json is an rc file only through its "neural" key; one that is not
+ * valid JSON is taken for neural's (CONFIG_PARSE) only when it mentions "neural": another
+ * project's broken package.json is none of neural's business.
+ *
+ * The search is ours, not cosmiconfig's explorer: creating one reads a "meta config" from the
+ * process's working dir first (package.json, .config/config.json, even runs .config/config.js), so a
+ * broken package.json failed every command with cosmiconfig's "JSON Error in …:" and no reason.
  * JSON and YAML are parsed here rather than by cosmiconfig's loaders, whose errors carry a code frame
  * that is coloured or not depending on the terminal; ours are one line with the line and column.
  */
 export async function readRcFile(cwd: string, configFile: string | undefined): Promise<RcFile | undefined> {
   // Loaded here, not at the top: cosmiconfig and js-yaml cost ~5 MB of RSS, which every importer of
   // 'neural' paid (each strategy worker thread among them) whether it read a config file or not.
-  const [{ cosmiconfig, defaultLoaders }, { default: yaml }] = await Promise.all([import('cosmiconfig'), import('js-yaml')])
+  const [{ defaultLoaders }, { default: yaml }] = await Promise.all([import('cosmiconfig'), import('js-yaml')])
   const loadYaml = yamlLoader(yaml)
-  // A fresh explorer each time: cosmiconfig's cache would hide edits between calls in one process (tests, watch).
-  const explorer = cosmiconfig('neural', {
-    searchPlaces: RC_SEARCH_PLACES,
-    searchStrategy: 'project',
-    cache: false,
-    loaders: { ...defaultLoaders, '.json': loadJson, '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml },
-  })
-  let found: { config: unknown; filepath: string } | null
+  const loaders: Record<string, Loader> = { ...defaultLoaders, '.json': loadJson, '.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml }
   if (configFile !== undefined) {
     const file = path.resolve(cwd, expandHome(configFile))
+    let text: string
     try {
-      await stat(file)
+      text = await readFile(file, 'utf8')
     } catch (error) {
-      throw configError('CONFIG_FILE_MISSING', `config file not found: ${file} (from flag --config)`, error)
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw configError('CONFIG_FILE_MISSING', `config file not found: ${file} (from flag --config)`, error)
+      throw configError('CONFIG_PARSE', `rc file ${file} (from flag --config): ${(error as Error).message}`, error)
     }
-    try {
-      found = await explorer.load(file)
-    } catch (error) {
-      throw rcParseError(file, error)
-    }
-  } else {
-    try {
-      found = await explorer.search(cwd)
-    } catch (error) {
-      throw rcParseError((error as { filepath?: string }).filepath ?? cwd, error)
-    }
+    // Named on purpose: an empty file is an empty config.
+    return checked(file, (await loadRc(file, text, loaders, { named: true })) ?? {})
   }
-  if (!found) return undefined
-  const data = found.config ?? {}
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    throw configError('CONFIG_PARSE', `rc file ${found.filepath}: expected a mapping of keys, found ${Array.isArray(data) ? 'a list' : typeof data}`)
+  for (let dir = path.resolve(cwd); ; ) {
+    for (const place of RC_SEARCH_PLACES) {
+      const file = path.join(dir, place)
+      let text: string
+      try {
+        text = await readFile(file, 'utf8')
+      } catch (error) {
+        // A place that is absent, a dir, or not ours to read is no rc file (as in cosmiconfig's search).
+        if (['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) continue
+        throw configError('CONFIG_PARSE', `rc file ${file}: ${(error as Error).message}`, error)
+      }
+      const data = await loadRc(file, text, loaders)
+      if (data !== undefined) return checked(file, data)
+    }
+    const parent = path.dirname(dir)
+    if (parent === dir || (await isFile(path.join(dir, 'package.json'))) || (await isFile(path.join(dir, 'package.yaml')))) return undefined
+    dir = parent
   }
-  return { data: data as Record<string, unknown>, path: found.filepath }
+}
+
+type Loader = (file: string, text: string) => unknown
+
+/**
+ * The config in `text` of `file`; undefined when it holds none (empty, or a package.json without a
+ * "neural" key, or a found package.json that is not valid JSON and does not mention "neural").
+ */
+async function loadRc(file: string, text: string, loaders: Record<string, Loader>, options: { named?: boolean } = {}): Promise<unknown> {
+  if (text.trim() === '') return undefined
+  const extension = path.extname(file)
+  const loader = loaders[extension || 'noExt']
+  if (!loader) throw configError('CONFIG_PARSE', `rc file ${file}: no loader for files ending in ${extension}: use .json, .yaml, .yml or .js`)
+  const isPackage = path.basename(file) === 'package.json'
+  let data: unknown
+  try {
+    data = await loader(file, text)
+  } catch (error) {
+    if (isPackage && !options.named && !text.includes('"neural"')) return undefined
+    throw rcParseError(file, error)
+  }
+  return isPackage ? ((data as Record<string, unknown> | null)?.neural ?? undefined) : (data ?? undefined)
+}
+
+function checked(file: string, data: unknown): RcFile {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw configError('CONFIG_PARSE', `rc file ${file}: expected a mapping of keys, found ${Array.isArray(data) ? 'a list' : data === null ? 'null' : typeof data}`)
+  }
+  return { data: data as Record<string, unknown>, path: file }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then((s) => s.isFile(), () => false)
 }
 
 export function expandHome(p: string): string {
@@ -81,8 +120,10 @@ function loadJson(_file: string, text: string): unknown {
     // quote the text: `Unexpected token 'x', "..." is not valid JSON`.
     const position = /at position (\d+)/.exec(message)
     const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '')
-    if (!position) throw new RcSyntaxError('JSON', reason)
-    const { line, column } = lineAndColumn(text, Number(position[1]))
+    // "Unexpected end of JSON input" comes without a position: the text ends (spaces aside) where more was expected.
+    const at = position ? Number(position[1]) : /^Unexpected end of JSON input/.test(reason) ? text.trimEnd().length : undefined
+    if (at === undefined) throw new RcSyntaxError('JSON', reason)
+    const { line, column } = lineAndColumn(text, at)
     throw new RcSyntaxError('JSON', reason, line, column)
   }
 }

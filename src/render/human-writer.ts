@@ -11,6 +11,12 @@
  * A reader that stops reading must not make the process grow without bound: while more than
  * `maxBufferedBytes` wait in the stream, a turn's lines are dropped and counted (the feed is never
  * slowed down), with one warning on stderr.
+ *
+ * Unlike ndjson.ts, a turn's lines go to the stream in one write, not in whole-line writes of at most
+ * PIPE_BUF each handed over once the last is taken: the summary line is written straight to the same
+ * stream (event-sink.ts), and lines held back here would come after it. So an exit while the pipe is
+ * full (Ctrl-C with a slow reader) can leave part of a line; with the summary through `line()`, this
+ * writer could send as ndjson.ts does.
  */
 import type { MarketEvent } from '../core/types.js'
 import type { HumanFormatter } from './human.js'

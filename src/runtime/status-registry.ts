@@ -6,13 +6,16 @@
  * they name markets and commands. Files are replaced atomically (write a temp file, rename) so a
  * reader never sees half a file, rewritten every second, and removed on exit. A reader that finds
  * a file whose pid no longer exists (the process was killed -9) reports it dead and removes it.
+ * The file is optional: a running command whose runtime dir is unusable (a file in the way, no
+ * permission) says so once on stderr and carries on unlisted; `neural status` reports RUNTIME_DIR.
  */
-import { chmodSync, mkdirSync, statSync, unlinkSync } from 'node:fs'
+import { chmodSync, mkdirSync, statSync, unlinkSync, type Stats } from 'node:fs'
 import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Environment } from '../config/endpoints.js'
-import { configError } from '../errors.js'
+import { configError, NeuralError } from '../errors.js'
+import { chalkFor } from '../render/color.js'
 
 export interface ProcessStatus {
   pid: number
@@ -64,23 +67,53 @@ export interface ListedProcess extends ProcessStatus {
 
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.NEURAL_RUNTIME_DIR) return env.NEURAL_RUNTIME_DIR
-  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'neural')
+  // The XDG spec: a relative path there is invalid and ignored (it would land wherever the command runs).
+  if (env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR)) return path.join(env.XDG_RUNTIME_DIR, 'neural')
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user'
   return path.join(tmpdir(), `neural-${uid}`)
 }
 
-/** Create the dir 0700, or tighten it; refuse one owned by another user (a shared /tmp could hold a planted dir). */
+/**
+ * Create the dir 0700, or tighten it; refuse one owned by another user (a shared /tmp could hold a
+ * planted dir). Throws RUNTIME_DIR when the dir cannot be used.
+ */
 export function ensureRuntimeDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const info = statSync(dir)
+  let info: Stats
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    info = statSync(dir)
+  } catch (error) {
+    throw unusableRuntimeDir(dir, error)
+  }
   if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
     throw configError('RUNTIME_DIR', `runtime dir ${dir} belongs to another user: set NEURAL_RUNTIME_DIR to a dir of your own`)
   }
-  if ((info.mode & 0o777) !== 0o700) chmodSync(dir, 0o700)
+  try {
+    if ((info.mode & 0o777) !== 0o700) chmodSync(dir, 0o700)
+  } catch (error) {
+    throw unusableRuntimeDir(dir, error)
+  }
+}
+
+/** Why a file system call failed, in words, for the errnos a runtime dir meets. */
+const REASONS: Record<string, string> = {
+  ENOTDIR: 'not a directory',
+  EEXIST: 'not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+}
+
+/** RUNTIME_DIR for a file system failure in the runtime dir, the errno in words. */
+export function unusableRuntimeDir(dir: string, error: unknown): NeuralError {
+  const code = (error as NodeJS.ErrnoException)?.code ?? ''
+  const why = REASONS[code] ?? ((error as Error)?.message || String(error))
+  return configError('RUNTIME_DIR', `runtime dir ${dir} is unusable (${why}): set NEURAL_RUNTIME_DIR to a dir of your own`, error)
 }
 
 export interface StatusPublisher {
-  /** The file being written. */
+  /** The file being written; nothing is written when the runtime dir is unusable (a warning said so). */
   readonly file: string
   /** Merge in the latest live figures; they are written on the next tick. */
   update(live: Partial<LiveStatus>): void
@@ -99,11 +132,24 @@ export interface PublishOptions {
   pid?: number
   /** @default Date.now */
   now?: () => number
+  /**
+   * Told, once per dir, when the runtime dir is unusable (publishing is then skipped).
+   * @default a `warning:` line on stderr
+   */
+  warn?: (message: string) => void
+}
+
+/** Dirs already warned about: a run that starts several feeds says it once. */
+const warnedDirs = new Set<string>()
+
+function warnOnStderr(message: string): void {
+  process.stderr.write(`${chalkFor(process.stderr).yellow('warning:')} ${message}\n`)
 }
 
 /**
  * Start publishing this process's status: writes at once, then every `intervalMs`, and removes the
- * file on close() or, failing that, when the process exits.
+ * file on close() or, failing that, when the process exits. Never fails for the runtime dir: when it
+ * cannot be used or the first write fails, `warn` is told and nothing is published.
  */
 export async function publishStatus(
   identity: { command: string; args: string[]; environment: Environment; startedAt?: number },
@@ -113,7 +159,6 @@ export async function publishStatus(
   const pid = options.pid ?? process.pid
   const now = options.now ?? Date.now
   const intervalMs = options.intervalMs ?? 1000
-  ensureRuntimeDir(dir)
   const file = path.join(dir, `${pid}.json`)
   const tmp = `${file}.tmp`
   const live: LiveStatus = { connected: false, subscriptions: 0, messages: 0, reconnects: 0 }
@@ -134,8 +179,9 @@ export async function publishStatus(
   }
 
   const write = (): Promise<void> => {
-    // Serialised: two overlapping writes would race on the same temp file.
-    writing = writing.then(async () => {
+    // Serialised: two overlapping writes would race on the same temp file. A failed write (a full
+    // disk) must not stop the ones after it.
+    writing = writing.catch(() => undefined).then(async () => {
       if (closed) return
       await writeFile(tmp, JSON.stringify(snapshot()) + '\n', { mode: 0o600 })
       await rename(tmp, file)
@@ -150,11 +196,23 @@ export async function publishStatus(
       // already gone
     }
   }
-  process.once('exit', removeOnExit)
+  try {
+    ensureRuntimeDir(dir)
+    process.once('exit', removeOnExit)
+    await write()
+  } catch (error) {
+    process.removeListener('exit', removeOnExit)
+    await unlink(tmp).catch(() => undefined)
+    closed = true
+    const problem = error instanceof NeuralError ? error : unusableRuntimeDir(dir, error)
+    const warn = options.warn ?? warnOnStderr
+    if (!warnedDirs.has(dir)) warn(`${problem.message}; \`neural status\` will not list this process`)
+    warnedDirs.add(dir)
+    return { file, update: () => undefined, write: async () => undefined, close: async () => undefined }
+  }
   const timer = setInterval(() => void write().catch(() => undefined), intervalMs)
   // The status file must never keep a finished process alive.
   timer.unref()
-  await write()
 
   return {
     file,
@@ -200,7 +258,7 @@ export async function listProcesses(options: ListOptions = {}): Promise<ListedPr
     names = await readdir(dir)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw error
+    throw unusableRuntimeDir(dir, error)
   }
   const listed: ListedProcess[] = []
   for (const name of names) {
