@@ -30,8 +30,8 @@ export interface FeedLoopOptions {
   /** Publish a status file for `neural status`; off in library use. */
   status?: { command: string; args: string[]; environment: Environment; startedAt?: number; extra?: () => Partial<LiveStatus> }
   /**
-   * Length of the whole run, counted from `run()`: connecting and subscribing included, so a run that
-   * cannot connect still ends (a cron job with --duration). Not subscribed by then: CONNECT_FAILED.
+   * Length of the run from the subscription; connecting and subscribing may take no longer than this
+   * either, counted from `run()` (a cron job with --duration ends): not subscribed by then is CONNECT_FAILED.
    */
   durationMs?: number
   /** Aborted by Ctrl-C / SIGTERM / closed output. */
@@ -91,14 +91,13 @@ export class FeedLoop {
     signal?.addEventListener('abort', abort, { once: true })
     if (signal?.aborted) abort()
     const { durationMs } = this.options
-    // From the start, not from the subscription: a feed that never connects must not outlive it.
-    const timer = durationMs === undefined ? undefined : setTimeout(() => {
-      if (this.stopRequested) return
-      if (!this.subscribed) {
-        this.durationFailure = notConnectedError(durationMs, { connected: feed.stats().connected, lastError: this.lastConnectError })
-        abort()
-      }
-      this.stop()
+    // The data window runs from the subscription (a 10 s stream gives 10 s of data however long the
+    // connect took); the connect itself may take no longer than the window, so a feed that never
+    // connects ends too (found from outside: a cron job's run retried until it was killed).
+    let timer = durationMs === undefined ? undefined : setTimeout(() => {
+      if (this.stopRequested || this.subscribed) return
+      this.durationFailure = notConnectedError(durationMs, { connected: feed.stats().connected, lastError: this.lastConnectError })
+      abort()
     }, durationMs)
     let statusTimer: NodeJS.Timeout | undefined
     let status: StatusPublisher | undefined
@@ -110,6 +109,10 @@ export class FeedLoop {
       spinner.update(this.options.subscribing ?? `subscribing ${this.options.targets.join(' ')}`)
       const result = await untilStopped(feed.subscribe(this.options.targets))
       this.subscribed = true
+      if (durationMs !== undefined) {
+        clearTimeout(timer)
+        timer = setTimeout(() => this.stop(), durationMs)
+      }
       spinner.succeed(this.options.subscribed(result))
       await this.options.onSubscribed?.(result)
       if (this.options.status) {

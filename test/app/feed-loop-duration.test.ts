@@ -1,7 +1,7 @@
 /**
  * --duration bounds the whole live run, connecting included: a feed that never connects (refused,
- * or a handshake that never comes) ends at the duration with CONNECT_FAILED, and a slow connect uses
- * up part of the duration instead of adding to it.
+ * or a handshake that never comes) ends at the duration with CONNECT_FAILED, and a run that did
+ * connect in time still gets the whole duration of data.
  */
 import { EventEmitter } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
@@ -103,15 +103,15 @@ describe('FeedLoop --duration, counted from the start', () => {
     expect({ code: (failure as NeuralError).code, message: (failure as NeuralError).message }).to.deep.equal({ code: 'CONNECT_FAILED', message: 'connected, but not subscribed within --duration 1 s' })
   })
 
-  it('counts the connect against the duration: a connect taking 0.8 s of a 1 s run leaves it 0.2 s, and no failure', async () => {
+  it('gives a run that connected within its duration the whole duration of data after the subscription, and no failure', async () => {
     const feed = new SlowFeed(800)
     const loop = new FeedLoop({ feed, targets: ['KXNFLGAME-25SEP04DALPHI-PHI'], spinner: quietSpinner(), subscribed: () => 'subscribed', durationMs: 1000 })
     const { failure } = await within(5000, loop.run())
     const endedAt = performance.now()
     expect(failure).to.equal(undefined)
     expect(feed.subscribedAt, 'subscribed').to.be.a('number')
-    // Counted from the subscription instead, the run would last the full second after it.
-    expect(endedAt - feed.subscribedAt!).to.be.below(1000)
+    // Timers may fire a millisecond early, never more.
+    expect(endedAt - feed.subscribedAt!).to.be.at.least(990)
   })
 })
 

@@ -295,15 +295,16 @@ describe('rest client', function () {
     it('parses positions with Kalshi\'s sign (negative = NO) and skips flat markets', async () => {
       handler = (_req, res) => res.end(JSON.stringify({
         market_positions: [
-          { ticker: 'A', position_fp: '-3.00', market_exposure_dollars: '1.2000' },
-          { ticker: 'B', position: 2, market_exposure: 90 },
+          { ticker: 'A', position_fp: '-3.00', market_exposure_dollars: '1.2000', fees_paid_dollars: '0.012345' },
+          { ticker: 'B', position: 2, market_exposure: 90, fees_paid: 3 },
           { ticker: 'C', position_fp: '0.00', market_exposure_dollars: '0.0000' },
         ],
         event_positions: [],
         cursor: '',
       }))
       const positions = await new RestClient({ apiUrl, signer }).getPositions()
-      expect(positions).to.deep.equal([{ ticker: 'A', position: -3, exposureDollars: 1.2 }, { ticker: 'B', position: 2, exposureDollars: 0.9 }])
+      // Fees paid: dollars to the micro-dollar, or the older field in cents.
+      expect(positions).to.deep.equal([{ ticker: 'A', position: -3, exposureDollars: 1.2, feesPaidDollars: 0.012345 }, { ticker: 'B', position: 2, exposureDollars: 0.9, feesPaidDollars: 0.03 }])
       expect(seen[0]!.url).to.include('count_filter=position')
     })
   })

@@ -264,7 +264,7 @@ export class KalshiHook implements OrderHook {
       this.reserve(key, -Math.min(early, signal.quantity))
       if (waiting > 0) this.awaitingFills.set(placed.orderId, { key, contracts: waiting })
     }
-    // What the fills cost, when the exchange said: the limit is only the worst price they could have had.
+    // What the fills cost, when the exchange said: the limit (in the signal) is only the worst price they could have had.
     // Found from outside: every order event read "@ 0.99", the limit, for fills near 0.81.
     const averageDollars = filled > 0 && placed.fillCostDollars !== undefined ? Math.round((placed.fillCostDollars / filled) * PRICE_SCALE) / PRICE_SCALE : undefined
     return {
@@ -273,7 +273,7 @@ export class KalshiHook implements OrderHook {
       priceDollars: averageDollars ?? priceDollars,
       ...(placed.feesDollars !== undefined && filled > 0 ? { feeDollars: placed.feesDollars } : {}),
       orderId: placed.orderId,
-      message: averageDollars === undefined ? `order ${placed.status}` : `order ${placed.status} (limit ${priceDollars.toFixed(2)})`,
+      message: `order ${placed.status}`,
     }
   }
 

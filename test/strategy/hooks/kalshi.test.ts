@@ -116,7 +116,7 @@ describe('kalshi hook', () => {
     // Kalshi's Order object: what the taker and maker fills cost, and their fees, in dollars.
     reply = { status: 201, body: { order: { order_id: 'ord-9', status: 'executed', fill_count_fp: '3.00', remaining_count_fp: '0.00', taker_fill_cost_dollars: '1.6200', maker_fill_cost_dollars: '0.8100', taker_fees_dollars: '0.0500', maker_fees_dollars: '0.0000' } } }
     const result = await hook.handle(signal({ quantity: 3, limitPrice: 0.9 }), ctx)
-    expect(result).to.deep.equal({ status: 'sent', filledQuantity: 3, priceDollars: 0.81, feeDollars: 0.05, orderId: 'ord-9', message: 'order executed (limit 0.90)' })
+    expect(result).to.deep.equal({ status: 'sent', filledQuantity: 3, priceDollars: 0.81, feeDollars: 0.05, orderId: 'ord-9', message: 'order executed' })
   })
 
   it('prices a no order in no_price_dollars', async () => {
