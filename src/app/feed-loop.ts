@@ -34,6 +34,11 @@ export interface FeedLoopOptions {
    * either, counted from `run()` (a cron job with --duration ends): not subscribed by then is CONNECT_FAILED.
    */
   durationMs?: number
+  /**
+   * With a duration, the connect may take the longer of it and this (the WebSocket timeout): a short
+   * run on a slow or loaded machine still gets to connect, a long one never outlives a dead exchange.
+   */
+  connectTimeoutMs?: number
   /** Aborted by Ctrl-C / SIGTERM / closed output. */
   signal?: AbortSignal
 }
@@ -94,11 +99,12 @@ export class FeedLoop {
     // The data window runs from the subscription (a 10 s stream gives 10 s of data however long the
     // connect took); the connect itself may take no longer than the window, so a feed that never
     // connects ends too (found from outside: a cron job's run retried until it was killed).
-    let timer = durationMs === undefined ? undefined : setTimeout(() => {
+    const connectWithinMs = durationMs === undefined ? undefined : Math.max(durationMs, this.options.connectTimeoutMs ?? 0)
+    let timer = connectWithinMs === undefined ? undefined : setTimeout(() => {
       if (this.stopRequested || this.subscribed) return
-      this.durationFailure = notConnectedError(durationMs, { connected: feed.stats().connected, lastError: this.lastConnectError })
+      this.durationFailure = notConnectedError(connectWithinMs, { connected: feed.stats().connected, lastError: this.lastConnectError })
       abort()
-    }, durationMs)
+    }, connectWithinMs)
     let statusTimer: NodeJS.Timeout | undefined
     let status: StatusPublisher | undefined
     let failure: unknown
@@ -152,11 +158,11 @@ export class FeedLoop {
 const STOPPED = Symbol('stopped')
 
 /**
- * The error of a run whose --duration ended before it was subscribed (shared with the dashboard).
+ * The error of a run with a --duration that was not subscribed in time (shared with the dashboard).
  * `lastError`: why the last connection attempt failed, when one did.
  */
-export function notConnectedError(durationMs: number, state: { connected: boolean; lastError?: string }): NeuralError {
-  const within = `within --duration ${durationMs / 1000} s`
+export function notConnectedError(withinMs: number, state: { connected: boolean; lastError?: string }): NeuralError {
+  const within = `within ${withinMs / 1000} s`
   const message = state.connected ? `connected, but not subscribed ${within}` : `not connected ${within}${state.lastError ? `: ${state.lastError}` : ''}`
   return new NeuralError('network', 'CONNECT_FAILED', message)
 }

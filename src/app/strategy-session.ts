@@ -176,6 +176,7 @@ async function runLoaded(strategies: LoadedStrategy[], options: StrategySessionO
     spinner: options.spinner,
     signal: runSignal,
     durationMs: options.durationMs,
+    connectTimeoutMs: options.config.websocketTimeoutMs,
     connectingTo: exchange?.wsUrl,
     subscribed: (result) => `${strategies.length} strateg${strategies.length === 1 ? 'y' : 'ies'} ${stream.bus ? stream.bus.describe() : `on ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`}`,
     onSubscribed: async (result) => {

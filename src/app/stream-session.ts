@@ -120,6 +120,7 @@ export async function runStreamSession(options: StreamSessionOptions): Promise<S
     spinner,
     signal: options.signal,
     durationMs: options.durationMs,
+    connectTimeoutMs: options.config.websocketTimeoutMs,
     connectingTo: options.exchange?.wsUrl,
     subscribing: `resolving ${options.targets.join(' ')}`,
     subscribed: (result) => (stream.bus ? stream.bus.describe() : `subscribed to ${result.tickers.length} market${result.tickers.length === 1 ? '' : 's'}`),

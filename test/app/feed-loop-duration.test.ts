@@ -74,7 +74,7 @@ describe('FeedLoop --duration, counted from the start', () => {
     expect(failure).to.be.instanceOf(NeuralError)
     const error = failure as NeuralError
     expect({ kind: error.kind, code: error.code, exitCode: error.exitCode }).to.deep.equal({ kind: 'network', code: 'CONNECT_FAILED', exitCode: 1 })
-    expect(error.message).to.equal(`not connected within --duration 0.3 s: could not connect to ws://127.0.0.1:${port}/trade-api/ws/v2: connect ECONNREFUSED 127.0.0.1:${port}`)
+    expect(error.message).to.equal(`not connected within 0.3 s: could not connect to ws://127.0.0.1:${port}/trade-api/ws/v2: connect ECONNREFUSED 127.0.0.1:${port}`)
   })
 
   it('ends a run whose handshake never comes at its duration, long before the connect timeout', async () => {
@@ -86,7 +86,7 @@ describe('FeedLoop --duration, counted from the start', () => {
     const { failure } = await within(5000, loop.run())
     expect(failure).to.be.instanceOf(NeuralError)
     expect((failure as NeuralError).code).to.equal('CONNECT_FAILED')
-    expect((failure as NeuralError).message).to.equal('not connected within --duration 0.3 s')
+    expect((failure as NeuralError).message).to.equal('not connected within 0.3 s')
   })
 
   it('ends a run that connected but could not resolve its targets, saying so', async () => {
@@ -100,7 +100,7 @@ describe('FeedLoop --duration, counted from the start', () => {
     const loop = new FeedLoop({ feed, targets: ['KXNFLGAME*'], spinner: quietSpinner(), subscribed: () => 'subscribed', durationMs: 1000 })
     const { failure } = await within(5000, loop.run())
     expect(failure).to.be.instanceOf(NeuralError)
-    expect({ code: (failure as NeuralError).code, message: (failure as NeuralError).message }).to.deep.equal({ code: 'CONNECT_FAILED', message: 'connected, but not subscribed within --duration 1 s' })
+    expect({ code: (failure as NeuralError).code, message: (failure as NeuralError).message }).to.deep.equal({ code: 'CONNECT_FAILED', message: 'connected, but not subscribed within 1 s' })
   })
 
   it('gives a run that connected within its duration the whole duration of data after the subscription, and no failure', async () => {

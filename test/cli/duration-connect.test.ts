@@ -61,14 +61,15 @@ describe('--duration ends a run that never connects', function () {
     wsUrl = `ws://127.0.0.1:${port}/trade-api/ws/v2`
     expected = {
       type: 'error', kind: 'network', code: 'CONNECT_FAILED',
-      message: `not connected within --duration 1 s: could not connect to ${wsUrl}: connect ECONNREFUSED 127.0.0.1:${port}`,
+      message: `not connected within 1 s: could not connect to ${wsUrl}: connect ECONNREFUSED 127.0.0.1:${port}`,
     }
   })
   after(async () => {
     await sim?.close()
   })
 
-  const exchange = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', wsUrl, '--json', '--duration', '1']
+  // The connect may take the longer of the duration and the WebSocket timeout: both 1 s here.
+  const exchange = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', wsUrl, '--json', '--duration', '1', '--timeout', '1']
 
   it('stream: exit 1 with CONNECT_FAILED and the last connection error', async () => {
     const r = await within(10_000, () => runCommand(Stream, ['KXNFLGAME*', ...exchange()], { id: 'stream' }))
