@@ -14,6 +14,7 @@ import { MarketStream, type StreamStats, type SubscribeResult } from '../../src/
 import { NeuralError } from '../../src/errors.js'
 import { startSimulator } from '../../src/sim/index.js'
 import { quietSpinner } from '../../src/render/spinner.js'
+import { closedPort } from '../support/ports.js'
 
 /** Resolves with the run's outcome, or rejects once `ms` have passed (the bug: a run that never ends). */
 function within<T>(ms: number, run: Promise<T>): Promise<T> {
@@ -22,14 +23,6 @@ function within<T>(ms: number, run: Promise<T>): Promise<T> {
   return Promise.race([run, late]).finally(() => clearTimeout(timer))
 }
 
-/** A port on which nothing listens (refused at once). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 /** A TCP server that accepts and never answers: the WebSocket handshake hangs until its timeout. */
 async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {

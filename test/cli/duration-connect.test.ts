@@ -3,7 +3,6 @@
  * end): exit 1 with one CONNECT_FAILED error naming the last connection error, under --json as a
  * JSON object. Commands run in this process against a port where nothing listens.
  */
-import { createServer, type AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import Dashboard from '../../src/commands/dashboard.js'
 import NflGame from '../../src/commands/nfl/game.js'
@@ -11,36 +10,12 @@ import NflTeam from '../../src/commands/nfl/team.js'
 import RunStrategy from '../../src/commands/run-strategy.js'
 import Stream from '../../src/commands/stream.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
-import { runCommand, type CommandResult } from '../support/run-command.js'
+import { runCommand, runCommandWithin } from '../support/run-command.js'
+import { closedPort } from '../support/ports.js'
 
 const BUY_TEN = new URL('../fixtures/strategies/buy-ten.ts', import.meta.url).pathname
 
-/** A port on which nothing listens (refused at once). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
-/**
- * The command's result, or a failure once `ms` have passed (the bug: retrying until killed). A
- * command still running keeps stdout and stderr captured: they are given back so mocha can report.
- */
-function within(ms: number, start: () => Promise<CommandResult>): Promise<CommandResult> {
-  const { write: out } = process.stdout
-  const { write: err } = process.stderr
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      process.stdout.write = out
-      process.stderr.write = err
-      reject(new Error(`still running after ${ms} ms`))
-    }, ms)
-  })
-  return Promise.race([start(), late]).finally(() => clearTimeout(timer))
-}
 
 /** The JSON lines of stdout other than connection notices. */
 function records(stdout: string): Array<Record<string, unknown>> {
@@ -72,7 +47,7 @@ describe('--duration ends a run that never connects', function () {
   const exchange = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', wsUrl, '--json', '--duration', '1', '--timeout', '1']
 
   it('stream: exit 1 with CONNECT_FAILED and the last connection error', async () => {
-    const r = await within(10_000, () => runCommand(Stream, ['KXNFLGAME*', ...exchange()], { id: 'stream' }))
+    const r = await runCommandWithin(10_000, () => runCommand(Stream, ['KXNFLGAME*', ...exchange()], { id: 'stream' }))
     expect(r.code, r.stderr).to.equal(1)
     // The summary of what it did (nothing), then why.
     const [summary, error] = records(r.stdout)
@@ -82,21 +57,21 @@ describe('--duration ends a run that never connects', function () {
   })
 
   it('nfl game: exit 1 with CONNECT_FAILED', async () => {
-    const r = await within(10_000, () => runCommand(NflGame, ['25SEP04DALPHI', ...exchange()], { id: 'nfl game' }))
+    const r = await runCommandWithin(10_000, () => runCommand(NflGame, ['25SEP04DALPHI', ...exchange()], { id: 'nfl game' }))
     expect(r.code, r.stderr).to.equal(1)
     expect(records(r.stdout).map((l) => l.type)).to.deep.equal(['summary', 'error'])
     expect(records(r.stdout)[1]).to.deep.equal(expected)
   })
 
   it('nfl team: exit 1 with CONNECT_FAILED', async () => {
-    const r = await within(10_000, () => runCommand(NflTeam, ['PHI', ...exchange()], { id: 'nfl team' }))
+    const r = await runCommandWithin(10_000, () => runCommand(NflTeam, ['PHI', ...exchange()], { id: 'nfl team' }))
     expect(r.code, r.stderr).to.equal(1)
     expect(records(r.stdout).map((l) => l.type)).to.deep.equal(['summary', 'error'])
     expect(records(r.stdout)[1]).to.deep.equal(expected)
   })
 
   it('run-strategy: exit 1 with its summary, then CONNECT_FAILED', async () => {
-    const r = await within(10_000, () => runCommand(RunStrategy, [BUY_TEN, '--hook', 'log', '--no-typecheck', ...exchange()], { id: 'run-strategy' }))
+    const r = await runCommandWithin(10_000, () => runCommand(RunStrategy, [BUY_TEN, '--hook', 'log', '--no-typecheck', ...exchange()], { id: 'run-strategy' }))
     expect(r.code, r.stderr).to.equal(1)
     const lines = records(r.stdout)
     expect(lines.map((l) => l.type)).to.deep.equal(['summary', 'error'])
@@ -105,7 +80,7 @@ describe('--duration ends a run that never connects', function () {
   })
 
   it('dashboard: exit 1 with CONNECT_FAILED, as stream', async () => {
-    const r = await within(10_000, () => runCommand(Dashboard, ['--port', '0', ...exchange()], { id: 'dashboard' }))
+    const r = await runCommandWithin(10_000, () => runCommand(Dashboard, ['--port', '0', ...exchange()], { id: 'dashboard' }))
     expect(r.code, r.stderr).to.equal(1)
     const lines = records(r.stdout)
     expect(lines.map((l) => l.type)).to.deep.equal(['dashboard', 'error'])

@@ -12,7 +12,7 @@ import Stream from '../../src/commands/stream.js'
 import { liveDataInterval, secondsToMs } from '../../src/cli/flags.js'
 import { NeuralError } from '../../src/errors.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
-import { runCommand, type CommandResult } from '../support/run-command.js'
+import { runCommand, runCommandWithin } from '../support/run-command.js'
 
 const BUY_TEN = new URL('../fixtures/strategies/buy-ten.ts', import.meta.url).pathname
 const LIMIT = 'at most 2147483.647 seconds (about 24.8 days, the longest wait Node.js timers take)'
@@ -71,20 +71,6 @@ describe('--duration past the timer limit, by command', function () {
   const exchange = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--json', '--duration', '3000000']
   const expected = { type: 'error', kind: 'input', code: 'BAD_DURATION', message: `--duration: ${LIMIT}, got "3000000"` }
 
-  /** The result, or a failure once `ms` have passed; stdout and stderr are given back to mocha then. */
-  function within(ms: number, start: () => Promise<CommandResult>): Promise<CommandResult> {
-    const { write: out } = process.stdout
-    const { write: err } = process.stderr
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        process.stdout.write = out
-        process.stderr.write = err
-        reject(new Error(`still running after ${ms} ms`))
-      }, ms)
-    })
-    return Promise.race([start(), late]).finally(() => clearTimeout(timer))
-  }
 
   const cases: Array<[string, Parameters<typeof runCommand>[0], string[]]> = [
     ['stream', Stream, ['KXNFLGAME*']],
@@ -95,7 +81,7 @@ describe('--duration past the timer limit, by command', function () {
   ]
   for (const [id, Cmd, args] of cases) {
     it(`${id} refuses it with exit 2 and BAD_DURATION, as JSON under --json`, async () => {
-      const r = await within(10_000, () => runCommand(Cmd, [...args, ...exchange()], { id }))
+      const r = await runCommandWithin(10_000, () => runCommand(Cmd, [...args, ...exchange()], { id }))
       expect(r.code, r.stdout).to.equal(2)
       expect(JSON.parse(r.stdout)).to.deep.equal(expected)
       expect(r.stderr).to.equal(`error: ${expected.message}\n`)

@@ -3,21 +3,13 @@
  * key, and nobody listening (in this process: flags → error → exit code).
  */
 import { expect } from 'chai'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import Connect from '../../src/commands/connect.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { runCommand, type CommandResult } from '../support/run-command.js'
 import { CountingProxy, ensureBuilt, jsonLines, linesOf, runNeural, tempDir, type RunResult } from './helpers.js'
+import { closedPort } from '../support/ports.js'
 
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 describe('neural connect', function () {
   this.timeout(30_000)

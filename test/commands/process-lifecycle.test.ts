@@ -9,15 +9,8 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
 import { ensureBuilt, jsonLines, limited, Neural, ROOT, tempDir, type RunResult } from './helpers.js'
+import { closedPort } from '../support/ports.js'
 
-/** A port on 127.0.0.1 that nothing listens on (taken from the OS, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 /** A port whose every TCP connection is dropped at once (a handshake that never opens), counting them. */
 async function droppingServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {

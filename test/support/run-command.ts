@@ -83,3 +83,21 @@ async function runNow(Cmd: CommandClass, argv: string[], options: RunCommandOpti
   }
   return { code, stdout, stderr }
 }
+
+/**
+ * The command's result, or a failure once `ms` have passed (a run that should have ended and did
+ * not). A command still running keeps stdout and stderr captured: they are given back so mocha can report.
+ */
+export function runCommandWithin(ms: number, start: () => Promise<CommandResult>): Promise<CommandResult> {
+  const { write: out } = process.stdout
+  const { write: err } = process.stderr
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      process.stdout.write = out
+      process.stderr.write = err
+      reject(new Error(`still running after ${ms} ms`))
+    }, ms)
+  })
+  return Promise.race([start(), late]).finally(() => clearTimeout(timer))
+}
