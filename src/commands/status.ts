@@ -12,7 +12,8 @@ export default class Status extends BaseCommand<typeof Status> {
     const loaded = await this.loadConfig()
     const exchange = await this.openExchange(loaded.config)
     const report = await buildStatusReport({ loaded, exchange })
-    if (this.json) this.printJson(report)
+    // Every NDJSON line says what it is, as the other commands' do.
+    if (this.json) this.printJson({ type: 'status', ...report })
     else process.stdout.write(formatStatusReport(report, { colorLevel: colorLevel(process.stdout) }) + '\n')
     return report
   }

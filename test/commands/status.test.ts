@@ -41,6 +41,8 @@ describe('neural status', function () {
     const argv = ['--env', 'sim', ...(json ? ['--json'] : [])]
     const r = binary ? await runNeural(['status', ...argv], { runtimeDir }) : await runCommand(Status, argv, { id: 'status', env: { NEURAL_RUNTIME_DIR: runtimeDir } })
     expect(r.stderr).to.equal('')
+    // Found from outside: the status object was the only JSON output without a type.
+    if (json) expect(jsonLines(r.stdout)[0]!.type).to.equal('status')
     return { code: r.code, stdout: r.stdout, processes: json ? ((jsonLines(r.stdout)[0]!.processes as Listed[]) ?? []) : [] }
   }
 
