@@ -1,7 +1,8 @@
 /**
  * Where a streaming command's events go: NDJSON on stdout under --json, aligned human lines
- * otherwise (books coalesced per market within each write: see human-writer.ts). Connection notices
- * and errors go to stderr in human mode so stdout stays data.
+ * otherwise (books coalesced per market within each turn of the event loop: see human-writer.ts).
+ * Connection notices and errors go to stderr in human mode so stdout stays data; everything for
+ * stdout goes through the one writer, which keeps it in order and never leaves the reader part of a line.
  */
 import type { NdjsonWriter } from './ndjson.js'
 import { HumanFormatter, type SummaryView } from './human.js'
@@ -63,9 +64,10 @@ export function humanSink(options: { simulated: boolean; out?: NodeJS.WriteStrea
     },
     problem: (e) => err.write(`${red(`${e.kind}:`)} ${e.message}\n`),
     record: (_value, human) => writer.line(human),
+    // Through the writer, never straight to stdout: on a pipe, lines may wait there, and must not come after it.
     summary: (value) => {
+      writer.line(formatter.summary(value), { keep: true })
       writer.flush()
-      out.write(formatter.summary(value) + '\n')
     },
     droppedLines: () => writer.dropped,
   }

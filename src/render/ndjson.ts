@@ -13,15 +13,13 @@
  * line says how many were lost. Summary and error lines are never dropped.
  *
  * The reader never gets part of a line, however the process ends: on a pipe the buffer is written as
- * writes of whole lines of at most PIPE_BUF bytes, each once the last is taken, and the OS takes such
- * a write whole or not at all. A 48 KiB write into a full pipe was taken in part, the rest left to
- * Node; the exit on Ctrl-C (shutdown.ts's deadline, a reader too slow for the summary) dropped that
- * rest, and the reader's last line was `{"type":"ticker","t`. (Only a line longer than PIPE_BUF, a
- * very deep book, can still be cut.) Into `| cat`, 2M ticker lines cost ~5% more CPU this way.
+ * writes of whole lines of at most PIPE_BUF bytes, each once the last is taken (line-sender.ts says why).
  */
-import { fstatSync } from 'node:fs'
 import type { ConnectionEvent, MarketEvent } from '../core/types.js'
 import { LineBuffer } from './event-json.js'
+import { defaultAtomicWriteBytes, LineSender } from './line-sender.js'
+
+export { PIPE_BUF } from './line-sender.js'
 
 export interface NdjsonWriterOptions {
   /** @default process.stdout */
@@ -37,9 +35,6 @@ export interface NdjsonWriterOptions {
    */
   atomicWriteBytes?: number
 }
-
-/** Writes of at most this many bytes to a pipe are atomic: POSIX PIPE_BUF, 4096 on Linux (512 is all POSIX promises, and macOS's). */
-export const PIPE_BUF = process.platform === 'linux' ? 4096 : 512
 
 export interface NdjsonWriter {
   /** Queue one object; it is written on the next turn of the event loop. No-op once closed. */
@@ -57,28 +52,6 @@ export interface NdjsonWriter {
 /** Lines that must reach the reader even when it is slow. */
 const KEPT_TYPES = new Set(['summary', 'error'])
 
-/** End of the next write of `chunk` from `at`: whole lines, at most `max` bytes (a longer line alone). */
-function writeEnd(chunk: Buffer, at: number, max: number): number {
-  if (chunk.length - at <= max) return chunk.length
-  const lastNewline = chunk.lastIndexOf(10, at + max - 1)
-  if (lastNewline >= at) return lastNewline + 1
-  const lineEnd = chunk.indexOf(10, at)
-  return lineEnd === -1 ? chunk.length : lineEnd + 1
-}
-
-/**
- * Whether stdout is a pipe or a socket (a child's stdio from Node is a socketpair), where a write
- * into a full buffer may be taken in part; a file or a terminal takes each write whole.
- */
-function stdoutIsPipe(): boolean {
-  try {
-    const info = fstatSync(1)
-    return info.isFIFO() || info.isSocket()
-  } catch {
-    return false
-  }
-}
-
 export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWriter {
   const stream = options.stream ?? process.stdout
   const onClosed = options.onClosed ?? (() => process.exit(0))
@@ -86,13 +59,9 @@ export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWri
   // process.stdout (a file, a pipe or a terminal) calls back once the OS has the bytes; a stream in
   // general may still hold the chunk after its callback (a PassThrough nobody reads), so its chunks are not reused.
   const reusable = stream === process.stdout
-  const atomicWriteBytes = 'atomicWriteBytes' in options ? options.atomicWriteBytes : stream === process.stdout && stdoutIsPipe() ? PIPE_BUF : undefined
+  const atomicWriteBytes = 'atomicWriteBytes' in options ? options.atomicWriteBytes : defaultAtomicWriteBytes(stream)
   let scheduled: NodeJS.Immediate | undefined
   let closed = false
-  /** True while the stream holds a write it has not taken (a full pipe): lines queue, and may be dropped. */
-  let waiting = false
-  /** What is left of the chunk being written. */
-  let sending: { chunk: Buffer; at: number } | undefined
   /** Flushes waiting for the stream to take what it holds. */
   let whenTaken: (() => void)[] = []
   const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024
@@ -103,7 +72,7 @@ export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWri
     if (closed) return
     closed = true
     lines.take()
-    sending = undefined
+    sender.stop()
     if (scheduled) clearImmediate(scheduled)
     scheduled = undefined
     onClosed()
@@ -114,38 +83,14 @@ export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWri
     else throw error
   }
   stream.on('error', onError)
-
-  /**
-   * Hand the rest of the chunk being sent to the stream, one write at a time: on to the next write at
-   * once while the stream takes each as it comes (nothing left in it), else from the held write's
-   * callback. Returns false when the stream holds a write.
-   */
-  const send = (): boolean => {
-    while (sending && !closed) {
-      const { chunk, at } = sending
-      const end = atomicWriteBytes === undefined ? chunk.length : writeEnd(chunk, at, atomicWriteBytes)
-      const last = end === chunk.length
-      sending = last ? undefined : { chunk, at: end }
-      let held = false
-      const written = (error?: Error | null) => {
-        if (last && reusable && !error) lines.release(chunk)
-        if (!held || error || closed) return
-        waiting = false
-        if (send()) taken()
-      }
-      try {
-        stream.write(at === 0 && last ? chunk : chunk.subarray(at, end), written)
-      } catch (error) {
-        onError(error as NodeJS.ErrnoException)
-        return true
-      }
-      if ((stream as { writableLength?: number }).writableLength) {
-        held = waiting = true
-        return false
-      }
-    }
-    return true
-  }
+  // While the stream holds a write (sender.waiting), lines queue, and may be dropped.
+  const sender = new LineSender({
+    stream,
+    atomicWriteBytes,
+    onTaken: () => taken(),
+    onError,
+    onSent: reusable ? (chunk) => lines.release(chunk) : undefined,
+  })
 
   /** The stream has taken everything: queued lines go on the next turn, a flush waiting on it goes on. */
   const taken = () => {
@@ -157,9 +102,8 @@ export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWri
 
   const writeOut = (): void => {
     scheduled = undefined
-    if (closed || lines.pos === 0 || waiting) return
-    sending = { chunk: take(), at: 0 }
-    send()
+    if (closed || lines.pos === 0 || sender.waiting) return
+    sender.send(take())
   }
 
   /** The queued lines as one chunk, after the notice of what was dropped since the last one. */
@@ -175,8 +119,8 @@ export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWri
     if (scheduled) clearImmediate(scheduled)
     scheduled = undefined
     return new Promise<boolean>((resolve) => {
-      if (!closed && !waiting) writeOut()
-      if (closed || !waiting) return resolve(true)
+      if (!closed && !sender.waiting) writeOut()
+      if (closed || !sender.waiting) return resolve(true)
       whenTaken.push(() => resolve(flushNow()))
     })
   }
@@ -187,7 +131,7 @@ export function createNdjsonWriter(options: NdjsonWriterOptions = {}): NdjsonWri
    * queued (in the benchmark one turn took up to 4,500 events, a megabyte of lines).
    */
   const queued = (start: number, kept: boolean) => {
-    if (waiting) {
+    if (sender.waiting) {
       if (lines.pos > maxBufferedBytes && !kept) {
         lines.rewind(start)
         dropped++

@@ -1,8 +1,9 @@
 /**
- * `neural stream --json` into a pipe that is full (a slow reader, or none yet), then Ctrl-C: the
- * process exits 130 within the shutdown deadline, and what the reader gets ends on a line boundary,
- * every line whole. A 48 KiB write into a full pipe used to be taken in part; the exit dropped the
- * rest and the last line was cut mid-object (`{"type":"ticker","t`).
+ * `neural stream` (NDJSON and human output) into a pipe that is full (a slow reader, or none yet),
+ * then Ctrl-C: the process exits 130 within the shutdown deadline, and what the reader gets ends on a
+ * line boundary, every line whole. A 48 KiB write into a full pipe used to be taken in part; the exit
+ * dropped the rest and the last line was cut mid-object (`{"type":"ticker","t`), or for human output
+ * mid-price (`… tick   bid   0.5`).
  *
  * stdout is a FIFO (made with mkfifo), as with a shell's `|`: not Node's stdio pipe, which is a socketpair.
  */
@@ -53,7 +54,27 @@ class FifoReader {
   }
 }
 
-describe('stream --json into a full pipe, stopped by SIGINT', function () {
+/** Every line human output may hold here, whole: events, warnings and the summary (NO_COLOR). */
+const HUMAN_LINE = new RegExp('^(\\[sim\\] )?(' + [
+  String.raw`\d\d:\d\d:\d\d\.\d{3}  \S+ +  (tick   bid +\S+  ask +\S+  last +\S+  vol \S+  oi \S+|trade  (YES|NO ) \S+ @ +\S+ \(no \S+\)|book   yes \S+  no \S+  bid +\S+  ask +\S+  levels \d+/\d+(  seq \d+)?)`,
+  String.raw`warning: \S+ (data arrives [\d.]+ s after its exchange time \(lag\)|has had no data for [\d.]+ s, longer than usual \(stale\))`,
+  String.raw`[\d,]+ messages? in [\d.]+ s \([\d.]+/s\), [\d,]+ markets?, [\d,]+ reconnects?(, [\d,]+ output lines? dropped \(stdout too slow\))?`,
+].join('|') + ')$')
+
+/** The lines of `text` that are not whole: for NDJSON, not JSON; for human output, not one of its formats. */
+function brokenLines(text: string, json: boolean): string[] {
+  return text.split('\n').slice(0, -1).filter((line) => {
+    if (!json) return !HUMAN_LINE.test(line)
+    try {
+      JSON.parse(line)
+      return false
+    } catch {
+      return true
+    }
+  })
+}
+
+describe('stream into a full pipe, stopped by SIGINT', function () {
   this.timeout(60_000)
   let tmp: string
   let sim: Simulator | undefined
@@ -75,8 +96,8 @@ describe('stream --json into a full pipe, stopped by SIGINT', function () {
     rmSync(tmp, { recursive: true, force: true })
   })
 
-  for (const slowReader of [true, false]) {
-    it(`leaves the reader whole lines only (${slowReader ? 'a reader taking 4 KB every 50 ms' : 'a pipe nobody reads until the end'})`, async () => {
+  for (const json of [true, false]) for (const slowReader of [true, false]) {
+    it(`leaves the reader whole lines only (${json ? '--json' : 'human output'}, ${slowReader ? 'a reader taking 4 KB every 50 ms' : 'a pipe nobody reads until the end'})`, async () => {
       sim = await startSimulator({ seed: 3, ratePerSec: 5000 })
       const fifo = path.join(tmp, 'out')
       execFileSync('mkfifo', [fifo])
@@ -85,7 +106,7 @@ describe('stream --json into a full pipe, stopped by SIGINT', function () {
       const out = openSync(fifo, 'w')
       const runtimeDir = path.join(tmp, 'run')
       try {
-        const args = ['stream', 'KXNFLGAME*', '--channels', 'ticker,trade,orderbook', '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--json']
+        const args = ['stream', 'KXNFLGAME*', '--channels', 'ticker,trade,orderbook', '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, ...(json ? ['--json'] : [])]
         child = spawn(process.execPath, ['--import', TSX, NEURAL, ...args], { env: cleanEnv({ NO_COLOR: '1', NEURAL_RUNTIME_DIR: runtimeDir }), stdio: ['ignore', out, 'pipe'] })
       } finally {
         closeSync(out)
@@ -109,16 +130,8 @@ describe('stream --json into a full pipe, stopped by SIGINT', function () {
 
       const text = reader.text()
       expect(text.length).to.be.greaterThan(0)
-      expect(text.slice(-200), 'the output ends on a line boundary').to.match(/\}\n$/)
-      const broken = text.split('\n').slice(0, -1).filter((line) => {
-        try {
-          JSON.parse(line)
-          return false
-        } catch {
-          return true
-        }
-      })
-      expect(broken).to.deep.equal([])
+      expect(text.slice(-200), 'the output ends on a line boundary').to.match(json ? /\}\n$/ : /\n$/)
+      expect(brokenLines(text, json)).to.deep.equal([])
     })
   }
 })

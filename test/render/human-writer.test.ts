@@ -4,6 +4,7 @@ import type { Book, Tick } from '../../src/core/types.js'
 import { humanSink } from '../../src/render/event-sink.js'
 import { HumanFormatter } from '../../src/render/human.js'
 import { HumanWriter } from '../../src/render/human-writer.js'
+import { PIPE_BUF } from '../../src/render/line-sender.js'
 
 const T0 = Date.UTC(2025, 8, 4, 20, 15, 30, 250)
 const ESC = '\u001b['
@@ -17,6 +18,32 @@ function collect(): { out: PassThrough; writes: string[] } {
   out.on('data', (chunk: Buffer) => writes.push(chunk.toString()))
   return { out, writes }
 }
+
+/** A stream that records each write; while `holding`, it takes nothing until `release()`. */
+function pipe(): { stream: Writable; writes: string[]; held: () => number; release: () => void; holding: boolean } {
+  const pending: (() => void)[] = []
+  const state = {
+    writes: [] as string[],
+    holding: false,
+    held: () => pending.length,
+    release: () => {
+      state.holding = false
+      for (const cb of pending.splice(0)) cb()
+    },
+    stream: new Writable({
+      highWaterMark: 1024 * 1024,
+      write(chunk: Buffer, _enc, cb) {
+        state.writes.push(chunk.toString())
+        if (state.holding) pending.push(cb)
+        else cb()
+      },
+    }),
+  }
+  return state
+}
+
+/** The volume of each tick line, in order. */
+const volumes = (text: string) => [...text.matchAll(/vol (\d+)/g)].map((m) => Number(m[1]))
 
 describe('human writer', () => {
   const formatter = () => new HumanFormatter({ colorLevel: 0, utc: true, tickerWidth: 4 })
@@ -121,5 +148,71 @@ describe('human writer', () => {
     writer.event(tick('A', 0.5))
     await turn()
     expect({ dropped: writer.dropped, warnings, writes: writes.length }).to.deep.equal({ dropped: 3, warnings: 1, writes: 1 })
+  })
+
+  describe('on a pipe', () => {
+    const numbered = (i: number): Tick => ({ ...tick('KXNFLGAME-25SEP04DALPHI-PHI', 0.5), volume: i })
+
+    it('writes a turn as writes of whole lines of at most PIPE_BUF bytes, in order', async () => {
+      const p = pipe()
+      const writer = new HumanWriter({ formatter: formatter(), out: p.stream, atomicWriteBytes: PIPE_BUF })
+      for (let i = 0; i < 500; i++) writer.event(numbered(i))
+      await turn()
+      expect(p.writes.length).to.be.greaterThan(10)
+      expect(p.writes.filter((w) => Buffer.byteLength(w) > PIPE_BUF || !w.endsWith('\n'))).to.deep.equal([])
+      expect(volumes(p.writes.join(''))).to.deep.equal([...Array(500).keys()])
+    })
+
+    it('hands over the next write only once the stream has taken the one it holds, then all that waits at once', async () => {
+      const p = pipe()
+      const writer = new HumanWriter({ formatter: formatter(), out: p.stream, atomicWriteBytes: PIPE_BUF })
+      p.holding = true
+      for (let i = 0; i < 500; i++) writer.event(numbered(i))
+      await turn()
+      for (let i = 500; i < 600; i++) writer.event(numbered(i))
+      await turn()
+      // One write of at most PIPE_BUF bytes is in the stream; the rest waits in the writer.
+      expect({ writes: p.writes.length, held: p.held(), inStream: p.stream.writableLength <= PIPE_BUF }).to.deep.equal({ writes: 1, held: 1, inStream: true })
+      p.release()
+      // Taken in the callbacks of the writes, not a turn later: nothing is left once the stream is empty.
+      expect({ inStream: p.stream.writableLength, lines: volumes(p.writes.join('')) }).to.deep.equal({ inStream: 0, lines: [...Array(600).keys()] })
+    })
+
+    it('writes the summary after the lines waiting for a full pipe, never before them', async () => {
+      const p = pipe()
+      const sink = humanSink({ simulated: false, out: p.stream as unknown as NodeJS.WriteStream, err: new PassThrough() as unknown as NodeJS.WriteStream })
+      sink.event(numbered(0))
+      await turn()
+      p.holding = true
+      sink.event(numbered(1))
+      await turn()
+      sink.event(numbered(2))
+      sink.summary({ type: 'summary', messages: 3, durationMs: 1000, reconnects: 0, markets: 1 })
+      expect(p.writes.join('')).to.not.include('messages in')
+      p.release()
+      const lines = p.writes.join('').split('\n')
+      expect(lines.map((l) => /vol \d+|messages in/.exec(l)?.[0])).to.deep.equal(['vol 0', 'vol 1', 'vol 2', 'messages in', undefined])
+    })
+
+    it('drops and counts whole lines while the pipe holds a write and more than the bound waits, warning once, and keeps the summary', async () => {
+      const p = pipe()
+      const err = new PassThrough()
+      let warnings = ''
+      err.on('data', (d: Buffer) => (warnings += d.toString()))
+      const sink = humanSink({ simulated: false, out: p.stream as unknown as NodeJS.WriteStream, err: err as unknown as NodeJS.WriteStream, maxBufferedBytes: 200 })
+      p.holding = true
+      for (let i = 0; i < 5; i++) {
+        sink.event(numbered(i))
+        await turn()
+      }
+      const dropped = sink.droppedLines!()
+      sink.summary({ type: 'summary', messages: 5, durationMs: 1000, reconnects: 0, markets: 1, droppedLines: dropped })
+      p.release()
+      const lines = p.writes.join('').split('\n').slice(0, -1)
+      expect(dropped).to.be.greaterThan(0)
+      expect(volumes(lines.join('\n'))).to.deep.equal([...Array(5 - dropped).keys()])
+      expect(lines.at(-1)).to.match(new RegExp(`messages in .*, ${dropped} output lines? dropped`))
+      expect(warnings.split('\n').filter(Boolean)).to.have.length(1)
+    })
   })
 })
