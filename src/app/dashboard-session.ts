@@ -82,7 +82,8 @@ export async function runDashboardSession(options: DashboardSessionOptions): Pro
   let lastConnectError: string | undefined
   let notConnected: NeuralError | undefined
   const { durationMs } = options
-  // From the start, as stream's: a board that never connects must still end, and say why.
+  // From the start (the page is served from the start, unlike stream's data window): a board that
+  // never connects must still end, and say why.
   const timer = durationMs === undefined ? undefined : setTimeout(() => {
     if (!subscribed && !stop.signal.aborted) notConnected = notConnectedError(durationMs, { connected, lastError: lastConnectError })
     abort()
