@@ -155,6 +155,8 @@ export interface OrderInfo {
   initialCount: number
   filledCount: number
   remainingCount: number
+  /** When the exchange took the order (`created_time`), epoch ms; undefined when it sent none. */
+  createdMs?: number
 }
 
 /** A market position as GET /portfolio/positions lists it. */
@@ -478,13 +480,14 @@ export class RestClient {
     }
   }
 
-  /** GET /portfolio/orders (signed), every page. */
-  async getOrders(filter: { ticker?: string; status?: 'resting' | 'canceled' | 'executed' } = {}, signal?: AbortSignal): Promise<OrderInfo[]> {
+  /** GET /portfolio/orders (signed), every page; `minTs`: orders created from then on (epoch ms; Kalshi takes seconds). */
+  async getOrders(filter: { ticker?: string; status?: 'resting' | 'canceled' | 'executed'; minTs?: number } = {}, signal?: AbortSignal): Promise<OrderInfo[]> {
     const out: OrderInfo[] = []
     const seen = new Set<string>()
     let cursor: string | undefined
+    const minTs = filter.minTs === undefined ? undefined : Math.floor(filter.minTs / 1000)
     for (;;) {
-      const body = await this.request('GET', '/portfolio/orders', { ticker: filter.ticker, status: filter.status, limit: 1000, cursor }, undefined, undefined, signal)
+      const body = await this.request('GET', '/portfolio/orders', { ticker: filter.ticker, status: filter.status, min_ts: minTs, limit: 1000, cursor }, undefined, undefined, signal)
       for (const raw of Array.isArray(body.orders) ? body.orders : []) {
         const parsed = parseOrder(raw)
         if (parsed) out.push(parsed)
@@ -717,6 +720,7 @@ export function parseOrder(raw: unknown): OrderInfo | undefined {
     initialCount: countOf(o, 'initial_count') ?? 0,
     filledCount: countOf(o, 'fill_count') ?? 0,
     remainingCount: countOf(o, 'remaining_count') ?? 0,
+    ...optionalCount('createdMs', typeof o.created_time === 'string' && Number.isFinite(Date.parse(o.created_time)) ? Date.parse(o.created_time) : undefined),
   }
 }
 

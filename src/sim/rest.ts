@@ -274,15 +274,18 @@ function signedOnly(keyId: string | undefined): string {
   return keyId
 }
 
-/** GET /portfolio/orders: newest first, filtered by ticker, event_ticker and status as Kalshi's GetOrders. */
+/** GET /portfolio/orders: newest first, filtered by ticker, event_ticker, status and min_ts/max_ts (Unix seconds) as Kalshi's GetOrders. */
 function listOrders(ctx: RestContext, q: URLSearchParams, _p: string[], _req: IncomingMessage, keyId?: string): [number, unknown] {
   const key = signedOnly(keyId)
   const status = q.get('status')
   if (status && !['resting', 'canceled', 'executed'].includes(status)) throw badRequest('status must be one of resting, canceled, executed')
   const ticker = q.get('ticker')
   const events = q.get('event_ticker') ? new Set(q.get('event_ticker')!.split(',')) : undefined
+  const minMs = q.get('min_ts') ? Number(q.get('min_ts')) * 1000 : -Infinity
+  const maxMs = q.get('max_ts') ? Number(q.get('max_ts')) * 1000 : Infinity
   const orders = accountOf(ctx.world, key).orders.filter((o) =>
-    (!status || o.status === status) && (!ticker || o.ticker === ticker) && (!events || events.has(ctx.world.market(o.ticker)?.eventTicker ?? ''))).reverse()
+    (!status || o.status === status) && (!ticker || o.ticker === ticker) && (!events || events.has(ctx.world.market(o.ticker)?.eventTicker ?? '')) &&
+    o.createdMs >= minMs && o.createdMs <= maxMs).reverse()
   const { page, cursor } = paginate(orders, q, 1000)
   return [200, { orders: page.map((o) => orderJson(o, key)), cursor }]
 }

@@ -97,9 +97,10 @@ export class KalshiHook implements OrderHook {
   }
 
   /**
-   * Read the account: positions held and resting orders count toward the position limits, and today's
+   * Read the account: positions held and resting orders count toward the position limits, today's
    * spend (buy fills since 00:00 UTC, with their fees, plus resting buys) toward maxTotalCostDollars,
-   * so the limits hold across restarts and beside other processes on the same account.
+   * and its orders of the last minute toward maxOrdersPerMinute, so the limits hold across restarts
+   * and beside other processes on the same account.
    */
   async start(ctx: HookContext): Promise<void> {
     try {
@@ -128,11 +129,14 @@ export class KalshiHook implements OrderHook {
   private async readAccount(ctx: HookContext, how: 'seed' | 'reset'): Promise<number> {
     const now = new Date(ctx.now())
     const dayStartMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
-    const [positions, resting, fills] = await Promise.all([
+    const minuteAgoMs = ctx.now() - 60_000
+    const [positions, resting, fills, recent] = await Promise.all([
       this.rest.getPositions(),
       this.rest.getOrders({ status: 'resting' }),
       this.rest.getFills({ minTs: dayStartMs }),
+      this.rest.getOrders({ minTs: minuteAgoMs }),
     ])
+    const sentAtMs = recent.map((o) => o.createdMs).filter((t): t is number => t !== undefined && t > minuteAgoMs)
     const exposure = new Map<string, number>()
     let costUnits = 0
     for (const p of positions) {
@@ -159,9 +163,9 @@ export class KalshiHook implements OrderHook {
       for (const o of resting) {
         if (o.action === 'sell') this.reserve(`${o.ticker} ${o.side}`, o.remainingCount)
       }
-      this.risk.seed(exposure, costUnits)
+      this.risk.seed(exposure, costUnits, sentAtMs)
     } else {
-      this.risk.reset(exposure, costUnits)
+      this.risk.reset(exposure, costUnits, sentAtMs)
       for (const id of this.answered) this.countedByRead.add(id)
       this.answered.length = 0
     }

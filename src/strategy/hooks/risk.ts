@@ -82,21 +82,27 @@ export class RiskGuard {
 
   /**
    * Start from what the exchange holds for the account: contracts per market (held plus resting
-   * buys) and the cost of both, so limits hold across restarts and other processes.
+   * buys), the cost of both, and when its orders of the last minute were placed, so limits hold
+   * across restarts and other processes.
    */
-  seed(exposure: ReadonlyMap<string, number>, costUnits: number): void {
+  seed(exposure: ReadonlyMap<string, number>, costUnits: number, sentAtMs: readonly number[] = []): void {
     for (const [ticker, contracts] of exposure) this.exposure.set(ticker, (this.exposure.get(ticker) ?? 0) + contracts)
     this.costUnits += costUnits
+    // The account's orders of the last minute count toward maxOrdersPerMinute (found from outside: a
+    // restarted run sent a fourth order in the minute of a limit of 3).
+    this.sentAt.push(...sentAtMs)
+    this.sentAt.sort((a, b) => a - b)
   }
 
   /**
    * Start again from what the exchange holds now (after another process on the account traded):
    * what this guard had counted is in the exchange's figures by then.
    */
-  reset(exposure: ReadonlyMap<string, number>, costUnits: number): void {
+  reset(exposure: ReadonlyMap<string, number>, costUnits: number, sentAtMs: readonly number[]): void {
     this.exposure.clear()
     this.costUnits = 0
-    this.seed(exposure, costUnits)
+    this.sentAt.length = 0
+    this.seed(exposure, costUnits, sentAtMs)
   }
 
   /** Give back the part of a recorded buy that will never fill (cancelled remainder, or an order the exchange already had). */

@@ -200,8 +200,9 @@ describe('kalshi hook', () => {
       { ticker: 'Z', side: 'yes', action: 'sell', count_fp: '9.00', yes_price_dollars: '0.9000', no_price_dollars: '0.1000', fee_cost: '0.0100', ts: 600 },
     ]
     const { ctx, hook } = await setup()
-    expect(reads.map(r => r.split('?')[0]).sort()).to.deep.equal(['/trade-api/v2/portfolio/fills', '/trade-api/v2/portfolio/orders', '/trade-api/v2/portfolio/positions'])
-    expect(reads.find(r => r.includes('/orders'))).to.include('status=resting')
+    expect(reads.map(r => r.split('?')[0]).sort()).to.deep.equal(['/trade-api/v2/portfolio/fills', '/trade-api/v2/portfolio/orders', '/trade-api/v2/portfolio/orders', '/trade-api/v2/portfolio/positions'])
+    expect(reads.filter(r => r.includes('/orders')).map(r => new URL(r, 'http://x').searchParams)).to.satisfy((q: URLSearchParams[]) =>
+      q.some(p => p.get('status') === 'resting') && q.some(p => p.get('min_ts') === String(Math.floor((1_000_000 - 60_000) / 1000))))
     // Fills since 00:00 UTC of the hook's clock (1970-01-01 here).
     expect(reads.find(r => r.includes('/fills'))).to.include('min_ts=0')
     // Its fees count in its cost, as they do for a position bought in this run.
@@ -212,6 +213,17 @@ describe('kalshi hook', () => {
     expect(await hook.handle(signal({ ticker: 'Y', quantity: 1, limitPrice: 0.91 }), ctx)).to.include({ status: 'refused', limit: 'maxTotalCostDollars' })
     expect((await hook.handle(signal({ ticker: 'Y', quantity: 1, limitPrice: 0.75 }), ctx)).status).to.equal('sent')
     expect((await hook.handle(signal({ action: 'SELL', side: 'no', quantity: 4, limitPrice: 0.5 }), ctx)).status).to.equal('sent')
+  })
+
+  it("counts the account's orders of the last minute toward maxOrdersPerMinute, as a restarted run must", async () => {
+    // Three orders placed 10 s before this run started (an earlier run of the same strategy), limit 3.
+    const placed = (id: string, agoMs: number) => ({ order_id: id, ticker: 'X', side: 'yes', action: 'buy', status: 'executed', yes_price_dollars: '0.4500', initial_count_fp: '1.00', fill_count_fp: '1.00', remaining_count_fp: '0.00', created_time: new Date(1_000_000 - agoMs).toISOString() })
+    account.orders = [placed('o-1', 10_000), placed('o-2', 10_000), placed('o-3', 10_000), placed('o-old', 120_000)]
+    const { ctx, hook, now } = await setup()
+    expect(await hook.handle(signal(), ctx)).to.include({ status: 'refused', limit: 'maxOrdersPerMinute' })
+    // Once the minute since those orders is over, the limit has room again.
+    now.t += 51_000
+    expect((await hook.handle(signal(), ctx)).status).to.equal('sent')
   })
 
   it('refuses every signal when the account cannot be read at start', async () => {
