@@ -152,15 +152,15 @@ export class BusFeed extends Emitter<MarketFeedEvents> implements MarketFeed {
 }
 
 /**
- * Numbers 'connected' events as the exchange connection does (attempt = how many times it has opened:
- * 1, then 2 after the first reconnect), so a recovered NATS connection reads, and is shown, like a
- * recovered exchange connection. nats.js counts reconnect attempts instead.
+ * Numbers 'connected' events as the exchange connection does (`connection` = how many times it has
+ * opened: 1, then 2 after the first reconnect), so a recovered NATS connection reads, and is shown,
+ * like a recovered exchange connection.
  */
 export class OpenCounter {
   private opens = 0
 
   number(event: ConnectionEvent): ConnectionEvent {
-    return event.state === 'connected' ? { ...event, attempt: ++this.opens } : event
+    return event.state === 'connected' ? { ...event, connection: ++this.opens } : event
   }
 
   reconnects(): number {

@@ -68,6 +68,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   private lastFrameAt = 0
   /** Times the connection was (re)opened; 1 after the first connect. */
   opens = 0
+  /** The try being made, as the connection events number it. */
+  private tryNo = 1
   /** Reconnect attempts made in total. */
   reconnects = 0
 
@@ -179,11 +181,17 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** The reconnect loop. Returns the final error when the policy gives up, undefined when closed. */
   private async run(onFirst: () => void): Promise<NeuralError | undefined> {
-    let attempt = 0 // retries since the last successful open
+    let attempt = 0 // retries since the last successful open (the retry policy's count)
+    // Tries since the last open connection that did not open: the `attempt` the events show is the
+    // number of the try (1 = the first since the last connection), the same on connecting, on the
+    // reconnecting that announces it and on the connected it ends in, as the bus's NATS connection
+    // numbers them. Found from outside: the three read as one counter and disagreed.
+    let failedTries = 0
     let authFailures = 0
     for (;;) {
       if (this.abort.signal.aborted) return undefined
-      this.event('connecting', { attempt: attempt + 1 })
+      this.tryNo = failedTries + 1
+      this.event('connecting', { attempt: this.tryNo })
       const end = await this.attempt(onFirst)
       if (this.abort.signal.aborted) {
         this.event('disconnected', { reason: 'closed by client', byClient: true })
@@ -192,6 +200,9 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (end.wasOpen) {
         attempt = 0
         authFailures = 0
+        failedTries = 0
+      } else {
+        failedTries++
       }
       this.event('disconnected', { reason: end.error.message })
       if (end.error.kind === 'auth') {
@@ -206,7 +217,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         delayMs = Math.max(delayMs * 4, this.retry.baseDelayMs * 4, end.retryAfterMs ?? 0)
       }
       this.reconnects++
-      this.event('reconnecting', { attempt, delayMs, reason: end.error.message })
+      this.event('reconnecting', { attempt: failedTries + 1, delayMs, reason: end.error.message })
       try {
         await sleep(delayMs, this.abort.signal)
       } catch (error) {
@@ -287,7 +298,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         try {
           this.onOpen?.(this.opens)
         } finally {
-          this.event('connected', { handshakeMs: this.now() - startedAt, attempt: this.opens })
+          this.event('connected', { handshakeMs: this.now() - startedAt, attempt: this.tryNo, connection: this.opens })
         }
         onFirst()
         // Liveness: Kalshi pings every 10 s, so a connection with no data and no ping for timeoutMs is

@@ -148,7 +148,13 @@ export interface ConnectionEvent {
   type: 'connection'
   state: ConnectionState
   url?: string
+  /**
+   * The try since the last open connection (1 = the first): on 'connecting', on the 'reconnecting'
+   * that announces it, and on the 'connected' it ends in.
+   */
   attempt?: number
+  /** On 'connected': how many connections this feed has opened, this one included (2 = the first reconnect). */
+  connection?: number
   delayMs?: number
   reason?: string
   /** On 'disconnected': true when this side closed on purpose (close(), a duration ended), so it is no news. */

@@ -85,14 +85,15 @@ function isNotice(e: ConnectionEvent, open: boolean, everOpen: boolean): boolean
     case 'failed':
       return false
     case 'connected':
-      return (e.attempt ?? 1) > 1
+      return (e.connection ?? 1) > 1
     case 'disconnected':
       // Also emitted after a handshake that never opened: only the loss of an open connection is news.
       return open && e.byClient !== true
     case 'reconnecting':
-      // Before the first connect, one quick retry is not news (it is also how a refused key is retried
-      // once for clock skew, and the error line follows); a second one means the exchange is hard to reach.
-      return everOpen || (e.attempt ?? 1) > 1
+      // Before the first connect, one quick retry (the second try) is not news (it is also how a refused
+      // key is retried once for clock skew, and the error line follows); a third try means the exchange
+      // is hard to reach.
+      return everOpen || (e.attempt ?? 1) > 2
   }
 }
 

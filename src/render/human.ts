@@ -147,6 +147,7 @@ export class HumanFormatter {
     const parts: string[] = [colour(e.state)]
     if (e.url) parts.push(e.url)
     if (e.attempt !== undefined) parts.push(`attempt ${e.attempt}`)
+    if (e.connection !== undefined && e.connection > 1) parts.push(`connection ${e.connection}`)
     if (e.delayMs !== undefined) parts.push(`in ${(e.delayMs / 1000).toFixed(1)} s`)
     if (e.handshakeMs !== undefined) parts.push(`handshake ${e.handshakeMs} ms`)
     if (e.reason) parts.push(`(${e.reason})`)

@@ -190,6 +190,25 @@ describe('connection', function () {
     expect(drops).to.deep.equal([false, true])
   })
 
+  it('numbers its tries as one counter: the try since the last connection on connecting, reconnecting and connected, and the connections opened', async () => {
+    // Refused once (503), then accepted; then dropped, and accepted again.
+    server = await new FakeKalshi({ handshakeStatus: 503 }).start()
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
+    const t = track(conn)
+    const started = conn.start()
+    await waitFor(() => server!.handshakes.length === 1, 2000, 'the refused try')
+    server.options.handshakeStatus = undefined
+    await started
+    server.dropAll()
+    await waitFor(() => server!.connectionCount === 2 && conn!.connected, 2000, 'reconnect')
+    const numbered = t.events.filter((e) => e.state !== 'disconnected').map((e) => [e.state, e.attempt, e.connection])
+    // Found from outside: it read "reconnecting attempt 1", then "connecting attempt 2", then "connected attempt 3".
+    expect(numbered).to.deep.equal([
+      ['connecting', 1, undefined], ['reconnecting', 2, undefined], ['connecting', 2, undefined], ['connected', 2, 1],
+      ['reconnecting', 1, undefined], ['connecting', 1, undefined], ['connected', 1, 2],
+    ])
+  })
+
   it('cancels a pending reconnect sleep on close', async () => {
     server = await new FakeKalshi().start()
     conn = new Connection({ url: server.url, timeoutMs: 1000, retry: { attempts: 0, baseDelayMs: 10_000, maxDelayMs: 10_000, jitter: 'none' }, onFrame: () => undefined })

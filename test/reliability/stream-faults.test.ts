@@ -133,7 +133,7 @@ describe('stream reliability', function () {
       const s = await simulator({ faults: { silentAfterSec: 0.5 } })
       session = await startSession(s, { targets: ['KXNFLGAME*'], channels: ['ticker'], timeoutMs: 1000 })
       const connections = () => session!.events.filter((e): e is ConnectionEvent => e.type === 'connection')
-      await waitFor(() => connections().some((e) => e.state === 'connected' && e.attempt === 2), 6000, 'a second connection')
+      await waitFor(() => connections().some((e) => e.state === 'connected' && e.connection === 2), 6000, 'a second connection')
       const drop = connections().find((e) => e.state === 'disconnected')!
       expect(drop.reason).to.match(/^no data or ping from the exchange for \d+ ms \(timeout 1000 ms\)$/)
       // Silence is noticed after the timeout and within one liveness check (timeout / 4) of it.

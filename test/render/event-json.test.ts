@@ -73,7 +73,7 @@ const fill = shaped(FILL_FIELDS, {
 })
 const connection = fc.record({
   type: fc.constant('connection'), state: fc.constantFrom('connecting', 'connected', 'disconnected', 'reconnecting', 'failed'), url: text, ts: number,
-}, { requiredKeys: ['type', 'state', 'ts'] }).chain((base) => fc.record({ attempt: number, delayMs: number, reason: text, byClient: fc.boolean(), handshakeMs: number }, { requiredKeys: [] }).map((extra) => ({ ...base, ...extra })))
+}, { requiredKeys: ['type', 'state', 'ts'] }).chain((base) => fc.record({ attempt: number, connection: number, delayMs: number, reason: text, byClient: fc.boolean(), handshakeMs: number }, { requiredKeys: [] }).map((extra) => ({ ...base, ...extra })))
 
 describe('event lines (--json)', () => {
   for (const [type, arbitrary] of Object.entries({ ticker: tick, trade, book, lifecycle, fill, connection })) {
