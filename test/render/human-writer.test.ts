@@ -5,6 +5,7 @@ import { humanSink } from '../../src/render/event-sink.js'
 import { HumanFormatter } from '../../src/render/human.js'
 import { HumanWriter } from '../../src/render/human-writer.js'
 import { PIPE_BUF } from '../../src/render/line-sender.js'
+import { holdingPipe } from './holding-pipe.js'
 
 const T0 = Date.UTC(2025, 8, 4, 20, 15, 30, 250)
 const ESC = '\u001b['
@@ -19,28 +20,6 @@ function collect(): { out: PassThrough; writes: string[] } {
   return { out, writes }
 }
 
-/** A stream that records each write; while `holding`, it takes nothing until `release()`. */
-function pipe(): { stream: Writable; writes: string[]; held: () => number; release: () => void; holding: boolean } {
-  const pending: (() => void)[] = []
-  const state = {
-    writes: [] as string[],
-    holding: false,
-    held: () => pending.length,
-    release: () => {
-      state.holding = false
-      for (const cb of pending.splice(0)) cb()
-    },
-    stream: new Writable({
-      highWaterMark: 1024 * 1024,
-      write(chunk: Buffer, _enc, cb) {
-        state.writes.push(chunk.toString())
-        if (state.holding) pending.push(cb)
-        else cb()
-      },
-    }),
-  }
-  return state
-}
 
 /** The volume of each tick line, in order. */
 const volumes = (text: string) => [...text.matchAll(/vol (\d+)/g)].map((m) => Number(m[1]))
@@ -154,7 +133,7 @@ describe('human writer', () => {
     const numbered = (i: number): Tick => ({ ...tick('KXNFLGAME-25SEP04DALPHI-PHI', 0.5), volume: i })
 
     it('writes a turn as writes of whole lines of at most PIPE_BUF bytes, in order', async () => {
-      const p = pipe()
+      const p = holdingPipe()
       const writer = new HumanWriter({ formatter: formatter(), out: p.stream, atomicWriteBytes: PIPE_BUF })
       for (let i = 0; i < 500; i++) writer.event(numbered(i))
       await turn()
@@ -164,7 +143,7 @@ describe('human writer', () => {
     })
 
     it('hands over the next write only once the stream has taken the one it holds, then all that waits at once', async () => {
-      const p = pipe()
+      const p = holdingPipe()
       const writer = new HumanWriter({ formatter: formatter(), out: p.stream, atomicWriteBytes: PIPE_BUF })
       p.holding = true
       for (let i = 0; i < 500; i++) writer.event(numbered(i))
@@ -179,7 +158,7 @@ describe('human writer', () => {
     })
 
     it('writes the summary after the lines waiting for a full pipe, never before them', async () => {
-      const p = pipe()
+      const p = holdingPipe()
       const sink = humanSink({ simulated: false, out: p.stream as unknown as NodeJS.WriteStream, err: new PassThrough() as unknown as NodeJS.WriteStream })
       sink.event(numbered(0))
       await turn()
@@ -195,7 +174,7 @@ describe('human writer', () => {
     })
 
     it('drops and counts whole lines while the pipe holds a write and more than the bound waits, warning once, and keeps the summary', async () => {
-      const p = pipe()
+      const p = holdingPipe()
       const err = new PassThrough()
       let warnings = ''
       err.on('data', (d: Buffer) => (warnings += d.toString()))

@@ -3,40 +3,18 @@
  * once the stream has taken the last, so a write the OS has not taken when the process exits is
  * lost whole, never in part (test/reliability/partial-line.test.ts runs it into a real FIFO).
  */
-import { Writable } from 'node:stream'
 import { expect } from 'chai'
 import type { Tick } from '../../src/core/types.js'
 import { createNdjsonWriter, PIPE_BUF } from '../../src/render/ndjson.js'
+import { holdingPipe } from './holding-pipe.js'
 
-/** A stream that records each write; while `holding`, it takes nothing until `release()`. */
-function pipe(): { stream: Writable; writes: string[]; held: () => number; release: () => void; holding: boolean } {
-  const pending: (() => void)[] = []
-  const state = {
-    writes: [] as string[],
-    holding: false,
-    held: () => pending.length,
-    release: () => {
-      state.holding = false
-      for (const cb of pending.splice(0)) cb()
-    },
-    stream: new Writable({
-      highWaterMark: 1024 * 1024,
-      write(chunk: Buffer, _enc, cb) {
-        state.writes.push(chunk.toString())
-        if (state.holding) pending.push(cb)
-        else cb()
-      },
-    }),
-  }
-  return state
-}
 
 const tick = (i: number): Tick => ({ type: 'ticker', ticker: 'KXNFLGAME-25SEP04DALPHI-PHI', yesBid: 0.55, volume: i, lastUpdate: 1, receivedAt: 2 })
 const volumes = (text: string) => text.split('\n').slice(0, -1).map((l) => (JSON.parse(l) as Tick).volume)
 
 describe('ndjson writer on a pipe', () => {
   it('writes a chunk as writes of whole lines of at most PIPE_BUF bytes, in order', async () => {
-    const p = pipe()
+    const p = holdingPipe()
     const writer = createNdjsonWriter({ stream: p.stream, onClosed: () => undefined, atomicWriteBytes: PIPE_BUF })
     for (let i = 0; i < 2000; i++) writer.event(tick(i))
     await writer.flush()
@@ -46,7 +24,7 @@ describe('ndjson writer on a pipe', () => {
   })
 
   it('hands over the next write only once the stream has taken the one it holds', async () => {
-    const p = pipe()
+    const p = holdingPipe()
     const writer = createNdjsonWriter({ stream: p.stream, onClosed: () => undefined, atomicWriteBytes: PIPE_BUF })
     p.holding = true
     for (let i = 0; i < 2000; i++) writer.event(tick(i))
@@ -61,7 +39,7 @@ describe('ndjson writer on a pipe', () => {
   })
 
   it('writes a line longer than PIPE_BUF alone', async () => {
-    const p = pipe()
+    const p = holdingPipe()
     const writer = createNdjsonWriter({ stream: p.stream, onClosed: () => undefined, atomicWriteBytes: PIPE_BUF })
     const long = { type: 'note', text: 'x'.repeat(10_000) }
     writer.write({ type: 'note', text: 'before' })
@@ -72,7 +50,7 @@ describe('ndjson writer on a pipe', () => {
   })
 
   it('drops and counts lines, not parts of them, while the pipe holds a write', async () => {
-    const p = pipe()
+    const p = holdingPipe()
     const writer = createNdjsonWriter({ stream: p.stream, onClosed: () => undefined, atomicWriteBytes: PIPE_BUF, maxBufferedBytes: 1000 })
     writer.event(tick(0))
     await new Promise((resolve) => setImmediate(resolve))
