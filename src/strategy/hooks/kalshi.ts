@@ -67,9 +67,16 @@ export class KalshiHook implements OrderHook {
   private down?: string
   /** One order at a time per account among the neural processes of this machine (account-lock.ts). */
   private readonly lock: AccountLock
-  /** Orders answered before the account was last read afresh: their fills are in its figures already. */
-  private readonly countedByRead = new Set<string>()
-  private readonly answered: string[] = []
+  /**
+   * The orders of the last minute (order id → when, and in which place of this hook's sequence of
+   * answers and account reads, they were answered), and the place of the last read of the account:
+   * a fill of an order answered before that read is in its figures already. An order's fills reach
+   * the feed within moments of its answer, so a minute of orders is all that is kept (two growing sets
+   * held every order of the run).
+   */
+  private readonly answered = new Map<string, { seq: number; atMs: number }>()
+  private seq = 0
+  private accountReadSeq = -1
   /** What the last read of the account found, for its log line. */
   private lastRead = { positions: 0, resting: 0 }
 
@@ -166,8 +173,7 @@ export class KalshiHook implements OrderHook {
       this.risk.seed(exposure, costUnits, sentAtMs)
     } else {
       this.risk.reset(exposure, costUnits, sentAtMs)
-      for (const id of this.answered) this.countedByRead.add(id)
-      this.answered.length = 0
+      this.accountReadSeq = this.seq++
     }
     this.lastRead = { positions: positions.length, resting: resting.length }
     return spentToday
@@ -250,7 +256,7 @@ export class KalshiHook implements OrderHook {
       if (action === 'sell') this.reserve(key, -signal.quantity)
       return { status: 'failed', priceDollars, message: reason }
     }
-    this.answered.push(placed.orderId)
+    this.noteAnswered(placed.orderId, ctx.now())
     const filled = placed.filledCount ?? (placed.status === 'executed' ? signal.quantity : 0)
     if (placed.duplicate) {
       // Placed by an earlier run: the account state read at start already counts it.
@@ -291,7 +297,8 @@ export class KalshiHook implements OrderHook {
     // The exchange's own fee for the fill (`fee_cost`), when it sent one.
     this.portfolio.apply(action, event.ticker, event.side, [[units, event.quantity]], event.feeDollars === undefined ? 0 : dollarsNumberToUnits(event.feeDollars))
     // A fill of an order answered before the account was last read is in the figures read.
-    if (!event.orderId || !this.countedByRead.has(event.orderId)) this.risk.onFill(event)
+    const answered = event.orderId === undefined ? undefined : this.answered.get(event.orderId)
+    if (answered === undefined || answered.seq > this.accountReadSeq) this.risk.onFill(event)
     if (event.action !== 'sell' || !event.orderId) return
     const waiting = this.awaitingFills.get(event.orderId)
     if (!waiting) {
@@ -315,6 +322,15 @@ export class KalshiHook implements OrderHook {
   /** Stop: a request or retry sleep still running is cancelled. */
   async close(): Promise<void> {
     this.abort.abort()
+  }
+
+  private noteAnswered(orderId: string, nowMs: number): void {
+    // Oldest first (insertion order): drop what is more than a minute old.
+    for (const [id, { atMs }] of this.answered) {
+      if (atMs > nowMs - 60_000) break
+      this.answered.delete(id)
+    }
+    this.answered.set(orderId, { seq: this.seq++, atMs: nowMs })
   }
 
   private reserve(key: string, contracts: number): void {
