@@ -9,7 +9,10 @@ import { join } from 'node:path'
 import { HistoryStore } from '../../src/history/store.js'
 import { TYPO_DETAILS, TYPO_FILE } from '../strategy/helpers.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
-import { CountingProxy, ensureBuilt, jsonLines, Neural, runNeural, tempDir } from '../commands/helpers.js'
+import { CountingProxy, ensureBuilt, jsonLines, Neural, ROOT, runNeural, tempDir } from '../commands/helpers.js'
+import { runCommand } from '../support/run-command.js'
+import Backtest from '../../src/commands/backtest.js'
+import History from '../../src/commands/history.js'
 
 describe('neural history and neural backtest (end to end)', function () {
   this.timeout(180_000)
@@ -50,17 +53,28 @@ describe('neural history and neural backtest (end to end)', function () {
     expect(jsonLines(r.stdout).at(-1)).to.deep.equal({ ...first, newTrades: 0 })
   })
 
+  // Four games, not the week: one before the gap (PHIDAL), one inside it (LAHOU), one running over
+  // midnight UTC into the second window (BUFBAL) and one after (CHIMIN). download.test.ts plays the
+  // same windows in-process over more shapes; here they go through the flags.
   it('after --to 2025-08-29 and then --from 2025-09-01, a run without dates stores what the first run did', async () => {
     const file = join(tmp.dir, 'windows.duckdb')
-    const args = ['history', 'KXNFLGAME*', '--env', 'sim', '--json', '--db', file]
+    const games = ['25AUG28PHIDAL', '25AUG31LAHOU', '25AUG31BUFBAL', '25SEP01CHIMIN']
+    const args = ['history', ...games.map((g) => `KXNFLGAME-${g}*`), '--env', 'sim', '--json', '--db', file]
     for (const window of [['--to', '2025-08-29'], ['--from', '2025-09-01']]) {
       const r = await run([...args, ...window])
       expect(r.code, r.stderr).to.equal(0)
     }
     const r = await run(args)
     expect(r.code, r.stderr).to.equal(0)
-    expect(jsonLines(r.stdout).at(-1)).to.deep.include({ markets: 32, trades: first.trades, candles: first.candles })
-    expect(await dumpOf(file)).to.equal(await dumpOf(db()))
+    // The rows of these games in the store of the one run without dates.
+    const ofGames = (await dumpOf(db())).split('\n').filter((line) => {
+      const [table, a, b] = line.split('\t')
+      return games.some((g) => (table === 'trades' ? b : a)!.startsWith(`KXNFLGAME-${g}-`))
+    })
+    const count = (table: string) => ofGames.filter((line) => line.startsWith(`${table}\t`)).length
+    expect(count('markets')).to.equal(8)
+    expect(jsonLines(r.stdout).at(-1)).to.deep.include({ markets: 8, trades: count('trades'), candles: count('candles') })
+    expect(await dumpOf(file)).to.equal(ofGames.join('\n'))
   })
 
   it('killed (SIGKILL) halfway and run again, the store equals the uninterrupted one', async () => {
@@ -180,6 +194,8 @@ describe('neural history and neural backtest (end to end)', function () {
     }
   })
 
+  // Flags → error in this process (the same command classes bin/run.js runs); one refusal through
+  // the built binary, for the exit code and the streams of a real process.
   it('bad input: one error line and exit 2', async () => {
     const cases: Array<[string[], string]> = [
       [['history', 'KXNFLGAME*', '--env', 'sim', '--from', 'yesterday', '--db', db(), '--json'], 'BAD_DATE'],
@@ -195,12 +211,17 @@ describe('neural history and neural backtest (end to end)', function () {
       [['backtest', 'strategies/nope.ts', '--db', join(tmp.dir, 'absent.duckdb'), '--series', 'KXNFLGAME', '--json'], 'STRATEGY_LOAD'],
       [['history', '--env', 'sim', '--db', db(), '--json'], 'USAGE'],
     ]
-    for (const [args, code] of cases) {
-      const r = await run(args)
-      expect(r.code, `${args.join(' ')}\n${r.stderr}`).to.equal(2)
+    for (const [[command, ...argv], code] of cases) {
+      const r = await runCommand(command === 'history' ? History : Backtest, argv, { id: command, cwd: ROOT, env: { NEURAL_RUNTIME_DIR: runtimeDir } })
+      expect(r.code, `${command} ${argv.join(' ')}\n${r.stderr}`).to.equal(2)
       expect(jsonLines(r.stdout).at(-1)).to.deep.include({ type: 'error', code })
       expect(r.stderr.trim().split('\n')).to.have.length(1)
     }
+    const built = await run(['history', 'KXNFLGAME*', '--env', 'sim', '--to', '2025-09-01T24:00:00Z', '--db', db(), '--json'])
+    expect(built.code, built.stderr).to.equal(2)
+    expect(jsonLines(built.stdout)).to.have.length(1)
+    expect(jsonLines(built.stdout)[0]).to.deep.include({ type: 'error', code: 'BAD_DATE' })
+    expect(built.stderr.trim().split('\n')).to.have.length(1)
   })
 
   it('backtest type-checks a .ts strategy first (exit 2, STRATEGY_TYPECHECK); --no-typecheck goes on to the store', async () => {
