@@ -2,18 +2,20 @@
  * The rc file search and a package.json: a broken one that may hold neural's config is a
  * CONFIG_PARSE error naming the file and the JSON problem; another project's broken one is not
  * neural's business; and nothing in the working dir but the rc search places is read or run.
- * The CLI cases run a child in the project dir: cosmiconfig's explorer read package.json and
- * .config/config.* from the process's working dir, not from the dir the search starts in.
+ * The command cases run in the project dir (runCommand changes this process's working dir for the
+ * run): cosmiconfig's explorer read package.json and .config/config.* from the process's working
+ * dir, not from the dir the search starts in.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { expect } from 'chai'
 import { loadConfig } from '../../src/config/load.js'
-import { startCli, collect } from '../cli/run-cli.js'
+import Status from '../../src/commands/status.js'
+import { runCommand } from '../support/run-command.js'
+import { commands } from '../cli/fixtures/commands.js'
 import { expectConfigError, tempProject } from './helpers.js'
 
 describe('rc file search and package.json', function () {
-  // The CLI cases start a child through tsx.
   this.timeout(30_000)
   let project: ReturnType<typeof tempProject>
   beforeEach(() => {
@@ -51,7 +53,7 @@ describe('rc file search and package.json', function () {
 
   it('gives `status --json` a CONFIG_PARSE error line and exit 2 for a broken package.json in the working dir', async () => {
     const file = project.write('package.json', '{"neural": ')
-    const r = await collect(startCli(['status', '--env', 'sim', '--json'], { cwd: project.dir }))
+    const r = await runCommand(Status, ['--env', 'sim', '--json'], { id: 'status', cwd: project.dir })
     expect(r.code).to.equal(2)
     const message = `rc file ${file}: invalid JSON at line 1, column 11: Unexpected end of JSON input`
     expect(JSON.parse(r.stdout)).to.deep.equal({ type: 'error', kind: 'config', code: 'CONFIG_PARSE', message })
@@ -60,7 +62,7 @@ describe('rc file search and package.json', function () {
 
   it('runs a command in a dir with another project\'s broken package.json', async () => {
     project.write('package.json', '{"name": "other-project", ')
-    const r = await collect(startCli(['config', '--env', 'sim'], { cwd: project.dir }))
+    const r = await runCommand(commands.config!, ['--env', 'sim'], { cwd: project.dir })
     expect(r.stderr).to.equal('')
     expect(r.code).to.equal(0)
     expect(JSON.parse(r.stdout).config.environment).to.equal('sim')
@@ -69,7 +71,7 @@ describe('rc file search and package.json', function () {
   it('does not run a .config/config.js of the working dir', async () => {
     mkdirSync(path.join(project.dir, '.config'))
     project.write('.config/config.js', 'require("node:fs").writeFileSync(require("node:path").join(__dirname, "ran"), "")\nmodule.exports = {}\n')
-    const r = await collect(startCli(['config', '--env', 'sim'], { cwd: project.dir }))
+    const r = await runCommand(commands.config!, ['--env', 'sim'], { cwd: project.dir })
     expect(r.code).to.equal(0)
     expect(existsSync(path.join(project.dir, '.config', 'ran'))).to.equal(false)
   })

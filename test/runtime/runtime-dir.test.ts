@@ -7,19 +7,21 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import { NeuralError } from '../../src/errors.js'
 import { listProcesses, publishStatus, runtimeDir } from '../../src/runtime/status-registry.js'
-import { cleanEnv, collect, TSX, type CliResult } from '../cli/run-cli.js'
-
-const NEURAL = fileURLToPath(new URL('./fixtures/neural.ts', import.meta.url))
+import { cleanEnv, collect, type CliResult } from '../cli/run-cli.js'
+import { BIN, ensureBuilt } from '../commands/helpers.js'
 
 describe('an unusable runtime dir', function () {
-  // The command cases start a child through tsx and stream for a second.
+  // The command cases start the built CLI and stream for a second.
   this.timeout(60_000)
   let base: string
   const children: ChildProcess[] = []
+  before(async function () {
+    this.timeout(300_000)
+    await ensureBuilt()
+  })
   beforeEach(() => {
     base = mkdtempSync(path.join(tmpdir(), 'neural-runtime-dir-'))
   })
@@ -35,9 +37,9 @@ describe('an unusable runtime dir', function () {
     return file
   }
 
-  /** `neural <args>` from source, killed after 30 s (a hang fails the test instead of holding it). */
+  /** `neural <args>` (the built CLI), killed after 30 s (a hang fails the test instead of holding it). */
   const neural = async (args: string[], env: NodeJS.ProcessEnv, cwd = base): Promise<CliResult> => {
-    const child = spawn(process.execPath, ['--import', TSX, NEURAL, ...args], { cwd, env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
     children.push(child)
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
     try {
