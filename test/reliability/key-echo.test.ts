@@ -5,7 +5,9 @@
  */
 import { expect } from 'chai'
 import { join } from 'node:path'
-import { ensureBuilt, jsonLines, limited, runNeural, tempDir, type RunResult } from '../commands/helpers.js'
+import Connect from '../../src/commands/connect.js'
+import { ensureBuilt, jsonLines, runNeural, tempDir } from '../commands/helpers.js'
+import { runCommand, type CommandResult } from '../support/run-command.js'
 import { testRsaKey } from '../support/rsa-keys.js'
 
 const pem = testRsaKey().pkcs1
@@ -24,11 +26,13 @@ interface Case {
   env: (value: string) => NodeJS.ProcessEnv
   code: string
   setting: RegExp
+  /** Through the built binary (what a real process prints); the others run the command class in this process. */
+  binary?: boolean
 }
 
 const CASES: Case[] = [
-  { name: 'PEM text in KALSHI_PRIVATE_KEY_PATH', value: pem, args: () => [], env: (v) => ({ KALSHI_PRIVATE_KEY_PATH: v }), code: 'KEY_NOT_PATH', setting: /env KALSHI_PRIVATE_KEY_PATH expects the path of a PEM file/ },
-  { name: 'PEM text in --private-key-path', value: pem, args: (v) => ['--private-key-path', v], env: () => ({}), code: 'KEY_NOT_PATH', setting: /flag --private-key-path expects the path of a PEM file/ },
+  { name: 'PEM text in KALSHI_PRIVATE_KEY_PATH', value: pem, args: () => [], env: (v) => ({ KALSHI_PRIVATE_KEY_PATH: v }), code: 'KEY_NOT_PATH', setting: /env KALSHI_PRIVATE_KEY_PATH expects the path of a PEM file/, binary: true },
+  { name: 'PEM text in --private-key-path', value: pem, args: (v) => ['--private-key-path', v], env: () => ({}), code: 'KEY_NOT_PATH', setting: /flag --private-key-path expects the path of a PEM file/, binary: true },
   { name: 'one-line .env PEM in KALSHI_PRIVATE_KEY_PATH', value: pem.trim().replace(/\n/g, '\\n'), args: () => [], env: (v) => ({ KALSHI_PRIVATE_KEY_PATH: v }), code: 'KEY_NOT_PATH', setting: /env KALSHI_PRIVATE_KEY_PATH/ },
   { name: 'a 100-character fragment in KALSHI_API_SECRET', value: body.slice(3, 5).join('').slice(0, 100), args: () => [], env: (v) => ({ KALSHI_API_SECRET: v }), code: 'KEY_FORMAT', setting: /env KALSHI_API_SECRET: neither whole PEM text/ },
   { name: 'a 20-character fragment in KALSHI_API_SECRET', value: body[7]!.slice(10, 30), args: () => [], env: (v) => ({ KALSHI_API_SECRET: v }), code: 'KEY_FILE_MISSING', setting: /named by env KALSHI_API_SECRET \(path not shown/ },
@@ -38,18 +42,19 @@ const CASES: Case[] = [
 describe('keys never echoed (CLI, --json --debug)', function () {
   this.timeout(60_000)
   const tmp = tempDir('neural-key-echo-')
-  const results = new Map<string, RunResult>()
+  const results = new Map<string, CommandResult>()
 
   before(async function () {
     this.timeout(120_000)
     await ensureBuilt()
-    await limited(3, CASES.map((c) => () =>
+    const runtimeDir = join(tmp.dir, 'run')
+    for (const c of CASES) {
       // Port 9 on loopback: nothing is reached, the configuration fails first.
-      runNeural(['connect', '--env', 'sim', '--api-url', 'http://127.0.0.1:9/trade-api/v2', '--api-key-id', 'a1b2c3d4-0000-4000-8000-000000000000', ...c.args(c.value), '--json', '--debug'], {
-        runtimeDir: join(tmp.dir, 'run'),
-        env: c.env(c.value),
-      }).then((r) => void results.set(c.name, r)),
-    ))
+      const argv = ['--env', 'sim', '--api-url', 'http://127.0.0.1:9/trade-api/v2', '--api-key-id', 'a1b2c3d4-0000-4000-8000-000000000000', ...c.args(c.value), '--json', '--debug']
+      results.set(c.name, c.binary
+        ? await runNeural(['connect', ...argv], { runtimeDir, env: c.env(c.value) })
+        : await runCommand(Connect, argv, { id: 'connect', env: { NEURAL_RUNTIME_DIR: runtimeDir, ...c.env(c.value) } }))
+    }
   })
 
   after(() => tmp.remove())
