@@ -36,6 +36,9 @@ export class Neural {
   readonly exited: Promise<Exit>
   exit?: Exit
   private wakers: (() => void)[] = []
+  private readonly parsed: unknown[] = []
+  /** Where the first line not yet parsed starts in stdout. */
+  private parsedTo = 0
 
   constructor(args: string[], runtimeDir: string) {
     this.child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(runtimeDir), stdio: ['ignore', 'pipe', 'pipe'] })
@@ -62,11 +65,17 @@ export class Neural {
     return this.child.pid!
   }
 
-  /** Complete stdout lines, parsed (the command ran with --json). */
+  /**
+   * Complete stdout lines, parsed (the command ran with --json). Each line is parsed once: `until`
+   * checks call this on every chunk of output, and reparsing all of a long run's output each time
+   * grows with the square of its length.
+   */
   json<T = Record<string, unknown>>(): T[] {
-    const lines = this.stdout.split('\n')
-    lines.pop()
-    return lines.map((l) => JSON.parse(l) as T)
+    for (let end = this.stdout.indexOf('\n', this.parsedTo); end !== -1; end = this.stdout.indexOf('\n', this.parsedTo)) {
+      this.parsed.push(JSON.parse(this.stdout.slice(this.parsedTo, end)))
+      this.parsedTo = end + 1
+    }
+    return this.parsed.slice() as T[]
   }
 
   /** Resolves once `check` holds, tested on each chunk of output and every 50 ms; rejects on timeout or when the child exits first. */

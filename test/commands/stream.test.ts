@@ -1,12 +1,15 @@
 /**
  * `neural stream` end to end: the built binary against simulators on port 0, output checked line by
- * line. Independent runs start together in `before` hooks (each takes 1–3 s of wall time).
+ * line. Independent runs start together in `before` hooks (each takes 1–3 s of wall time). Two runs
+ * whose subject is flags → output (--channels, --count) run the command in this process instead.
  */
 import { expect } from 'chai'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
+import Stream from '../../src/commands/stream.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
+import { runCommand, type CommandResult } from '../support/run-command.js'
 import { BIN, cliEnv, ensureBuilt, jsonLines, linesOf, Neural, ROOT, runNeural, tempDir, type RunResult } from './helpers.js'
 
 const TICK_FIELDS = ['type', 'ticker', 'yesBid', 'yesAsk', 'yesBidSize', 'yesAskSize', 'yesPrice', 'noPrice', 'volume', 'openInterest', 'lastUpdate', 'receivedAt']
@@ -36,8 +39,8 @@ describe('neural stream', function () {
   /** json's stdout, parsed once. */
   let lines: Record<string, unknown>[]
   let human: RunResult
-  let book: RunResult
-  let counted: RunResult
+  let book: CommandResult
+  let counted: CommandResult
   let nflGame: string[]
 
   before(async function () {
@@ -47,12 +50,17 @@ describe('neural stream', function () {
     fast = await startSimulator({ seed: 3, ratePerSec: 2000 })
     nflGame = fast.world.markets().filter((m) => m.ticker.startsWith('KXNFLGAME-') && !fast.world.past.has(m.ticker)).map((m) => m.ticker).sort()
     const external = ['--env', 'sim', '--api-url', fast.apiUrl, '--ws-url', fast.wsUrl]
-    ;[json, human, book, counted] = await Promise.all([
+    const here = (argv: string[]) => runCommand(Stream, argv, { id: 'stream', env: { NEURAL_RUNTIME_DIR: runtimeDir } })
+    const binary = Promise.all([
       runNeural(['stream', 'KXNFLGAME*', ...external, '--json', '--duration', '2.5'], { runtimeDir }),
       runNeural(['stream', 'KXNFLGAME*', '--env', 'sim', '--duration', '1.5'], { runtimeDir }),
-      runNeural(['stream', 'KXNFLGAME-25SEP04DALPHI*', ...external, '--channels', 'orderbook', '--json', '--duration', '1.5'], { runtimeDir }),
-      runNeural(['stream', 'KXNFLGAME*', '--env', 'sim', '--json', '--count', '5'], { runtimeDir }),
     ])
+    try {
+      book = await here(['KXNFLGAME-25SEP04DALPHI*', ...external, '--channels', 'orderbook', '--json', '--duration', '1.5'])
+      counted = await here(['KXNFLGAME*', '--env', 'sim', '--json', '--count', '5'])
+    } finally {
+      ;[json, human] = await binary
+    }
     lines = jsonLines(json.stdout)
   })
 

@@ -23,6 +23,7 @@ describe('strategies in a cage (CLI)', function () {
   let summary: SummaryLine
   let interrupted: RunResult
   let interruptedAfterMs = 0
+  let spunBeforeInterrupt = ''
   let stopped: RunResult
 
   before(async function () {
@@ -39,16 +40,17 @@ describe('strategies in a cage (CLI)', function () {
     // strategies then burn a core for 2 s, not 5. Long enough for them to be found stuck and the run to
     // go on after them.
     const stuck = ['--stuck-after', '2']
-    const all = new Neural(['run-strategy', './strategies/arb.ts', `${H}/watcher.ts`, ...HOSTILE, ...exchange, '--hook', 'paper', '--duration', '9', '--json', unchecked, ...stuck], { runtimeDir, timeoutMs: 60_000 })
+    // 6 s: spins and hogs are stopped about 2.5 s in; arb then trades on (a few fills a second).
+    const all = new Neural(['run-strategy', './strategies/arb.ts', `${H}/watcher.ts`, ...HOSTILE, ...exchange, '--hook', 'paper', '--duration', '6', '--json', unchecked, ...stuck], { runtimeDir, timeoutMs: 60_000 })
     // The same fault with --on-strategy-fault stop: the run ends there, as a failure.
     const strict = new Neural(['run-strategy', `${H}/exits.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--on-strategy-fault', 'stop', '--duration', '30', '--json', unchecked], { runtimeDir, timeoutMs: 60_000 })
-    // Ctrl-C while a strategy spins: the process must end with its summary.
-    const spin = new Neural(['run-strategy', `${H}/spins.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--json', unchecked, ...stuck], { runtimeDir, timeoutMs: 90_000 })
+    // Ctrl-C while a strategy spins: the process must end with its summary. spins-loudly logs a line
+    // as it starts its loop, and the watchdog waits 30 s: the interrupt certainly comes mid-loop, and
+    // only the stop can end that thread.
+    const spin = new Neural(['run-strategy', `${H}/spins-loudly.ts`, './strategies/arb.ts', ...exchange, '--hook', 'paper', '--json', unchecked, '--stuck-after', '30'], { runtimeDir, timeoutMs: 90_000 })
     try {
-      // An arb signal comes after several ticks: spins is past its third, looping.
-      // An opportunity comes when it comes (a seeded lagging leg after a move): later on a loaded machine
-      // with a strategy thread spinning on one of its two cores (20 s was once not enough).
-      await waitFor(() => spin.stdout.includes('"type":"signal","strategy":"arb"'), 60_000, 'the spinning run to trade')
+      await waitFor(() => spin.stdout.includes('"message":"spinning from now on"'), 60_000, 'spins-loudly to start its loop')
+      spunBeforeInterrupt = spin.lines().join('\n')
       const at = Date.now()
       spin.child.kill('SIGINT')
       interrupted = await spin.done
@@ -121,5 +123,13 @@ describe('strategies in a cage (CLI)', function () {
     expect(interrupted.code, interrupted.stderr).to.equal(130)
     expect(jsonLines(interrupted.stdout).some((l) => l.type === 'summary')).to.equal(true)
     expect(interruptedAfterMs).to.be.below(15_000)
+  })
+
+  it('terminates the spinning thread at the stop, not before: the loop was still on when Ctrl-C came', () => {
+    const terminated = (out: string) => jsonLines(out).filter((l) => l.type === 'error' && l.code === 'STRATEGY_TERMINATED')
+    expect(terminated(spunBeforeInterrupt)).to.deep.equal([])
+    const stops = terminated(interrupted.stdout)
+    expect(stops.map((l) => l.strategy)).to.deep.equal(['spins-loudly'])
+    expect(stops[0]!.message).to.match(/^strategy spins-loudly was terminated at stop: its thread had run synchronous code for \d+ ms/)
   })
 })
