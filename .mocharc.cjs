@@ -7,6 +7,15 @@ const named = process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg))
 // dozens of checks of the same sample strategies, and a developer's own ~/.cache is left alone.
 process.env.XDG_CACHE_HOME = require('node:path').join(require('node:os').tmpdir(), `neural-test-cache-${process.getuid?.() ?? 'user'}`)
 
+// The whole suite's tests of the built CLI each call ensureBuilt (test/commands/helpers.ts), in four
+// worker processes: with src newer than dist, all four would run tsc at once, writing files that
+// other tests' children are loading. Built here once instead, before any worker starts (`npm test`
+// has just built, so this is one stat of each source file).
+if (!named) {
+  const { buildState } = require('tsx/cjs/api').require('./bench/built.ts', __filename)
+  if (buildState() !== 'current') require('node:child_process').execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 2, 2] })
+}
+
 /**
  * Every test file, the longest-running first: the workers share the files in this order, and a
  * 30-second file started last would leave the others idle at the end (longest first keeps the tail

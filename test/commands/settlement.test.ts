@@ -29,7 +29,8 @@ describe('neural run-strategy --hook paper across a game end (settlement)', func
     sim = await startSimulator({ speed: 40 })
     sim.pause()
     proxy = await new CountingProxy(sim.port).start()
-    const child = new Neural(['run-strategy', `${E2E}/strategies/hold-to-settlement.ts`, '--env', 'sim', '--api-url', proxy.apiUrl, '--ws-url', proxy.wsUrl, '--hook', 'paper', '--json'], { runtimeDir: join(tmp.dir, 'runtime'), timeoutMs: 50_000 })
+    // Unchecked: settlement is the subject, and a cold type check is two CPU-seconds of something else.
+    const child = new Neural(['run-strategy', `${E2E}/strategies/hold-to-settlement.ts`, '--env', 'sim', '--api-url', proxy.apiUrl, '--ws-url', proxy.wsUrl, '--hook', 'paper', '--json', '--no-typecheck'], { runtimeDir: join(tmp.dir, 'runtime'), timeoutMs: 50_000 })
     try {
       await child.until(() => proxy!.upgrades > 0, 30_000, 'the WebSocket connection')
       sim.resume()

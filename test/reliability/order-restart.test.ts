@@ -77,11 +77,12 @@ describe('risk limits across a restart, and a process killed between order and a
     proxy = new HoldingProxy(sim.port)
     const apiUrl = await proxy.start()
     const args = ['run-strategy', 'test/fixtures/strategies/buy-ten.ts', '--param', `ticker=${ticker}`, '--env', 'sim', '--api-url', apiUrl, '--ws-url', sim.wsUrl,
-      '--api-key-id', keyId, '--private-key-path', keyFile, '--config', rc, '--hook', 'kalshi', '--live', '--json']
+      '--api-key-id', keyId, '--private-key-path', keyFile, '--config', rc, '--hook', 'kalshi', '--live', '--json', '--no-typecheck']
     const runtimeDir = join(tmp.dir, 'run')
 
     // Run 1: killed while its first order is placed but unanswered.
-    // Deadlines sized for a loaded machine with a cold type-check cache; a run that fails fails at once (until() sees it exit).
+    // Deadlines sized for a loaded machine; a run that fails fails at once (until() sees it exit). Each
+    // run is unchecked (--no-typecheck): what survives a restart is the subject, not the type check.
     const first = new Neural(args, { runtimeDir, timeoutMs: 90_000 })
     try {
       await first.until(() => proxy.held.length === 1, 60_000, 'the first order to reach the exchange')
