@@ -4,6 +4,8 @@
  * engine keeps current with batches of market events (and game states, for ctx.game). Whatever the
  * strategy does to this thread's globals, memory or event loop stays in this thread.
  */
+import { getHeapStatistics, setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { parentPort, workerData } from 'node:worker_threads'
 import { MarketStore } from '../../core/market-store.js'
 import type { Position, Strategy } from '../api.js'
@@ -22,9 +24,20 @@ import type { Book, MarketEvent, Tick, Trade } from '../../core/types.js'
 const port = parentPort!
 const KIND = { ticker: 'tick', trade: 'trade', book: 'book' } as const
 type MarketKind = (typeof KIND)[keyof typeof KIND]
-const { file, label } = workerData as { file: string; label: string }
+const { file, label, maxHeapMb } = workerData as { file: string; label: string; maxHeapMb: number }
 const post = (m: FromWorker) => port.postMessage(m)
 const PROGRESS_EVERY_MS = 250
+
+let gc: (() => void) | undefined
+/** A full collection in this thread: V8's gc(), exposed for a moment (flags are the process's). */
+function collectGarbage(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc')
+    gc = runInNewContext('gc') as () => void
+    setFlagsFromString('--no-expose-gc')
+  }
+  gc()
+}
 
 async function load(): Promise<Strategy | undefined> {
   let ns: Record<string, unknown>
@@ -99,8 +112,27 @@ if (strategy) {
     if (now === undefined) now = performance.now()
     if (now - lastProgress > PROGRESS_EVERY_MS) {
       lastProgress = now
-      post({ type: 'progress' })
+      if (!overHeapLimit()) post({ type: 'progress' })
     }
+  }
+  /**
+   * The heap limit, kept here (spawn.ts says why V8's is higher): checked after every batch and
+   * during a long one, so a strategy that keeps what it is sent is stopped between two handlers,
+   * long before one growth of its store could take the process down. A read costs about a
+   * microsecond, once per batch. The heap in use counts garbage not yet collected (a grown array's
+   * old copies, say), so over the limit the garbage is collected first and the heap read again.
+   */
+  const limitBytes = maxHeapMb * 1024 * 1024
+  let outOfMemory = false
+  const overHeapLimit = (): boolean => {
+    if (outOfMemory || getHeapStatistics().used_heap_size <= limitBytes) return outOfMemory
+    collectGarbage()
+    if (getHeapStatistics().used_heap_size > limitBytes) {
+      outOfMemory = true
+      // Nothing more runs here; the engine terminates the thread.
+      post({ type: 'out-of-memory' })
+    }
+    return outOfMemory
   }
   const onMarketEvent = (r: StrategyRunner, event: MarketEvent, ts: number, deliver: MarketKind | undefined) => {
     applyToStore(store, event)
@@ -119,6 +151,7 @@ if (strategy) {
     progress(deliver ? r.deliver('game', state, ts) : undefined)
   }
   port.on('message', (m: ToWorker) => {
+    if (outOfMemory) return
     switch (m.type) {
       case 'run':
         positions = m.positions
@@ -163,6 +196,7 @@ if (strategy) {
             }
           })
         }
+        if (overHeapLimit()) break
         post({ type: 'ack', seq: m.seq, stats: { ...r.stats }, idle: r.isIdle() })
         watchIdle()
         break

@@ -18,10 +18,12 @@ export interface StrategyWorker {
   meta: StrategyMeta
   /** Messages that arrived before the engine took the worker over. */
   early: FromWorker[]
+  /** The heap limit it runs under (spawn.ts). */
+  maxHeapMb: number
 }
 
 export interface IsolationLimits {
-  /** V8 old-space limit of one strategy's worker. @default 512 */
+  /** Heap limit of one strategy's worker (spawn.ts). @default 512 */
   maxHeapMb: number
   /** The worker's thread may be silent (a handler running synchronously) this long before it is terminated. @default 5000 */
   terminateAfterMs: number
@@ -97,8 +99,7 @@ export class IsolatedRunner {
     this.attached = true
     this.worker.on('message', (m: FromWorker) => this.onMessage(m))
     this.worker.on('error', (error: Error & { code?: string }) => {
-      const why = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory (limit ${this.limits.maxHeapMb} MB) and was stopped` : `crashed: ${error.message}`
-      this.fail(why)
+      this.fail(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.outOfMemory() : `crashed: ${error.message}`)
     })
     this.worker.on('exit', (code) => this.fail(`exited (code ${code}) and was stopped: a strategy cannot end the run`))
     for (const m of this.sw.early) this.onMessage(m)
@@ -329,6 +330,10 @@ export class IsolatedRunner {
       case 'stopped':
         this.stopped?.(m.stats)
         break
+      case 'out-of-memory':
+        this.fail(this.outOfMemory())
+        void this.worker.terminate()
+        break
       default:
         break
     }
@@ -339,6 +344,10 @@ export class IsolatedRunner {
   private hereDropped = 0
   private absorb(stats: StrategyStats): void {
     Object.assign(this.stats, stats, { conflated: stats.conflated + this.hereConflated, dropped: stats.dropped + this.hereDropped })
+  }
+
+  private outOfMemory(): string {
+    return `ran out of memory (limit ${this.sw.maxHeapMb} MB) and was stopped`
   }
 
   /** A worker that owes an answer and has said nothing for terminateAfterMs is stuck in synchronous code. */

@@ -71,6 +71,8 @@ export type FromWorker =
   /** Still working on a batch (a long one): proves the thread is not stuck. */
   | { type: 'progress' }
   | { type: 'idle'; stats: StrategyStats }
+  /** Its heap passed the limit (spawn.ts): it runs nothing more and waits to be terminated. */
+  | { type: 'out-of-memory' }
   | { type: 'stopped'; stats: StrategyStats }
 
 export type DeliveredEvent = Tick | Trade | Book

@@ -12,6 +12,9 @@ export interface SpawnOptions {
   loadTimeoutMs?: number
 }
 
+/** V8's heap limit for a strategy's thread, as a multiple of the limit the host keeps. */
+const HEAP_HEADROOM = 3
+
 function loadError(message: string, cause?: unknown): NeuralError {
   return new NeuralError('input', 'STRATEGY_LOAD', message, { cause })
 }
@@ -46,11 +49,16 @@ export function spawnStrategyWorker(file: string, label: string, options: SpawnO
   const host = workerEntry('./host.js', import.meta.url)
   const worker = new Worker(host.entry, {
     ...host.options,
-    workerData: { file, label },
+    workerData: { file, label, maxHeapMb },
+    // The limit is the host's to keep (host.ts, after every batch). V8's own, at the limit, lets a
+    // worker's heap grow 16 MB more and ends the thread; an allocation bigger than that (growing one
+    // large array or Map copies its whole backing store, 1.5 times the old) aborts the whole process
+    // instead, summary and record file with it. V8's limit is therefore HEAP_HEADROOM times ours:
+    // room for such a copy made just under our limit.
     // A young generation of 12 MB (semi-spaces of 4 MB): V8 grows it to its limit under a steady
     // feed, and at 64 MB each worker kept ~10 MB more resident for no measurable speed (benchmark
     // client, three workers, 5,000 markets: peak RSS 312 -> 279 MB, frames per CPU-second the same).
-    resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: 12 },
+    resourceLimits: { maxOldGenerationSizeMb: maxHeapMb * HEAP_HEADROOM, maxYoungGenerationSizeMb: 12 },
     // Whatever a strategy prints goes to our stderr: stdout may be NDJSON.
     stdout: true,
     stderr: true,
@@ -70,7 +78,7 @@ export function spawnStrategyWorker(file: string, label: string, options: SpawnO
         settle()
         // Stays unref'd: the feed keeps the process alive while it runs, and a run that fails before
         // starting the engine must still be able to exit.
-        resolve({ worker, meta: m.meta, early })
+        resolve({ worker, meta: m.meta, early, maxHeapMb })
       } else if (m.type === 'load-error') {
         settle()
         void worker.terminate()
