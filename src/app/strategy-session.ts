@@ -81,6 +81,9 @@ export interface StrategySessionResult {
 }
 
 export async function runStrategySession(options: StrategySessionOptions): Promise<StrategySessionResult> {
+  // Checked before anything loads, so a mistyped path is one error line, not an empty run's summary
+  // first, and costs no strategy thread or type check.
+  if (options.replay) await requireRecordFile(options.replay.file)
   const strategies = await loadStrategies(options.files, { cwd: options.cwd, isolated: true, typecheck: options.typecheck })
   try {
     return await runLoaded(strategies, options)
@@ -96,8 +99,6 @@ async function runLoaded(strategies: LoadedStrategy[], options: StrategySessionO
   for (const s of strategies) for (const w of s.warnings) options.onProblem(new NeuralError('strategy', 'STRATEGY_WARNING', `${s.strategy.name}: ${w}`))
   options.onLoaded?.(strategies)
   const replaying = options.replay !== undefined
-  // Checked before anything runs, so a mistyped path is one error line, not an empty run's summary first.
-  if (options.replay) await requireRecordFile(options.replay.file)
   // Fills on the bus are the publisher's account's, not those of the orders this process would place.
   if (options.feed && !replaying && options.hook === 'kalshi') throw new NeuralError('input', 'BAD_BUS_FLAGS', '--hook kalshi needs the fills of its own orders, which only its own exchange connection carries: run it without --source')
   const exchange = replaying || options.feed ? undefined : await options.exchange!()

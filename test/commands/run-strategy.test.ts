@@ -495,7 +495,8 @@ describe('neural run-strategy (end to end)', function () {
       try {
         // The seed's single-book check (mode=book) on a recording of crossed quotes.
         known = await runHere([ARB, '--replay', CROSSED_RECORD, '--hook', 'paper', '--param', 'mode=book', '--json'])
-        missing = await runHere([ARB, '--replay', missingFile()])
+        // A strategy that throws as it loads: the record is checked before any strategy is loaded.
+        missing = await runHere([join(ROOT, 'test', 'fixtures', 'strategies', 'throws-at-load.ts'), '--replay', missingFile()])
         speedZero = await runHere([ARB, '--replay', CROSSED_RECORD, '--speed', '0'])
       } finally {
         recordRun = await recording
@@ -548,7 +549,7 @@ describe('neural run-strategy (end to end)', function () {
       expect(summary.pnl).to.deep.include({ cashDollars: 997.98, realizedPnlDollars: 0, feesDollars: 0.08, fills: 4 })
     })
 
-    it('refuses a missing record file with exit 2 before running anything', () => {
+    it('refuses a missing record file with exit 2 before loading anything', () => {
       const res = missing
       const file = missingFile()
       expect({ code: res.code, stdout: res.stdout }).to.deep.equal({ code: 2, stdout: '' })
