@@ -52,6 +52,11 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
   const { sink: base, found } = options
   let view: NflView | undefined
   let feed: GameFeed | undefined
+  /**
+   * The summary is the last line: a read of live data still on its way when the run ends (the feed
+   * stops after the stream) printed a whole panel after it, off a terminal, in one run out of two.
+   */
+  let finished = false
   const sink: EventSink = {
     event: (e) => {
       if (e.type === 'connection') {
@@ -68,6 +73,8 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
     },
     record: (value, human) => base.record(value, human),
     summary: (value) => {
+      finished = true
+      feed?.stop()
       view?.finish()
       base.summary(value)
     },
@@ -92,6 +99,7 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
         games: options.games,
         intervalMs: options.liveDataIntervalMs,
         onState: (state, previous) => {
+          if (finished) return
           markets.setGameState(state)
           view?.game?.(state, previous)
         },
