@@ -106,16 +106,18 @@ describe('connection', function () {
 
   it('counts the exchange heartbeat pings as life on a market with no data', async () => {
     server = await new FakeKalshi().start()
-    conn = new Connection({ url: server.url, timeoutMs: 150, retry: FAST, onFrame: () => undefined })
+    // A timeout of a second: with one of 150 ms, an event loop stalled that long (a 2-core machine
+    // running two suites) read the next heartbeat only after the timeout had fired.
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, onFrame: () => undefined })
     await conn.start()
     let sent = 0
     const heartbeat = setInterval(() => {
       server?.socket?.ping('heartbeat')
       sent++
-    }, 50)
+    }, 100)
     try {
-      // Eight heartbeats span more than twice the 150 ms timeout: without them the link would have been dropped.
-      await waitFor(() => sent >= 8, 3000, 'eight heartbeats')
+      // 21 heartbeats span more than twice the timeout: without them the link would have been dropped.
+      await waitFor(() => sent >= 21, 6000, '21 heartbeats')
     } finally {
       clearInterval(heartbeat)
     }
