@@ -55,6 +55,7 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
   /**
    * The summary is the last line: a read of live data still on its way when the run ends (the feed
    * stops after the stream) printed a whole panel after it, off a terminal, in one run out of two.
+   * Market events still arriving while the stream closes are dropped for the same reason.
    */
   let finished = false
   const sink: EventSink = {
@@ -62,14 +63,14 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
       if (e.type === 'connection') {
         base.event(e)
         // Our own close at the end prints nothing; after it, the final frame must still replace the last one.
-        if (!(e.state === 'disconnected' && e.byClient === true)) view?.interrupted()
-      } else {
+        if (!finished && !(e.state === 'disconnected' && e.byClient === true)) view?.interrupted()
+      } else if (!finished) {
         view?.update(e)
       }
     },
     problem: (e) => {
       base.problem(e)
-      view?.interrupted()
+      if (!finished) view?.interrupted()
     },
     record: (value, human) => base.record(value, human),
     summary: (value) => {

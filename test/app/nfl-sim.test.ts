@@ -10,6 +10,7 @@ import { runNflTeam } from '../../src/app/nfl-team.js'
 import type { StreamSummary } from '../../src/app/stream-session.js'
 import type { NeuralConfig } from '../../src/config/types.js'
 import { RestClient, type MarketInfo } from '../../src/core/rest-client.js'
+import type { LiveDataRest } from '../../src/nfl/game-feed.js'
 import { NeuralError } from '../../src/errors.js'
 import type { GameSummary } from '../../src/nfl/game-summary.js'
 import { teamByCode } from '../../src/nfl/teams.js'
@@ -201,5 +202,41 @@ describe('nfl commands against the simulator', function () {
       expect(team.records.length).to.be.greaterThan(tickers.size)
       expect(team.summaries).to.deep.equal([team.result])
     })
+  })
+
+  it('nfl game writes nothing after its summary, even when a read of live data answers right after it', async () => {
+    // The first read is the simulator's. The second is read at once and held until the summary is
+    // written, then answers with PHI seven points up: a score, which the view writes without delay.
+    let reads = 0
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    let late: Promise<unknown> | undefined
+    const liveDataRest: LiveDataRest = {
+      getMilestones: (...args) => rest.getMilestones(...args),
+      getLiveDatas: (...args) => {
+        if (++reads === 1) return rest.getLiveDatas(...args)
+        const scored = rest.getLiveDatas(...args).then((list) => list.map((d) => ({ ...d, details: { ...d.details, home_points: Number(d.details.home_points) + 7 } })))
+        const answer = Promise.all([scored, released]).then(([list]) => list)
+        late ??= answer
+        return answer
+      },
+    }
+    const order: string[] = []
+    const sink: EventSink = {
+      event: () => undefined,
+      problem: () => undefined,
+      record: (value) => order.push(String(value.type)),
+      summary: () => {
+        order.push('summary')
+        release()
+      },
+    }
+    await runNflGame({ exchange, config: CONFIG, game: parseGameId('25SEP04DALPHI'), mode: 'json', sink, spinner: SPINNER, durationMs: 1000, liveDataRest, liveDataIntervalMs: 50 })
+    expect(reads).to.be.greaterThan(1)
+    expect(order).to.include('game')
+    // The feed's own continuation of that read runs before this one.
+    await late
+    expect(order.at(-1)).to.equal('summary')
+    expect(order.filter((t) => t === 'summary')).to.have.length(1)
   })
 })
