@@ -10,7 +10,15 @@ export interface BacktestThreadInput {
   params: readonly string[]
   rcParams?: Record<string, Record<string, unknown>>
   hangAfterMs?: number
+  /** The heap limit the thread keeps (strategy/isolation/heap-limit.ts). */
+  maxHeapMb: number
 }
+
+/**
+ * A backtest's thread holds the history it plays as well as the strategy: twice a live strategy
+ * thread's limit (strategy/isolation/isolated-runner.ts).
+ */
+export const BACKTEST_MAX_HEAP_MB = 1024
 
 /** A NeuralError as plain data (an Error's class does not cross threads). */
 export interface ThreadError { kind: ErrorKind; code: ErrorCode; message: string; details?: readonly string[] }

@@ -13,7 +13,8 @@ import type { EngineEvent, LogEvent } from '../strategy/events.js'
 import { displayPath } from '../strategy/user-module.js'
 import { workerEntry } from '../strategy/worker-entry.js'
 import type { BacktestDetail, BacktestHistory } from './backtest.js'
-import type { BacktestThreadInput, FromBacktestThread, ThreadError, ToBacktestThread } from './backtest-protocol.js'
+import { BACKTEST_MAX_HEAP_MB, type BacktestThreadInput, type FromBacktestThread, type ThreadError, type ToBacktestThread } from './backtest-protocol.js'
+import { HEAP_HEADROOM } from '../strategy/isolation/heap-limit.js'
 
 export interface BacktestThreadOptions {
   /** The strategy file, absolute or relative to `cwd`. */
@@ -24,6 +25,8 @@ export interface BacktestThreadOptions {
   history: BacktestHistory
   params?: readonly string[]
   rcParams?: Record<string, Record<string, unknown>>
+  /** The heap limit of the backtest's thread. @default BACKTEST_MAX_HEAP_MB */
+  maxHeapMb?: number
   /** A thread busy this long in synchronous code is stuck, and a handler pending this long is hung. @default 5000 */
   stuckAfterMs?: number
   /** Stops at the next event, with the report of the history before it. */
@@ -63,11 +66,14 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
   const cwd = o.cwd ?? process.cwd()
   const label = displayPath(o.file, cwd)
   const stuckAfterMs = o.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS
+  const maxHeapMb = o.maxHeapMb ?? BACKTEST_MAX_HEAP_MB
   const input: BacktestThreadInput = {
-    file: o.file, cwd, history: o.history, params: o.params ?? [], rcParams: o.rcParams, hangAfterMs: o.stuckAfterMs,
+    file: o.file, cwd, history: o.history, params: o.params ?? [], rcParams: o.rcParams, hangAfterMs: o.stuckAfterMs, maxHeapMb,
   }
   const entry = workerEntry('./backtest-worker.js', import.meta.url)
-  const worker = new Worker(entry.entry, { ...entry.options, workerData: input, stdout: true, stderr: true })
+  // The thread keeps its heap limit itself; V8's is higher, so that a leak cannot abort the process (heap-limit.ts).
+  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb * HEAP_HEADROOM }
+  const worker = new Worker(entry.entry, { ...entry.options, workerData: input, resourceLimits, stdout: true, stderr: true })
   // A strategy's own timers must not keep the command alive once the report is in.
   worker.unref()
   const output = o.strategyOutput ?? process.stderr
@@ -128,7 +134,7 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
       else if (m.type === 'failed') fail(m.error.kind, m.error.code, m.error.message, m.error.details)
     })
     worker.on('error', (error: Error & { code?: string }) => {
-      terminated(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory and was stopped; no report' : `crashed: ${error.message}; no report`)
+      terminated(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory (limit ${maxHeapMb} MB) and was stopped; no report` : `crashed: ${error.message}; no report`)
     })
     worker.on('exit', (code) => terminated(`exited (code ${code}): a strategy cannot end the backtest; no report`))
   })

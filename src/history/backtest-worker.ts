@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { FeeSchedules } from '../core/fees.js'
 import { NeuralError } from '../errors.js'
 import { loadStrategies } from '../strategy/loader.js'
+import { heapLimitCheck } from '../strategy/isolation/heap-limit.js'
 import { playBacktest } from './backtest.js'
 import { ALIVE_EVERY_MS, type BacktestThreadInput, type FromBacktestThread, type ThreadError, type ToBacktestThread } from './backtest-protocol.js'
 
@@ -20,8 +21,17 @@ port.on('message', (m: ToBacktestThread) => {
   if (m.type === 'stop') stop.abort(m.reason)
 })
 // playBacktest lets the event loop turn every 20 ms: this goes quiet only while code of the strategy
-// (or its top level, while loading) runs on and on.
-const alive = setInterval(() => post({ type: 'alive' }), ALIVE_EVERY_MS)
+// (or its top level, while loading) runs on and on. The heap limit is checked as often
+// (heap-limit.ts): past it, the command ends the thread with one error instead of V8 the process.
+const heapOver = heapLimitCheck(input.maxHeapMb)
+let strategyName: string | undefined
+const alive = setInterval(() => {
+  if (!heapOver()) return post({ type: 'alive' })
+  clearInterval(alive)
+  stop.abort('out of memory')
+  const who = strategyName ? `strategy ${strategyName}` : input.file
+  post({ type: 'failed', error: { kind: 'strategy', code: 'STRATEGY_TERMINATED', message: `${who} ran out of memory (limit ${input.maxHeapMb} MB) and was stopped; no report` } })
+}, ALIVE_EVERY_MS)
 
 function asThreadError(error: unknown): ThreadError {
   if (error instanceof NeuralError) return { kind: error.kind, code: error.code, message: error.message, details: error.details }
@@ -30,7 +40,8 @@ function asThreadError(error: unknown): ThreadError {
 
 async function play(): Promise<void> {
   const loaded = await loadStrategies([input.file], { cwd: input.cwd, ownThread: true })
-  post({ type: 'loaded', strategy: loaded.map((l) => l.strategy.name).join(','), warnings: loaded.flatMap((l) => l.warnings) })
+  strategyName = loaded.map((l) => l.strategy.name).join(',')
+  post({ type: 'loaded', strategy: strategyName, warnings: loaded.flatMap((l) => l.warnings) })
   const detail = await playBacktest(input.history, {
     strategies: loaded, signal: stop.signal, hangAfterMs: input.hangAfterMs,
     // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),

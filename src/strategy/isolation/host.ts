@@ -4,8 +4,6 @@
  * engine keeps current with batches of market events (and game states, for ctx.game). Whatever the
  * strategy does to this thread's globals, memory or event loop stays in this thread.
  */
-import { getHeapStatistics, setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { parentPort, workerData } from 'node:worker_threads'
 import { MarketStore } from '../../core/market-store.js'
 import type { Position, Strategy } from '../api.js'
@@ -15,6 +13,7 @@ import { applyToStore } from '../replay.js'
 import { StrategyRunner } from '../strategy-runner.js'
 import { describeImportError, importUserModule } from '../user-module.js'
 import { isGameItem, type FromWorker, type ToWorker } from './protocol.js'
+import { heapLimitCheck } from './heap-limit.js'
 import { unpackBatch } from './shared-batch.js'
 import { sharedStats } from './shared-stats.js'
 import type { GameState } from '../../nfl/game-state.js'
@@ -27,17 +26,6 @@ type MarketKind = (typeof KIND)[keyof typeof KIND]
 const { file, label, maxHeapMb } = workerData as { file: string; label: string; maxHeapMb: number }
 const post = (m: FromWorker) => port.postMessage(m)
 const PROGRESS_EVERY_MS = 250
-
-let gc: (() => void) | undefined
-/** A full collection in this thread: V8's gc(), exposed for a moment (flags are the process's). */
-function collectGarbage(): void {
-  if (!gc) {
-    setFlagsFromString('--expose-gc')
-    gc = runInNewContext('gc') as () => void
-    setFlagsFromString('--no-expose-gc')
-  }
-  gc()
-}
 
 async function load(): Promise<Strategy | undefined> {
   let ns: Record<string, unknown>
@@ -116,18 +104,14 @@ if (strategy) {
     }
   }
   /**
-   * The heap limit, kept here (spawn.ts says why V8's is higher): checked after every batch and
-   * during a long one, so a strategy that keeps what it is sent is stopped between two handlers,
-   * long before one growth of its store could take the process down. A read costs about a
-   * microsecond, once per batch. The heap in use counts garbage not yet collected (a grown array's
-   * old copies, say), so over the limit the garbage is collected first and the heap read again.
+   * The heap limit (heap-limit.ts), checked after every batch and during a long one, so a strategy
+   * that keeps what it is sent is stopped between two handlers, long before one growth of its store
+   * could take the process down.
    */
-  const limitBytes = maxHeapMb * 1024 * 1024
+  const heapOver = heapLimitCheck(maxHeapMb)
   let outOfMemory = false
   const overHeapLimit = (): boolean => {
-    if (outOfMemory || getHeapStatistics().used_heap_size <= limitBytes) return outOfMemory
-    collectGarbage()
-    if (getHeapStatistics().used_heap_size > limitBytes) {
+    if (!outOfMemory && heapOver()) {
       outOfMemory = true
       // Nothing more runs here; the engine terminates the thread.
       post({ type: 'out-of-memory' })

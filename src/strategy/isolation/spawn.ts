@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads'
 import { NeuralError } from '../../errors.js'
 import type { Strategy } from '../api.js'
 import { workerEntry } from '../worker-entry.js'
+import { HEAP_HEADROOM } from './heap-limit.js'
 import { DEFAULT_ISOLATION, type StrategyWorker } from './isolated-runner.js'
 import type { FromWorker, StrategyMeta } from './protocol.js'
 
@@ -11,9 +12,6 @@ export interface SpawnOptions {
   /** Importing and validating the file may take this long. @default 15000 */
   loadTimeoutMs?: number
 }
-
-/** V8's heap limit for a strategy's thread, as a multiple of the limit the host keeps. */
-const HEAP_HEADROOM = 3
 
 function loadError(message: string, cause?: unknown): NeuralError {
   return new NeuralError('input', 'STRATEGY_LOAD', message, { cause })
@@ -50,11 +48,7 @@ export function spawnStrategyWorker(file: string, label: string, options: SpawnO
   const worker = new Worker(host.entry, {
     ...host.options,
     workerData: { file, label, maxHeapMb },
-    // The limit is the host's to keep (host.ts, after every batch). V8's own, at the limit, lets a
-    // worker's heap grow 16 MB more and ends the thread; an allocation bigger than that (growing one
-    // large array or Map copies its whole backing store, 1.5 times the old) aborts the whole process
-    // instead, summary and record file with it. V8's limit is therefore HEAP_HEADROOM times ours:
-    // room for such a copy made just under our limit.
+    // The limit is the host's to keep, between batches; V8's is higher (heap-limit.ts says why).
     // A young generation of 12 MB (semi-spaces of 4 MB): V8 grows it to its limit under a steady
     // feed, and at 64 MB each worker kept ~10 MB more resident for no measurable speed (benchmark
     // client, three workers, 5,000 markets: peak RSS 312 -> 279 MB, frames per CPU-second the same).
