@@ -52,31 +52,28 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
   const { sink: base, found } = options
   let view: NflView | undefined
   let feed: GameFeed | undefined
-  /**
-   * The summary is the last line: a read of live data still on its way when the run ends (the feed
-   * stops after the stream) printed a whole panel after it, off a terminal, in one run out of two.
-   * Market events still arriving while the stream closes are dropped for the same reason.
-   */
-  let finished = false
   const sink: EventSink = {
     event: (e) => {
       if (e.type === 'connection') {
         base.event(e)
         // Our own close at the end prints nothing; after it, the final frame must still replace the last one.
-        if (!finished && !(e.state === 'disconnected' && e.byClient === true)) view?.interrupted()
-      } else if (!finished) {
+        if (!(e.state === 'disconnected' && e.byClient === true)) view?.interrupted()
+      } else {
         view?.update(e)
       }
     },
     problem: (e) => {
       base.problem(e)
-      if (!finished) view?.interrupted()
+      view?.interrupted()
     },
     record: (value, human) => base.record(value, human),
     summary: (value) => {
-      finished = true
+      // The summary is the last line: a read of live data still on its way when the run ends (the
+      // feed stops after the stream) printed a whole panel after it, off a terminal, in one run out
+      // of two. With the view gone, neither that nor market events still arriving reach the output.
       feed?.stop()
       view?.finish()
+      view = undefined
       base.summary(value)
     },
   }
@@ -100,7 +97,6 @@ export async function runNflSession(options: NflSessionOptions & { found: NflMar
         games: options.games,
         intervalMs: options.liveDataIntervalMs,
         onState: (state, previous) => {
-          if (finished) return
           markets.setGameState(state)
           view?.game?.(state, previous)
         },

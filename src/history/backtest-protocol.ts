@@ -1,6 +1,7 @@
 /** Messages between `neural backtest`'s thread (backtest-thread.ts) and the thread that plays the history (backtest-worker.ts). */
 import type { ErrorCode, ErrorKind } from '../errors.js'
 import type { EngineEvent } from '../strategy/events.js'
+import { STRATEGY_MAX_HEAP_MB } from '../strategy/isolation/heap-limit.js'
 import type { BacktestDetail, BacktestHistory } from './backtest.js'
 
 export interface BacktestThreadInput {
@@ -14,11 +15,8 @@ export interface BacktestThreadInput {
   maxHeapMb: number
 }
 
-/**
- * A backtest's thread holds the history it plays as well as the strategy: twice a live strategy
- * thread's limit (strategy/isolation/isolated-runner.ts).
- */
-export const BACKTEST_MAX_HEAP_MB = 1024
+/** A backtest's thread holds the history it plays as well as the strategy: twice a live strategy thread's limit. */
+export const BACKTEST_MAX_HEAP_MB = 2 * STRATEGY_MAX_HEAP_MB
 
 /** A NeuralError as plain data (an Error's class does not cross threads). */
 export interface ThreadError { kind: ErrorKind; code: ErrorCode; message: string; details?: readonly string[] }
@@ -31,6 +29,8 @@ export type FromBacktestThread =
   | { type: 'engine'; event: EngineEvent }
   | { type: 'done'; detail: BacktestDetail }
   | { type: 'failed'; error: ThreadError }
+  /** Its heap passed the limit (strategy/isolation/heap-limit.ts): it has stopped playing. */
+  | { type: 'out-of-memory' }
 
 export type ToBacktestThread = { type: 'stop'; reason: string }
 

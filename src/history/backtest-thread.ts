@@ -100,6 +100,7 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
     }
     const fail = (kind: ThreadError['kind'], code: ErrorCode, message: string, details?: readonly string[]) => finish({ error: new NeuralError(kind, code, message, { details }) })
     const terminated = (why: string) => fail('strategy', 'STRATEGY_TERMINATED', `${who()} ${why}`)
+    const outOfMemory = `ran out of memory (limit ${maxHeapMb} MB) and was stopped; no report`
 
     const watchdog = setInterval(() => {
       const patienceMs = !heard ? THREAD_START_MS : strategy === undefined ? stuckAfterMs * LOAD_PATIENCE_FACTOR : stuckAfterMs
@@ -132,9 +133,10 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
         else o.onEngineEvent?.(m.event)
       } else if (m.type === 'done') finish({ detail: m.detail })
       else if (m.type === 'failed') fail(m.error.kind, m.error.code, m.error.message, m.error.details)
+      else if (m.type === 'out-of-memory') terminated(outOfMemory)
     })
     worker.on('error', (error: Error & { code?: string }) => {
-      terminated(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `ran out of memory (limit ${maxHeapMb} MB) and was stopped; no report` : `crashed: ${error.message}; no report`)
+      terminated(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory : `crashed: ${error.message}; no report`)
     })
     worker.on('exit', (code) => terminated(`exited (code ${code}): a strategy cannot end the backtest; no report`))
   })

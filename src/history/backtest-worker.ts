@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { FeeSchedules } from '../core/fees.js'
 import { NeuralError } from '../errors.js'
 import { loadStrategies } from '../strategy/loader.js'
-import { heapLimitCheck } from '../strategy/isolation/heap-limit.js'
+import { overHeapLimit } from '../strategy/isolation/heap-limit.js'
 import { playBacktest } from './backtest.js'
 import { ALIVE_EVERY_MS, type BacktestThreadInput, type FromBacktestThread, type ThreadError, type ToBacktestThread } from './backtest-protocol.js'
 
@@ -23,14 +23,11 @@ port.on('message', (m: ToBacktestThread) => {
 // playBacktest lets the event loop turn every 20 ms: this goes quiet only while code of the strategy
 // (or its top level, while loading) runs on and on. The heap limit is checked as often
 // (heap-limit.ts): past it, the command ends the thread with one error instead of V8 the process.
-const heapOver = heapLimitCheck(input.maxHeapMb)
-let strategyName: string | undefined
 const alive = setInterval(() => {
-  if (!heapOver()) return post({ type: 'alive' })
+  if (!overHeapLimit(input.maxHeapMb)) return post({ type: 'alive' })
   clearInterval(alive)
   stop.abort('out of memory')
-  const who = strategyName ? `strategy ${strategyName}` : input.file
-  post({ type: 'failed', error: { kind: 'strategy', code: 'STRATEGY_TERMINATED', message: `${who} ran out of memory (limit ${input.maxHeapMb} MB) and was stopped; no report` } })
+  post({ type: 'out-of-memory' })
 }, ALIVE_EVERY_MS)
 
 function asThreadError(error: unknown): ThreadError {
@@ -40,8 +37,7 @@ function asThreadError(error: unknown): ThreadError {
 
 async function play(): Promise<void> {
   const loaded = await loadStrategies([input.file], { cwd: input.cwd, ownThread: true })
-  strategyName = loaded.map((l) => l.strategy.name).join(',')
-  post({ type: 'loaded', strategy: strategyName, warnings: loaded.flatMap((l) => l.warnings) })
+  post({ type: 'loaded', strategy: loaded.map((l) => l.strategy.name).join(','), warnings: loaded.flatMap((l) => l.warnings) })
   const detail = await playBacktest(input.history, {
     strategies: loaded, signal: stop.signal, hangAfterMs: input.hangAfterMs,
     // The store keeps no series fee settings: Kalshi's standard schedule (taker 0.07, multiplier 1),

@@ -9,6 +9,9 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
+/** The heap limit a live strategy's thread keeps, unless the loader is given another. */
+export const STRATEGY_MAX_HEAP_MB = 512
+
 /** V8's heap limit for a strategy's thread, as a multiple of the limit the thread keeps. */
 export const HEAP_HEADROOM = 3
 
@@ -25,17 +28,13 @@ function collectGarbage(): void {
 }
 
 /**
- * A check to call between handlers: true once the heap in use is over `maxHeapMb`, and from then on.
- * A read costs about a microsecond. The heap in use counts garbage not yet collected (a grown
- * array's old copies, say), so over the limit the garbage is collected first and the heap read again.
+ * Whether the heap in use is over `maxHeapMb`, to ask between handlers. A read costs about a
+ * microsecond. The heap in use counts garbage not yet collected (a grown array's old copies, say),
+ * so over the limit the garbage is collected first and the heap read again.
  */
-export function heapLimitCheck(maxHeapMb: number): () => boolean {
+export function overHeapLimit(maxHeapMb: number): boolean {
   const limitBytes = maxHeapMb * 1024 * 1024
-  let over = false
-  return () => {
-    if (over || getHeapStatistics().used_heap_size <= limitBytes) return over
-    collectGarbage()
-    over = getHeapStatistics().used_heap_size > limitBytes
-    return over
-  }
+  if (getHeapStatistics().used_heap_size <= limitBytes) return false
+  collectGarbage()
+  return getHeapStatistics().used_heap_size > limitBytes
 }

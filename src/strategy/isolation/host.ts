@@ -13,7 +13,7 @@ import { applyToStore } from '../replay.js'
 import { StrategyRunner } from '../strategy-runner.js'
 import { describeImportError, importUserModule } from '../user-module.js'
 import { isGameItem, type FromWorker, type ToWorker } from './protocol.js'
-import { heapLimitCheck } from './heap-limit.js'
+import { overHeapLimit } from './heap-limit.js'
 import { unpackBatch } from './shared-batch.js'
 import { sharedStats } from './shared-stats.js'
 import type { GameState } from '../../nfl/game-state.js'
@@ -100,7 +100,7 @@ if (strategy) {
     if (now === undefined) now = performance.now()
     if (now - lastProgress > PROGRESS_EVERY_MS) {
       lastProgress = now
-      if (!overHeapLimit()) post({ type: 'progress' })
+      if (!outOfMemory()) post({ type: 'progress' })
     }
   }
   /**
@@ -108,15 +108,14 @@ if (strategy) {
    * that keeps what it is sent is stopped between two handlers, long before one growth of its store
    * could take the process down.
    */
-  const heapOver = heapLimitCheck(maxHeapMb)
-  let outOfMemory = false
-  const overHeapLimit = (): boolean => {
-    if (!outOfMemory && heapOver()) {
-      outOfMemory = true
+  let stoppedForMemory = false
+  const outOfMemory = (): boolean => {
+    if (!stoppedForMemory && overHeapLimit(maxHeapMb)) {
+      stoppedForMemory = true
       // Nothing more runs here; the engine terminates the thread.
       post({ type: 'out-of-memory' })
     }
-    return outOfMemory
+    return stoppedForMemory
   }
   const onMarketEvent = (r: StrategyRunner, event: MarketEvent, ts: number, deliver: MarketKind | undefined) => {
     applyToStore(store, event)
@@ -135,7 +134,7 @@ if (strategy) {
     progress(deliver ? r.deliver('game', state, ts) : undefined)
   }
   port.on('message', (m: ToWorker) => {
-    if (outOfMemory) return
+    if (stoppedForMemory) return
     switch (m.type) {
       case 'run':
         positions = m.positions
@@ -180,7 +179,7 @@ if (strategy) {
             }
           })
         }
-        if (overHeapLimit()) break
+        if (outOfMemory()) break
         post({ type: 'ack', seq: m.seq, stats: { ...r.stats }, idle: r.isIdle() })
         watchIdle()
         break

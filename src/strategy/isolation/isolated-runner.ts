@@ -23,8 +23,6 @@ export interface StrategyWorker {
 }
 
 export interface IsolationLimits {
-  /** Heap limit of one strategy's worker (spawn.ts). @default 512 */
-  maxHeapMb: number
   /** The worker's thread may be silent (a handler running synchronously) this long before it is terminated. @default 5000 */
   terminateAfterMs: number
   /** Batches sent and not yet handled before new events are held back (conflated) on the engine's side. @default 8 */
@@ -36,7 +34,7 @@ const KIND: Partial<Record<MarketEvent['type'], DataKind>> = { ticker: 'tick', t
 /** At stop, a worker silent this long over a batch is taken as stuck (unless its budget is longer). */
 const STUCK_AT_STOP_MS = 250
 
-export const DEFAULT_ISOLATION: IsolationLimits = { maxHeapMb: 512, terminateAfterMs: 5000, maxBatchesInFlight: 8 }
+export const DEFAULT_ISOLATION: IsolationLimits = { terminateAfterMs: 5000, maxBatchesInFlight: 8 }
 
 /** What an in-process runner gets, minus the store and games (the worker keeps its own copies) and the counters (shared with the worker). */
 export interface IsolatedDeps extends Omit<RunnerDeps, 'store' | 'game' | 'stats'> {

@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads'
 import { NeuralError } from '../../errors.js'
 import type { Strategy } from '../api.js'
 import { workerEntry } from '../worker-entry.js'
-import { HEAP_HEADROOM } from './heap-limit.js'
-import { DEFAULT_ISOLATION, type StrategyWorker } from './isolated-runner.js'
+import { HEAP_HEADROOM, STRATEGY_MAX_HEAP_MB } from './heap-limit.js'
+import type { StrategyWorker } from './isolated-runner.js'
 import type { FromWorker, StrategyMeta } from './protocol.js'
 
 export interface SpawnOptions {
@@ -43,7 +43,7 @@ export function strategyFromMeta(meta: StrategyMeta): Strategy {
  * a load error naming the file, and never touches this thread.
  */
 export function spawnStrategyWorker(file: string, label: string, options: SpawnOptions = {}): Promise<StrategyWorker> {
-  const maxHeapMb = options.maxHeapMb ?? DEFAULT_ISOLATION.maxHeapMb
+  const maxHeapMb = options.maxHeapMb ?? STRATEGY_MAX_HEAP_MB
   const host = workerEntry('./host.js', import.meta.url)
   const worker = new Worker(host.entry, {
     ...host.options,
