@@ -114,10 +114,10 @@ describe('backtest in a thread of its own', function () {
   })
 
   it('stops a strategy that keeps what it is sent at the heap limit, with one error and no report', async () => {
-    // A million numbers a tick in one array (hostile/leaks.ts); 192 MB holds the history and a few
+    // A million numbers a tick in one array (hostile/leaks.ts); 96 MB holds the history and a few
     // of its ticks. The stuck watchdog is out of the way: its handlers slow down as the array grows.
-    const error = await failure(inThread('test/fixtures/strategies/hostile/leaks.ts', { maxHeapMb: 192, stuckAfterMs: 60_000 }))
-    expect([error.kind, error.code, error.message]).to.deep.equal(['strategy', 'STRATEGY_TERMINATED', 'strategy leaks ran out of memory (limit 192 MB) and was stopped; no report'])
+    const error = await failure(inThread('test/fixtures/strategies/hostile/leaks.ts', { maxHeapMb: 96, stuckAfterMs: 60_000 }))
+    expect([error.kind, error.code, error.message]).to.deep.equal(['strategy', 'STRATEGY_TERMINATED', 'strategy leaks ran out of memory (limit 96 MB) and was stopped; no report'])
   })
 
   it('answers a stop while a handler loops within half a second, with an error instead of a report', async () => {

@@ -64,24 +64,25 @@ describe('a strategy that keeps what it is sent', function () {
   this.timeout(120_000)
 
   it('is stopped at its heap limit between two handlers, and the run goes on', async () => {
-    // The default limit, 512 MB: before the thread kept it, V8's own at this size aborted this whole
-    // process (a growth of the array, far past the 16 MB V8 allows over a worker's limit).
-    const strategies = await loadStrategies(['test/fixtures/strategies/hostile/leaks.ts'], { isolated: true })
+    // 128 MB, not the default 512 (which only takes longer to fill): before the thread kept its limit,
+    // V8's own aborted this whole process at any size (a growth of the array, far past the 16 MB V8
+    // allows over a worker's limit).
+    const strategies = await loadStrategies(['test/fixtures/strategies/hostile/leaks.ts'], { isolated: true, maxHeapMb: 128 })
     // Its handlers slow down as the array grows (seconds each on a loaded machine): the watchdog for
     // stuck threads is set out of the way, so that only the heap limit can stop it.
     const h = harness([], { strategies, store: new MarketStore(), clock: 'replay', isolation: { terminateAfterMs: 120_000 } })
     try {
       await h.engine.start()
-      // Sixteen million-number ticks keep 128 MB: well under the limit (with what their growth left to
+      // Four million-number ticks keep 32 MB: well under the limit (with what their growth left to
       // collect, the heap in use may pass it: the thread must collect before it calls that a leak).
-      for (let i = 0; i < 16; i++) {
+      for (let i = 0; i < 4; i++) {
         h.feed(tick('KXNFLGAME-25SEP04DALPHI-PHI', { yesAsk: 0.4 }, 1_000 + i))
         await h.engine.settle()
       }
       expect(h.of('error')).to.deep.equal([])
       // One tick a turn, as a live feed gives them, until the thread is stopped.
-      for (let i = 16; !h.of('error').length; i++) {
-        if (i > 200) throw new Error('still running after 200 ticks (1.6 GB kept)')
+      for (let i = 4; !h.of('error').length; i++) {
+        if (i > 100) throw new Error('still running after 100 ticks (800 MB kept)')
         h.feed(tick('KXNFLGAME-25SEP04DALPHI-PHI', { yesAsk: 0.4 }, 1_000 + i))
         await h.engine.settle()
       }
@@ -89,10 +90,10 @@ describe('a strategy that keeps what it is sent', function () {
       await h.engine.stop()
     }
     expect(h.of('error').map((e) => [e.code, e.message])).to.deep.equal([
-      ['STRATEGY_TERMINATED', 'strategy leaks ran out of memory (limit 512 MB) and was stopped; the run goes on without it'],
+      ['STRATEGY_TERMINATED', 'strategy leaks ran out of memory (limit 128 MB) and was stopped; the run goes on without it'],
     ])
-    // 512 MB is 64 ticks' worth, less what the thread itself holds and the array's spare room.
-    expect(h.engine.summary().strategies[0]!.ticks).to.be.within(33, 65)
+    // 128 MB is 16 ticks' worth, less what the thread itself holds and the array's spare room.
+    expect(h.engine.summary().strategies[0]!.ticks).to.be.within(8, 17)
   })
 })
 
