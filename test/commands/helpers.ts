@@ -4,7 +4,7 @@
  * TCP proxy. Shared by test/commands and test/reliability.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -144,6 +144,23 @@ export async function limited<T>(concurrency: number, jobs: (() => Promise<T>)[]
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker))
   return results
+}
+
+const SIGNAL_CLOCK = join(ROOT, 'test', 'fixtures', 'lifecycle', 'signal-clock.cjs')
+
+/**
+ * The environment that makes a child time, by its own clock, how long it takes from seeing SIGINT or
+ * SIGTERM to its exit (test/fixtures/lifecycle/signal-clock.cjs), written to `file`. A promise such as
+ * "gone within a second of Ctrl-C" is the child's: timed here, the span would also hold how long a
+ * starved machine took to deliver the signal and the exit, which is most of it under load.
+ */
+export function signalClockEnv(file: string): NodeJS.ProcessEnv {
+  return { NODE_OPTIONS: `--require=${SIGNAL_CLOCK}`, SIGNAL_CLOCK_FILE: file }
+}
+
+/** What signalClockEnv's child measured; throws if it never saw a signal. */
+export function signalToExitMs(file: string): number {
+  return (JSON.parse(readFileSync(file, 'utf8')) as { signalToExitMs: number }).signalToExitMs
 }
 
 /** Run `neural <args>` to the end. */

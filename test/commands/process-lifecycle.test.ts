@@ -8,7 +8,7 @@ import { expect } from 'chai'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { startSimulator, type Simulator } from '../../src/sim/index.js'
-import { ensureBuilt, jsonLines, limited, Neural, ROOT, tempDir, type RunResult } from './helpers.js'
+import { ensureBuilt, jsonLines, limited, Neural, ROOT, signalClockEnv, signalToExitMs, tempDir, type RunResult } from './helpers.js'
 import { closedPort } from '../support/ports.js'
 
 
@@ -46,10 +46,25 @@ describe('neural process lifecycle', function () {
   const children: Neural[] = []
   let sim: Simulator
   let deadPort: number
-  const start = (args: string[]) => {
-    const n = new Neural(args, { runtimeDir, timeoutMs: 40_000 })
+  const start = (args: string[], env?: NodeJS.ProcessEnv) => {
+    const n = new Neural(args, { runtimeDir, timeoutMs: 40_000, env })
     children.push(n)
     return n
+  }
+  let clocked = 0
+  /** A child that times how long it takes from seeing a signal to its exit (signalClockEnv). */
+  const startClocked = (args: string[]) => {
+    const clockFile = join(tmp.dir, `signal-clock-${++clocked}.json`)
+    return { n: start(args, signalClockEnv(clockFile)), clockFile }
+  }
+  /**
+   * Gone within a second of seeing the signal (SHUTDOWN_DEADLINE_MS is 900), by the child's clock;
+   * this process only waits, with room for a starved machine and against a child that never ends.
+   */
+  const exitAfterSignal = async ({ n, clockFile }: { n: Neural; clockFile: string }, what: string) => {
+    const r = await exitWithin(n, 10_000, what)
+    expect(signalToExitMs(clockFile), `${what}: ms from the signal to the exit, by the child's clock`).to.be.below(1_000)
+    return r
   }
   const simArgs = () => ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
   const deadArgs = () => ['--api-url', `http://127.0.0.1:${deadPort}/trade-api/v2`, '--ws-url', `ws://127.0.0.1:${deadPort}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05']
@@ -93,21 +108,23 @@ describe('neural process lifecycle', function () {
   describe('Ctrl-C and SIGTERM while the first connection is being retried (unbounded retry)', () => {
     for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       it(`stream: ${signal} ends the run within a second with exit ${code} and its summary`, async () => {
-        const n = start(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', '--json', ...deadArgs()])
+        const clocked = startClocked(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', '--json', ...deadArgs()])
+        const { n } = clocked
         await n.until(() => (n.stdout.match(/"state":"reconnecting"/g) ?? []).length >= 2, 20_000, 'two reconnect attempts')
         n.child.kill(signal)
-        const r = await exitWithin(n, 1_500, `stream after ${signal}`)
+        const r = await exitAfterSignal(clocked, `stream after ${signal}`)
         expect(r.code).to.equal(code)
         expect(jsonLines(r.stdout).at(-1)).to.include({ type: 'summary', events: 0 })
       })
     }
 
     it('stream (human): Ctrl-C ends it within a second with 130 and prints the summary', async () => {
-      const n = start(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', ...deadArgs()])
+      const clocked = startClocked(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', ...deadArgs()])
+      const { n } = clocked
       // The human notice of a second attempt: the exchange is hard to reach.
       await n.until(() => /reconnecting/.test(n.stderr), 20_000, 'a reconnecting notice')
       n.child.kill('SIGINT')
-      const r = await exitWithin(n, 1_500, 'stream after SIGINT')
+      const r = await exitAfterSignal(clocked, 'stream after SIGINT')
       expect(r.code).to.equal(130)
       expect(r.stdout).to.match(/^0 messages in \d+\.\d s/m)
     })
@@ -116,10 +133,11 @@ describe('neural process lifecycle', function () {
       // run-strategy prints no connection events: count its attempts at a server that drops each one.
       const dropping = await droppingServer()
       try {
-        const n = start(['run-strategy', join(ROOT, 'strategies', 'arb.ts'), '--json', '--api-url', `http://127.0.0.1:${dropping.port}/trade-api/v2`, '--ws-url', `ws://127.0.0.1:${dropping.port}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05'])
+        const clocked = startClocked(['run-strategy', join(ROOT, 'strategies', 'arb.ts'), '--json', '--api-url', `http://127.0.0.1:${dropping.port}/trade-api/v2`, '--ws-url', `ws://127.0.0.1:${dropping.port}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05'])
+        const { n } = clocked
         await n.until(() => dropping.connections() >= 2, 20_000, 'a retried first connect')
         n.child.kill('SIGINT')
-        const r = await exitWithin(n, 1_500, 'run-strategy after SIGINT')
+        const r = await exitAfterSignal(clocked, 'run-strategy after SIGINT')
         expect(r.code).to.equal(130)
         expect(jsonLines(r.stdout).at(-1)).to.include({ type: 'summary' })
       } finally {
@@ -129,10 +147,11 @@ describe('neural process lifecycle', function () {
 
     it('nfl game: SIGTERM ends it within a second with 143', async () => {
       // The REST lookup of the game fails first against a dead port, so the exchange is the simulator and the socket is dead.
-      const n = start(['nfl', 'game', '25SEP04DALPHI', '--json', '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', `ws://127.0.0.1:${deadPort}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05'])
+      const clocked = startClocked(['nfl', 'game', '25SEP04DALPHI', '--json', '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', `ws://127.0.0.1:${deadPort}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05'])
+      const { n } = clocked
       await n.until(() => /"state":"reconnecting"/.test(n.stdout), 20_000, 'a reconnect attempt')
       n.child.kill('SIGTERM')
-      const r = await exitWithin(n, 1_500, 'nfl game after SIGTERM')
+      const r = await exitAfterSignal(clocked, 'nfl game after SIGTERM')
       expect(r.code).to.equal(143)
     })
   })
