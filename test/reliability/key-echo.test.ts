@@ -6,7 +6,7 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
 import Connect from '../../src/commands/connect.js'
-import { ensureBuilt, jsonLines, runNeural, tempDir } from '../commands/helpers.js'
+import { ensureBuilt, jsonLines, runNeural, tempDir, type RunResult } from '../commands/helpers.js'
 import { runCommand, type CommandResult } from '../support/run-command.js'
 import { testRsaKey } from '../support/rsa-keys.js'
 
@@ -42,7 +42,7 @@ const CASES: Case[] = [
 describe('keys never echoed (CLI, --json --debug)', function () {
   this.timeout(60_000)
   const tmp = tempDir('neural-key-echo-')
-  const results = new Map<string, CommandResult>()
+  const results = new Map<string, CommandResult | RunResult>()
 
   before(async function () {
     this.timeout(120_000)
