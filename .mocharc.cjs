@@ -12,12 +12,16 @@ process.env.XDG_CACHE_HOME = require('node:path').join(require('node:os').tmpdir
 // other tests' children are loading. Built here once instead, before any worker starts (`npm test`
 // has just built, so this is one stat of each source file).
 const { buildState } = require('tsx/cjs/api').require('./bench/built.ts', __filename)
-if (!named && buildState() !== 'current') require('node:child_process').execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 2, 2] })
+let build = buildState()
+if (!named && build !== 'current') {
+  require('node:child_process').execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 2, 2] })
+  build = buildState()
+}
 
 // Worker threads started by tests in these processes (strategies, backtests, type checks) run the
 // built modules, as the CLI's do, when dist/ is a build of the current src/ (src/strategy/worker-entry.ts):
 // from source each would load neural through tsx, about half a CPU-second more per thread.
-if (buildState() === 'current') process.env.NEURAL_THREADS_FROM_DIST = '1'
+if (build === 'current') process.env.NEURAL_THREADS_FROM_DIST = '1'
 
 /**
  * Every test file, the longest-running first: the workers share the files in this order, and a

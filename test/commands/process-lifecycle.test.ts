@@ -25,15 +25,13 @@ async function droppingServer(): Promise<{ port: number; connections: () => numb
 }
 
 /** Resolves with the result, or rejects if the child has not exited `withinMs` after the call. */
-async function exitWithin(neural: Neural, withinMs: number, what: string): Promise<RunResult & { tookMs: number }> {
-  const started = Date.now()
+async function exitWithin(neural: Neural, withinMs: number, what: string): Promise<RunResult> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: still running ${withinMs} ms later; stderr:\n${neural.stderr.slice(-1000)}`)), withinMs)
   })
   try {
-    const result = await Promise.race([neural.done, late])
-    return { ...result, tookMs: Date.now() - started }
+    return await Promise.race([neural.done, late])
   } finally {
     clearTimeout(timer)
   }
@@ -51,17 +49,17 @@ describe('neural process lifecycle', function () {
     children.push(n)
     return n
   }
-  let clocked = 0
-  /** A child that times how long it takes from seeing a signal to its exit (signalClockEnv). */
+  let clockFiles = 0
+  /** A child that times how long it takes from seeing a signal to its exit (signalClockEnv), and the file it writes that to. */
   const startClocked = (args: string[]) => {
-    const clockFile = join(tmp.dir, `signal-clock-${++clocked}.json`)
+    const clockFile = join(tmp.dir, `signal-clock-${++clockFiles}.json`)
     return { n: start(args, signalClockEnv(clockFile)), clockFile }
   }
   /**
    * Gone within a second of seeing the signal (SHUTDOWN_DEADLINE_MS is 900), by the child's clock;
    * this process only waits, with room for a starved machine and against a child that never ends.
    */
-  const exitAfterSignal = async ({ n, clockFile }: { n: Neural; clockFile: string }, what: string) => {
+  const exitAfterSignal = async (n: Neural, clockFile: string, what: string) => {
     const r = await exitWithin(n, 10_000, what)
     expect(signalToExitMs(clockFile), `${what}: ms from the signal to the exit, by the child's clock`).to.be.below(1_000)
     return r
@@ -108,23 +106,21 @@ describe('neural process lifecycle', function () {
   describe('Ctrl-C and SIGTERM while the first connection is being retried (unbounded retry)', () => {
     for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       it(`stream: ${signal} ends the run within a second with exit ${code} and its summary`, async () => {
-        const clocked = startClocked(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', '--json', ...deadArgs()])
-        const { n } = clocked
+        const { n, clockFile } = startClocked(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', '--json', ...deadArgs()])
         await n.until(() => (n.stdout.match(/"state":"reconnecting"/g) ?? []).length >= 2, 20_000, 'two reconnect attempts')
         n.child.kill(signal)
-        const r = await exitAfterSignal(clocked, `stream after ${signal}`)
+        const r = await exitAfterSignal(n, clockFile, `stream after ${signal}`)
         expect(r.code).to.equal(code)
         expect(jsonLines(r.stdout).at(-1)).to.include({ type: 'summary', events: 0 })
       })
     }
 
     it('stream (human): Ctrl-C ends it within a second with 130 and prints the summary', async () => {
-      const clocked = startClocked(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', ...deadArgs()])
-      const { n } = clocked
+      const { n, clockFile } = startClocked(['stream', 'KXNFLGAME-25SEP04DALPHI-PHI', ...deadArgs()])
       // The human notice of a second attempt: the exchange is hard to reach.
       await n.until(() => /reconnecting/.test(n.stderr), 20_000, 'a reconnecting notice')
       n.child.kill('SIGINT')
-      const r = await exitAfterSignal(clocked, 'stream after SIGINT')
+      const r = await exitAfterSignal(n, clockFile, 'stream after SIGINT')
       expect(r.code).to.equal(130)
       expect(r.stdout).to.match(/^0 messages in \d+\.\d s/m)
     })
@@ -133,11 +129,10 @@ describe('neural process lifecycle', function () {
       // run-strategy prints no connection events: count its attempts at a server that drops each one.
       const dropping = await droppingServer()
       try {
-        const clocked = startClocked(['run-strategy', join(ROOT, 'strategies', 'arb.ts'), '--json', '--api-url', `http://127.0.0.1:${dropping.port}/trade-api/v2`, '--ws-url', `ws://127.0.0.1:${dropping.port}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05'])
-        const { n } = clocked
+        const { n, clockFile } = startClocked(['run-strategy', join(ROOT, 'strategies', 'arb.ts'), '--json', '--api-url', `http://127.0.0.1:${dropping.port}/trade-api/v2`, '--ws-url', `ws://127.0.0.1:${dropping.port}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05'])
         await n.until(() => dropping.connections() >= 2, 20_000, 'a retried first connect')
         n.child.kill('SIGINT')
-        const r = await exitAfterSignal(clocked, 'run-strategy after SIGINT')
+        const r = await exitAfterSignal(n, clockFile, 'run-strategy after SIGINT')
         expect(r.code).to.equal(130)
         expect(jsonLines(r.stdout).at(-1)).to.include({ type: 'summary' })
       } finally {
@@ -147,11 +142,10 @@ describe('neural process lifecycle', function () {
 
     it('nfl game: SIGTERM ends it within a second with 143', async () => {
       // The REST lookup of the game fails first against a dead port, so the exchange is the simulator and the socket is dead.
-      const clocked = startClocked(['nfl', 'game', '25SEP04DALPHI', '--json', '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', `ws://127.0.0.1:${deadPort}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05'])
-      const { n } = clocked
+      const { n, clockFile } = startClocked(['nfl', 'game', '25SEP04DALPHI', '--json', '--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', `ws://127.0.0.1:${deadPort}/trade-api/ws/v2`, '--retry-attempts', '0', '--retry-delay', '0.05'])
       await n.until(() => /"state":"reconnecting"/.test(n.stdout), 20_000, 'a reconnect attempt')
       n.child.kill('SIGTERM')
-      const r = await exitAfterSignal(clocked, 'nfl game after SIGTERM')
+      const r = await exitAfterSignal(n, clockFile, 'nfl game after SIGTERM')
       expect(r.code).to.equal(143)
     })
   })
