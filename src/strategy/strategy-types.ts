@@ -1,9 +1,9 @@
 /**
  * What a strategy file sees of 'neural' in the quick type check (typecheck.ts): the part of the
  * package's exports whose declarations need nothing of Node's (no @types/node, ~2 MB of declarations
- * and two thirds of a check's cost). Every name here is the package's own (src/index.ts exports the
- * same declarations; strategy-types.test.ts holds them equal). A strategy that imports anything else,
- * or uses Node's globals, is checked again with all of them.
+ * and two thirds of a check's cost). The package entry (src/index.ts) exports all of it, and adds what
+ * needs Node (the stream, the REST client, the bus); typecheck-quick.test.ts holds this module free of
+ * Node's types. A strategy that imports anything else, or uses Node's globals, is checked again in full.
  */
 export {
   defineStrategy,
