@@ -30,7 +30,9 @@ describe('strategies in a cage (CLI)', function () {
     this.timeout(120_000)
     await ensureBuilt()
     tmp = tempDir('neural-cage-')
-    sim = await startSimulator({ moveEveryMs: 100 })
+    // A leg stays stale for 1.5-3 s after each move (0.4-1.5 s by default), so that arb has several
+    // opportunities in the 6 s run (as in strategy-faults.test.ts).
+    sim = await startSimulator({ moveEveryMs: 100, lagMs: [1500, 3000] })
     const exchange = ['--env', 'sim', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl]
     const runtimeDir = join(tmp.dir, 'run')
     // Three runs with ten strategy files at once on two cores: the type check (tested on its own, and
@@ -104,7 +106,7 @@ describe('strategies in a cage (CLI)', function () {
   it('keeps arb trading on paper through all of it', () => {
     const arb = statsOf(summary, 'arb')
     expect(arb).to.include({ errors: 0, hung: 0 })
-    expect(arb.signals).to.be.greaterThan(0)
+    expect(arb.signals, `arb: ${JSON.stringify(arb)}`).to.be.greaterThan(0)
     expect(summary.pnl!.fills).to.be.greaterThan(0)
     // The feed did not stall: arb saw as many ticks as the watcher, which was never stopped.
     expect(arb.ticks).to.be.within(statsOf(summary, 'watcher').ticks * 0.9, statsOf(summary, 'watcher').ticks * 1.1 + 5)
