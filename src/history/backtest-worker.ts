@@ -23,6 +23,9 @@ port.on('message', (m: ToBacktestThread) => {
 // playBacktest lets the event loop turn every 20 ms: this goes quiet only while code of the strategy
 // (or its top level, while loading) runs on and on. The heap limit is checked as often
 // (heap-limit.ts): past it, the command ends the thread with one error instead of V8 the process.
+// Said at once, not only after the first interval: the strategy's top level may run straight after
+// a quick compile and loop for ever, and a thread never heard from counts as one that did not start.
+post({ type: 'alive' })
 const alive = setInterval(() => {
   if (!overHeapLimit(input.maxHeapMb)) return post({ type: 'alive' })
   clearInterval(alive)

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import Module, { register } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { importSelfContained } from './self-contained.js'
 
 /**
  * Importing user code (strategies, `--hook module:` files) without a build step: TypeScript through
@@ -152,10 +153,15 @@ function selfReferenceBuilt(dir: string, pkg: string): boolean {
  * callers always see the file's own exports.
  */
 export async function importUserModule(file: string, options: { ownThread?: boolean } = {}): Promise<Record<string, unknown>> {
-  if (!neuralResolvesFrom(file)) installSelfResolution()
   const url = pathToFileURL(file).href
   const ext = path.extname(file).toLowerCase()
-  const ns = (TS_EXTENSIONS.includes(ext) ? await (options.ownThread ? importTypeScriptInOwnThread(url) : importTypeScript(url)) : await import(url)) as Record<string, unknown>
+  const typescript = TS_EXTENSIONS.includes(ext)
+  const entry = neuralEntry()
+  // From source (tsx) neural itself is TypeScript, which only tsx can import.
+  const selfContained = typescript && options.ownThread && entry?.endsWith('.js') ? await importSelfContained(file, entry) : undefined
+  if (selfContained) return selfContained
+  if (!neuralResolvesFrom(file)) installSelfResolution()
+  const ns = (typescript ? await (options.ownThread ? importTypeScriptInOwnThread(url) : importTypeScript(url)) : await import(url)) as Record<string, unknown>
   const inner = ns.default as Record<string, unknown> | undefined
   if (inner !== null && typeof inner === 'object' && inner.__esModule === true) return inner
   return ns

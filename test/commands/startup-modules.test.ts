@@ -1,7 +1,7 @@
 /**
  * What each command path loads (issue 18): the built CLI runs with a preload that logs every module
- * it imports, and the heavy dependencies must appear only on the paths that use them — tsx for a
- * TypeScript strategy, the simulator for --env sim, DuckDB for a history store, ora for a spinner
+ * it imports, and the heavy dependencies must appear only on the paths that use them — esbuild for a
+ * self-contained TypeScript strategy and tsx for any other, the simulator for --env sim, DuckDB for a history store, ora for a spinner
  * on a terminal, NATS for the bus. Each path also loads what it does need, so a log that stayed
  * empty could not pass.
  */
@@ -18,6 +18,7 @@ const DIST = pathToFileURL(join(ROOT, 'dist')).href + '/'
 /** A dependency by the path of its files, inside node_modules or our dist. */
 const HEAVY = {
   tsx: /\/node_modules\/tsx\//,
+  esbuild: /\/node_modules\/esbuild\//,
   duckdb: /\/node_modules\/@duckdb\//,
   nats: /\/node_modules\/nats\//,
   ora: /\/node_modules\/ora\//,
@@ -82,18 +83,24 @@ describe('what each command loads at startup', function () {
     expect(which(modules)).to.deep.equal(['simulator'])
   })
 
-  it('run-strategy with a .ts strategy loads tsx', async () => {
+  it('run-strategy with a self-contained .ts strategy compiles it with esbuild, without tsx', async () => {
     const { run, modules } = await loaded(['run-strategy', join(ROOT, 'strategies', 'momentum.ts'), '--env', 'sim', '--duration', '0.5', '--json'])
     expect(run.code).to.equal(0)
-    expect(which(modules)).to.deep.equal(['tsx', 'simulator'])
+    expect(which(modules)).to.deep.equal(['esbuild', 'simulator'])
   })
 
-  it("run-strategy with a strategy importing values from 'neural' (arb.ts), against an exchange, loads tsx and neither the simulator nor NATS", async () => {
+  it('run-strategy with a .ts strategy that imports a file beside it loads tsx', async () => {
+    const { run, modules } = await loaded(['run-strategy', join(ROOT, 'test', 'fixtures', 'strategies', 'local-import', 'strategy.ts'), '--env', 'sim', '--duration', '0.5', '--json'])
+    expect(run.code, run.stderr).to.equal(0)
+    expect(which(modules)).to.include.members(['tsx', 'simulator'])
+  })
+
+  it("run-strategy with a strategy importing values from 'neural' (arb.ts), against an exchange, imports neural's entry natively and neither tsx, the simulator nor NATS", async () => {
     const { run, modules } = await loaded(['run-strategy', join(ROOT, 'strategies', 'arb.ts'), '--env', 'demo', '--api-url', sim.apiUrl, '--ws-url', sim.wsUrl, '--duration', '0.5', '--json'])
     expect(run.code).to.equal(0)
-    // tsx loads it with a query of its own: dist/index.js?tsx-namespace=…
-    expect(modules.some((url) => url.startsWith(DIST + 'index.js'))).to.equal(true)
-    expect(which(modules)).to.deep.equal(['tsx'])
+    // tsx would load it with a query of its own (dist/index.js?tsx-namespace=…)
+    expect(modules).to.include(DIST + 'index.js')
+    expect(which(modules)).to.deep.equal(['esbuild'])
   })
 
   it('nfl games --env sim loads the simulator and none of the others', async () => {
