@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { threadId } from 'node:worker_threads'
 
 /**
  * A TypeScript file that imports nothing but 'neural' and Node's built-in modules, in a thread of its
@@ -32,47 +34,51 @@ export async function importSelfContained(file: string, fallbackNeural: string):
   if (NEEDS_TSX.test(source)) return undefined
   const esbuild = await import('esbuild')
   // A file of its own, not a data: URL, so that stack traces map back to the .ts file (Node maps only
-  // modules with a file behind them); removed once imported, the map is read at load.
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'neural-strategy-'))
+  // modules with a file behind them). Its folder is made only once the code is ready, and the module
+  // removes it as its first statement: Node has read it then, and the map with it. A thread ended
+  // while the file's own top level runs (a loop there is terminated) leaves nothing behind.
+  const dir = path.join(os.tmpdir(), `neural-strategy-${process.pid}-${threadId}-${randomUUID().slice(0, 8)}`)
+  const outfile = path.join(dir, `${path.basename(file, path.extname(file))}.mjs`)
+  let code: string
   try {
-    const outfile = path.join(dir, `${path.basename(file, path.extname(file))}.mjs`)
-    let code: string
-    try {
-      const built = await esbuild.build({
-        entryPoints: [file],
-        outfile,
-        bundle: true,
-        write: false,
-        format: 'esm',
-        platform: 'node',
-        // As tsx compiles: for the running Node, names kept (stack traces, Function.name), maps without sources.
-        target: `node${process.versions.node}`,
-        keepNames: true,
-        sourcemap: 'inline',
-        sourcesContent: false,
-        logLevel: 'silent',
-        plugins: [{
-          name: 'neural-only',
-          setup(build) {
-            build.onResolve({ filter: /.*/ }, async (args) => {
-              if (args.kind === 'entry-point' || args.pluginData === OWN_LOOKUP) return undefined
-              if (isBuiltin(args.path)) return { path: args.path, external: true }
-              if (args.path !== 'neural') return { errors: [{ text: `${args.path} needs tsx` }] }
-              const own = await build.resolve('neural', { kind: args.kind, resolveDir: args.resolveDir, pluginData: OWN_LOOKUP })
-              const target = own.errors.length === 0 && own.path ? own.path : fallbackNeural
-              if (!/\.m?js$/.test(target)) return { errors: [{ text: `neural resolves to ${target}, which needs tsx` }] }
-              return { path: pathToFileURL(target).href, external: true }
-            })
-          },
-        }],
-      })
-      code = built.outputFiles[0]!.text
-    } catch {
-      return undefined
-    } finally {
-      // esbuild's service is a process of its own: not kept for the life of the run.
-      await esbuild.stop()
-    }
+    const built = await esbuild.build({
+      entryPoints: [file],
+      outfile,
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      // As tsx compiles: for the running Node, names kept (stack traces, Function.name), maps without sources.
+      target: `node${process.versions.node}`,
+      keepNames: true,
+      sourcemap: 'inline',
+      sourcesContent: false,
+      logLevel: 'silent',
+      banner: { js: `import { rmSync as __neuralRemoveCompiled } from 'node:fs'; __neuralRemoveCompiled(${JSON.stringify(dir)}, { recursive: true, force: true });` },
+      plugins: [{
+        name: 'neural-only',
+        setup(build) {
+          build.onResolve({ filter: /.*/ }, async (args) => {
+            if (args.kind === 'entry-point' || args.pluginData === OWN_LOOKUP) return undefined
+            if (isBuiltin(args.path)) return { path: args.path, external: true }
+            if (args.path !== 'neural') return { errors: [{ text: `${args.path} needs tsx` }] }
+            const own = await build.resolve('neural', { kind: args.kind, resolveDir: args.resolveDir, pluginData: OWN_LOOKUP })
+            const target = own.errors.length === 0 && own.path ? own.path : fallbackNeural
+            if (!/\.m?js$/.test(target)) return { errors: [{ text: `neural resolves to ${target}, which needs tsx` }] }
+            return { path: pathToFileURL(target).href, external: true }
+          })
+        },
+      }],
+    })
+    code = built.outputFiles[0]!.text
+  } catch {
+    return undefined
+  } finally {
+    // esbuild's service is a process of its own: not kept for the life of the run.
+    await esbuild.stop()
+  }
+  try {
+    mkdirSync(dir, { recursive: true })
     writeFileSync(outfile, code)
     process.setSourceMapsEnabled(true)
     return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>

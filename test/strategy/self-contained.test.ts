@@ -7,6 +7,7 @@ import { expect } from 'chai'
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import { importSelfContained } from '../../src/strategy/self-contained.js'
 import { ensureBuilt, ROOT, tempDir } from '../commands/helpers.js'
 
@@ -100,6 +101,22 @@ describe('self-contained TypeScript files, compiled without tsx', function () {
     let message = ''
     await importSelfContained(f.path, NEURAL).catch((error: Error) => (message = error.message))
     expect(message).to.equal('top level says no')
+    expect(readdirSync(scratch)).to.deep.equal([])
+  })
+
+  it('leaves nothing behind when its thread is ended while the top level of the file runs', async () => {
+    const f = file("import { parentPort } from 'node:worker_threads'\nparentPort?.postMessage('looping')\nfor (;;) { /* never loads */ }\n")
+    const module = JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'strategy', 'self-contained.js')).href)
+    const worker = new Worker(`import(${module}).then((m) => m.importSelfContained(${JSON.stringify(f.path)}, ${JSON.stringify(NEURAL)}))`, { eval: true })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', () => resolve())
+        worker.once('error', reject)
+        worker.once('exit', (code) => reject(new Error(`the thread ended (${code}) before the file's top level ran`)))
+      })
+    } finally {
+      await worker.terminate()
+    }
     expect(readdirSync(scratch)).to.deep.equal([])
   })
 
