@@ -10,7 +10,8 @@ import { threadId } from 'node:worker_threads'
  * A TypeScript file that imports nothing but 'neural' and Node's built-in modules, in a thread of its
  * own (a strategy's worker, a backtest): compiled by esbuild into one ES module, with `'neural'`
  * spelt as the file it resolves to, and imported natively. Registering tsx in the thread instead
- * starts a hooks thread and loads tsx in both: about 0.3 CPU-s per strategy, against about 0.1 here.
+ * starts a hooks thread and loads tsx in both: a thread then costs about 0.4 CPU-s to load its
+ * strategy, against about 0.2 here (esbuild's own process included).
  *
  * Anything else goes to tsx, which then reports any error as before: another import (a local file, a
  * package), `import.meta`, `require`, `__dirname`/`__filename`, a dynamic import, CommonJS exports,
