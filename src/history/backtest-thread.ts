@@ -5,13 +5,12 @@
  * reported after `stuckAfterMs`; Ctrl-C is answered by the worker with the report so far, or, when
  * it cannot answer, by terminating it.
  */
-import { Worker } from 'node:worker_threads'
 import { NeuralError, type ErrorCode } from '../errors.js'
 import { colorLevel } from '../render/color.js'
 import { StrategyFormatter } from '../render/strategy-events.js'
 import type { EngineEvent, LogEvent } from '../strategy/events.js'
 import { displayPath } from '../strategy/user-module.js'
-import { workerEntry } from '../strategy/worker-entry.js'
+import { startThread } from '../strategy/worker-entry.js'
 import type { BacktestDetail, BacktestHistory } from './backtest.js'
 import { BACKTEST_MAX_HEAP_MB, type BacktestThreadInput, type FromBacktestThread, type ThreadError, type ToBacktestThread } from './backtest-protocol.js'
 import { HEAP_HEADROOM } from '../strategy/isolation/heap-limit.js'
@@ -70,10 +69,9 @@ export function runBacktestInThread(o: BacktestThreadOptions): Promise<BacktestD
   const input: BacktestThreadInput = {
     file: o.file, cwd, history: o.history, params: o.params ?? [], rcParams: o.rcParams, hangAfterMs: o.stuckAfterMs, maxHeapMb,
   }
-  const entry = workerEntry('./backtest-worker.js', import.meta.url)
   // The thread keeps its heap limit itself; V8's is higher, so that a leak cannot abort the process (heap-limit.ts).
   const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb * HEAP_HEADROOM }
-  const worker = new Worker(entry.entry, { ...entry.options, workerData: input, resourceLimits, stdout: true, stderr: true })
+  const worker = startThread('./backtest-worker.js', import.meta.url, { workerData: input, resourceLimits, stdout: true, stderr: true })
   // A strategy's own timers must not keep the command alive once the report is in.
   worker.unref()
   const output = o.strategyOutput ?? process.stderr

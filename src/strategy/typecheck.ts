@@ -2,12 +2,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import type ts from 'typescript'
 import { NeuralError } from '../errors.js'
 import { recall, remember } from './typecheck-cache.js'
 import { displayPath, neuralTypesEntry } from './user-module.js'
-import { workerEntry } from './worker-entry.js'
+import { startThread } from './worker-entry.js'
 
 /**
  * Type-check TypeScript strategy files before they run, against neural's own strategy types, so a
@@ -70,8 +69,7 @@ function fileStamp(file: string): string | undefined {
 }
 
 async function checkInWorker(files: readonly string[], cwd: string): Promise<TypeCheckResult> {
-  const checker = workerEntry('./typecheck-worker.js', import.meta.url)
-  const worker = new Worker(checker.entry, { ...checker.options, workerData: { files, cwd } })
+  const worker = startThread('./typecheck-worker.js', import.meta.url, { workerData: { files, cwd } })
   try {
     return await new Promise<TypeCheckResult>((resolve, reject) => {
       const failed = (why: string, cause?: unknown) => reject(new NeuralError('internal', 'INTERNAL', `the type check of ${files.map((f) => displayPath(f, cwd)).join(', ')} failed: ${why} (--no-typecheck skips it)`, { cause }))

@@ -54,8 +54,10 @@ async function runNow(Cmd: CommandClass, argv: string[], options: RunCommandOpti
   const savedEnv = { ...process.env }
   const cwd = process.cwd()
   const listeners = { out: process.stdout.listeners('error'), err: process.stderr.listeners('error') }
+  // The suite's own switch stays (.mocharc.cjs): without it every strategy, backtest and type-check
+  // thread of a command run here would load neural from source through tsx, about half a CPU-second each.
   for (const k of Object.keys(process.env)) {
-    if (k.startsWith('KALSHI_') || k.startsWith('NEURAL_') || k === 'FORCE_COLOR') delete process.env[k]
+    if ((k.startsWith('KALSHI_') || k.startsWith('NEURAL_') || k === 'FORCE_COLOR') && k !== 'NEURAL_THREADS_FROM_DIST') delete process.env[k]
   }
   Object.assign(process.env, { NO_COLOR: '1' }, options.env)
   if (options.cwd) process.chdir(options.cwd)

@@ -1,7 +1,6 @@
-import { Worker } from 'node:worker_threads'
 import { NeuralError } from '../../errors.js'
 import type { Strategy } from '../api.js'
-import { workerEntry } from '../worker-entry.js'
+import { startThread } from '../worker-entry.js'
 import { HEAP_HEADROOM, STRATEGY_MAX_HEAP_MB } from './heap-limit.js'
 import type { StrategyWorker } from './isolated-runner.js'
 import type { FromWorker, StrategyMeta } from './protocol.js'
@@ -44,9 +43,7 @@ export function strategyFromMeta(meta: StrategyMeta): Strategy {
  */
 export function spawnStrategyWorker(file: string, label: string, options: SpawnOptions = {}): Promise<StrategyWorker> {
   const maxHeapMb = options.maxHeapMb ?? STRATEGY_MAX_HEAP_MB
-  const host = workerEntry('./host.js', import.meta.url)
-  const worker = new Worker(host.entry, {
-    ...host.options,
+  const worker = startThread('./host.js', import.meta.url, {
     workerData: { file, label, maxHeapMb },
     // The limit is the host's to keep, between batches; V8's is higher (heap-limit.ts says why).
     // A young generation of 12 MB (semi-spaces of 4 MB): V8 grows it to its limit under a steady
