@@ -20,10 +20,14 @@ import type { TypeErrorReport } from './typecheck.js'
 /** Bump when the compiler options or what an entry means change: older entries then miss. */
 const FORMAT = 2
 
-/** $NEURAL_CACHE_DIR, else $XDG_CACHE_HOME/neural, else ~/.cache/neural; a folder of its own inside. */
+/** $NEURAL_CACHE_DIR, else $XDG_CACHE_HOME/neural, else ~/.cache/neural. */
+export function neuralCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.NEURAL_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'neural')
+}
+
+/** The type checks' own folder in neuralCacheDir. */
 export function typecheckCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.NEURAL_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'neural')
-  return path.join(base, 'typecheck')
+  return path.join(neuralCacheDir(env), 'typecheck')
 }
 
 /** A file the program read, as last seen: [path, size in bytes, mtime in ms]. */

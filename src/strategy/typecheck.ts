@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type ts from 'typescript'
 import { NeuralError } from '../errors.js'
 import { recall, remember } from './typecheck-cache.js'
+import { loadTypescript, saveTypescriptCodeCache } from './typescript-loader.js'
 import { displayPath, neuralTypesEntry } from './user-module.js'
 import { startThread } from './worker-entry.js'
 
@@ -109,12 +110,17 @@ export async function checkTypes(files: readonly string[], cwd: string): Promise
   // A syntax error in a file given is found by parsing that file alone, before a program reads the
   // ~250 declaration files it would need (loading then reports the error, as above).
   if (files.some((file) => hasSyntaxError(typescript, file))) return { inputs: [] }
-  const quickTypes = strategyTypesEntry()
-  if (quickTypes) {
-    const quick = checkProgram(typescript, files, cwd, quickTypes)
-    if (quick && !quick.report) return quick
+  try {
+    const quickTypes = strategyTypesEntry()
+    if (quickTypes) {
+      const quick = checkProgram(typescript, files, cwd, quickTypes)
+      if (quick && !quick.report) return quick
+    }
+    return checkProgram(typescript, files, cwd, undefined)!
+  } finally {
+    // After the check, so the cache holds the compiler's functions the check compiled, not only its top level.
+    saveTypescriptCodeCache()
   }
-  return checkProgram(typescript, files, cwd, undefined)!
 }
 
 /**
@@ -166,14 +172,6 @@ const QUICK_GLOBALS = `declare var console: {
   debug(message?: any, ...optionalParams: any[]): void
 }
 `
-
-/**
- * The compiler by require, not import(): an ESM import of a CommonJS module first scans its source for
- * export names, and typescript.js is ~9 MB, so import() took ~1 s where require takes ~0.3 s.
- */
-function loadTypescript(): typeof ts {
-  return createRequire(import.meta.url)('typescript') as typeof ts
-}
 
 function hasSyntaxError(typescript: typeof ts, file: string): boolean {
   let text: string
