@@ -5,9 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { unassignedPort } from '../support/ports.js'
 
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server'
 
@@ -15,16 +16,12 @@ export function natsServerAvailable(): boolean {
   return existsSync(NATS_SERVER_BIN)
 }
 
-/** A free port: bind port 0, read it, close. */
+/**
+ * A free port that stays the test's: the server is stopped and started again on it, and a port from
+ * listen(0) could meanwhile go to any other test's server (test/support/ports.ts).
+ */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
+  return unassignedPort()
 }
 
 /**

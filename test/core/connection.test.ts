@@ -7,6 +7,7 @@ import type { ConnectionEvent } from '../../src/core/types.js'
 import type { NeuralError } from '../../src/errors.js'
 import { FakeKalshi, waitFor } from './helpers.js'
 import { testRsaKey } from '../support/rsa-keys.js'
+import { closedPort } from '../support/ports.js'
 
 const FAST = { attempts: 0, baseDelayMs: 20, maxDelayMs: 50, jitter: 'none' as const }
 
@@ -168,10 +169,7 @@ describe('connection', function () {
   })
 
   it('classifies a refused TCP connection as a network failure', async () => {
-    const tcp = createServer()
-    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r))
-    const port = (tcp.address() as AddressInfo).port
-    await new Promise<void>((r) => tcp.close(() => r()))
+    const port = await closedPort()
     conn = new Connection({ url: `ws://127.0.0.1:${port}/trade-api/ws/v2`, timeoutMs: 1000, retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 5, jitter: 'none' }, onFrame: () => undefined })
     const t = track(conn)
     const error = await conn.start().then(() => undefined, (e: NeuralError) => e)

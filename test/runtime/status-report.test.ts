@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/load.js'
 import type { Exchange } from '../../src/runtime/open-exchange.js'
 import { buildStatusReport, checkExchange, formatStatusReport } from '../../src/runtime/status-report.js'
 import { tempProject, testKey } from '../config/helpers.js'
+import { closedPort } from '../support/ports.js'
 
 const DEAD_PID = 99_999_999
 
@@ -72,10 +73,7 @@ describe('status report', () => {
   })
 
   it('reports an unreachable exchange without throwing', async () => {
-    const closed = createServer()
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-    const port = (closed.address() as AddressInfo).port
-    await new Promise<void>((resolve) => closed.close(() => resolve()))
+    const port = await closedPort()
     const check = await checkExchange(exchangeAt(`http://127.0.0.1:${port}/trade-api/v2`), { timeoutMs: 2000 })
     expect(check).to.deep.include({ reachable: false, error: 'ECONNREFUSED' })
   })
