@@ -8,6 +8,9 @@
  * Everything is restored in `finally`, also when the command throws.
  */
 import { Config, Errors, type Command } from '@oclif/core'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -19,7 +22,11 @@ export interface CommandResult {
 }
 
 export interface RunCommandOptions {
-  /** Extra environment (on top of the process's, minus KALSHI_*, NEURAL_*, FORCE_COLOR). NO_COLOR is set. */
+  /**
+   * Extra environment (on top of the process's, minus KALSHI_*, NEURAL_*, FORCE_COLOR). NO_COLOR is set,
+   * and NEURAL_RUNTIME_DIR to a dir of this run's own (removed after it) unless the test sets it or
+   * XDG_RUNTIME_DIR: a command would otherwise publish its status under the user's shared runtime dir.
+   */
   env?: NodeJS.ProcessEnv
   cwd?: string
   /** The command id shown in usage hints (e.g. 'stream', 'nfl game'). */
@@ -59,7 +66,11 @@ async function runNow(Cmd: CommandClass, argv: string[], options: RunCommandOpti
   for (const k of Object.keys(process.env)) {
     if ((k.startsWith('KALSHI_') || k.startsWith('NEURAL_') || k === 'FORCE_COLOR') && k !== 'NEURAL_THREADS_FROM_DIST') delete process.env[k]
   }
-  Object.assign(process.env, { NO_COLOR: '1' }, options.env)
+  const ownRuntimeDir =
+    options.env?.NEURAL_RUNTIME_DIR === undefined && options.env?.XDG_RUNTIME_DIR === undefined
+      ? mkdtempSync(join(tmpdir(), 'neural-run-command-'))
+      : undefined
+  Object.assign(process.env, { NO_COLOR: '1' }, ownRuntimeDir ? { NEURAL_RUNTIME_DIR: ownRuntimeDir } : {}, options.env)
   if (options.cwd) process.chdir(options.cwd)
   process.stdout.write = capture((s) => (stdout += s)) as typeof process.stdout.write
   process.stderr.write = capture((s) => (stderr += s)) as typeof process.stderr.write
@@ -77,6 +88,7 @@ async function runNow(Cmd: CommandClass, argv: string[], options: RunCommandOpti
     process.stdout.write = out
     process.stderr.write = err
     process.chdir(cwd)
+    if (ownRuntimeDir) rmSync(ownRuntimeDir, { recursive: true, force: true })
     for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k]
     Object.assign(process.env, savedEnv)
     // The NDJSON writer listens for EPIPE on stdout; a finished command's listener must not pile up.

@@ -1,5 +1,8 @@
 import { expect } from 'chai'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { verifySignature } from '../../../src/auth/signer.js'
 import type { NeuralConfig, RiskLimits } from '../../../src/config/types.js'
@@ -36,8 +39,13 @@ describe('kalshi hook', () => {
   /** What GET /portfolio/positions, /portfolio/orders and /portfolio/fills answer. */
   let account: { market_positions: unknown[]; orders: unknown[]; fills?: unknown[] } = { market_positions: [], orders: [] }
   const reads: string[] = []
+  // The live hook keeps its account's order count in the runtime dir: a dir of this file's own, not the user's.
+  const previousRuntimeDir = process.env.NEURAL_RUNTIME_DIR
+  let runtime: string
 
   before(async () => {
+    runtime = mkdtempSync(join(tmpdir(), 'neural-kalshi-hook-'))
+    process.env.NEURAL_RUNTIME_DIR = runtime
     server = createServer((req, res) => {
       let text = ''
       req.on('data', chunk => { text += chunk })
@@ -69,7 +77,12 @@ describe('kalshi hook', () => {
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trade-api/v2`
   })
-  after(() => new Promise<void>(resolve => server.close(() => resolve())))
+  after(async () => {
+    if (previousRuntimeDir === undefined) delete process.env.NEURAL_RUNTIME_DIR
+    else process.env.NEURAL_RUNTIME_DIR = previousRuntimeDir
+    rmSync(runtime, { recursive: true, force: true })
+    await new Promise<void>(resolve => server.close(() => resolve()))
+  })
   beforeEach(() => { orders.length = 0; reads.length = 0; reply = undefined; account = { market_positions: [], orders: [] } })
 
   function config(risk: Partial<RiskLimits> | null = limits): NeuralConfig {
