@@ -69,7 +69,7 @@ export class BusFeed extends Emitter<MarketFeedEvents> implements MarketFeed {
     this.source.on('connection', (e) => this.emit('connection', this.opens.number(e)))
     this.source.on('error', (e) => this.emit('error', e))
     this.source.on('gap', (gap) => {
-      if (gap.reason === 'publisher_seq') this.lost(gap.missed ?? 0)
+      if (gap.reason === 'publisher_seq') this.lost(gap.missed ?? 0, gap.eventType)
     })
     const feed = this
     this.bus = {
@@ -82,22 +82,26 @@ export class BusFeed extends Emitter<MarketFeedEvents> implements MarketFeed {
     }
   }
 
-  private lostPending = { messages: 0, subjects: 0 }
+  private lostPending = { messages: 0, subjects: 0, byType: new Map<string, number>() }
   private lostTimer?: NodeJS.Timeout
 
   /**
    * Messages lost on the bus, reported in one line for the whole outage (each subject's jump shows
-   * when its next message arrives, so they are gathered for a moment first).
+   * when its next message arrives, so they are gathered for a moment first), with the count per
+   * event type: a lost tick and a lost book snapshot mean different things to a reader.
    */
-  private lost(missed: number): void {
-    this.lostPending.messages += missed
-    this.lostPending.subjects++
+  private lost(missed: number, eventType = 'unknown'): void {
+    const pending = this.lostPending
+    pending.messages += missed
+    pending.subjects++
+    pending.byType.set(eventType, (pending.byType.get(eventType) ?? 0) + missed)
     if (this.lostTimer) return
     this.lostTimer = setTimeout(() => {
       this.lostTimer = undefined
-      const { messages, subjects } = this.lostPending
-      this.lostPending = { messages: 0, subjects: 0 }
-      this.emit('error', new NeuralError('network', 'BUS_GAP', `lost ${messages} bus message${messages === 1 ? '' : 's'} on ${subjects} subject${subjects === 1 ? '' : 's'} (the publisher's sequence jumped; without JetStream NATS does not redeliver); books wait for the publisher's next snapshot`))
+      const { messages, subjects, byType } = this.lostPending
+      this.lostPending = { messages: 0, subjects: 0, byType: new Map() }
+      const types = [...byType].map(([type, n]) => `${n} ${type}`).join(', ')
+      this.emit('error', new NeuralError('network', 'BUS_GAP', `lost ${messages} bus message${messages === 1 ? '' : 's'} on ${subjects} subject${subjects === 1 ? '' : 's'}: ${types} (the publisher's sequence jumped; without JetStream NATS does not redeliver); books wait for the publisher's next snapshot`))
     }, 250)
     this.lostTimer.unref()
   }

@@ -5,6 +5,7 @@
  * a consumer can tell when it missed one and must wait for the next snapshot.
  */
 import type { Fill, Level, Lifecycle, Side, Tick, Trade } from '../core/types.js'
+import type { BusEventType } from './subjects.js'
 
 /** A whole book: the Book JSON plus `kind` and the bus sequence number. */
 export interface BookSnapshotMessage {
@@ -72,6 +73,8 @@ export interface BusGap {
   receivedSeq?: number
   /** Messages lost (reason 'publisher_seq'). */
   missed?: number
+  /** The type of the messages lost (reason 'publisher_seq'): each subject is numbered on its own. */
+  eventType?: BusEventType
   /** Local time, epoch ms. */
   ts: number
 }

@@ -14,7 +14,7 @@ import { NeuralError, configError } from '../errors.js'
 import { BusBook } from './bus-book.js'
 import type { BookChange, BusGap } from './messages.js'
 import { loadNats, openBusConnection, type BusConnection, type BusConnectionOptions } from './nats-connection.js'
-import { STREAM_SUBJECTS, subjectFilter, type BusEventType, type SubjectFilter } from './subjects.js'
+import { STREAM_SUBJECTS, parseSubject, subjectFilter, type BusEventType, type SubjectFilter } from './subjects.js'
 import { decodeBusEvent } from './decode.js'
 
 export interface BusSubscribeOptions {
@@ -37,6 +37,12 @@ export interface BusSourceStats {
   invalidBooks: number
   /** Messages that were not bus JSON (ignored). */
   malformed: number
+  /**
+   * Messages dropped because their publisher sequence was not new: a duplicate, or one that came
+   * after a later message of its subject (it was already counted in `missed`, and is older than
+   * what was delivered since).
+   */
+  stale: number
   /** Local time of the last accepted message, epoch ms. */
   lastMessageAt?: number
   connected: boolean
@@ -72,7 +78,7 @@ export class BusSource extends Emitter<BusSourceEvents> {
   private readonly books = new Map<string, MarketBook>()
   private closed = false
   private malformedReported = false
-  private readonly counts = { messages: 0, gaps: 0, malformed: 0, missed: 0 }
+  private readonly counts = { messages: 0, gaps: 0, malformed: 0, missed: 0, stale: 0 }
   /** Last publisher sequence seen per publisher and subject. */
   private readonly pubSeqs = new Map<string, number>()
   private lastMessageAt?: number
@@ -167,7 +173,10 @@ export class BusSource extends Emitter<BusSourceEvents> {
       // The publisher's numbering is the bus's business, not part of the event.
       const { pub, pubSeq, ...event } = m as typeof m & { pub?: unknown; pubSeq?: unknown }
       m = event
-      if (typeof pub === 'string' && typeof pubSeq === 'number') this.notePubSeq(pub, subject, m.ticker as string, pubSeq)
+      if (typeof pub === 'string' && typeof pubSeq === 'number' && !this.notePubSeq(pub, subject, m.ticker as string, pubSeq)) {
+        this.counts.stale++
+        return
+      }
     }
     if (m.type === 'book') {
       this.counts.messages++
@@ -231,13 +240,15 @@ export class BusSource extends Emitter<BusSourceEvents> {
    * Core NATS does not redeliver: a jump in a subject's publisher sequence means messages were lost
    * (the publisher's while NATS was down, or ours while we were cut off). Say so with the count, and
    * re-snapshot: every book waits for the publisher's next snapshot, since its deltas were likely lost too.
+   * False for a number already passed: that message is dropped, so that what is delivered plus what
+   * is reported missed is what was published, each message once and in order.
    */
-  private notePubSeq(pub: string, subject: string, ticker: string, pubSeq: number): void {
+  private notePubSeq(pub: string, subject: string, ticker: string, pubSeq: number): boolean {
     const key = pub + ' ' + subject
     const prev = this.pubSeqs.get(key)
-    if (prev !== undefined && pubSeq <= prev) return // a duplicate, or out of order: nothing lost
+    if (prev !== undefined && pubSeq <= prev) return false
     this.pubSeqs.set(key, pubSeq)
-    if (prev === undefined || pubSeq === prev + 1) return
+    if (prev === undefined || pubSeq === prev + 1) return true
     const missed = pubSeq - prev - 1
     this.counts.gaps++
     this.counts.missed += missed
@@ -246,7 +257,8 @@ export class BusSource extends Emitter<BusSourceEvents> {
       state.gapReported = true
       state.book = BusBook.empty()
     }
-    this.emit('gap', { type: 'gap', ticker, reason: 'publisher_seq', expectedSeq: prev + 1, receivedSeq: pubSeq, missed, ts: Date.now() })
+    this.emit('gap', { type: 'gap', ticker, reason: 'publisher_seq', eventType: parseSubject(subject)?.type, expectedSeq: prev + 1, receivedSeq: pubSeq, missed, ts: Date.now() })
+    return true
   }
 
   private reportGap(state: MarketBook, gap: BusGap): void {

@@ -166,6 +166,23 @@ describe('bus over core NATS', function () {
     expect(r.errors[0]).to.be.instanceOf(NeuralError).and.include({ kind: 'protocol', code: 'BUS_MALFORMED' })
   })
 
+  it('delivers each publisher number once and in order: a duplicate or a message after a later one is dropped and counted', async () => {
+    const ticker = 'KXNFLGAME-25SEP04DALPHI-PHI'
+    const { s, r } = await source([ticker])
+    const nc = await raw()
+    const numbered = (n: number, pubSeq: number) => JSON.stringify({ ...tick(ticker, n), pub: 'p1', pubSeq })
+    // 2 is lost at first (a gap of one), then arrives late, after 3; 3 then comes twice.
+    for (const [n, pubSeq] of [[1, 1], [3, 3], [2, 2], [33, 3], [4, 4]]) nc.publish(`neural.ticker.${ticker}`, numbered(n, pubSeq))
+    // The same numbers on another subject are a sequence of their own.
+    nc.publish(`neural.trade.${ticker}`, JSON.stringify({ ...trade(ticker, 1), pub: 'p1', pubSeq: 1 }))
+    await waitFor(() => r.events.length >= 4, 'ticks 1, 3 and 4, then the trade')
+    expect(r.events.map((e) => (e.type === 'ticker' ? e.volume : e.type))).to.deep.equal([101, 103, 104, 'trade'])
+    expect(r.gaps).to.have.length(1)
+    expect(r.gaps[0]).to.include({ reason: 'publisher_seq', eventType: 'ticker', ticker, expectedSeq: 2, receivedSeq: 3, missed: 1 })
+    // Delivered plus missed is what was published, once each.
+    expect(s.stats()).to.include({ messages: 4, missed: 1, stale: 2 })
+  })
+
   it('survives a publisher restart: the new publisher\'s first snapshot replaces the book without a gap', async () => {
     const ticker = 'KXNFLGAME-25SEP04DALPHI-PHI'
     const { s, r } = await source([ticker])
