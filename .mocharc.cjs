@@ -47,11 +47,13 @@ function allTestFiles() {
 module.exports = {
   'node-option': ['import=tsx'],
   spec: named ? [] : allTestFiles(),
-  // Many tests wait on sockets, child processes and timers rather than compute, so four files at a
-  // time overlap the waits on two cores (measured on a quiet 2-core machine: 118-125 s wall against
-  // 140 s with three); a single named file runs in this process (easier to debug).
+  // Many tests wait on sockets, child processes and timers rather than compute, so several files at
+  // a time overlap the waits on two cores. Measured side by side on a 2-core machine (warm caches):
+  // 4 jobs 103-108 s wall, 6 jobs 90-94 s, 8 jobs 88 s; on a busier host where the cores were
+  // already ~92% busy, 5 jobs made no difference. A single named file runs in this process (easier
+  // to debug).
   parallel: !named,
-  jobs: 4,
+  jobs: 6,
   timeout: 20000,
   exit: true,
   reporter: './test/support/summary-reporter.cjs',
