@@ -1,6 +1,8 @@
 // Mocha adds the files named on its command line to the config's `spec` instead of replacing it,
 // so `npx mocha test/x.test.ts` would run the whole suite: the default applies only when none is named.
-const named = process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg))
+// A .suite.ts file is part of the test file that imports it, to run in that file's worker process,
+// and can be named alone.
+const named = process.argv.slice(2).some((arg) => /\.(test|suite)\.ts$/.test(arg))
 
 // One cache folder for every test process and every CLI child they start (children inherit it): the
 // strategy type check's remembered outcomes (src/strategy/typecheck-cache.ts) then spare the suite the
@@ -30,9 +32,9 @@ if (build === 'current') process.env.NEURAL_THREADS_FROM_DIST = '1'
  */
 const LONGEST_FIRST = [
   'commands/run-strategy', 'history/cli', 'reliability/slow-reader', 'bus/cli-bus', 'reliability/order-restart',
-  'reliability/strategy-cage', 'commands/newcomer', 'reliability/stream-faults', 'commands/startup-modules', 'history/backtest-thread',
+  'reliability/strategy-cage', 'strategy/typecheck', 'commands/newcomer', 'reliability/stream-faults', 'commands/startup-modules', 'history/backtest-thread',
   'commands/nfl-game-state', 'reliability/health', 'reliability/strategy-faults', 'commands/process-lifecycle',
-  'sim/ws-channels', 'commands/settlement', 'reliability/record-full-disk', 'strategy/typecheck',
+  'sim/ws-channels', 'commands/settlement', 'reliability/record-full-disk',
 ].map((name) => `test/${name}.test.ts`)
 
 function allTestFiles() {

@@ -2,7 +2,7 @@
  * What a strategy file sees of 'neural' in the quick type check (typecheck.ts): the part of the
  * package's exports whose declarations need nothing of Node's (no @types/node, ~2 MB of declarations
  * and two thirds of a check's cost). The package entry (src/index.ts) exports all of it, and adds what
- * needs Node (the stream, the REST client, the bus); typecheck-quick.test.ts holds this module free of
+ * needs Node (the stream, the REST client, the bus); typecheck-quick.suite.ts holds this module free of
  * Node's types. A strategy that imports anything else, or uses Node's globals, is checked again in full.
  */
 export {

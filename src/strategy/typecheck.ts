@@ -211,17 +211,24 @@ function compilerOptions(typescript: typeof ts, files: readonly string[], quick:
 }
 
 /**
- * Declaration files parsed by an earlier check in this thread, by path, kept while their size and
- * modification time hold: the standard library, @types/node and neural's own types are about 250
- * files, and parsing them is most of a second check's cost. A parsed file is shared between programs
- * as TypeScript's language service shares it (the checker keeps its own state apart).
+ * Declaration files, and neural's own files (its sources, when it runs from them, as the test suite
+ * does), parsed by an earlier check in this thread, by path, kept while their size and modification
+ * time hold: the standard library, @types/node and neural's own types are about 250 files, and
+ * parsing them is most of a second check's cost. A parsed file is shared between programs as
+ * TypeScript's language service shares it (the checker keeps its own state apart). A strategy's own
+ * .ts files are parsed every time: a check with the cache off must see an edit that kept the size
+ * and time. One map per thread, shared by every copy of this module in it, as the compiler is
+ * (typescript-loader.ts): the built check and the one from source read the same library files.
  */
-const parsedDeclarations = new Map<string, { stamp: string; sourceFile: ts.SourceFile }>()
+const DECLARATIONS = Symbol.for('neural.typecheck.declarations')
+const declarationsSlot = globalThis as { [DECLARATIONS]?: Map<string, { stamp: string; sourceFile: ts.SourceFile }> }
+const parsedDeclarations = (declarationsSlot[DECLARATIONS] ??= new Map())
 
 function reuseDeclarations(host: ts.CompilerHost): void {
   const parse = host.getSourceFile.bind(host)
+  const own = neuralSourceDir()
   host.getSourceFile = (fileName, languageVersionOrOptions, onError, shouldCreate) => {
-    if (!fileName.endsWith('.d.ts')) return parse(fileName, languageVersionOrOptions, onError, shouldCreate)
+    if (!fileName.endsWith('.d.ts') && !(own && isInside(fileName, own))) return parse(fileName, languageVersionOrOptions, onError, shouldCreate)
     const fileState = fileStamp(fileName)
     if (fileState === undefined) return parse(fileName, languageVersionOrOptions, onError, shouldCreate)
     const mode = typeof languageVersionOrOptions === 'object' ? [languageVersionOrOptions.languageVersion, languageVersionOrOptions.impliedNodeFormat, languageVersionOrOptions.jsDocParsingMode] : [languageVersionOrOptions]

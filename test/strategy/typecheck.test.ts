@@ -10,6 +10,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findTypeErrors, TYPECHECK_SHOWN } from '../../src/strategy/typecheck.js'
 import { TYPO_DETAILS, TYPO_STRATEGY } from './helpers.js'
+// The cache's and the quick check's suites run in this file's process: checks in one thread share
+// the parsed standard library, Node's types and neural's own (typecheck.ts), which a file of their
+// own, in another mocha worker, parsed again (about 2.5 CPU-seconds each on the 2-core machine).
+import './typecheck-cache.suite.js'
+import './typecheck-quick.suite.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 
