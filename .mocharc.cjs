@@ -25,6 +25,17 @@ if (!named && build !== 'current') {
 // from source each would load neural through tsx, about half a CPU-second more per thread.
 if (build === 'current') process.env.NEURAL_THREADS_FROM_DIST = '1'
 
+// The sample strategies' type checks, once, in one thread, before any worker starts: the first test
+// files start CLI children that check them at the same moment, and with an empty cache (a fresh
+// clone, or a new build of typecheck.ts) each child checked them itself and compiled the compiler
+// without its code cache, a CPU-second or two each. Outcomes go to the shared cache folder above.
+if (!named && build === 'current') {
+  const samples = require('node:fs').readdirSync('strategies').filter((f) => f.endsWith('.ts')).map((f) => require('node:path').resolve('strategies', f))
+  const warm = "const { typecheckStrategyFiles, checkTypes } = await import('./dist/strategy/typecheck.js')\n" +
+    'for (const file of process.argv.slice(1)) await typecheckStrategyFiles([file], { check: checkTypes })'
+  require('node:child_process').execFileSync(process.execPath, ['--input-type=module', '-e', warm, ...samples], { stdio: ['ignore', 2, 2] })
+}
+
 /**
  * Every test file, the longest-running first: the workers share the files in this order, and a
  * 30-second file started last would leave the others idle at the end (longest first keeps the tail
