@@ -1,0 +1,70 @@
+import { expect } from 'chai'
+import { execFileSync } from 'node:child_process'
+import { pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { PromotedMemoryWatch } from '../../src/core/young-generation.js'
+import { ensureBuilt, ROOT } from '../commands/helpers.js'
+
+const MB = 1024 * 1024
+
+/** A watch over scripted RSS readings (MB), recording when it collected. */
+function scripted(readingsMb: number[], thresholdBytes = 2 * MB) {
+  const readings = [...readingsMb]
+  let last = 0
+  const collectedAt: number[] = []
+  const watch = new PromotedMemoryWatch({
+    readRssBytes: () => (last = readings.shift() ?? last) * MB,
+    collect: () => collectedAt.push(last),
+    thresholdBytes,
+  })
+  return { watch, collectedAt }
+}
+
+describe('PromotedMemoryWatch (memory the small young generation strands outside the heap)', () => {
+  it('collects once RSS has grown by the threshold over its low point, and takes the RSS after as the new low point', () => {
+    // check: 80 (low) → 81 → 82.5 (collect; after it 80.5) → 81.5 → 82.6 (collect; after it 81)
+    const { watch, collectedAt } = scripted([80, 81, 82.5, 80.5, 81.5, 82.6, 81])
+    const outcomes = [watch.check(), watch.check(), watch.check(), watch.check(), watch.check()]
+    expect(outcomes).to.deep.equal([false, false, true, false, true])
+    expect(collectedAt).to.deep.equal([82.5, 82.6])
+    expect(watch.collected).to.equal(2)
+  })
+
+  it('follows RSS down without collecting, and never collects while RSS stays within the threshold of its lowest', () => {
+    const { watch, collectedAt } = scripted([90, 85, 86.9, 84, 85.9, 85.9])
+    for (let i = 0; i < 6; i++) expect(watch.check()).to.equal(false)
+    expect(collectedAt).to.deep.equal([])
+  })
+
+  it('settles once RSS grows for good: one collection per threshold of lasting growth, none after', () => {
+    // Subscribing: RSS climbs to 100 and stays, whatever a collection frees.
+    const { watch, collectedAt } = scripted([60, 63, 63, 66, 66, 66, 66, 66])
+    const outcomes = [watch.check(), watch.check(), watch.check(), watch.check(), watch.check()]
+    expect(outcomes).to.deep.equal([false, true, true, false, false])
+    expect(collectedAt).to.deep.equal([63, 66])
+  })
+
+  it('is wired into keepYoungGenerationSmall with a full collection that works (in a process of its own)', async function () {
+    this.timeout(60_000)
+    await ensureBuilt()
+    const url = pathToFileURL(join(ROOT, 'dist', 'core', 'young-generation.js')).href
+    // The flags are process-wide, so not in this test process. After the call a new context has
+    // V8's gc(): an object only a WeakRef holds is gone after it (WeakRefs keep their target to the
+    // end of the job that made or read them, hence a turn of the event loop before the collection).
+    const script = `
+      const { keepYoungGenerationSmall } = await import(${JSON.stringify(url)})
+      const { runInNewContext } = await import('node:vm')
+      keepYoungGenerationSmall()
+      const gc = runInNewContext('gc')
+      const ref = new WeakRef({ payload: new Array(1000).fill('x') })
+      const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
+      await tick()
+      const before = ref.deref() !== undefined
+      await tick()
+      gc()
+      console.log(JSON.stringify({ gc: typeof gc, before, after: ref.deref() !== undefined }))
+    `
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Record<string, unknown>
+    expect(out).to.deep.equal({ gc: 'function', before: true, after: false })
+  })
+})
