@@ -56,6 +56,8 @@ export function keepYoungGenerationSmall(): void {
 
 const WATCH_INTERVAL_MS = 1000
 const WATCH_THRESHOLD_BYTES = 2 * 1024 * 1024
+/** The watch spends at most 1/this of the time on its collections. */
+const WATCH_TIME_SHARE = 100
 
 /**
  * The cap's cost outside the heap. A scavenge every few hundred frames often finds the socket's
@@ -67,13 +69,23 @@ const WATCH_THRESHOLD_BYTES = 2 * 1024 * 1024
  * 105 MB. So: once RSS has grown `thresholdBytes` over its low point (start-up, or the last
  * collection), one full collection, after which that is the low point. Under a flood that is one
  * collection every few seconds (~10-20 ms each on the benchmark machine); a process whose RSS has
- * settled never collects.
+ * settled never collects. A process whose RSS grows for other reasons (a program embedding neural
+ * with a large heap of its own) would collect at every threshold for nothing: the next collection
+ * waits `timeShare` times as long as the last one took, so the watch never costs more than 1% of
+ * the time.
  */
 export class PromotedMemoryWatch {
   private lowBytes?: number
   private collections = 0
+  private notBeforeMs = -Infinity
 
-  constructor(private readonly opts: { readRssBytes: () => number; collect: () => void; thresholdBytes?: number }) {}
+  constructor(private readonly opts: {
+    readRssBytes: () => number
+    collect: () => void
+    thresholdBytes?: number
+    timeShare?: number
+    now?: () => number
+  }) {}
 
   /** Read RSS; collect when it has grown past the threshold. True when it collected. */
   check(): boolean {
@@ -83,7 +95,12 @@ export class PromotedMemoryWatch {
       return false
     }
     if (rss - this.lowBytes < (this.opts.thresholdBytes ?? WATCH_THRESHOLD_BYTES)) return false
+    const now = this.opts.now ?? performance.now.bind(performance)
+    const startMs = now()
+    if (startMs < this.notBeforeMs) return false
     this.opts.collect()
+    const endMs = now()
+    this.notBeforeMs = endMs + (endMs - startMs) * (this.opts.timeShare ?? WATCH_TIME_SHARE)
     this.collections++
     this.lowBytes = this.opts.readRssBytes()
     return true

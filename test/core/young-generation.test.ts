@@ -7,15 +7,21 @@ import { ensureBuilt, ROOT } from '../commands/helpers.js'
 
 const MB = 1024 * 1024
 
-/** A watch over scripted RSS readings (MB), recording when it collected. */
+/** A watch over scripted RSS readings (MB), recording when it collected; instant collections, a second apart. */
 function scripted(readingsMb: number[], thresholdBytes = 2 * MB) {
   const readings = [...readingsMb]
   let last = 0
+  let clockMs = 0
   const collectedAt: number[] = []
   const watch = new PromotedMemoryWatch({
-    readRssBytes: () => (last = readings.shift() ?? last) * MB,
+    // Each reading a second after the last; a collection takes no time.
+    readRssBytes: () => {
+      clockMs += 1000
+      return (last = readings.shift() ?? last) * MB
+    },
     collect: () => collectedAt.push(last),
     thresholdBytes,
+    now: () => clockMs,
   })
   return { watch, collectedAt }
 }
@@ -42,6 +48,28 @@ describe('PromotedMemoryWatch (memory the small young generation strands outside
     const outcomes = [watch.check(), watch.check(), watch.check(), watch.check(), watch.check()]
     expect(outcomes).to.deep.equal([false, true, true, false, false])
     expect(collectedAt).to.deep.equal([63, 66])
+  })
+
+  it('waits a hundred times as long as its last collection took before the next, whatever RSS does', () => {
+    // RSS grows 3 MB a check for good (a heap of the program's own); each collection takes 50 ms.
+    let clockMs = 0
+    let rssMb = 100
+    const collectedAtMs: number[] = []
+    const watch = new PromotedMemoryWatch({
+      readRssBytes: () => rssMb * MB,
+      collect: () => {
+        collectedAtMs.push(clockMs)
+        clockMs += 50
+      },
+      now: () => clockMs,
+    })
+    for (let second = 0; second < 20; second++) {
+      watch.check()
+      rssMb += 3
+      clockMs += 1000 - (clockMs % 1000)
+    }
+    // At 1 s (RSS 103 over the low point of 100), then not before 1.05 + 5 = 6.05 s: 7 s, then 13 s, then 19 s.
+    expect(collectedAtMs).to.deep.equal([1000, 7000, 13_000, 19_000])
   })
 
   it('is wired into keepYoungGenerationSmall with a full collection that works (in a process of its own)', async function () {
