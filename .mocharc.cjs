@@ -30,11 +30,11 @@ if (build === 'current') process.env.NEURAL_THREADS_FROM_DIST = '1'
 // clone, or a new build of typecheck.ts) each child checked them itself and compiled the compiler
 // without its code cache, a CPU-second or two each. Outcomes go to the shared cache folder above.
 if (!named && build === 'current') {
-  const samples = require('node:fs').readdirSync('strategies').filter((f) => f.endsWith('.ts')).map((f) => require('node:path').resolve('strategies', f))
   const warm = "const { typecheckStrategyFiles, checkTypes } = await import('./dist/strategy/typecheck.js')\n" +
     // A sample that fails its check is the tests' to report, not this optimisation's.
     'for (const file of process.argv.slice(1)) await typecheckStrategyFiles([file], { check: checkTypes }).catch(() => undefined)'
   try {
+    const samples = require('node:fs').readdirSync('strategies').filter((f) => f.endsWith('.ts')).map((f) => require('node:path').resolve('strategies', f))
     require('node:child_process').execFileSync(process.execPath, ['--input-type=module', '-e', warm, ...samples], { stdio: ['ignore', 2, 2] })
   } catch {
     // Without the warm-up each child checks as it would anyway.
