@@ -75,7 +75,7 @@ const WATCH_TIME_SHARE = 100
  * collection, after which that is the low point: the buffers are freed before the arena has grown
  * for them, and the arena reuses their chunks. It used to read RSS (2 MB over its low point), which
  * moves only after the arena has grown, and never back down. Peak RSS after 3M frames over the peak
- * after 1M, runs of the memory phase side by side: 1.000-1.007 in four runs this way, 1.006-1.071 in
+ * after 1M, runs of the memory phase side by side: 1.000-1.014 in seven runs this way, 1.006-1.071 in
  * five the old way.
  * Under a flood that is one collection every 2-3 s (~10-20 ms each on the benchmark machine); a
  * process that reads little never collects. A process whose buffers grow for reasons of its own (a
