@@ -7,7 +7,7 @@ import { NeuralError } from '../errors.js'
 import { recall, remember } from './typecheck-cache.js'
 import { loadTypescript, saveTypescriptCodeCache } from './typescript-loader.js'
 import { displayPath, neuralTypesEntry } from './user-module.js'
-import { startThread } from './worker-entry.js'
+import { startThread, workerEntry } from './worker-entry.js'
 
 /**
  * Type-check TypeScript strategy files before they run, against neural's own strategy types, so a
@@ -42,7 +42,11 @@ export async function typecheckStrategyFiles(files: readonly string[], options: 
   if (files.length === 0) return
   const cwd = options.cwd ?? process.cwd()
   // Where types are looked up is part of what a pass means: a new node_modules/@types changes it.
-  const cacheKey = JSON.stringify({ typeRoots: typeRootsFor(files), neural: neuralTypesEntry(), checker: checkerStamp() })
+  // So is the copy of the check that runs, which is the build's when this module runs from source
+  // but its thread from the build (the test suite's threads, worker-entry.ts): keyed as the build's,
+  // the outcome is shared with the built CLI's checks of the same files, as it should be.
+  const checker = options.check ? import.meta.url : threadChecker()
+  const cacheKey = JSON.stringify({ typeRoots: typeRootsFor(files), neural: neuralTypesEntry(checker), checker: checkerStamp(checker) })
   const cached = options.cache !== false
   let outcome = cached ? recall(files, cacheKey, cwd) : undefined
   if (!outcome) {
@@ -54,9 +58,15 @@ export async function typecheckStrategyFiles(files: readonly string[], options: 
   if (report) throw new NeuralError('input', 'STRATEGY_TYPECHECK', report.message, { details: report.details })
 }
 
-/** This module's own file as it is now: another version of the check does not trust this one's outcomes. */
-function checkerStamp(): string {
-  return fileStamp(fileURLToPath(import.meta.url)) ?? 'unknown'
+/** The checking module's file as it is now: another version of the check does not trust this one's outcomes. */
+function checkerStamp(checker: string): string {
+  return fileStamp(fileURLToPath(checker)) ?? 'unknown'
+}
+
+/** The URL of the copy of this module that checkInWorker's thread runs. */
+export function threadChecker(): string {
+  const { entry } = workerEntry('./typecheck-worker.js', import.meta.url)
+  return entry instanceof URL ? new URL('./typecheck.js', entry).href : import.meta.url
 }
 
 /** A file's size and modification time, which change whenever it is written; undefined when it cannot be read. */

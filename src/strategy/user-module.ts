@@ -21,14 +21,17 @@ function neuralEntry(): string | undefined {
   return firstExisting(['../index.js', '../index.ts', './api.js', './api.ts'])
 }
 
-/** The types of that same copy, for the type check: dist/index.d.ts beside dist/index.js, or src/index.ts. */
-export function neuralTypesEntry(): string | undefined {
-  return firstExisting(['../index.d.ts', '../index.ts', './api.d.ts', './api.ts'])
+/**
+ * The types of that same copy, for the type check: dist/index.d.ts beside dist/index.js, or src/index.ts.
+ * `base`: a module of the strategy folder of another copy (the build, from source), for that copy's.
+ */
+export function neuralTypesEntry(base: string = import.meta.url): string | undefined {
+  return firstExisting(['../index.d.ts', '../index.ts', './api.d.ts', './api.ts'], base)
 }
 
-function firstExisting(relatives: readonly string[]): string | undefined {
+function firstExisting(relatives: readonly string[], base: string = import.meta.url): string | undefined {
   for (const rel of relatives) {
-    const file = fileURLToPath(new URL(rel, import.meta.url))
+    const file = fileURLToPath(new URL(rel, base))
     if (existsSync(file)) return file
   }
   return undefined

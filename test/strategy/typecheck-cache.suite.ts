@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { NeuralError } from '../../src/errors.js'
 import { typecheckCacheDir } from '../../src/strategy/typecheck-cache.js'
-import { checkTypes, typecheckStrategyFiles } from '../../src/strategy/typecheck.js'
+import { pathToFileURL } from 'node:url'
+import { checkTypes, threadChecker, typecheckStrategyFiles, type TypeCheckResult } from '../../src/strategy/typecheck.js'
+import { ensureBuilt, ROOT } from '../commands/helpers.js'
 
 async function typecheckError(files: string[], options: { cache?: boolean; cwd?: string } = {}): Promise<NeuralError | undefined> {
   try {
@@ -106,6 +108,40 @@ describe('strategy type check cache', function () {
     expect((await typecheckError([file]))?.details?.[0]).to.include('TS2307')
     write('later.ts', 'export const limit = 0.4\n')
     expect(await typecheckError([file])).to.equal(undefined)
+  })
+
+  describe('from source, with threads that run the build (as the test suite runs them)', () => {
+    const savedThreads = process.env.NEURAL_THREADS_FROM_DIST
+    before(async function () {
+      this.timeout(120_000)
+      await ensureBuilt()
+    })
+    beforeEach(() => (process.env.NEURAL_THREADS_FROM_DIST = '1'))
+    afterEach(() => {
+      if (savedThreads === undefined) delete process.env.NEURAL_THREADS_FROM_DIST
+      else process.env.NEURAL_THREADS_FROM_DIST = savedThreads
+    })
+
+    it('keys a check by the copy that ran it: the build finds what its thread found, and not what this thread found', async () => {
+      const built = await import(pathToFileURL(path.join(ROOT, 'dist', 'strategy', 'typecheck.js')).href) as typeof import('../../src/strategy/typecheck.js')
+      expect(threadChecker()).to.equal(pathToFileURL(path.join(ROOT, 'dist', 'strategy', 'typecheck.js')).href)
+      const cwd = path.join(tmp, 'strats')
+      let checks = 0
+      const counted = async (): Promise<TypeCheckResult> => {
+        checks++
+        return { inputs: [] }
+      }
+      // In a thread, which runs dist/strategy/typecheck.js: the built CLI's check, from its own module, finds it.
+      const inThread = write('in-thread.ts', good)
+      await typecheckStrategyFiles([inThread], { cwd })
+      await built.typecheckStrategyFiles([inThread], { cwd, check: counted })
+      expect(checks).to.equal(0)
+      // In this thread, from source: not the build's outcome, so the build checks for itself.
+      const here = write('here.ts', good)
+      await typecheckStrategyFiles([here], { cwd, check: checkTypes })
+      await built.typecheckStrategyFiles([here], { cwd, check: counted })
+      expect(checks).to.equal(1)
+    })
   })
 
   it('a cache that cannot be written costs only the check', async () => {
