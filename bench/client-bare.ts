@@ -3,6 +3,10 @@
  * channels as ours and only JSON.parses each message. Same server, same load, same modes as
  * client-neural.ts; its figures are the ceiling our client is compared against.
  *
+ * With --keep-latest it also keeps each market's latest message in a Map: the baseline issue 18
+ * states its strategy-path target against ("ws + JSON.parse + Map"), the least state a client that
+ * answers "what is this market at now" can hold. Without, it is the stricter parse-only ceiling.
+ *
  * Run by plain node (no tsx: see plain.ts), and with nothing but the parse in its per-frame path in
  * a throughput window: it does not count frames, the flood server ends the window with a
  * `bench_end` frame that says how many it sent. Only a latency window reads the clock per frame.
@@ -25,12 +29,13 @@ const { values: args } = parseArgs({
     'ws-url': { type: 'string' },
     markets: { type: 'string', default: '500' },
     'key-file': { type: 'string' },
+    'keep-latest': { type: 'boolean', default: false },
   },
 })
 
 const WIRE_CHANNELS = ['ticker', 'trade', 'orderbook_delta']
 
-interface Envelope { type?: string; sent_at_ms?: number; sent?: number }
+interface Envelope { type?: string; sent_at_ms?: number; sent?: number; msg?: { market_ticker?: string } }
 
 /** The frame the flood server sends after the last of a window's frames (see FloodCommand). */
 const END = 'bench_end'
@@ -88,16 +93,25 @@ async function streamMode(): Promise<void> {
     frames += o.sent!
     countWindow.complete()
   }
+  const latest = new Map<string, Envelope['msg']>()
   // The whole of the baseline's work per frame.
-  const parse = (data: WebSocket.RawData) => {
+  const parseOnly = (data: WebSocket.RawData) => {
     const o = JSON.parse(data.toString()) as Envelope
     if (o.type === END) end(o)
   }
+  const parseAndKeep = (data: WebSocket.RawData) => {
+    const o = JSON.parse(data.toString()) as Envelope
+    const ticker = o.msg?.market_ticker
+    if (ticker !== undefined) latest.set(ticker, o.msg)
+    else if (o.type === END) end(o)
+  }
+  const parse = args['keep-latest'] ? parseAndKeep : parseOnly
   // The same, with the time from "sent_at_ms" to here read for ticks and trades.
   const timed = (data: WebSocket.RawData) => {
     const o = JSON.parse(data.toString()) as Envelope
     if (o.type === 'ticker' || o.type === 'trade') recorder.add(hostNowMs() - o.sent_at_ms!)
     else if (o.type === END) end(o)
+    if (args['keep-latest'] && o.msg?.market_ticker !== undefined) latest.set(o.msg.market_ticker, o.msg)
   }
   const { ws } = await open()
   let listener = parse

@@ -4,7 +4,9 @@
  * Every server and every client runs in a process of its own, on 127.0.0.1:
  *  1. throughput and latency: bench/flood-server.ts feeds our client (client-neural.ts: the whole
  *     user path up to the three sample strategies) and then, identically, the bare-ws baseline
- *     (client-bare.ts); both clients run under plain node, transpiled beforehand (plain.ts);
+ *     (client-bare.ts); both clients run under plain node, transpiled beforehand (plain.ts). The
+ *     throughput pairs also run the baseline keeping each market's latest message in a Map, the
+ *     one issue 18 states the strategy-path target against;
  *  2. peak RSS: a flood server with 5,000 markets, each client subscribed to all of them (ours with
  *     books kept) and fed enough frames that the store's per-market history is full; three fresh
  *     pairs of processes in a full run, medians;
@@ -72,11 +74,11 @@ type Kind = 'neural' | 'bare'
 const KINDS: Kind[] = ['neural', 'bare']
 
 /** Arm the client for `count` frames, then have the server send them to it (unpaced, or at `ratePerSec`). */
-async function measure(kind: Kind, client: Child, server: Child, count: number, ratePerSec: number | undefined, latency: boolean): Promise<{ counted: Counted; flooded: Flooded }> {
+async function measure(kind: Kind | 'isolated' | 'bare-map', client: Child, server: Child, count: number, ratePerSec: number | undefined, latency: boolean): Promise<{ counted: Counted; flooded: Flooded }> {
   const windowMs = ratePerSec ? (count * 1000) / ratePerSec : 0
   client.send({ cmd: 'expect', count, latency, timeoutMs: windowMs + 120_000 })
   await client.next('armed', 10_000)
-  server.send({ cmd: 'flood', client: kind, count, ratePerSec, end: kind === 'bare' })
+  server.send({ cmd: 'flood', client: kind, count, ratePerSec, end: kind === 'bare' || kind === 'bare-map' })
   const [flooded, counted] = await Promise.all([server.next<Flooded>('flooded', windowMs + 120_000), client.next<Counted>('counted', windowMs + 125_000)])
   return { counted, flooded }
 }
@@ -88,7 +90,14 @@ function latencySide(c: Counted): LatencySide {
 }
 
 interface LatencyFigures { side: LatencySide; sentPerSec: number; messages: number }
-interface StreamFigures { throughput: Record<Kind, ThroughputSide>; pairRatios: number[]; cpuRatios: number[]; latency: Map<number, Record<Kind, LatencyFigures> & { p99Ratios: number[] }>; isolated: IsolatedFigures }
+interface StreamFigures {
+  throughput: Record<Kind, ThroughputSide> & { bareMap: ThroughputSide }
+  pairRatios: number[]
+  /** Ours ÷ the baseline that keeps each market's latest message in a Map (issue 18's), per CPU-second, per pair. */
+  cpuRatios: number[]
+  /** Ours ÷ the parse-only baseline, per CPU-second, per pair. */
+  parseOnlyCpuRatios: number[]
+  latency: Map<number, Record<Kind, LatencyFigures> & { p99Ratios: number[] }>; isolated: IsolatedFigures }
 
 /** The same client with the samples in worker threads (as run-strategy runs them), run right after each in-process run. */
 interface IsolatedFigures { side: ThroughputSide; pairRatios: number[]; cpuRatiosToBare: number[] }
@@ -105,6 +114,8 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
     clients[kind] = Child.fork(`client-${kind}.ts`, ['--mode', 'stream', '--ws-url', `${wsUrl}?client=${kind}`, '--markets', String(PLAN.floodMarkets)], `${kind} client`, nodeArgs, true)
   }
   const isolated = Child.fork('client-neural.ts', ['--mode', 'stream', '--ws-url', `${wsUrl}?client=isolated`, '--markets', String(PLAN.floodMarkets), '--isolated'], 'neural client (isolated strategies)', [], true)
+  // The throughput target's baseline (issue 18: "ws + JSON.parse + Map"), in the throughput pairs only.
+  const bareMap = Child.fork('client-bare.ts', ['--mode', 'stream', '--ws-url', `${wsUrl}?client=bare-map`, '--markets', String(PLAN.floodMarkets), '--keep-latest'], 'bare ws + Map client', [], true)
   const isolatedRuns: number[] = []
   const isolatedCpuRuns: number[] = []
   /** Per CPU-second (all threads, so the workers too) against the baseline's run of the same pair. */
@@ -112,12 +123,17 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
   try {
     for (const kind of KINDS) await clients[kind].next('ready', 60_000)
     await isolated.next('ready', 60_000)
+    await bareMap.next('ready', 60_000)
     for (const kind of KINDS) await measure(kind, clients[kind], server, PLAN.warmup, undefined, false)
-    await measure('isolated' as Kind, isolated, server, PLAN.warmup, undefined, false)
+    await measure('bare-map', bareMap, server, PLAN.warmup, undefined, false)
+    await measure('isolated', isolated, server, PLAN.warmup, undefined, false)
     const runs: Record<Kind, number[]> = { neural: [], bare: [] }
     const cpuRuns: Record<Kind, number[]> = { neural: [], bare: [] }
+    const bareMapRuns: number[] = []
+    const bareMapCpuRuns: number[] = []
     const pairRatios: number[] = []
     const cpuRatios: number[] = []
+    const parseOnlyCpuRatios: number[] = []
     for (let i = 0; i < PLAN.throughputRuns; i++) {
       for (const kind of KINDS) {
         const { counted } = await measure(kind, clients[kind], server, PLAN.throughputMessages, undefined, false)
@@ -125,15 +141,20 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
         runs[kind].push(counted.perSec)
         cpuRuns[kind].push(counted.perCpuSec)
       }
-      const iso = await measure('isolated' as Kind, isolated, server, PLAN.throughputMessages, undefined, false)
+      const kept = await measure('bare-map', bareMap, server, PLAN.throughputMessages, undefined, false)
+      if (!kept.counted.complete) throw new Error(`bare-map: only ${kept.counted.received} of ${PLAN.throughputMessages} frames arrived`)
+      bareMapRuns.push(kept.counted.perSec)
+      bareMapCpuRuns.push(kept.counted.perCpuSec)
+      const iso = await measure('isolated', isolated, server, PLAN.throughputMessages, undefined, false)
       if (!iso.counted.complete) throw new Error(`isolated: only ${iso.counted.received} of ${PLAN.throughputMessages} frames arrived`)
       isolatedRuns.push(iso.counted.perSec)
       isolatedCpuRuns.push(iso.counted.perCpuSec)
-      isolatedCpuRatios.push(iso.counted.perCpuSec / cpuRuns.bare[i]!)
+      isolatedCpuRatios.push(iso.counted.perCpuSec / kept.counted.perCpuSec)
       progress(`throughput run ${i + 1}: neural with strategies in worker threads ${iso.counted.perSec.toLocaleString('en-US')} msgs/s (${iso.counted.perCpuSec.toLocaleString('en-US')} per CPU-s)`)
-      pairRatios.push(runs.neural[i]! / runs.bare[i]!)
-      cpuRatios.push(cpuRuns.neural[i]! / cpuRuns.bare[i]!)
-      progress(`throughput run ${i + 1}: neural ${runs.neural[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.neural[i]!.toLocaleString('en-US')} per CPU-s), bare ws ${runs.bare[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.bare[i]!.toLocaleString('en-US')} per CPU-s)`)
+      pairRatios.push(runs.neural[i]! / kept.counted.perSec)
+      cpuRatios.push(cpuRuns.neural[i]! / kept.counted.perCpuSec)
+      parseOnlyCpuRatios.push(cpuRuns.neural[i]! / cpuRuns.bare[i]!)
+      progress(`throughput run ${i + 1}: neural ${runs.neural[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.neural[i]!.toLocaleString('en-US')} per CPU-s), bare ws + Map ${kept.counted.perSec.toLocaleString('en-US')} msgs/s (${kept.counted.perCpuSec.toLocaleString('en-US')} per CPU-s), bare ws parse-only ${runs.bare[i]!.toLocaleString('en-US')} msgs/s (${cpuRuns.bare[i]!.toLocaleString('en-US')} per CPU-s)`)
     }
     const latency: StreamFigures['latency'] = new Map()
     for (const rate of PLAN.latencyRates) {
@@ -154,17 +175,19 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
       const p99Ratios = windows.neural.map((n, i) => n.side.p99Ms / windows.bare[i]!.side.p99Ms)
       latency.set(rate, { neural: medianBy(windows.neural, (w) => w.side.p99Ms), bare: medianBy(windows.bare, (w) => w.side.p99Ms), p99Ratios })
     }
-    const side = (kind: Kind): ThroughputSide => ({ runsPerSec: runs[kind], medianPerSec: median(runs[kind]), runsPerCpuSec: cpuRuns[kind], medianPerCpuSec: median(cpuRuns[kind]) })
-    const isolatedSide: ThroughputSide = { runsPerSec: isolatedRuns, medianPerSec: median(isolatedRuns), runsPerCpuSec: isolatedCpuRuns, medianPerCpuSec: median(isolatedCpuRuns) }
+    const sideOf = (perSec: number[], perCpuSec: number[]): ThroughputSide => ({ runsPerSec: perSec, medianPerSec: median(perSec), runsPerCpuSec: perCpuSec, medianPerCpuSec: median(perCpuSec) })
+    const side = (kind: Kind) => sideOf(runs[kind], cpuRuns[kind])
+    const isolatedSide = sideOf(isolatedRuns, isolatedCpuRuns)
     return {
-      throughput: { neural: side('neural'), bare: side('bare') },
+      throughput: { neural: side('neural'), bare: side('bare'), bareMap: sideOf(bareMapRuns, bareMapCpuRuns) },
       pairRatios,
       cpuRatios,
+      parseOnlyCpuRatios,
       latency,
       isolated: { side: isolatedSide, pairRatios: isolatedRuns.map((x, i) => x / runs.neural[i]!), cpuRatiosToBare: isolatedCpuRatios },
     }
   } finally {
-    await Promise.all([...KINDS.map((k) => clients[k].stop()), isolated.stop()])
+    await Promise.all([...KINDS.map((k) => clients[k].stop()), isolated.stop(), bareMap.stop()])
   }
 }
 
@@ -269,6 +292,7 @@ async function main(): Promise<void> {
     // The median of back-to-back pairs: each ratio compares two runs under the same machine load.
     const ratio = median(stream.pairRatios)
     const cpuRatio = median(stream.cpuRatios)
+    const parseOnlyCpuRatio = median(stream.parseOnlyCpuRatios)
     const isolatedCpuRatio = median(stream.isolated.cpuRatiosToBare)
     const rssRatio = memory.ratio
     const rssGrowth = memory.growth
@@ -281,6 +305,7 @@ async function main(): Promise<void> {
     const results: Results = {
       summary: {
         throughputRatio: round(cpuRatio),
+        parseOnlyThroughputRatio: round(parseOnlyCpuRatio),
         isolatedThroughputRatio: round(isolatedCpuRatio),
         peakRssMb: memory.neural.maxRssMb,
         bareRssMb: memory.bare.maxRssMb,
@@ -293,7 +318,7 @@ async function main(): Promise<void> {
         humanRatio: streamOutput.humanRatio,
       },
       targets: {
-        throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws per CPU-second`, value: round(cpuRatio), met: cpuRatio >= TARGET.throughputRatio },
+        throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws + Map per CPU-second`, value: round(cpuRatio), met: cpuRatio >= TARGET.throughputRatio },
         p99Ms: { target: `p99 ≤ ${TARGET.p99Ms} ms at 10k msgs/s`, value: round(at10k.neural.p99Ms), met: at10k.neural.p99Ms <= TARGET.p99Ms },
         p99VsBare: { target: `p99 ≤ ${TARGET.p99VsBare}× bare ws's at 10k msgs/s`, value: round(at10k.p99Ratio), met: at10k.p99Ratio <= TARGET.p99VsBare },
         noBacklogAt50k: { target: `every frame handled, lag ≤ ${TARGET.maxLagMs} ms over the whole 50k msgs/s window`, value: round(at50k.neural.maxMs), met: !at50k.neural.backlogGrows },
@@ -308,7 +333,11 @@ async function main(): Promise<void> {
       mode: quick ? 'quick' : 'full',
       date: new Date().toISOString(),
       machine: machine(loadAtStart),
-      throughput: { messages: PLAN.throughputMessages, markets: PLAN.floodMarkets, neural: stream.throughput.neural, bare: stream.throughput.bare, pairRatios: stream.pairRatios.map((x) => round(x)), ratio: round(ratio), cpuRatio: round(cpuRatio), cpuRatios: stream.cpuRatios.map((x) => round(x)) },
+      throughput: {
+        messages: PLAN.throughputMessages, markets: PLAN.floodMarkets, neural: stream.throughput.neural, bareMap: stream.throughput.bareMap, bare: stream.throughput.bare,
+        pairRatios: stream.pairRatios.map((x) => round(x)), ratio: round(ratio), cpuRatio: round(cpuRatio), cpuRatios: stream.cpuRatios.map((x) => round(x)),
+        parseOnlyCpuRatio: round(parseOnlyCpuRatio), parseOnlyCpuRatios: stream.parseOnlyCpuRatios.map((x) => round(x)),
+      },
       isolatedStrategies: { neural: stream.isolated.side, ratioToInProcess: round(median(stream.isolated.pairRatios)), pairRatios: stream.isolated.pairRatios.map((x) => round(x)), cpuRatioToBare: round(isolatedCpuRatio) },
       latency: { markets: PLAN.floodMarkets, windowMs: PLAN.latencyWindowMs, rows },
       memory: { markets: PLAN.memoryMarkets, messages: PLAN.memoryMessages, checkpoint: PLAN.memoryCheckpoint, neural: memory.neural, bare: memory.bare, pairRatios: memory.pairRatios.map((x) => round(x)), ratio: round(rssRatio), runs: memory.runs },
