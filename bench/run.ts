@@ -97,7 +97,9 @@ interface StreamFigures {
   cpuRatios: number[]
   /** Ours ÷ the parse-only baseline, per CPU-second, per pair. */
   parseOnlyCpuRatios: number[]
-  latency: Map<number, Record<Kind, LatencyFigures> & { p99Ratios: number[] }>; isolated: IsolatedFigures }
+  latency: Map<number, Record<Kind, LatencyFigures> & { p99Ratios: number[] }>
+  isolated: IsolatedFigures
+}
 
 /** The same client with the samples in worker threads (as run-strategy runs them), run right after each in-process run. */
 interface IsolatedFigures { side: ThroughputSide; pairRatios: number[]; cpuRatiosToBare: number[] }
@@ -118,7 +120,7 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
   const bareMap = Child.fork('client-bare.ts', ['--mode', 'stream', '--ws-url', `${wsUrl}?client=bare-map`, '--markets', String(PLAN.floodMarkets), '--keep-latest'], 'bare ws + Map client', [], true)
   const isolatedRuns: number[] = []
   const isolatedCpuRuns: number[] = []
-  /** Per CPU-second (all threads, so the workers too) against the baseline's run of the same pair. */
+  /** Per CPU-second (all threads, so the workers too) against the Map baseline's run of the same round. */
   const isolatedCpuRatios: number[] = []
   try {
     for (const kind of KINDS) await clients[kind].next('ready', 60_000)
