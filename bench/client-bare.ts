@@ -3,9 +3,11 @@
  * channels as ours and only JSON.parses each message. Same server, same load, same modes as
  * client-neural.ts; its figures are the ceiling our client is compared against.
  *
- * With --keep-latest it also keeps each market's latest message in a Map: the baseline issue 18
- * states its strategy-path target against ("ws + JSON.parse + Map"), the least state a client that
- * answers "what is this market at now" can hold. Without, it is the stricter parse-only ceiling.
+ * With --keep-latest it also keeps each market's latest message in a Map in a throughput window: the
+ * baseline issue 18 states its strategy-path target against ("ws + JSON.parse + Map"), the least
+ * state a client that answers "what is this market at now" can hold. Without, it is the stricter
+ * parse-only ceiling. run.ts runs the Map client in throughput windows only; a latency window parses
+ * and reads the clock, whichever the flag.
  *
  * Run by plain node (no tsx: see plain.ts), and with nothing but the parse in its per-frame path in
  * a throughput window: it does not count frames, the flood server ends the window with a
@@ -111,7 +113,6 @@ async function streamMode(): Promise<void> {
     const o = JSON.parse(data.toString()) as Envelope
     if (o.type === 'ticker' || o.type === 'trade') recorder.add(hostNowMs() - o.sent_at_ms!)
     else if (o.type === END) end(o)
-    if (args['keep-latest'] && o.msg?.market_ticker !== undefined) latest.set(o.msg.market_ticker, o.msg)
   }
   const { ws } = await open()
   let listener = parse
