@@ -6,6 +6,8 @@
  */
 import { centsToUnits, COUNT_SCALE as COUNT_SCALE_IMPORT, parseScaled, PRICE_SCALE as PRICE_SCALE_IMPORT } from './fixed-point.js'
 import type { EventFeeUpdate, EventLifecycle, Fill, FillAction, Lifecycle, Side, Tick, Trade } from './types.js'
+import * as scan from './frame-scan.js'
+import { F } from './frame-scan.js'
 import { WS_ERROR_TABLE, wsError } from './ws-errors.js'
 
 /** code → name, from the one table in ws-errors.ts (kept for the library's users). */
@@ -191,16 +193,12 @@ function bookSide(v: unknown): Side | undefined {
   return v === 'bid' ? 'yes' : v === 'ask' ? 'no' : undefined
 }
 
-function parseTick(msg: Obj, sid: number | undefined, receivedAt: number): TickMessage | MalformedMessage {
-  const ticker = msg.market_ticker
-  if (typeof ticker !== 'string' || ticker === '') return malformed('ticker: missing market_ticker')
+/** A tick from its fields in units; both readers of a ticker frame end here. */
+function buildTick(ticker: string, last: number | undefined, volume: number | undefined, openInterest: number | undefined, bid: number | undefined, ask: number | undefined, bidSize: number | undefined, askSize: number | undefined, lastUpdate: number, receivedAt: number, sid: number | undefined): TickMessage {
   // Kalshi sends a last price of 0 for a market that has not traded; no trade prints at $0.
-  const last = priceUnits(msg.price_dollars, msg.price)
   const yesPrice = last === 0 ? undefined : last
-  const volume = countUnits(msg.volume_fp, msg.volume)
-  const openInterest = countUnits(msg.open_interest_fp, msg.open_interest)
-  const yesBid = bidOrNone(priceUnits(msg.yes_bid_dollars, msg.yes_bid))
-  const yesAsk = askOrNone(priceUnits(msg.yes_ask_dollars, msg.yes_ask))
+  const yesBid = bidOrNone(bid)
+  const yesAsk = askOrNone(ask)
   const tick: Tick = {
     type: 'ticker',
     ticker,
@@ -210,47 +208,67 @@ function parseTick(msg: Obj, sid: number | undefined, receivedAt: number): TickM
     noPrice: yesPrice === undefined ? undefined : (PRICE_SCALE - yesPrice) / PRICE_SCALE,
     volume: volume === undefined ? undefined : volume / COUNT_SCALE,
     openInterest: openInterest === undefined ? undefined : openInterest / COUNT_SCALE,
-    lastUpdate: exchangeMs(msg.ts_ms, msg.ts) ?? receivedAt,
+    lastUpdate,
     receivedAt,
   }
   // A size belongs to a price: none for a placeholder side.
-  if (yesBid !== undefined && msg.yes_bid_size_fp !== undefined) {
-    const size = countUnits(msg.yes_bid_size_fp, undefined)
-    if (size !== undefined) tick.yesBidSize = size / COUNT_SCALE
-  }
-  if (yesAsk !== undefined && msg.yes_ask_size_fp !== undefined) {
-    const size = countUnits(msg.yes_ask_size_fp, undefined)
-    if (size !== undefined) tick.yesAskSize = size / COUNT_SCALE
-  }
+  if (yesBid !== undefined && bidSize !== undefined) tick.yesBidSize = bidSize / COUNT_SCALE
+  if (yesAsk !== undefined && askSize !== undefined) tick.yesAskSize = askSize / COUNT_SCALE
   return { kind: 'tick', sid, tick }
+}
+
+function parseTick(msg: Obj, sid: number | undefined, receivedAt: number): TickMessage | MalformedMessage {
+  const ticker = msg.market_ticker
+  if (typeof ticker !== 'string' || ticker === '') return malformed('ticker: missing market_ticker')
+  return buildTick(
+    ticker,
+    priceUnits(msg.price_dollars, msg.price),
+    countUnits(msg.volume_fp, msg.volume),
+    countUnits(msg.open_interest_fp, msg.open_interest),
+    priceUnits(msg.yes_bid_dollars, msg.yes_bid),
+    priceUnits(msg.yes_ask_dollars, msg.yes_ask),
+    msg.yes_bid_size_fp === undefined ? undefined : countUnits(msg.yes_bid_size_fp, undefined),
+    msg.yes_ask_size_fp === undefined ? undefined : countUnits(msg.yes_ask_size_fp, undefined),
+    exchangeMs(msg.ts_ms, msg.ts) ?? receivedAt,
+    receivedAt,
+    sid,
+  )
+}
+
+/** The taker's side: taker_outcome_side / taker_book_side replace the deprecated taker_side (bid = yes, ask = no). */
+function takerSide(outcome: Side | undefined, book: Side | undefined, legacy: Side | undefined): Side | undefined {
+  return outcome ?? book ?? legacy
+}
+
+function buildTrade(ticker: string, yes: number | undefined, no: number | undefined, count: number, taker: Side, tradeId: unknown, isBlockTrade: unknown, ts: number, receivedAt: number, sid: number | undefined): TradeMessage {
+  const yesUnits = yes ?? PRICE_SCALE - (no as number)
+  if (no === undefined) no = PRICE_SCALE - yesUnits
+  const trade: Trade = {
+    type: 'trade',
+    ticker,
+    tradeId: typeof tradeId === 'string' ? tradeId : undefined,
+    side: taker,
+    quantity: count / COUNT_SCALE,
+    price: yesUnits / PRICE_SCALE,
+    noPrice: no / PRICE_SCALE,
+    ts,
+    receivedAt,
+  }
+  if (typeof isBlockTrade === 'boolean') trade.isBlockTrade = isBlockTrade
+  return { kind: 'trade', sid, trade }
 }
 
 function parseTrade(msg: Obj, sid: number | undefined, receivedAt: number): TradeMessage | MalformedMessage {
   const ticker = msg.market_ticker
   if (typeof ticker !== 'string' || ticker === '') return malformed('trade: missing market_ticker')
   const yes = priceUnits(msg.yes_price_dollars, msg.yes_price)
-  let no = priceUnits(msg.no_price_dollars, msg.no_price)
+  const no = priceUnits(msg.no_price_dollars, msg.no_price)
   if (yes === undefined && no === undefined) return malformed('trade: missing yes_price_dollars')
-  const yesUnits = yes ?? PRICE_SCALE - (no as number)
-  if (no === undefined) no = PRICE_SCALE - yesUnits
   const count = countUnits(msg.count_fp, msg.count)
   if (count === undefined) return malformed('trade: missing count_fp')
-  // taker_outcome_side / taker_book_side replace the deprecated taker_side (bid = yes, ask = no).
-  const taker = side(msg.taker_outcome_side) ?? bookSide(msg.taker_book_side) ?? side(msg.taker_side)
+  const taker = takerSide(side(msg.taker_outcome_side), bookSide(msg.taker_book_side), side(msg.taker_side))
   if (!taker) return malformed('trade: no taker_outcome_side, taker_book_side or taker_side')
-  const trade: Trade = {
-    type: 'trade',
-    ticker,
-    tradeId: typeof msg.trade_id === 'string' ? msg.trade_id : undefined,
-    side: taker,
-    quantity: count / COUNT_SCALE,
-    price: yesUnits / PRICE_SCALE,
-    noPrice: no / PRICE_SCALE,
-    ts: exchangeMs(msg.ts_ms, msg.ts) ?? receivedAt,
-    receivedAt,
-  }
-  if (typeof msg.is_block_trade === 'boolean') trade.isBlockTrade = msg.is_block_trade
-  return { kind: 'trade', sid, trade }
+  return buildTrade(ticker, yes, no, count, taker, msg.trade_id, msg.is_block_trade, exchangeMs(msg.ts_ms, msg.ts) ?? receivedAt, receivedAt, sid)
 }
 
 /** Levels as [[price, qty], ...] into flat integer pairs; the `_fp` field (strings) first, legacy fields after. */
@@ -292,6 +310,12 @@ function parseSnapshot(msg: Obj, sid: number | undefined, seq: number | undefine
   return { kind: 'book_snapshot', sid, seq, ticker, yes, no, receivedAt }
 }
 
+function buildDelta(ticker: string, s: Side, p: number, d: number, ts: number | undefined, receivedAt: number, sid: number | undefined, seq: number | undefined): BookDeltaMessage {
+  const out: BookDeltaMessage = { kind: 'book_delta', sid, seq, ticker, side: s, priceUnits: p, deltaUnits: d, receivedAt }
+  if (ts !== undefined) out.exchangeTs = ts
+  return out
+}
+
 function parseDelta(msg: Obj, sid: number | undefined, seq: number | undefined, receivedAt: number): BookDeltaMessage | MalformedMessage {
   const ticker = msg.market_ticker
   if (typeof ticker !== 'string' || ticker === '') return malformed('orderbook_delta: missing market_ticker')
@@ -301,10 +325,7 @@ function parseDelta(msg: Obj, sid: number | undefined, seq: number | undefined, 
   if (p === undefined) return malformed('orderbook_delta: missing price_dollars')
   const d = countUnits(msg.delta_fp, msg.delta, true)
   if (d === undefined) return malformed('orderbook_delta: missing delta_fp')
-  const out: BookDeltaMessage = { kind: 'book_delta', sid, seq, ticker, side: s, priceUnits: p, deltaUnits: d, receivedAt }
-  const ts = exchangeMs(msg.ts_ms, msg.ts)
-  if (ts !== undefined) out.exchangeTs = ts
-  return out
+  return buildDelta(ticker, s, p, d, exchangeMs(msg.ts_ms, msg.ts), receivedAt, sid, seq)
 }
 
 function parseLifecycle(msg: Obj, sid: number | undefined, receivedAt: number): LifecycleMessage | MalformedMessage {
@@ -436,11 +457,129 @@ function parseError(o: Obj): ErrorMessage | MalformedMessage {
   }
 }
 
+// ——— The same three decoders over frame-scan.ts's fields, for frames read from the socket's bytes ———
+// Each field is read as JSON.parse would have given it (valueOf) and put through the same helpers,
+// except a decimal string in its canonical form, read straight from the bytes. A frame they cannot
+// decode as it stands (a missing field: a malformed message) returns undefined, and JSON.parse's
+// path says what is wrong with it.
+
+function scannedPrice(dollarsField: number, centsField: number): number | undefined {
+  if (scan.kindOf(dollarsField) === scan.STRING) {
+    const u = scan.decimalOf(dollarsField, 4)
+    if (u !== undefined) return u >= 0 && u <= PRICE_SCALE ? u : undefined
+  }
+  return priceUnits(scan.valueOf(dollarsField), scan.valueOf(centsField))
+}
+
+function scannedCount(fpField: number, legacyField: number | undefined, signed = false): number | undefined {
+  if (scan.kindOf(fpField) === scan.STRING) {
+    const u = scan.decimalOf(fpField, 2)
+    if (u !== undefined) return signed || u >= 0 ? u : undefined
+  }
+  return countUnits(scan.valueOf(fpField), legacyField === undefined ? undefined : scan.valueOf(legacyField), signed)
+}
+
+function scannedExchangeMs(): number | undefined {
+  const tsMs = scan.kindOf(F.ts_ms) === scan.NUMBER ? scan.numberOf(F.ts_ms) : scan.valueOf(F.ts_ms)
+  return exchangeMs(tsMs, typeof tsMs === 'number' && Number.isSafeInteger(tsMs) && tsMs >= 0 ? undefined : scan.valueOf(F.ts))
+}
+
+const YES = Buffer.from('yes')
+const NO = Buffer.from('no')
+const BID = Buffer.from('bid')
+const ASK = Buffer.from('ask')
+
+function scannedSide(field: number): Side | undefined {
+  return scan.stringIs(field, YES) ? 'yes' : scan.stringIs(field, NO) ? 'no' : undefined
+}
+
+function scannedTicker(): string | undefined {
+  const ticker = scan.kindOf(F.market_ticker) === scan.STRING ? scan.stringOf(F.market_ticker) : undefined
+  return ticker === '' ? undefined : ticker
+}
+
+function scannedTick(sid: number | undefined, receivedAt: number): TickMessage | undefined {
+  const ticker = scannedTicker()
+  if (ticker === undefined) return undefined
+  return buildTick(
+    ticker,
+    scannedPrice(F.price_dollars, F.price),
+    scannedCount(F.volume_fp, F.volume),
+    scannedCount(F.open_interest_fp, F.open_interest),
+    scannedPrice(F.yes_bid_dollars, F.yes_bid),
+    scannedPrice(F.yes_ask_dollars, F.yes_ask),
+    scan.kindOf(F.yes_bid_size_fp) === scan.ABSENT ? undefined : scannedCount(F.yes_bid_size_fp, undefined),
+    scan.kindOf(F.yes_ask_size_fp) === scan.ABSENT ? undefined : scannedCount(F.yes_ask_size_fp, undefined),
+    scannedExchangeMs() ?? receivedAt,
+    receivedAt,
+    sid,
+  )
+}
+
+function scannedTrade(sid: number | undefined, receivedAt: number): TradeMessage | undefined {
+  const ticker = scannedTicker()
+  if (ticker === undefined) return undefined
+  const yes = scannedPrice(F.yes_price_dollars, F.yes_price)
+  const no = scannedPrice(F.no_price_dollars, F.no_price)
+  const count = scannedCount(F.count_fp, F.count)
+  const book = scan.stringIs(F.taker_book_side, BID) ? 'yes' : scan.stringIs(F.taker_book_side, ASK) ? 'no' : undefined
+  const taker = takerSide(scannedSide(F.taker_outcome_side), book, scannedSide(F.taker_side))
+  if ((yes === undefined && no === undefined) || count === undefined || !taker) return undefined
+  return buildTrade(ticker, yes, no, count, taker, scan.valueOf(F.trade_id), scan.valueOf(F.is_block_trade), scannedExchangeMs() ?? receivedAt, receivedAt, sid)
+}
+
+function scannedDelta(sid: number | undefined, seq: number | undefined, receivedAt: number): BookDeltaMessage | undefined {
+  const ticker = scannedTicker()
+  const s = scannedSide(F.side)
+  const p = scannedPrice(F.price_dollars, F.price)
+  const d = scannedCount(F.delta_fp, F.delta, true)
+  if (ticker === undefined || !s || p === undefined || d === undefined) return undefined
+  return buildDelta(ticker, s, p, d, scannedExchangeMs(), receivedAt, sid, seq)
+}
+
+/** A frame of the socket's bytes, when frame-scan.ts takes it and it decodes; else undefined. */
+function parseScanned(raw: Buffer, receivedAt: number): WireMessage | undefined {
+  if (!scan.scanFrame(raw)) {
+    scan.release()
+    return undefined
+  }
+  const m = decodeScanned(receivedAt)
+  scan.release()
+  return m
+}
+
+function decodeScanned(receivedAt: number): WireMessage | undefined {
+  const sid = int(scan.valueOf(scan.SID))
+  const seq = int(scan.valueOf(scan.SEQ))
+  const type = scan.frameType()
+  if (type === scan.DELTA) return scannedDelta(sid, seq, receivedAt)
+  let out: TickMessage | TradeMessage | undefined
+  if (type === scan.TICKER) out = scannedTick(sid, receivedAt)
+  else if (type === scan.TRADE) out = scannedTrade(sid, receivedAt)
+  if (out !== undefined && seq !== undefined) out.seq = seq
+  return out
+}
+
 /**
- * Parse one frame. One JSON.parse, no schema validation per message (the hot path): fields are
- * checked by hand where they are read.
+ * Parse one frame: text, or the socket's bytes. Ticker, trade and delta frames in bytes are read by
+ * frame-scan.ts without JSON.parse (their text is never made); every other frame, and any of those
+ * the reader gives up on, takes one JSON.parse. No schema validation per message (the hot path):
+ * fields are checked by hand where they are read.
  */
 export function parseFrame(raw: string | Buffer, receivedAt: number): WireMessage {
+  if (typeof raw !== 'string') {
+    try {
+      const m = parseScanned(raw, receivedAt)
+      if (m !== undefined) return m
+    } catch (error) {
+      return malformed(`parser fault: ${(error as Error).message}`)
+    }
+  }
+  return parseParsed(raw, receivedAt)
+}
+
+/** parseFrame by JSON.parse alone: the definition the byte reader is held to. Exported for that test. */
+export function parseParsed(raw: string | Buffer, receivedAt: number): WireMessage {
   let o: unknown
   try {
     o = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'))
