@@ -55,7 +55,7 @@ const send = sendToParent
 
 // ——— latency instrumentation: the frame listener keeps a reference; the handler reads the stamp ———
 let frameNo = 0
-let lastRaw = ''
+let lastRaw: string | Buffer = ''
 let markedFrame = -1
 const recorder = new LatencyRecorder(1 << 20)
 const countWindow = new CountWindow(recorder)
@@ -134,7 +134,7 @@ async function streamMode(): Promise<void> {
   // Frames are counted as they enter the stream (not by the events it emits, which it may skip or
   // merge); the last one is complete once the socket callback returns, hence setImmediate, and once
   // every strategy has handled it: workers may still be behind, and their work belongs to the window.
-  stream.on('frame', (raw: string) => {
+  stream.on('frame', (raw) => {
     lastRaw = raw
     if (countWindow.isLast(++frameNo)) setImmediate(() => void engine.settle().then(() => countWindow.complete()))
   })
@@ -186,7 +186,7 @@ async function connectMode(): Promise<void> {
 function allSnapshots(stream: MarketStream, tickers: string[]): Promise<number> {
   return new Promise((resolve) => {
     let snapshots = 0
-    const onFrame = (raw: string) => {
+    const onFrame = (raw: string | Buffer) => {
       if (!raw.includes('"orderbook_snapshot"') || ++snapshots < tickers.length) return
       queueMicrotask(() => {
         if (!tickers.every((t) => stream.books.get(t)?.valid === true)) return

@@ -9,15 +9,16 @@ export { hostMonotonicMs as hostNowMs } from '../src/core/host-clock.js'
 const SENT_AT = '"sent_at_ms":'
 
 /**
- * "sent_at_ms" read from a raw frame without parsing it: the envelope puts it before "msg", so an
- * indexOf finds it near the start. Used by our client, which must not parse a frame twice.
+ * "sent_at_ms" read from a raw frame (text, or the socket's bytes) without parsing it: the envelope
+ * puts it before "msg", so an indexOf finds it near the start. Used by our client, which must not
+ * parse a frame twice.
  */
-export function sentAtOf(raw: string): number {
+export function sentAtOf(raw: string | Buffer): number {
   const at = raw.indexOf(SENT_AT)
   if (at < 0) return NaN
   const from = at + SENT_AT.length
   const to = raw.indexOf(',', from)
-  return Number(raw.slice(from, to))
+  return Number(typeof raw === 'string' ? raw.slice(from, to) : raw.toString('latin1', from, to))
 }
 
 /** Nearest-rank percentile of an ascending array. */

@@ -1,8 +1,8 @@
 /**
  * One WebSocket connection to Kalshi that stays up: signed handshake (fresh headers per attempt),
  * connect timeout, liveness (silence longer than timeoutMs = dead), reconnect with backoff.
- * ws has no reconnect of its own; this file is that policy, and nothing else. Frames are handed
- * to `onFrame` as text; what they mean is the stream's business.
+ * ws has no reconnect of its own; this file is that policy, and nothing else. Text frames are handed
+ * to `onFrame` as the bytes ws read; what they mean is the stream's business.
  */
 import type WebSocket from 'ws'
 import type { Signer } from '../auth/signer.js'
@@ -29,7 +29,8 @@ export interface ConnectionOptions {
   now?: () => number
   random?: () => number
   /** Every text frame, with its local receive time. The hot path: keep it cheap. */
-  onFrame: (text: string, receivedAt: number) => void
+  /** A text frame: the socket's bytes (a string only from a socket that gives strings). */
+  onFrame: (frame: string | Buffer, receivedAt: number) => void
   /** Called on every successful open (first connect and each reconnect), before `connected` is emitted. */
   onOpen?: (attempt: number) => void
 }
@@ -59,7 +60,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   private readonly socketFactory: SocketFactory
   private readonly now: () => number
   private readonly random: () => number
-  private readonly onFrame: (text: string, receivedAt: number) => void
+  private readonly onFrame: (frame: string | Buffer, receivedAt: number) => void
   private readonly onOpen?: (attempt: number) => void
   private socket?: WebSocket
   private readonly abort = new AbortController()
@@ -319,7 +320,8 @@ export class Connection extends Emitter<ConnectionEvents> {
         const at = this.now()
         this.lastFrameAt = at
         if (isBinary) return
-        this.onFrame(typeof data === 'string' ? data : (data as Buffer).toString('utf8'), at)
+        // The bytes as they came: the stream reads its busiest frames from them without a string.
+        this.onFrame(typeof data === 'string' ? data : (data as Buffer), at)
       })
 
       socket.on('ping', () => {

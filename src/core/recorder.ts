@@ -70,10 +70,10 @@ export class Recorder {
     }
   }
 
-  /** Buffer one frame. The frame text is kept byte for byte (JSON-escaped inside the line). */
-  write(frame: string, receivedAt: number): void {
+  /** Buffer one frame (its text, or the socket's UTF-8 bytes). The frame text is kept byte for byte (JSON-escaped inside the line). */
+  write(frame: string | Buffer, receivedAt: number): void {
     if (this.fd === undefined) return
-    const line = '{"receivedAt":' + receivedAt + ',"frame":' + JSON.stringify(frame) + '}\n'
+    const line = '{"receivedAt":' + receivedAt + ',"frame":' + JSON.stringify(typeof frame === 'string' ? frame : frame.toString('utf8')) + '}\n'
     this.chunks.push(line)
     this.bytes += line.length
     this.frames++

@@ -89,8 +89,11 @@ export interface StreamStats {
 }
 
 export interface StreamEvents extends MarketEventListeners {
-  /** Every raw frame with its receive time (for recording). */
-  frame: (raw: string, receivedAt: number) => void
+  /**
+   * Every frame as it came, with its receive time (for recording): the socket's bytes, or the text
+   * handed to `ingest`. Handed over as is, so that listening costs no copy (`String(raw)` is its text).
+   */
+  frame: (raw: string | Buffer, receivedAt: number) => void
   gap: (gap: Gap) => void
   subscribed: (subscription: SubscriptionInfo) => void
   /** A market's data arrives much later than its exchange time. */
@@ -198,7 +201,7 @@ export class MarketStream extends Emitter<StreamEvents> {
       socketFactory: this.opts.socketFactory,
       now: this.now,
       random: this.opts.random,
-      onFrame: (text, receivedAt) => this.ingest(text, receivedAt),
+      onFrame: (frame, receivedAt) => this.ingest(frame, receivedAt),
       // A new connection has no subscriptions: restore them all.
       onOpen: () => this.subs.restore(),
     })
@@ -295,10 +298,11 @@ export class MarketStream extends Emitter<StreamEvents> {
   }
 
   /**
-   * The single path of every frame (socket and replay). One JSON.parse; no allocation beyond the
-   * parsed message and the event object.
+   * The single path of every frame (socket and replay): the socket's bytes, or text from a record.
+   * Ticker, trade and delta frames from the socket are read without JSON.parse (wire.ts,
+   * frame-scan.ts); nothing is allocated beyond the message and the event object.
    */
-  ingest(raw: string, receivedAt: number): void {
+  ingest(raw: string | Buffer, receivedAt: number): void {
     // close() means no more data: frames already read from the socket while it closes are dropped.
     if (this.closed) return
     this.messages++

@@ -62,10 +62,10 @@ describe('connection', function () {
     expect(server.handshakes[0]['kalshi-access-key']).to.equal(undefined)
   })
 
-  it('delivers text frames with their receive time', async () => {
+  it('delivers text frames (the bytes ws read) with their receive time', async () => {
     server = await new FakeKalshi().start()
     const frames: [string, number][] = []
-    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, now: () => 42, onFrame: (t, at) => frames.push([t, at]) })
+    conn = new Connection({ url: server.url, timeoutMs: 1000, retry: FAST, now: () => 42, onFrame: (t, at) => frames.push([String(t), at]) })
     await conn.start()
     server.send('{"type":"x"}')
     await waitFor(() => frames.length === 1)

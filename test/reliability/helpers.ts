@@ -107,7 +107,7 @@ export async function startSession(sim: Simulator, options: SessionOptions): Pro
     onStream: (feed) => {
       // Fed from the exchange, the session's feed is a MarketStream (frames, books, subscriptions).
       stream = feed as MarketStream
-      stream.on('frame', (raw, at) => frames.push({ raw, at }))
+      stream.on('frame', (raw, at) => frames.push({ raw: String(raw), at }))
     },
   })
   done.catch(() => undefined)
@@ -171,7 +171,7 @@ export class BookDiscipline {
     const s = session.stream
     s.on('frame', (raw) => {
       // Only the type and the ticker are needed; the frame is parsed again by the stream.
-      const m = /^\{"type":"orderbook_snapshot".*?"market_ticker":"([^"]+)"/.exec(raw)
+      const m = /^\{"type":"orderbook_snapshot".*?"market_ticker":"([^"]+)"/.exec(String(raw))
       this.snapshotFor = m?.[1]
     })
     s.on('gap', (gap) => {
