@@ -196,7 +196,8 @@ export const TICKER = 1
 export const TRADE = 2
 export const DELTA = 3
 export const OTHER = 4
-const TYPE_NAMES: [number, Uint8Array][] = [[TICKER, Buffer.from('ticker')], [TRADE, Buffer.from('trade')], [DELTA, Buffer.from('orderbook_delta')]]
+/** Type names by type: their lengths differ, so the length picks the one to compare. */
+const TYPE_NAMES = [Buffer.alloc(0), Buffer.from('ticker'), Buffer.from('trade'), Buffer.from('orderbook_delta')]
 /** Once its type is read, the rest of an envelope has a shape of its own (a delta's has seq, a ticker's not). */
 const SHAPE_ENVELOPE_OF = 4
 const SHAPES = SHAPE_ENVELOPE_OF + OTHER + 1
@@ -229,13 +230,12 @@ function scanKeyAt(b: Uint8Array, i: number, table: Int16Array, slot: number): n
 let keyId = -1
 
 function typeOf(start: number, end: number): number {
-  for (const [t, name] of TYPE_NAMES) {
-    if (end - start !== name.length) continue
-    let j = 0
-    while (j < name.length && bytes[start + j] === name[j]) j++
-    if (j === name.length) return t
-  }
-  return OTHER
+  const n = end - start
+  const t = n === 6 ? TICKER : n === 5 ? TRADE : n === 15 ? DELTA : OTHER
+  if (t === OTHER) return OTHER
+  const name = TYPE_NAMES[t]!
+  for (let j = 0; j < n; j++) if (bytes[start + j] !== name[j]) return OTHER
+  return t
 }
 
 /** `{ key: scalar, ... }` at `i`, keeping the fields `table` knows; the envelope's `msg` holds one object. */
@@ -323,6 +323,39 @@ export function stringOf(id: number): string | undefined {
   const end = ends[id]!
   for (let j = start; j < end; j++) if (bytes[j]! >= 0x80) return bytes.toString('utf8', start, end)
   return bytes.toString('latin1', start, end)
+}
+
+// Market tickers repeat on every frame of their market: keeping one string per ticker, found again by
+// its bytes, spares making a string per frame (Buffer#toString's argument handling cost more than the
+// copy) and, downstream, hashing each new string in every Map it is looked up in (store, books,
+// health, routes, the strategies' own). A direct-mapped table: a colliding ticker replaces the one
+// in its slot, so memory stays bounded whatever comes.
+const INTERN_SLOTS = 8192
+const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined)
+
+/** A string field as stringOf gives it, and for the same ASCII bytes (up to 64) the same string object as last time. */
+export function internedOf(id: number): string | undefined {
+  if (kinds[id] !== STRING) return undefined
+  const start = starts[id]!
+  const end = ends[id]!
+  if (end - start > 64) return stringOf(id)
+  let h = 0
+  for (let j = start; j < end; j++) {
+    const c = bytes[j]!
+    // Not ASCII: UTF-8, for stringOf.
+    if (c >= 0x80) return stringOf(id)
+    h = (Math.imul(h, 31) + c) | 0
+  }
+  const slot = h & (INTERN_SLOTS - 1)
+  const known = interned[slot]
+  if (known !== undefined && known.length === end - start) {
+    let j = 0
+    while (j < known.length && known.charCodeAt(j) === bytes[start + j]) j++
+    if (j === known.length) return known
+  }
+  const text = bytes.toString('latin1', start, end)
+  interned[slot] = text
+  return text
 }
 
 /** A number field's value, the double JSON.parse gives (plain digits are read by hand). */

@@ -494,7 +494,7 @@ function scannedSide(field: number): Side | undefined {
 }
 
 function scannedTicker(): string | undefined {
-  const ticker = scan.kindOf(F.market_ticker) === scan.STRING ? scan.stringOf(F.market_ticker) : undefined
+  const ticker = scan.internedOf(F.market_ticker)
   return ticker === '' ? undefined : ticker
 }
 

@@ -142,6 +142,21 @@ describe('frame-scan: the byte reader against JSON.parse', () => {
     }
   })
 
+  it('keeps one string per market ticker, and two tickers that share a slot of its table stay apart', () => {
+    // The table's slot is the same 31-hash of the bytes as in frame-scan.ts: find a colliding pair.
+    const slot = (t: string) => [...t].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0) & 8191
+    const first = 'KXNFLSPREAD-25SEP04DALPHI-AAAA'
+    const letters = (n: number) => [0, 1, 2, 3].map((k) => String.fromCharCode(65 + (Math.floor(n / 26 ** k) % 26))).join('')
+    let other = ''
+    for (let n = 1; n < 26 ** 4 && other === ''; n++) if (slot(`KXNFLSPREAD-25SEP04DALPHI-${letters(n)}`) === slot(first)) other = `KXNFLSPREAD-25SEP04DALPHI-${letters(n)}`
+    expect(other, 'a ticker in the same slot').to.not.equal('')
+    const frame = (t: string) => Buffer.from(`{"type":"ticker","sid":1,"msg":{"market_ticker":"${t}","price_dollars":"0.5000"}}`)
+    for (const t of [first, other, first, first, other, 'KXNFLGAME-25SEP04DALPHI-DAL', 'É-1']) {
+      expect(parseFrame(frame(t), AT)).to.have.nested.property('tick.ticker', t)
+      same(frame(t))
+    }
+  })
+
   it('gives up on what it does not read, leaving it to JSON.parse: escapes, a second msg, a nested value, other types', () => {
     const give = [
       '{"type":"ticker","sid":1,"msg":{"market_ticker":"A-\\u0042-1","price_dollars":"0.5600"}}',
