@@ -339,20 +339,20 @@ export function internedOf(id: number): string | undefined {
   const start = starts[id]!
   const end = ends[id]!
   if (end - start > 64) return stringOf(id)
-  let h = 0
-  for (let j = start; j < end; j++) {
-    const c = bytes[j]!
-    // Not ASCII: UTF-8, for stringOf.
-    if (c >= 0x80) return stringOf(id)
-    h = (Math.imul(h, 31) + c) | 0
-  }
+  // The slot from the length and the last bytes, where tickers differ (a ticker that shares them
+  // with another only takes its slot); the comparison below decides.
+  let h = end - start
+  for (let j = Math.max(start, end - 12); j < end; j++) h = (Math.imul(h, 31) + bytes[j]!) | 0
   const slot = h & (INTERN_SLOTS - 1)
   const known = interned[slot]
   if (known !== undefined && known.length === end - start) {
+    // A kept string is ASCII, so equal bytes mean equal text.
     let j = 0
     while (j < known.length && known.charCodeAt(j) === bytes[start + j]) j++
     if (j === known.length) return known
   }
+  // Not ASCII: UTF-8, for stringOf.
+  for (let j = start; j < end; j++) if (bytes[j]! >= 0x80) return stringOf(id)
   const text = bytes.toString('latin1', start, end)
   interned[slot] = text
   return text

@@ -143,8 +143,8 @@ describe('frame-scan: the byte reader against JSON.parse', () => {
   })
 
   it('keeps one string per market ticker, and two tickers that share a slot of its table stay apart', () => {
-    // The table's slot is the same 31-hash of the bytes as in frame-scan.ts: find a colliding pair.
-    const slot = (t: string) => [...t].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0) & 8191
+    // The table's slot as in frame-scan.ts (the length, then a 31-hash of the last 12 bytes): find a colliding pair.
+    const slot = (t: string) => [...t.slice(-12)].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, t.length) & 8191
     const first = 'KXNFLSPREAD-25SEP04DALPHI-AAAA'
     const letters = (n: number) => [0, 1, 2, 3].map((k) => String.fromCharCode(65 + (Math.floor(n / 26 ** k) % 26))).join('')
     let other = ''
