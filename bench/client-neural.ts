@@ -40,10 +40,15 @@ const { values: args } = parseArgs({
     // The samples loaded from files into worker threads, as run-strategy runs them (throughput only:
     // the latency mark cannot reach into another thread).
     isolated: { type: 'boolean', default: false },
+    // The peer row subscribes trade and orderbook only: pmxt-core has no ticker channel.
+    channels: { type: 'string', default: 'ticker,trade,orderbook' },
+    // The stream alone (books, store, health; ticks and trades to a listener that does nothing): the
+    // core's own work, for the peer row beside a client that runs no user code either.
+    'no-strategies': { type: 'boolean', default: false },
   },
 })
 
-const CHANNELS: ChannelName[] = ['ticker', 'trade', 'orderbook']
+const CHANNELS = args.channels!.split(',') as ChannelName[]
 /**
  * The samples, loaded from their files as run-strategy loads a strategy file. Run plain (plain.ts
  * transpiles them beside this file) they are JavaScript, imported with no loader; a TypeScript
@@ -97,9 +102,10 @@ async function userPath(signer: ReturnType<typeof createSigner> | undefined) {
   // As run-strategy does for its live stream (src/app/strategy-session.ts).
   keepYoungGenerationSmall()
   const stream = new MarketStream(streamOptions(signer))
-  const strategies = args.isolated
-    ? await loadStrategies(SAMPLES, { isolated: true })
-    : (await loadStrategies(SAMPLES)).map((l) => instrument(l.strategy))
+  const strategies = args['no-strategies'] ? []
+    : args.isolated
+      ? await loadStrategies(SAMPLES, { isolated: true })
+      : (await loadStrategies(SAMPLES)).map((l) => instrument(l.strategy))
   const engine = new StrategyEngine({ strategies, store: stream.store, hooks: [discard] })
   let signals = 0
   engine.onEvent((e) => {
@@ -127,7 +133,7 @@ async function streamMode(): Promise<void> {
 
   // The wiring run-strategy has (src/app/strategy-session.ts): ticks and trades to the engine, and
   // books only when a strategy asks for them (none of the samples does; books are still kept).
-  const feed = (e: MarketEvent) => engine.dispatch(e)
+  const feed = args['no-strategies'] ? (_e: MarketEvent) => undefined : (e: MarketEvent) => engine.dispatch(e)
   stream.on('tick', feed)
   stream.on('trade', feed)
   if (engine.subscriptions().books.length > 0) stream.on('book', feed)

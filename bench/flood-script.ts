@@ -33,21 +33,28 @@ export interface ScriptOptions {
   seed: number
   /** Market updates in the forward half; each gives a delta and a ticker, about a fifth also a trade. */
   updates: number
+  /**
+   * Also the legacy integer twins (cents, whole contracts) beside the current fields, as Kalshi sent
+   * both for a while (`neural sim --legacy-wire`): pmxt-core's client reads deltas and trades only
+   * from those, so the peer comparison feeds it frames it can read.
+   */
+  legacy?: boolean
 }
 
 export function buildFloodScript(opts: ScriptOptions): FloodScript {
   const world = new SimWorld(opts.seed, { extraMarkets: opts.markets })
   const universe = world.markets().filter((m) => m.ticker.startsWith('KXSIMBENCH-'))
   checkBenchTickers(universe.map((m) => m.ticker), opts.markets)
-  const snapshots = new Map(universe.map((m) => [m.ticker, snapshotBody(m)]))
+  const legacy = opts.legacy ?? false
+  const snapshots = new Map(universe.map((m) => [m.ticker, snapshotBody(m, legacy)]))
   const forward: (ScriptFrame & { undo?: string })[] = []
   const nowMs = Date.now()
   world.onEvent((e) => {
     if (e.kind === 'event_created') return
     const m = e.market
-    if (e.kind === 'delta') forward.push({ channel: 'orderbook_delta', ticker: m.ticker, body: deltaBody(m, e.side, e.price, e.delta, undefined, nowMs), undo: deltaBody(m, e.side, e.price, -e.delta, undefined, nowMs) })
-    else if (e.kind === 'ticker') forward.push({ channel: 'ticker', ticker: m.ticker, body: tickerBody(m, nowMs) })
-    else if (e.kind === 'trade') forward.push({ channel: 'trade', ticker: m.ticker, body: tradeBody(m, e.trade) })
+    if (e.kind === 'delta') forward.push({ channel: 'orderbook_delta', ticker: m.ticker, body: deltaBody(m, e.side, e.price, e.delta, undefined, nowMs, legacy), undo: deltaBody(m, e.side, e.price, -e.delta, undefined, nowMs, legacy) })
+    else if (e.kind === 'ticker') forward.push({ channel: 'ticker', ticker: m.ticker, body: tickerBody(m, nowMs, legacy) })
+    else if (e.kind === 'trade') forward.push({ channel: 'trade', ticker: m.ticker, body: tradeBody(m, e.trade, legacy) })
   })
   const rand = createRandom(opts.seed * 31 + 7)
   for (let i = 0; i < opts.updates; i++) stepMarket(world, universe[Math.floor(rand() * universe.length)]!, rand)

@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     markets: { type: 'string', default: '500' },
     seed: { type: 'string', default: '1' },
     updates: { type: 'string', default: '20000' },
+    // The legacy integer twins too (see flood-script.ts): for the pmxt-core peer row.
+    'legacy-wire': { type: 'boolean', default: false },
   },
 })
 
@@ -151,7 +153,7 @@ async function flood(conn: Connection, count: number, ratePerSec: number | undef
 }
 
 async function main(): Promise<void> {
-  const script = buildFloodScript({ markets: Number(args.markets), seed: Number(args.seed), updates: Number(args.updates) })
+  const script = buildFloodScript({ markets: Number(args.markets), seed: Number(args.seed), updates: Number(args.updates), legacy: args['legacy-wire'] })
   for (const f of script.frames) if (!/^[\x20-\x7e]*$/.test(f.body)) throw new Error('script frame is not ASCII; the latin1 framing would corrupt it')
   /** By the `client` query parameter of the WebSocket URL: two clients can wait side by side and take turns. */
   const connections = new Map<string, Connection>()

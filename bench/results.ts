@@ -41,6 +41,29 @@ export interface MemorySide extends MemoryFigures { atCheckpoint?: MemoryFigures
 
 export interface ConnectSide { runsMs: number[]; medianMs: number; medianConnectMs: number; medianSubscribeMs: number }
 
+/**
+ * The peer rows: pmxt-core's Kalshi client against ours on the same trade and orderbook frames (the
+ * flood server with the legacy integer twins, which pmxt reads). `core`: our stream alone (books,
+ * store, trades to a listener that does nothing), the like of pmxt's client; `neural`: the strategy
+ * path with the three samples. `coreCpuRatios` / `cpuRatios`: ours ÷ pmxt's frames per CPU-second, per
+ * round, and their medians. RSS: each client's high-water mark at the end.
+ */
+export interface PeerFigures {
+  pmxtVersion: string
+  messages: number
+  markets: number
+  core: ThroughputSide
+  neural: ThroughputSide
+  pmxt: ThroughputSide
+  coreCpuRatios: number[]
+  coreCpuRatio: number
+  cpuRatios: number[]
+  cpuRatio: number
+  coreRssMb: number
+  neuralRssMb: number
+  pmxtRssMb: number
+}
+
 export interface Results {
   /**
    * Headline figures. `throughputRatio`: ours ÷ bare ws + Map (issue 18's baseline: it keeps each
@@ -48,9 +71,10 @@ export interface Results {
    * ours ÷ the parse-only baseline, the stricter one; `isolatedThroughputRatio`: ours ÷ bare ws + Map
    * with the strategies in worker threads (as run-strategy runs them). RSS with 5,000 markets; p99 at 10k msgs/s; `versionMs` and `firstTickMs` wall
    * times of the built CLI (`--version`; `stream --env sim` to its first tick); `streamJsonRatio`,
-   * `humanRatio`: `neural stream` to /dev/null ÷ bare ws, frames per CPU-second (see streamOutput).
+   * `humanRatio`: `neural stream` to /dev/null ÷ bare ws, frames per CPU-second (see streamOutput);
+   * `peerRatio`: our stream ÷ pmxt-core's Kalshi client on trade and orderbook frames, per CPU-second (see peer).
    */
-  summary: { throughputRatio: number; parseOnlyThroughputRatio: number; isolatedThroughputRatio: number; peakRssMb: number; bareRssMb: number; p99Ms: number; bareP99Ms: number; connectMs: number; versionMs: number; firstTickMs: number; streamJsonRatio: number; humanRatio: number }
+  summary: { throughputRatio: number; parseOnlyThroughputRatio: number; isolatedThroughputRatio: number; peakRssMb: number; bareRssMb: number; p99Ms: number; bareP99Ms: number; connectMs: number; versionMs: number; firstTickMs: number; streamJsonRatio: number; humanRatio: number; peerRatio?: number }
   targets: Record<string, { target: string; value: number; met: boolean }>
   mode: 'quick' | 'full'
   date: string
@@ -67,6 +91,7 @@ export interface Results {
    * of each run's frames per CPU-second (the workers' CPU included) ÷ bare ws + Map's in its pair.
    */
   isolatedStrategies?: { neural: ThroughputSide; ratioToInProcess: number; pairRatios: number[]; cpuRatioToBare: number }
+  peer?: PeerFigures
   latency: { markets: number; windowMs: number; rows: LatencyRow[] }
   /** `messages`: frames each client took before its RSS was read. */
   /** `neural`, `bare`: each kind's median run by peak RSS; `ratio`: the median of the runs' ours ÷ bare. */
@@ -98,6 +123,13 @@ export function renderTable(r: Results): string {
     const iso = r.isolatedStrategies
     rows.push(['  strategies in worker threads, per CPU-second (msgs)', k(iso.neural.medianPerCpuSec), '', '', `${Math.round(iso.cpuRatioToBare * 100)}% of bare`])
     rows.push(['  the same, per wall-clock second (msgs/s)', k(iso.neural.medianPerSec), '', '', `${Math.round(iso.ratioToInProcess * 100)}% of in-process`])
+  }
+  if (r.peer) {
+    const p = r.peer
+    rows.push([`peer, trade + orderbook frames, ${k(p.messages)} unpaced: our stream, per CPU-second (msgs; 2nd column: pmxt-core ${p.pmxtVersion})`, k(p.core.medianPerCpuSec), k(p.pmxt.medianPerCpuSec), '', `${f(p.coreCpuRatio)}× pmxt's`])
+    rows.push(['  peak RSS at the end (MB; 2nd column: pmxt-core)', f(p.coreRssMb, 1), f(p.pmxtRssMb, 1), '', `${f(p.coreRssMb / p.pmxtRssMb)}× pmxt's`])
+    rows.push(['  our strategy path (three samples) on the same frames, per CPU-second (msgs)', k(p.neural.medianPerCpuSec), k(p.pmxt.medianPerCpuSec), '', `${f(p.cpuRatio)}× pmxt's`])
+    rows.push(['  its peak RSS at the end (MB)', f(p.neuralRssMb, 1), f(p.pmxtRssMb, 1), '', `${f(p.neuralRssMb / p.pmxtRssMb)}× pmxt's`])
   }
   for (const row of r.latency.rows) {
     const label = `latency @ ${k(row.ratePerSec)}/s p50 / p99 / p99.9 (ms)`

@@ -7,6 +7,8 @@
  *     (client-bare.ts); both clients run under plain node, transpiled beforehand (plain.ts). The
  *     throughput pairs also run the baseline keeping each market's latest message in a Map, the
  *     one issue 18 states the strategy-path target against;
+ *  1b. the peer row: pmxt-core's Kalshi client (client-pmxt.ts) and ours taking turns on trade and
+ *     orderbook frames from a flood server of their own, with the legacy integer twins pmxt reads;
  *  2. peak RSS: a flood server with 5,000 markets, each client subscribed to all of them (ours with
  *     books kept) and fed enough frames that the store's per-market history is full; three fresh
  *     pairs of processes in a full run, medians;
@@ -16,10 +18,10 @@
  *  4. start-up of the built CLI (bench/startup.ts): `neural --version`, and `neural stream --env sim`
  *     to its first tick.
  * Prints a table and writes bench/results.json (a full run; committed) or bench/results.quick.json (--quick; not committed).
- * `--profile` runs our stream client under --cpu-prof (profiles in bench/profiles/).
+ * `--profile` runs our stream client under --cpu-prof (profiles in bench/profiles/; the peer row's in bench/profiles/peer/).
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,7 +32,9 @@ import { dashboardFigures } from './dashboard.js'
 import { startupFigures } from './startup.js'
 import { STREAM_OUTPUT_TARGET, streamOutputFigures } from './stream-output.js'
 import type { ClientReply, FloodReply } from './control.js'
-import { renderTable, type ConnectSide, type LatencySide, type Machine, type MemorySide, type Results, type ThroughputSide } from './results.js'
+import { renderTable, type ConnectSide, type LatencySide, type Machine, type MemorySide, type PeerFigures, type Results, type ThroughputSide } from './results.js'
+
+const PMXT_VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../node_modules/pmxt-core/package.json', import.meta.url)), 'utf8')) as { version: string }).version
 
 type Counted = Extract<ClientReply, { type: 'counted' }>
 type Flooded = Extract<FloodReply, { type: 'flooded' }>
@@ -74,11 +78,12 @@ type Kind = 'neural' | 'bare'
 const KINDS: Kind[] = ['neural', 'bare']
 
 /** Arm the client for `count` frames, then have the server send them to it (unpaced, or at `ratePerSec`). */
-async function measure(kind: Kind | 'isolated' | 'bare-map', client: Child, server: Child, count: number, ratePerSec: number | undefined, latency: boolean): Promise<{ counted: Counted; flooded: Flooded }> {
+async function measure(kind: Kind | 'isolated' | 'bare-map' | 'pmxt' | 'core', client: Child, server: Child, count: number, ratePerSec: number | undefined, latency: boolean): Promise<{ counted: Counted; flooded: Flooded }> {
   const windowMs = ratePerSec ? (count * 1000) / ratePerSec : 0
   client.send({ cmd: 'expect', count, latency, timeoutMs: windowMs + 120_000 })
   await client.next('armed', 10_000)
-  server.send({ cmd: 'flood', client: kind, count, ratePerSec, end: kind === 'bare' || kind === 'bare-map' })
+  // Clients that count nothing per frame learn from an end frame that the window is over.
+  server.send({ cmd: 'flood', client: kind, count, ratePerSec, end: kind === 'bare' || kind === 'bare-map' || kind === 'pmxt' })
   const [flooded, counted] = await Promise.all([server.next<Flooded>('flooded', windowMs + 120_000), client.next<Counted>('counted', windowMs + 125_000)])
   return { counted, flooded }
 }
@@ -194,6 +199,53 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
 }
 
 /**
+ * The peer rows: pmxt-core's Kalshi client and ours take turns on the same trade and orderbook frames
+ * (a flood server of their own, with the legacy twins pmxt reads), `throughputRuns` rounds after a
+ * warm-up, per CPU-second; then each one's peak RSS. Ours twice: the stream alone (books, store,
+ * trades to a listener that does nothing), the like of pmxt's client, which runs no user code; and
+ * the whole strategy path with the three samples.
+ */
+async function peerFigures(server: Child, wsUrl: string): Promise<PeerFigures> {
+  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(BENCH_DIR, 'profiles', 'peer')] : []
+  const base = ['--mode', 'stream', '--markets', String(PLAN.floodMarkets), '--channels', 'trade,orderbook']
+  const clients = {
+    core: Child.fork('client-neural.ts', [...base, '--ws-url', `${wsUrl}?client=core`, '--no-strategies'], 'neural stream client (peer)', nodeArgs, true),
+    neural: Child.fork('client-neural.ts', [...base, '--ws-url', `${wsUrl}?client=neural`], 'neural client (peer)', [], true),
+    pmxt: Child.fork('client-pmxt.ts', ['--mode', 'stream', '--ws-url', `${wsUrl}?client=pmxt`, '--markets', String(PLAN.floodMarkets)], 'pmxt-core client', [], true),
+  }
+  const kinds = ['core', 'neural', 'pmxt'] as const
+  try {
+    for (const kind of kinds) await clients[kind].next('ready', 120_000)
+    for (const kind of kinds) await measure(kind, clients[kind], server, PLAN.warmup, undefined, false)
+    const runs = { core: [] as Counted[], neural: [] as Counted[], pmxt: [] as Counted[] }
+    for (let i = 0; i < PLAN.throughputRuns; i++) {
+      for (const kind of kinds) {
+        const { counted } = await measure(kind, clients[kind], server, PLAN.throughputMessages, undefined, false)
+        if (!counted.complete) throw new Error(`${kind} (peer): only ${counted.received} of ${PLAN.throughputMessages} frames arrived`)
+        runs[kind].push(counted)
+      }
+      progress(`peer run ${i + 1}: per CPU-s neural stream ${runs.core[i]!.perCpuSec.toLocaleString('en-US')}, neural with the samples ${runs.neural[i]!.perCpuSec.toLocaleString('en-US')}, pmxt-core ${runs.pmxt[i]!.perCpuSec.toLocaleString('en-US')}`)
+    }
+    const rss = async (client: Child) => {
+      client.send({ cmd: 'memory' })
+      return (await client.next<Memory>('memory', 10_000)).maxRssMb
+    }
+    const side = (c: Counted[]): ThroughputSide => ({ runsPerSec: c.map((x) => x.perSec), medianPerSec: median(c.map((x) => x.perSec)), runsPerCpuSec: c.map((x) => x.perCpuSec), medianPerCpuSec: median(c.map((x) => x.perCpuSec)) })
+    const ratios = (ours: Counted[]) => ours.map((n, i) => Math.round((n.perCpuSec / runs.pmxt[i]!.perCpuSec) * 1000) / 1000)
+    const coreCpuRatios = ratios(runs.core)
+    const cpuRatios = ratios(runs.neural)
+    return {
+      pmxtVersion: PMXT_VERSION, messages: PLAN.throughputMessages, markets: PLAN.floodMarkets,
+      core: side(runs.core), neural: side(runs.neural), pmxt: side(runs.pmxt),
+      coreCpuRatios, coreCpuRatio: median(coreCpuRatios), cpuRatios, cpuRatio: median(cpuRatios),
+      coreRssMb: await rss(clients.core), neuralRssMb: await rss(clients.neural), pmxtRssMb: await rss(clients.pmxt),
+    }
+  } finally {
+    await Promise.all(kinds.map((k) => clients[k].stop()))
+  }
+}
+
+/**
  * Peak RSS with every benchmark market subscribed and its book kept: each client in turn takes
  * `memoryMessages` frames unpaced (enough, in a full run, for every market's bounded history in the
  * store to fill), reporting its RSS after the first `memoryCheckpoint` of them and at the end. A
@@ -267,6 +319,12 @@ async function main(): Promise<void> {
     const stream = await streamFigures(flood, listening.wsUrl)
     await flood.stop()
 
+    progress(`flood server with ${PLAN.floodMarkets} markets, trade and orderbook frames with the legacy integers, for the pmxt-core peer row`)
+    const peerFlood = Child.fork('flood-server.ts', ['--markets', String(PLAN.floodMarkets), '--legacy-wire'], 'flood server (peer)')
+    const peerListening = await peerFlood.next<Listening>('listening', 60_000)
+    const peer = await peerFigures(peerFlood, peerListening.wsUrl)
+    await peerFlood.stop()
+
     progress(`flood server with ${PLAN.memoryMarkets} markets`)
     const bigFlood = Child.fork('flood-server.ts', ['--markets', String(PLAN.memoryMarkets)], 'flood server (memory)')
     const bigListening = await bigFlood.next<Listening>('listening', 60_000)
@@ -318,6 +376,7 @@ async function main(): Promise<void> {
         firstTickMs: startup.firstTick.medianMs,
         streamJsonRatio: streamOutput.jsonRatio,
         humanRatio: streamOutput.humanRatio,
+        peerRatio: round(peer.coreCpuRatio),
       },
       targets: {
         throughputRatio: { target: `≥ ${TARGET.throughputRatio} of bare ws + Map per CPU-second`, value: round(cpuRatio), met: cpuRatio >= TARGET.throughputRatio },
@@ -340,6 +399,7 @@ async function main(): Promise<void> {
         pairRatios: stream.pairRatios.map((x) => round(x)), ratio: round(ratio), cpuRatio: round(cpuRatio), cpuRatios: stream.cpuRatios.map((x) => round(x)),
         parseOnlyCpuRatio: round(parseOnlyCpuRatio), parseOnlyCpuRatios: stream.parseOnlyCpuRatios.map((x) => round(x)),
       },
+      peer: { ...peer, coreCpuRatio: round(peer.coreCpuRatio), cpuRatio: round(peer.cpuRatio) },
       isolatedStrategies: { neural: stream.isolated.side, ratioToInProcess: round(median(stream.isolated.pairRatios)), pairRatios: stream.isolated.pairRatios.map((x) => round(x)), cpuRatioToBare: round(isolatedCpuRatio) },
       latency: { markets: PLAN.floodMarkets, windowMs: PLAN.latencyWindowMs, rows },
       memory: { markets: PLAN.memoryMarkets, messages: PLAN.memoryMessages, checkpoint: PLAN.memoryCheckpoint, neural: memory.neural, bare: memory.bare, pairRatios: memory.pairRatios.map((x) => round(x)), ratio: round(rssRatio), runs: memory.runs },
