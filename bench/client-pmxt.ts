@@ -2,7 +2,7 @@
  * The peer: pmxt-core's Kalshi client (the version in package.json), in its own process, on the same
  * trade and orderbook frames as ours (it has no ticker channel). Run by plain node, like the others.
  *
- * It is driven as its README drives it: `watchOrderBooks` for every market (one subscribe, resolved
+ * It is driven through its exchange class: `watchOrderBooks` for every market (one subscribe, resolved
  * once every book has its snapshot) and `watchTrades` for each. After that nothing of ours runs per
  * frame but one listener on its socket that looks for the flood server's `bench_end` frame (a length
  * check per frame): pmxt parses every frame, keeps each book sorted and builds each trade, as it
