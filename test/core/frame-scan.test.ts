@@ -8,6 +8,7 @@ import { expect } from 'chai'
 import { deepStrictEqual } from 'node:assert'
 import { readFileSync } from 'node:fs'
 import { scanFrame } from '../../src/core/frame-scan.js'
+import { createRandom as random } from '../../src/sim/random.js'
 import { parseFrame, parseParsed } from '../../src/core/wire.js'
 
 const FIXTURES = new URL('../fixtures/kalshi/', import.meta.url)
@@ -37,18 +38,6 @@ function same(bytes: Buffer): void {
     deepStrictEqual(fast, slow)
   } catch {
     throw new Error(`the byte reader and JSON.parse disagree on ${JSON.stringify(bytes.toString('latin1'))}:\n  bytes: ${JSON.stringify(fast)}\n  JSON.parse: ${JSON.stringify(slow)}`)
-  }
-}
-
-/** mulberry32: the fuzz is seeded, so a failure is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
