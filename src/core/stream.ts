@@ -91,7 +91,8 @@ export interface StreamStats {
 export interface StreamEvents extends MarketEventListeners {
   /**
    * Every frame as it came, with its receive time (for recording): the socket's bytes, or the text
-   * handed to `ingest`. Handed over as is, so that listening costs no copy (`String(raw)` is its text).
+   * handed to `ingest`. Handed over as is, so that listening costs no copy (`String(raw)` is its text;
+   * a Buffer is a view of the socket's read, so a listener that keeps frames keeps text or a copy).
    */
   frame: (raw: string | Buffer, receivedAt: number) => void
   gap: (gap: Gap) => void
