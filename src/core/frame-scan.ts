@@ -76,6 +76,12 @@ function fill(table: Int16Array, first: number, count: number): void {
 fill(msgTable, 0, FIELDS.length)
 fill(topTable, TYPE, TOP.length)
 
+/** Whether `b` holds `word` at `at` (bytes past its end hold nothing). */
+function sameBytes(b: Uint8Array, at: number, word: Uint8Array): boolean {
+  for (let j = 0; j < word.length; j++) if (b[at + j] !== word[j]) return false
+  return true
+}
+
 function lookup(table: Int16Array, b: Uint8Array, start: number, end: number): number {
   if (end === start) return -1
   let slot = hashOf(end - start, b[start]!, b[end - 1]!)
@@ -83,11 +89,7 @@ function lookup(table: Int16Array, b: Uint8Array, start: number, end: number): n
     const id = table[slot]!
     if (id === -1) return -1
     const key = keyBytes[id]!
-    if (key.length === end - start) {
-      let j = 0
-      while (j < key.length && key[j] === b[start + j]) j++
-      if (j === key.length) return id
-    }
+    if (key.length === end - start && sameBytes(b, start, key)) return id
     slot = (slot + 1) & MASK
   }
 }
@@ -152,7 +154,7 @@ function scanNumber(b: Uint8Array, i: number): number {
 }
 
 function scanLiteral(b: Uint8Array, i: number, word: Uint8Array, kind: number): number {
-  for (let j = 0; j < word.length; j++) if (b[i + j] !== word[j]) return -1
+  if (!sameBytes(b, i, word)) return -1
   token.kind = kind
   token.start = i
   token.end = i + word.length
@@ -211,6 +213,8 @@ let type = OTHER
 function scanKeyAt(b: Uint8Array, i: number, table: Int16Array, slot: number): number {
   const expected = slot >= 0 ? expectedKey[slot] : undefined
   if (expected !== undefined) {
+    // Written out rather than sameBytes: this runs for every key of every frame, and the call cost
+    // ~3% of ingest (measured side by side).
     const n = expected.length
     let j = 0
     while (j < n && b[i + 1 + j] === expected[j]) j++
@@ -234,10 +238,7 @@ let keyId = -1
 function typeOf(start: number, end: number): number {
   const n = end - start
   const t = n === 6 ? TICKER : n === 5 ? TRADE : n === 15 ? DELTA : OTHER
-  if (t === OTHER) return OTHER
-  const name = TYPE_NAMES[t]!
-  for (let j = 0; j < n; j++) if (bytes[start + j] !== name[j]) return OTHER
-  return t
+  return t !== OTHER && sameBytes(bytes, start, TYPE_NAMES[t]!) ? t : OTHER
 }
 
 /** `{ key: scalar, ... }` at `i`, keeping the fields `table` knows; the envelope's `msg` holds one object. */
@@ -312,10 +313,7 @@ export function kindOf(id: number): number {
 /** Whether a string field's content is exactly `text` (ASCII). */
 export function stringIs(id: number, text: Uint8Array): boolean {
   if (kinds[id] !== STRING) return false
-  const start = starts[id]!
-  if (ends[id]! - start !== text.length) return false
-  for (let j = 0; j < text.length; j++) if (bytes[start + j] !== text[j]) return false
-  return true
+  return ends[id]! - starts[id]! === text.length && sameBytes(bytes, starts[id]!, text)
 }
 
 /** A string field as JSON.parse gives it (the frame holds no escapes), or undefined for another kind. */
