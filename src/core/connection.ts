@@ -28,8 +28,10 @@ export interface ConnectionOptions {
   socketFactory?: SocketFactory
   now?: () => number
   random?: () => number
-  /** Every text frame, with its local receive time. The hot path: keep it cheap. */
-  /** A text frame: the socket's bytes (a string only from a socket that gives strings). */
+  /**
+   * Every text frame, as the socket's bytes (a string only from a socket that gives strings), with
+   * its local receive time. The hot path: keep it cheap.
+   */
   onFrame: (frame: string | Buffer, receivedAt: number) => void
   /** Called on every successful open (first connect and each reconnect), before `connected` is emitted. */
   onOpen?: (attempt: number) => void
@@ -321,7 +323,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         this.lastFrameAt = at
         if (isBinary) return
         // The bytes as they came: the stream reads its busiest frames from them without a string.
-        this.onFrame(typeof data === 'string' ? data : (data as Buffer), at)
+        this.onFrame(data as Buffer | string, at)
       })
 
       socket.on('ping', () => {
