@@ -88,6 +88,18 @@ async function measure(kind: Kind | 'isolated' | 'bare-map' | 'pmxt' | 'core', c
   return { counted, flooded }
 }
 
+/** A client's throughput runs, per wall-clock second and per CPU-second, with their medians. */
+function throughputSide(perSec: number[], perCpuSec: number[]): ThroughputSide {
+  return { runsPerSec: perSec, medianPerSec: median(perSec), runsPerCpuSec: perCpuSec, medianPerCpuSec: median(perCpuSec) }
+}
+
+/** The client's RSS figures, asked for over IPC (without the message's type). */
+async function memoryOf(client: Child): Promise<Omit<Memory, 'type'>> {
+  client.send({ cmd: 'memory' })
+  const { type: _type, ...figures } = await client.next<Memory>('memory', 10_000)
+  return figures
+}
+
 function latencySide(c: Counted): LatencySide {
   const l = c.latency!
   const growthMs = l.lastTenthP50Ms - l.firstTenthP50Ms
@@ -182,11 +194,10 @@ async function streamFigures(server: Child, wsUrl: string): Promise<StreamFigure
       const p99Ratios = windows.neural.map((n, i) => n.side.p99Ms / windows.bare[i]!.side.p99Ms)
       latency.set(rate, { neural: medianBy(windows.neural, (w) => w.side.p99Ms), bare: medianBy(windows.bare, (w) => w.side.p99Ms), p99Ratios })
     }
-    const sideOf = (perSec: number[], perCpuSec: number[]): ThroughputSide => ({ runsPerSec: perSec, medianPerSec: median(perSec), runsPerCpuSec: perCpuSec, medianPerCpuSec: median(perCpuSec) })
-    const side = (kind: Kind) => sideOf(runs[kind], cpuRuns[kind])
-    const isolatedSide = sideOf(isolatedRuns, isolatedCpuRuns)
+    const side = (kind: Kind) => throughputSide(runs[kind], cpuRuns[kind])
+    const isolatedSide = throughputSide(isolatedRuns, isolatedCpuRuns)
     return {
-      throughput: { neural: side('neural'), bare: side('bare'), bareMap: sideOf(bareMapRuns, bareMapCpuRuns) },
+      throughput: { neural: side('neural'), bare: side('bare'), bareMap: throughputSide(bareMapRuns, bareMapCpuRuns) },
       pairRatios,
       cpuRatios,
       parseOnlyCpuRatios,
@@ -226,11 +237,8 @@ async function peerFigures(server: Child, wsUrl: string): Promise<PeerFigures> {
       }
       progress(`peer run ${i + 1}: per CPU-s neural stream ${runs.core[i]!.perCpuSec.toLocaleString('en-US')}, neural with the samples ${runs.neural[i]!.perCpuSec.toLocaleString('en-US')}, pmxt-core ${runs.pmxt[i]!.perCpuSec.toLocaleString('en-US')}`)
     }
-    const rss = async (client: Child) => {
-      client.send({ cmd: 'memory' })
-      return (await client.next<Memory>('memory', 10_000)).maxRssMb
-    }
-    const side = (c: Counted[]): ThroughputSide => ({ runsPerSec: c.map((x) => x.perSec), medianPerSec: median(c.map((x) => x.perSec)), runsPerCpuSec: c.map((x) => x.perCpuSec), medianPerCpuSec: median(c.map((x) => x.perCpuSec)) })
+    const rss = async (client: Child) => (await memoryOf(client)).maxRssMb
+    const side = (c: Counted[]) => throughputSide(c.map((x) => x.perSec), c.map((x) => x.perCpuSec))
     const ratios = (ours: Counted[]) => ours.map((n, i) => Math.round((n.perCpuSec / runs.pmxt[i]!.perCpuSec) * 1000) / 1000)
     const coreCpuRatios = ratios(runs.core)
     const cpuRatios = ratios(runs.neural)
@@ -260,11 +268,9 @@ async function memoryFigures(server: Child, wsUrl: string): Promise<MemoryFigure
       try {
         await client.next('ready', 120_000)
         const first = await measure(kind, client, server, PLAN.memoryCheckpoint, undefined, false)
-        client.send({ cmd: 'memory' })
-        const { type: _t, ...atCheckpoint } = await client.next<Memory>('memory', 10_000)
+        const atCheckpoint = await memoryOf(client)
         const { counted } = await measure(kind, client, server, PLAN.memoryMessages - PLAN.memoryCheckpoint, undefined, false)
-        client.send({ cmd: 'memory' })
-        const { type: _type, ...side } = await client.next<Memory>('memory', 10_000)
+        const side = await memoryOf(client)
         runs[kind].push({ ...side, atCheckpoint })
         progress(`memory run ${run + 1}, ${kind}: peak RSS ${atCheckpoint.maxRssMb} MB after ${first.counted.received.toLocaleString('en-US')} frames, ${side.maxRssMb} MB after ${(first.counted.received + counted.received).toLocaleString('en-US')} with ${PLAN.memoryMarkets} markets (${counted.perSec.toLocaleString('en-US')}/s)`)
       } finally {
