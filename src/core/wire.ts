@@ -7,7 +7,6 @@
 import { centsToUnits, COUNT_SCALE as COUNT_SCALE_IMPORT, parseScaled, PRICE_SCALE as PRICE_SCALE_IMPORT } from './fixed-point.js'
 import type { EventFeeUpdate, EventLifecycle, Fill, FillAction, Lifecycle, Side, Tick, Trade } from './types.js'
 import * as scan from './frame-scan.js'
-import { F } from './frame-scan.js'
 import { WS_ERROR_TABLE, wsError } from './ws-errors.js'
 
 /** code → name, from the one table in ws-errors.ts (kept for the library's users). */
@@ -84,6 +83,7 @@ type Obj = Record<string, unknown>
 // measurable on a path that runs several times per frame.
 const PRICE_SCALE = PRICE_SCALE_IMPORT
 const COUNT_SCALE = COUNT_SCALE_IMPORT
+const F = scan.F
 
 const POW10 = [1, 10, 100, 1000, 10000, 100000]
 
